@@ -1,0 +1,168 @@
+// Column and Batch operations: appends, gathers and the decimal formatter.
+#include "core/column.hpp"
+
+#include <cstdlib>
+
+#include "core/error.hpp"
+
+namespace snds {
+
+const char* column_type_name(ColumnType t) {
+  switch (t) {
+    case ColumnType::kInt64: return "int64";
+    case ColumnType::kDecimal: return "decimal";
+    case ColumnType::kDate: return "date";
+    case ColumnType::kString: return "string";
+  }
+  return "?";
+}
+
+std::string format_decimal(int64_t scaled) {
+  if (scaled == kMissingInt) return {};
+  const bool negative = scaled < 0;
+  const uint64_t mag = negative ? uint64_t(0) - static_cast<uint64_t>(scaled) : static_cast<uint64_t>(scaled);
+  const uint64_t whole = mag / kDecimalScale;
+  uint64_t frac = mag % kDecimalScale;
+  std::string out = negative ? "-" : "";
+  out += std::to_string(whole);
+  if (frac != 0) {
+    char digits[5] = {'0', '0', '0', '0', 0};
+    for (int i = 3; i >= 0; --i) {
+      digits[i] = static_cast<char>('0' + frac % 10);
+      frac /= 10;
+    }
+    int len = 4;
+    while (len > 0 && digits[len - 1] == '0') --len;
+    out += '.';
+    out.append(digits, static_cast<size_t>(len));
+  }
+  return out;
+}
+
+size_t Column::size() const {
+  switch (type) {
+    case ColumnType::kInt64:
+    case ColumnType::kDecimal: return ints.size();
+    case ColumnType::kDate: return dates.size();
+    case ColumnType::kString: return strings.size();
+  }
+  return 0;
+}
+
+size_t Column::byte_size() const {
+  return ints.size() * sizeof(int64_t) + dates.size() * sizeof(Date) + strings.bytes().size() +
+         strings.offsets().size() * sizeof(uint64_t);
+}
+
+void Column::append_from(const Column& other, size_t i) {
+  switch (type) {
+    case ColumnType::kInt64:
+    case ColumnType::kDecimal: ints.push_back(other.ints[i]); break;
+    case ColumnType::kDate: dates.push_back(other.dates[i]); break;
+    case ColumnType::kString: strings.push_back(other.strings.at(i)); break;
+  }
+}
+
+void Column::append_missing() {
+  switch (type) {
+    case ColumnType::kInt64:
+    case ColumnType::kDecimal: ints.push_back(kMissingInt); break;
+    case ColumnType::kDate: dates.push_back(kMissingDate); break;
+    case ColumnType::kString: strings.push_back({}); break;
+  }
+}
+
+void Column::gather_from(const Column& other, std::span<const uint32_t> rows) {
+  reserve(size() + rows.size());
+  switch (type) {
+    case ColumnType::kInt64:
+    case ColumnType::kDecimal:
+      for (uint32_t r : rows) ints.push_back(other.ints[r]);
+      break;
+    case ColumnType::kDate:
+      for (uint32_t r : rows) dates.push_back(other.dates[r]);
+      break;
+    case ColumnType::kString:
+      for (uint32_t r : rows) strings.push_back(other.strings.at(r));
+      break;
+  }
+}
+
+void Column::reserve(size_t rows) {
+  switch (type) {
+    case ColumnType::kInt64:
+    case ColumnType::kDecimal: ints.reserve(rows); break;
+    case ColumnType::kDate: dates.reserve(rows); break;
+    case ColumnType::kString: strings.reserve(rows, 0); break;
+  }
+}
+
+size_t Batch::byte_size() const {
+  size_t total = 0;
+  for (const auto& c : columns) total += c.byte_size();
+  return total;
+}
+
+int Batch::find(std::string_view name) const {
+  for (size_t i = 0; i < columns.size(); ++i)
+    if (columns[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+const Column& Batch::at(std::string_view name) const {
+  const int i = find(name);
+  if (i < 0) throw internal_error("column {} is missing from a batch", name);
+  return columns[static_cast<size_t>(i)];
+}
+
+Column& Batch::at(std::string_view name) {
+  const int i = find(name);
+  if (i < 0) throw internal_error("column {} is missing from a batch", name);
+  return columns[static_cast<size_t>(i)];
+}
+
+Batch Batch::empty_like() const {
+  Batch b;
+  b.columns.reserve(columns.size());
+  for (const auto& c : columns) b.columns.emplace_back(c.name, c.type);
+  return b;
+}
+
+void Batch::append(const Batch& other) {
+  const size_t before = rows();
+  const size_t added = other.rows();
+  for (const auto& oc : other.columns) {
+    if (find(oc.name) < 0) {
+      Column c(oc.name, oc.type);
+      for (size_t i = 0; i < before; ++i) c.append_missing();
+      columns.push_back(std::move(c));
+    }
+  }
+  for (auto& c : columns) {
+    const int j = other.find(c.name);
+    if (j < 0) {
+      for (size_t i = 0; i < added; ++i) c.append_missing();
+      continue;
+    }
+    const Column& oc = other.columns[static_cast<size_t>(j)];
+    if (oc.type != c.type)
+      throw internal_error("column {} is {} in one batch and {} in another", c.name,
+                           column_type_name(c.type), column_type_name(oc.type));
+    switch (c.type) {
+      case ColumnType::kInt64:
+      case ColumnType::kDecimal: c.ints.insert(c.ints.end(), oc.ints.begin(), oc.ints.end()); break;
+      case ColumnType::kDate: c.dates.insert(c.dates.end(), oc.dates.begin(), oc.dates.end()); break;
+      case ColumnType::kString:
+        for (size_t i = 0; i < added; ++i) c.strings.push_back(oc.strings.at(i));
+        break;
+    }
+  }
+}
+
+Batch Batch::gather(std::span<const uint32_t> rows) const {
+  Batch b = empty_like();
+  for (size_t i = 0; i < columns.size(); ++i) b.columns[i].gather_from(columns[i], rows);
+  return b;
+}
+
+}  // namespace snds

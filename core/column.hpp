@@ -1,0 +1,97 @@
+// The in-memory columnar batch shared by ingest, the store and the jobs.
+// Four physical types: Int64 (codes, counts), Decimal (int64 fixed point, 4 decimals, so sums are
+// exact and identical whatever the merge order), Date (int32 days) and String (one byte arena plus
+// offsets: no per-value allocation). Missing: kMissingInt for Int64/Decimal, kMissingDate, "".
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/date.hpp"
+
+namespace snds {
+
+enum class ColumnType : uint8_t { kInt64 = 0, kDecimal = 1, kDate = 2, kString = 3 };
+
+const char* column_type_name(ColumnType t);
+
+inline constexpr int64_t kMissingInt = INT64_MIN;
+inline constexpr int64_t kDecimalScale = 10000;  // Decimal values are stored times 10^4.
+
+// "12.5" for 125000; trailing zeros trimmed, integers printed without a point; "" when missing.
+std::string format_decimal(int64_t scaled);
+
+class StringColumn {
+ public:
+  size_t size() const { return offsets_.size() - 1; }
+  std::string_view at(size_t i) const {
+    return {bytes_.data() + offsets_[i], static_cast<size_t>(offsets_[i + 1] - offsets_[i])};
+  }
+  void push_back(std::string_view s) {
+    bytes_.append(s);
+    offsets_.push_back(bytes_.size());
+  }
+  void reserve(size_t rows, size_t bytes) {
+    offsets_.reserve(rows + 1);
+    bytes_.reserve(bytes);
+  }
+  void clear() {
+    bytes_.clear();
+    offsets_.assign(1, 0);
+  }
+  const std::string& bytes() const { return bytes_; }
+  const std::vector<uint64_t>& offsets() const { return offsets_; }
+  // Rebuilds from raw parts (deserialisation, HDF5 reads).
+  void assign(std::string bytes, std::vector<uint64_t> offsets) {
+    bytes_ = std::move(bytes);
+    offsets_ = std::move(offsets);
+  }
+
+ private:
+  std::string bytes_;
+  std::vector<uint64_t> offsets_{0};
+};
+
+struct Column {
+  std::string name;
+  ColumnType type = ColumnType::kString;
+  std::vector<int64_t> ints;  // kInt64, kDecimal
+  std::vector<Date> dates;    // kDate
+  StringColumn strings;       // kString
+
+  Column() = default;
+  Column(std::string n, ColumnType t) : name(std::move(n)), type(t) {}
+
+  size_t size() const;
+  size_t byte_size() const;
+  // Appends row `i` of `other` (same type) to this column.
+  void append_from(const Column& other, size_t i);
+  void append_missing();
+  // Appends rows of `other` (same type) selected by `rows`, in that order.
+  void gather_from(const Column& other, std::span<const uint32_t> rows);
+  void reserve(size_t rows);
+};
+
+// A set of equally long columns: one table's rows (a parse batch, a shard's table, a shuffle block).
+struct Batch {
+  std::vector<Column> columns;
+
+  size_t rows() const { return columns.empty() ? 0 : columns.front().size(); }
+  size_t byte_size() const;
+  // Index of the named column, or -1.
+  int find(std::string_view name) const;
+  const Column& at(std::string_view name) const;  // throws internal_error when absent
+  Column& at(std::string_view name);
+  // An empty batch with the same column names and types.
+  Batch empty_like() const;
+  // Appends all rows of `other`, matching columns by name; columns absent from `other` get
+  // missing values, columns absent from this batch are added (back-filled with missing).
+  void append(const Batch& other);
+  // A new batch holding the selected rows, in order.
+  Batch gather(std::span<const uint32_t> rows) const;
+};
+
+}  // namespace snds

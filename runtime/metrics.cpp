@@ -1,0 +1,82 @@
+// Phase timing and the collective gather of per-rank figures.
+#include "runtime/metrics.hpp"
+
+#include <sys/resource.h>
+
+#include "core/serialize.hpp"
+
+namespace snds {
+
+uint64_t peak_rss_bytes() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
+}
+
+void Metrics::begin_phase(const std::string& name) {
+  phases_.push_back(PhaseRecord{name, 0, 0, 0, 0});
+  start_ = std::chrono::steady_clock::now();
+}
+
+void Metrics::end_phase(uint64_t rows, uint64_t bytes) {
+  auto& p = phases_.back();
+  p.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  p.rows = rows;
+  p.bytes = bytes;
+  p.peak_rss = peak_rss_bytes();
+}
+
+boost::json::array Metrics::gather(Communicator& comm) const {
+  Bytes mine;
+  ByteWriter w(mine);
+  w.put<uint64_t>(phases_.size());
+  for (const auto& p : phases_) {
+    w.put_string(p.name);
+    w.put<double>(p.wall_s);
+    w.put<uint64_t>(p.rows);
+    w.put<uint64_t>(p.bytes);
+    w.put<uint64_t>(p.peak_rss);
+  }
+  const auto all = comm.gather(mine, 0);
+  boost::json::array out;
+  if (!comm.is_master()) return out;
+  std::vector<std::vector<PhaseRecord>> per_rank;
+  for (const auto& buf : all) {
+    ByteReader r(buf);
+    std::vector<PhaseRecord> recs(r.get<uint64_t>());
+    for (auto& p : recs) {
+      p.name = r.get_string();
+      p.wall_s = r.get<double>();
+      p.rows = r.get<uint64_t>();
+      p.bytes = r.get<uint64_t>();
+      p.peak_rss = r.get<uint64_t>();
+    }
+    per_rank.push_back(std::move(recs));
+  }
+  for (size_t i = 0; i < per_rank[0].size(); ++i) {
+    boost::json::object o;
+    double wall = 0;
+    uint64_t rows = 0, bytes = 0;
+    boost::json::array rss, rrows, rwall;
+    for (const auto& recs : per_rank) {
+      if (i >= recs.size()) continue;
+      wall = std::max(wall, recs[i].wall_s);
+      rows += recs[i].rows;
+      bytes += recs[i].bytes;
+      rss.push_back(recs[i].peak_rss);
+      rrows.push_back(recs[i].rows);
+      rwall.push_back(recs[i].wall_s);
+    }
+    o["name"] = per_rank[0][i].name;
+    o["wall_s"] = wall;
+    o["rows"] = rows;
+    o["bytes"] = bytes;
+    o["rows_per_rank"] = std::move(rrows);
+    o["wall_s_per_rank"] = std::move(rwall);
+    o["peak_rss_bytes_per_rank"] = std::move(rss);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+}  // namespace snds

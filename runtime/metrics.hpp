@@ -1,0 +1,44 @@
+// Per-phase metrics (wall time, rows, bytes, peak RSS per rank) that jobs put in manifest.json.
+// Each rank records its own phases; `gather()` collects them on rank 0 as JSON with a per-rank
+// breakdown (the histogram operators read to see skew) and totals.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "runtime/communicator.hpp"
+
+namespace snds {
+
+// Peak resident set size of this process, in bytes.
+uint64_t peak_rss_bytes();
+
+struct PhaseRecord {
+  std::string name;
+  double wall_s = 0;
+  uint64_t rows = 0;
+  uint64_t bytes = 0;
+  uint64_t peak_rss = 0;
+};
+
+class Metrics {
+ public:
+  // Starts timing a phase; end_phase() closes it with the counts this rank processed.
+  void begin_phase(const std::string& name);
+  void end_phase(uint64_t rows, uint64_t bytes);
+  const std::vector<PhaseRecord>& phases() const { return phases_; }
+
+  // Collective: every rank calls it with the same phase list. Returns on rank 0 a JSON array
+  // of {name, wall_s (max over ranks), rows, bytes (sums), peak_rss_per_rank, rows_per_rank}.
+  boost::json::array gather(Communicator& comm) const;
+
+ private:
+  std::vector<PhaseRecord> phases_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace snds
