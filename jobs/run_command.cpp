@@ -1,11 +1,48 @@
-// `snds-batch run`: not built yet (see the open issues).
+// `snds-batch run CONFIG.yaml` and `snds-batch validate CONFIG.yaml`: dispatch on the `job:` key.
+// A config without `job:` but with `inputs:` is an ingest config (validate accepts it).
 #include "core/error.hpp"
-#include "jobs/commands.hpp"
+#include "jobs/args.hpp"
+#include "jobs/job_entry.hpp"
 
 namespace snds {
+namespace {
 
-int run_command(const ArgList&, CommandContext&) {
-  throw usage_error("'snds-batch run' is not built yet in this version");
+std::string config_argument(const std::string& command, const ArgList& argv, const ArgSpec& spec, Args* out) {
+  Args args(command, argv, spec);
+  if (args.positionals().size() != 1)
+    throw usage_error("{}: expected one config file (usage: snds-batch {} CONFIG.yaml)", command, command);
+  if (out) *out = args;
+  return args.positionals()[0];
+}
+
+int dispatch(ConfigMap& config, CommandContext& ctx, const JobOptions& options, bool allow_ingest) {
+  auto job = config.optional_string("job");
+  if (!job) {
+    if (allow_ingest && config.has("inputs")) return ingest_job(config, ctx, options);
+    config.fail("job", allow_ingest ? "is required (aggregate or cohort; an ingest config has inputs:)"
+                                    : "is required (aggregate or cohort)");
+  }
+  if (*job == "aggregate") return aggregate_job(config, ctx, options);
+  if (*job == "cohort") return cohort_job(config, ctx, options);
+  config.fail("job", "must be aggregate or cohort, got '" + *job + "'");
+}
+
+}  // namespace
+
+int run_command(const ArgList& argv, CommandContext& ctx) {
+  const std::string path = config_argument("run", argv, ArgSpec{}, nullptr);
+  ConfigMap config = load_config(path);
+  return dispatch(config, ctx, JobOptions{}, false);
+}
+
+int validate_command(const ArgList& argv, CommandContext& ctx) {
+  const std::string path = config_argument("validate", argv, ArgSpec{}, nullptr);
+  ConfigMap config = load_config(path);
+  JobOptions options;
+  options.validate_only = true;
+  const int code = dispatch(config, ctx, options, true);
+  if (code == 0 && ctx.comm.is_master()) fmt::print("{}: valid\n", path);
+  return code;
 }
 
 }  // namespace snds

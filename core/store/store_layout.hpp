@@ -1,0 +1,43 @@
+// The store's folder layout (docs/store-format.md):
+//   STORE/manifest.json            written last: its presence means the store is complete
+//   STORE/shards/shard_00000.h5    one HDF5 file per patient-hash shard
+//   STORE/referential.h5           IR_PHA_R (not patient-keyed; every job reads it once)
+//   STORE/rejects.csv              rejected input rows: file, line, reason, raw line
+//   STORE/.ingest/                 checkpoint state of an unfinished ingest (removed when done)
+//
+// Inside a shard file, each table instance is a group (`/ER_PRS_F`, `/T_MCO19C`...) whose rows
+// are sorted by patient (BEN_NIR_PSA, BEN_RNG_GEM; NIR_ANO_17 for PMSI) then date. Detail tables
+// carry the columns their join brought:
+//   ER_PHA_F  + BEN_NIR_PSA, BEN_RNG_GEM, EXE_SOI_DTD, DPN_QLF   (from its ER_PRS_F row)
+//   T_MCOyyB, T_MCOyyD + NIR_ANO_17, EXE_SOI_DTD                  (from its T_MCOyyC row)
+// Orphan detail rows (no parent row) are stored apart, as table `<TABLE>.orphans` in the shard
+// chosen by the hash of their join key; jobs never read them.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace snds {
+
+inline constexpr const char* kOrphanSuffix = ".orphans";
+
+inline std::filesystem::path store_manifest_path(const std::filesystem::path& store) { return store / "manifest.json"; }
+inline std::filesystem::path store_referential_path(const std::filesystem::path& store) { return store / "referential.h5"; }
+inline std::filesystem::path store_rejects_path(const std::filesystem::path& store) { return store / "rejects.csv"; }
+inline std::filesystem::path store_state_dir(const std::filesystem::path& store) { return store / ".ingest"; }
+std::filesystem::path shard_path(const std::filesystem::path& store, uint32_t shard);
+
+// What a job needs to know about a complete store (read from its manifest).
+struct StoreInfo {
+  std::filesystem::path path;
+  uint32_t shards = 0;
+  std::string identity;  // a digest of the manifest: recorded in job manifests
+  std::string created;   // ISO timestamp
+};
+
+// Reads STORE/manifest.json; a data error (exit 3) naming the folder when the store is missing
+// or incomplete.
+StoreInfo open_store(const std::filesystem::path& store);
+
+}  // namespace snds

@@ -1,0 +1,11 @@
+// The cohort job: not built yet (see the open issues).
+#include "core/error.hpp"
+#include "jobs/job_entry.hpp"
+
+namespace snds {
+
+int cohort_job(ConfigMap& config, CommandContext&, const JobOptions&) {
+  config.fail("", "the cohort job is not built yet in this version");
+}
+
+}  // namespace snds

@@ -1,0 +1,154 @@
+// Master/worker shard hand-out over point-to-point messages (one tag each way).
+#include "runtime/shard_queue.hpp"
+
+#include <chrono>
+#include <exception>
+#include <limits>
+
+#include "core/error.hpp"
+#include "core/serialize.hpp"
+#include "runtime/collective.hpp"
+#include "runtime/progress.hpp"
+#include "runtime/signals.hpp"
+
+namespace snds {
+namespace {
+
+constexpr int kTagToMaster = 101;  // worker -> master: [type u8] ...
+constexpr int kTagAssign = 102;    // master -> worker: [shard u32], kNoShard = no more
+constexpr uint8_t kRequest = 1;    // asks for a shard
+constexpr uint8_t kResult = 2;     // [shard u32][status u8][payload: partial or error message]
+constexpr uint32_t kNoShard = std::numeric_limits<uint32_t>::max();
+
+Bytes encode_result(uint32_t shard, uint8_t status, const Bytes& payload) {
+  Bytes b;
+  ByteWriter w(b);
+  w.put<uint8_t>(kResult);
+  w.put<uint32_t>(shard);
+  w.put<uint8_t>(status);
+  w.put_bytes(payload.data(), payload.size());
+  return b;
+}
+
+Bytes encode_u32(uint32_t v) {
+  Bytes b;
+  ByteWriter(b).put<uint32_t>(v);
+  return b;
+}
+
+// Runs work(shard), turning an exception into (status, message).
+uint8_t run_one(const std::function<Bytes(uint32_t)>& work, uint32_t shard, Bytes& out, std::exception_ptr& error) {
+  try {
+    out = work(shard);
+    return 0;
+  } catch (const Error& e) {
+    error = std::current_exception();
+    out.assign(e.what(), e.what() + std::strlen(e.what()));
+    return static_cast<uint8_t>(e.code());
+  } catch (const std::bad_alloc&) {
+    error = std::make_exception_ptr(internal_error("out of memory while processing shard {}", shard));
+    return static_cast<uint8_t>(ExitCode::kInternal);
+  } catch (const std::exception& e) {
+    error = std::make_exception_ptr(internal_error("{}", e.what()));
+    return static_cast<uint8_t>(ExitCode::kInternal);
+  }
+}
+
+}  // namespace
+
+ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards, const std::function<Bytes(uint32_t)>& work,
+                                const std::function<void(uint32_t, Bytes&&)>& merge, const std::string& phase) {
+  const auto start = std::chrono::steady_clock::now();
+  ShardQueueStats stats;
+  std::exception_ptr local_error;
+  uint64_t failure_code = 0;
+
+  if (comm.is_master()) {
+    stats.shards_per_rank.assign(static_cast<size_t>(comm.size()), 0);
+    Progress progress(phase, shards, "shards", true);
+    uint32_t next = 0;
+    uint64_t assigned = 0, received = 0;
+    int workers_open = comm.size() - 1;
+    bool stop_handout = false;
+    auto handle = [&](Message&& m) {
+      ByteReader r(m.payload);
+      const auto type = r.get<uint8_t>();
+      if (type == kRequest) {
+        uint32_t give = kNoShard;
+        if (!stop_handout && next < shards) give = next++;
+        if (give == kNoShard) --workers_open;
+        else ++assigned;
+        comm.send(m.source, kTagAssign, encode_u32(give));
+        return;
+      }
+      const auto shard = r.get<uint32_t>();
+      const auto status = r.get<uint8_t>();
+      Bytes payload(m.payload.begin() + static_cast<long>(m.payload.size() - r.remaining()), m.payload.end());
+      ++received;
+      if (status == 0) {
+        if (!local_error) merge(shard, std::move(payload));
+        ++stats.shards_per_rank[static_cast<size_t>(m.source)];
+      } else if (status != 255 && !failure_code) {
+        failure_code = status;
+        stop_handout = true;
+      }
+      progress.update(received);
+    };
+    while (next < shards && !stop_handout && !local_error) {
+      while (auto m = comm.try_recv(kTagToMaster)) handle(std::move(*m));
+      if (stop_requested()) stop_handout = true;
+      if (stop_handout || next >= shards) break;
+      const uint32_t s = next++;
+      ++assigned;
+      Bytes partial;
+      const uint8_t status = run_one(work, s, partial, local_error);
+      ++received;
+      if (status == 0) {
+        merge(s, std::move(partial));
+        ++stats.shards_per_rank[0];
+      } else {
+        failure_code = status;
+        stop_handout = true;
+      }
+      progress.update(received);
+    }
+    stop_handout = true;
+    while (workers_open > 0 || received < assigned) handle(comm.recv(-1, kTagToMaster));
+    progress.finish();
+    if (!failure_code && stop_requested()) failure_code = static_cast<uint64_t>(ExitCode::kStopped);
+  } else {
+    Bytes request{static_cast<char>(kRequest)};
+    comm.send(0, kTagToMaster, request);
+    for (;;) {
+      Message m = comm.recv(0, kTagAssign);
+      ByteReader r(m.payload);
+      const auto shard = r.get<uint32_t>();
+      if (shard == kNoShard) break;
+      comm.send(0, kTagToMaster, request);  // prefetch the next assignment
+      Bytes partial;
+      uint8_t status = 255;  // skipped after an earlier failure on this rank
+      if (!local_error) status = run_one(work, shard, partial, local_error);
+      comm.send(0, kTagToMaster, encode_result(shard, status, status == 0 ? partial : Bytes{}));
+    }
+  }
+
+  // Every rank learns the outcome; the rank that failed rethrows its own error.
+  uint64_t mine = 0;
+  if (local_error) {
+    try {
+      std::rethrow_exception(local_error);
+    } catch (const Error& e) {
+      mine = static_cast<uint64_t>(e.code());
+    }
+  }
+  if (comm.is_master() && failure_code) mine = std::max(mine, failure_code);
+  const uint64_t worst = comm.max(mine);
+  stats.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (worst == 0) return stats;
+  if (local_error) std::rethrow_exception(local_error);
+  if (worst == static_cast<uint64_t>(ExitCode::kStopped))
+    throw stopped_error("stopped by a signal before the job finished; rerun the same command to run it again");
+  throw PeerFailure(static_cast<ExitCode>(worst));
+}
+
+}  // namespace snds
