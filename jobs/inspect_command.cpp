@@ -1,11 +1,101 @@
-// `snds-batch inspect`: not built yet (see the open issues).
+// `snds-batch inspect STORE [--json]`: what a store holds, from its manifest plus the sizes of its
+// files on disk. Runs on rank 0 only (others return at once): it reads a few small files.
+#include <filesystem>
+#include <iostream>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/store/store_layout.hpp"
+#include "jobs/args.hpp"
 #include "jobs/commands.hpp"
 
 namespace snds {
+namespace fs = std::filesystem;
 
-int inspect_command(const ArgList&, CommandContext&) {
-  throw usage_error("'snds-batch inspect' is not built yet in this version");
+namespace {
+
+uint64_t folder_bytes(const fs::path& dir) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (it->is_regular_file(ec)) total += it->file_size(ec);
+  }
+  return total;
+}
+
+std::string human_bytes(uint64_t b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(b);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", b) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+}  // namespace
+
+int inspect_command(const ArgList& argv, CommandContext& ctx) {
+  Args args("inspect", argv, ArgSpec{{}, {"json"}});
+  if (args.positionals().size() != 1) throw usage_error("inspect: expected one store folder (usage: snds-batch inspect STORE [--json])");
+  if (!ctx.comm.is_master()) return 0;
+  const fs::path store = args.positionals()[0];
+  const StoreInfo info = open_store(store);
+  boost::json::object manifest = boost::json::parse(read_file(store_manifest_path(store))).as_object();
+
+  boost::json::object out;
+  out["store"] = store.string();
+  out["shards"] = info.shards;
+  out["identity"] = info.identity;
+  out["created"] = info.created;
+  if (auto* v = manifest.if_contains("program_version")) out["program_version"] = *v;
+  boost::json::object tables;
+  uint64_t total_rows = 0, total_rejected = 0, total_orphans = 0;
+  if (auto* t = manifest.if_contains("tables")) {
+    for (auto& [name, value] : t->as_object()) {
+      const auto& o = value.as_object();
+      boost::json::object entry;
+      entry["rows"] = o.at("rows");
+      entry["rejected"] = o.at("rejected");
+      if (auto* orph = o.if_contains("orphans")) {
+        entry["orphans"] = *orph;
+        total_orphans += orph->to_number<uint64_t>();
+      }
+      if (auto* rb = o.if_contains("read")) entry["read"] = *rb;
+      total_rows += o.at("rows").to_number<uint64_t>();
+      total_rejected += o.at("rejected").to_number<uint64_t>();
+      tables[name] = std::move(entry);
+    }
+  }
+  const uint64_t shard_bytes = folder_bytes(store / "shards");
+  const uint64_t all_bytes = folder_bytes(store);
+  out["tables"] = tables;
+  out["rows"] = total_rows;
+  out["rejected"] = total_rejected;
+  out["orphans"] = total_orphans;
+  out["bytes"] = all_bytes;
+  out["shard_bytes"] = shard_bytes;
+
+  if (args.flag("json")) {
+    std::cout << boost::json::serialize(out) << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("store {}: {} shards, {} on disk ({} in shards), created {}\n", store.string(), info.shards,
+                           human_bytes(all_bytes), human_bytes(shard_bytes), info.created);
+  std::cout << fmt::format("{:<12} {:>14} {:>10} {:>10}\n", "table", "rows", "rejected", "orphans");
+  for (auto& [name, value] : tables) {
+    const auto& o = value.as_object();
+    std::cout << fmt::format("{:<12} {:>14} {:>10} {:>10}\n", std::string(name), o.at("rows").to_number<uint64_t>(),
+                             o.at("rejected").to_number<uint64_t>(),
+                             o.if_contains("orphans") ? fmt::format("{}", o.at("orphans").to_number<uint64_t>()) : "-");
+  }
+  std::cout << fmt::format("{:<12} {:>14} {:>10} {:>10}\n", "total", total_rows, total_rejected, total_orphans);
+  return 0;
 }
 
 }  // namespace snds

@@ -1,11 +1,16 @@
-// The ingest job: not built yet (see the open issues).
+// `snds-batch ingest CONFIG.yaml [--force]` and the ingest entry shared with `validate`.
 #include "core/error.hpp"
+#include "jobs/args.hpp"
+#include "jobs/ingest/ingest_config.hpp"
+#include "jobs/ingest/ingest_run.hpp"
 #include "jobs/job_entry.hpp"
 
 namespace snds {
 
-int ingest_job(ConfigMap& config, CommandContext&, const JobOptions&) {
-  config.fail("", "the ingest job is not built yet in this version");
+int ingest_job(ConfigMap& config, CommandContext& ctx, const JobOptions& options) {
+  const IngestConfig c = read_ingest_config(config);
+  if (options.validate_only) return 0;
+  return run_ingest(c, ctx, options.force);
 }
 
 }  // namespace snds

@@ -1,0 +1,74 @@
+// Ingest config parsing and its resolved JSON form for the store manifest.
+#include "jobs/ingest/ingest_config.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/catalog.hpp"
+#include "core/error.hpp"
+
+namespace snds {
+
+IngestConfig read_ingest_config(ConfigMap& map) {
+  IngestConfig c;
+  c.config_path = map.file();
+  c.store = resolve_path(map, map.required_string("store"));
+  c.shards = static_cast<uint32_t>(map.optional_int("shards", 64, 1, 1 << 20));
+  if (!map.has("inputs")) map.fail("inputs", "is required (a folder, or a map TABLE: [files])");
+  const YAML::Node inputs = map.node()["inputs"];
+  if (inputs.IsScalar()) {
+    c.inputs_dir = resolve_path(map, inputs.Scalar());
+  } else if (inputs.IsMap()) {
+    ConfigMap m = map.required_map("inputs");
+    m.accept_all_keys();
+    for (const std::string& table : m.keys()) {
+      if (!parse_table_name(table))
+        m.fail(table, "is not a table snds-batch knows (IR_BEN_R, ER_PRS_F, ER_PHA_F, IR_PHA_R, T_MCOyyB/C/D)");
+      for (const auto& f : m.string_list(table, true)) c.inputs_by_table[table].push_back(resolve_path(map, f));
+    }
+  } else {
+    map.fail("inputs", "expected a folder or a map TABLE: [files]");
+  }
+  c.max_reject_ratio = map.optional_double("max_reject_ratio", 0.001, 0.0, 1.0);
+  c.memory_budget_mb = static_cast<uint64_t>(map.optional_int("memory_budget_mb", 2048, 1, int64_t(1) << 30));
+  if (auto s = map.optional_string("scratch")) {
+    c.scratch = resolve_path(map, *s);
+  } else if (const char* tmp = std::getenv("TMPDIR"); tmp && *tmp) {
+    c.scratch = (std::filesystem::path(tmp) / "snds-batch-spill").string();
+  } else {
+    c.scratch = (std::filesystem::path(c.store) / ".ingest" / "spill").string();
+  }
+  c.compression = map.optional_string("compression").value_or("deflate");
+  if (c.compression != "deflate" && c.compression != "zstd" && c.compression != "none")
+    map.fail("compression", "must be deflate, zstd or none, got '" + c.compression + "'");
+  c.compression_level = static_cast<int>(map.optional_int("compression_level", c.compression == "zstd" ? 3 : 1, 0, 22));
+  c.read_chunk_kb = static_cast<uint64_t>(map.optional_int("read_chunk_kb", 32768, 1, 4 << 20));
+  map.finish();
+  return c;
+}
+
+boost::json::object IngestConfig::to_json() const {
+  boost::json::object o;
+  o["store"] = store;
+  o["shards"] = shards;
+  if (!inputs_dir.empty()) {
+    o["inputs"] = inputs_dir;
+  } else {
+    boost::json::object m;
+    for (const auto& [t, files] : inputs_by_table) {
+      boost::json::array a;
+      for (const auto& f : files) a.push_back(boost::json::value(f));
+      m[t] = std::move(a);
+    }
+    o["inputs"] = std::move(m);
+  }
+  o["max_reject_ratio"] = max_reject_ratio;
+  o["memory_budget_mb"] = memory_budget_mb;
+  o["scratch"] = scratch;
+  o["compression"] = compression;
+  o["compression_level"] = compression_level;
+  o["read_chunk_kb"] = read_chunk_kb;
+  return o;
+}
+
+}  // namespace snds

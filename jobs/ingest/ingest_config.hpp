@@ -1,0 +1,37 @@
+// The ingest config (contract section 4, plus the operational settings documented in
+// docs/ingest.md): where the extracts are, where the store goes, how many shards, the reject
+// limit, the memory budget and the scratch folder for spills.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "runtime/config.hpp"
+
+namespace snds {
+
+struct IngestConfig {
+  std::string config_path;
+  std::string store;
+  uint32_t shards = 64;
+  // Either a folder (tables found by file name) or explicit files per table instance name.
+  std::string inputs_dir;
+  std::map<std::string, std::vector<std::string>> inputs_by_table;
+  double max_reject_ratio = 0.001;
+  uint64_t memory_budget_mb = 2048;  // per rank, for shuffled data held in memory
+  std::string scratch;               // spill folder; default $TMPDIR, else STORE/.ingest/spill
+  std::string compression = "deflate";
+  int compression_level = 1;
+  uint64_t read_chunk_kb = 32768;  // size of the byte ranges plain files are split into
+
+  boost::json::object to_json() const;
+};
+
+// Reads and validates an ingest config (all keys strictly checked).
+IngestConfig read_ingest_config(ConfigMap& map);
+
+}  // namespace snds

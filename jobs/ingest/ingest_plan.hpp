@@ -1,0 +1,62 @@
+// The ingest plan: which files make which tables, their headers and merged schemas, and the
+// byte-range work units they are split into. Rank 0 builds it (listing files, reading headers)
+// and broadcasts it; then every rank scans its share of the ranges for newlines and quotes, and an
+// allgather gives each range's quote state and line number at its start, so ranges can be parsed
+// anywhere and still cut exactly at record boundaries (quoted newlines included).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/catalog.hpp"
+#include "core/column.hpp"
+#include "core/csv/table_parser.hpp"
+#include "jobs/ingest/ingest_config.hpp"
+#include "runtime/communicator.hpp"
+
+namespace snds {
+
+struct InputFile {
+  std::string path;
+  TableName table;
+  uint64_t size = 0;
+  int64_t mtime = 0;
+  bool gzip = false;
+  uint64_t body_offset = 0;  // plain files: first byte after the header
+  uint64_t body_line = 2;
+  uint32_t header_crc = 0;   // CRC32 of bytes [0, body_offset) (plain files)
+  HeaderMap header;  // how its records map to columns
+};
+
+struct WorkUnit {
+  uint32_t file = 0;
+  uint64_t begin = 0;  // raw range [begin, end) of a plain file; whole file for gzip
+  uint64_t end = 0;
+  // Filled by the scan: quote state and newlines before `begin` (from the file start).
+  bool in_quotes = false;
+  uint64_t newlines_before = 0;
+};
+
+struct IngestPlan {
+  std::vector<InputFile> files;  // sorted by path: a file's index is part of `_src`
+  std::vector<WorkUnit> units;   // grouped by file, ascending offsets
+  // Per table instance: the union of its files' columns (catalog order, then extras by name).
+  std::map<std::string, std::vector<HeaderColumn>> schemas;
+  uint64_t total_bytes = 0;
+
+  Bytes encode() const;
+  static IngestPlan decode(const Bytes& b);
+  // Inputs identity for resume: paths, sizes, mtimes.
+  std::string fingerprint() const;
+};
+
+// Rank 0: lists and reads headers. Throws data_error for unreadable files and bad headers,
+// usage_error when no input table is found.
+IngestPlan build_plan(const IngestConfig& config);
+// Collective: scans every plain unit (spread over ranks and threads) and fills in_quotes and
+// newlines_before on every rank.
+void scan_units(Communicator& comm, IngestPlan& plan, int threads);
+
+}  // namespace snds

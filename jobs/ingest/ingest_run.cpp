@@ -1,0 +1,724 @@
+// The ingest's phases (see ingest_run.hpp for the overview).
+#include "jobs/ingest/ingest_run.hpp"
+
+#include <omp.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <numeric>
+#include <span>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "core/atomic_file.hpp"
+#include "core/csv/csv_file.hpp"
+#include "core/csv/range_split.hpp"
+#include "core/error.hpp"
+#include "core/serialize.hpp"
+#include "core/store/shard_writer.hpp"
+#include "core/store/store_layout.hpp"
+#include "jobs/ingest/ingest_plan.hpp"
+#include "jobs/ingest/join.hpp"
+#include "jobs/ingest/routing.hpp"
+#include "jobs/ingest/shard_sort.hpp"
+#include "jobs/ingest/store_folder.hpp"
+#include "runtime/bucket_store.hpp"
+#include "runtime/collective.hpp"
+#include "runtime/exchange.hpp"
+#include "runtime/fault_injection.hpp"
+#include "runtime/log.hpp"
+#include "runtime/metrics.hpp"
+#include "runtime/progress.hpp"
+#include "runtime/signals.hpp"
+#include "snds_version.hpp"
+
+namespace snds {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr uint64_t kMiB = uint64_t(1) << 20;
+// Reject details kept per rank before the ingest gives up (a file that is garbage throughout
+// fails the reject ratio long before; this only bounds memory).
+constexpr size_t kMaxRejectDetailsPerRank = 1'000'000;
+
+struct UnitStats {
+  uint32_t unit = 0;
+  uint32_t crc = 0;
+  uint64_t crc_len = 0;
+  uint64_t rows_read = 0;
+  uint64_t rejected = 0;
+};
+
+struct TableCounts {
+  uint64_t read = 0;
+  uint64_t rejected = 0;
+  uint64_t stored = 0;
+  uint64_t orphans = 0;
+};
+
+struct ParsedUnit {
+  UnitStats stats;
+  std::vector<Routed> routed;
+  std::vector<Reject> rejects;
+};
+
+std::string iso_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string csv_field(std::string_view s) {
+  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+// Every collective checkpoint: all ranks agree on a stop request and leave together (exit 75).
+void checkpoint(Communicator& comm, const std::string& where) {
+  if (!comm.any(stop_requested())) return;
+  if (comm.is_master())
+    throw stopped_error(fmt::format("ingest stopped by a signal {}; rerun the same command to resume", where));
+  throw PeerFailure(ExitCode::kStopped);
+}
+
+// Runs a rank's local share of a round; an error is kept (not thrown) so the rank still takes
+// part in the round's collectives, and every rank learns of it at the next round's flags.
+template <typename F>
+void local_step(std::exception_ptr& failure, F&& fn) {
+  if (failure) return;
+  try {
+    fn();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+}
+
+class IngestRun {
+ public:
+  IngestRun(const IngestConfig& config, CommandContext& ctx, bool force)
+      : cfg_(config), comm_(ctx.comm), threads_(std::max(1, ctx.threads)), force_(force), store_(config.store) {}
+
+  int execute();
+
+ private:
+  void prepare();
+  void read_phase();
+  void check_rejects();
+  void join_phase();
+  void write_phase();
+  void finalize();
+
+  ParsedUnit parse_unit(size_t unit_index) const;
+  void read_round(const std::vector<size_t>& mine, size_t& pos, Outbox& outbox, uint64_t& bytes_done, uint64_t& rows);
+  void join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbox& outbox, uint64_t& rows);
+  void write_shard(uint32_t shard, const std::vector<std::string>& tables, const ShardWriterOptions& options,
+                   uint64_t& rows, uint64_t& bytes);
+  std::vector<size_t> my_units() const;
+  Batch conform(const std::string& table, Batch&& rows) const;
+  std::vector<std::string> stored_tables() const;
+
+  const IngestConfig& cfg_;
+  Communicator& comm_;
+  int threads_;
+  bool force_;
+  fs::path store_;
+  IngestPlan plan_;
+  BucketSpace space_{0, 0};
+  bool resume_ = false;
+  std::unique_ptr<BucketStore> buckets_;
+  Metrics metrics_;
+  std::vector<UnitStats> unit_stats_;
+  std::vector<Reject> rejects_;
+  std::map<std::string, TableCounts> local_counts_;  // this rank's share
+  std::map<std::string, uint64_t> global_read_;      // all ranks, after the read phase
+  std::map<std::string, uint64_t> global_rejected_;
+  JoinCounts join_counts_;
+  // Per shard written (or found) by this rank: rows per stored table.
+  std::map<uint32_t, std::map<std::string, uint64_t>> shard_rows_;
+  uint64_t referential_rows_ = 0;
+  uint64_t shards_skipped_ = 0;
+  std::string created_;
+};
+
+int IngestRun::execute() {
+  prepare();
+  all_or_none(comm_, [&] {
+    metrics_.begin_phase("scan");
+    scan_units(comm_, plan_, threads_);
+    metrics_.end_phase(0, 0);
+  });
+  const uint64_t budget = cfg_.memory_budget_mb * kMiB;
+  // Each thread holds a range's text and its parsed rows while routing them (about 3x the range).
+  const uint64_t in_flight = static_cast<uint64_t>(threads_) * 3 * (cfg_.read_chunk_kb << 10);
+  if (budget <= in_flight)
+    throw usage_error("{}: memory_budget_mb = {} is too small for {} threads reading {} KB ranges; raise memory_budget_mb to at least {} or lower read_chunk_kb",
+                      cfg_.config_path, cfg_.memory_budget_mb, threads_, cfg_.read_chunk_kb, 2 * in_flight / kMiB + 1);
+  const fs::path scratch = fs::path(cfg_.scratch) / fmt::format("rank{}-{}", comm_.rank(), ::getpid());
+  buckets_ = std::make_unique<BucketStore>(budget - in_flight, scratch);
+
+  all_or_none(comm_, [&] { read_phase(); });
+  check_rejects();
+  all_or_none(comm_, [&] { join_phase(); });
+  all_or_none(comm_, [&] { write_phase(); });
+  all_or_none(comm_, [&] { finalize(); });
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  return 0;
+}
+
+void IngestRun::prepare() {
+  metrics_.begin_phase("prepare");
+  Bytes encoded;
+  // Rank 0 alone looks at the file system; the others wait in the agreement, not in a broadcast.
+  all_or_none(comm_, [&] {
+    if (!comm_.is_master()) return;
+    plan_ = build_plan(cfg_);
+    const std::string fingerprint =
+        fmt::format("{} {} {}", plan_.fingerprint(), boost::json::serialize(cfg_.to_json()), kVersion);
+    const bool resume = prepare_store_folder(store_, fingerprint, force_) == StoreStart::kResume;
+    encoded = plan_.encode();
+    encoded.push_back(static_cast<char>(resume ? 1 : 0));
+    log::info("ingest: {} files, {:.1f} MB, {} tables, {} shards, {} ranks x {} threads", plan_.files.size(),
+              static_cast<double>(plan_.total_bytes) / 1e6, plan_.schemas.size(), cfg_.shards, comm_.size(), threads_);
+  });
+  comm_.broadcast(encoded, 0);
+  resume_ = encoded.back() != 0;
+  encoded.pop_back();
+  if (!comm_.is_master()) plan_ = IngestPlan::decode(encoded);
+  space_ = BucketSpace{cfg_.shards, cfg_.shards};
+  created_ = iso_now();
+  metrics_.end_phase(plan_.files.size(), plan_.total_bytes);
+}
+
+std::vector<size_t> IngestRun::my_units() const {
+  // Largest first onto the least loaded rank: deterministic, balanced by bytes.
+  std::vector<size_t> order(plan_.units.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  auto bytes = [&](size_t i) { return plan_.units[i].end - plan_.units[i].begin; };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return bytes(a) > bytes(b); });
+  std::vector<uint64_t> load(static_cast<size_t>(comm_.size()), 0);
+  std::vector<size_t> mine;
+  for (size_t i : order) {
+    const auto r = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    load[r] += bytes(i) + 1;
+    if (static_cast<int>(r) == comm_.rank()) mine.push_back(i);
+  }
+  std::sort(mine.begin(), mine.end());
+  return mine;
+}
+
+ParsedUnit IngestRun::parse_unit(size_t ui) const {
+  const WorkUnit& u = plan_.units[ui];
+  const InputFile& f = plan_.files[u.file];
+  ParsedUnit out;
+  out.stats.unit = static_cast<uint32_t>(ui);
+  ParseResult parsed;
+  if (f.gzip) {
+    const std::string raw = read_file_range(f.path, 0, f.size);
+    out.stats.crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(raw.data()), static_cast<uInt>(raw.size())));
+    out.stats.crc_len = raw.size();
+    const std::string data = read_gzip_file(f.path);
+    parsed = parse_csv_buffer(f.table.kind, data.data(), data.size(), u.file, f.path);
+  } else {
+    const bool first = u.begin == f.body_offset;
+    const uint64_t lead = first ? 0 : 1;  // one byte before `begin`: find_record_start looks at it
+    const bool last = u.end >= f.size;
+    const bool next_in_quotes = !last && ui + 1 < plan_.units.size() && plan_.units[ui + 1].in_quotes;
+    uint64_t want = (u.end - u.begin) + lead + std::min<uint64_t>(kMiB, f.size - u.end);
+    std::string buf;
+    size_t start = 0, cut = 0;
+    for (;;) {
+      buf = read_file_range(f.path, u.begin - lead, want);
+      start = first ? 0 : find_record_start(buf.data(), buf.size(), 1, u.in_quotes);
+      cut = last ? buf.size() : find_record_start(buf.data(), buf.size(), (u.end - u.begin) + lead, next_in_quotes);
+      const bool buffer_at_eof = u.begin - lead + buf.size() >= f.size;
+      if (cut < buf.size() || last || buffer_at_eof) break;
+      want *= 2;  // a record runs past the look-ahead: read further
+    }
+    start = std::min(start, cut);
+    out.stats.crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(buf.data() + lead), static_cast<uInt>(u.end - u.begin)));
+    out.stats.crc_len = u.end - u.begin;
+    const uint64_t first_line = u.newlines_before + 1 + (start > lead ? scan_range(buf.data() + lead, start - lead).newlines : 0);
+    parsed = parse_records(f.header, buf.data() + start, cut - start, u.begin - lead + start, first_line, u.file, f.path);
+  }
+  out.stats.rows_read = parsed.rows_read;
+  out.stats.rejected = parsed.rejects.size();
+  Column src(kSrcColumn, ColumnType::kInt64);
+  src.ints.assign(parsed.source_order.begin(), parsed.source_order.end());
+  parsed.rows.columns.push_back(std::move(src));
+  out.routed = route_parsed(f.table, parsed.rows, space_);
+  out.rejects = std::move(parsed.rejects);
+  return out;
+}
+
+void IngestRun::read_phase() {
+  metrics_.begin_phase("read");
+  const std::vector<size_t> mine = my_units();
+  Progress progress("read", plan_.total_bytes / kMiB, "MB", comm_.is_master());
+  Outbox outbox(comm_.size());
+  size_t pos = 0;
+  uint64_t bytes_done = 0, rows = 0;
+  std::exception_ptr failure;
+  for (;;) {
+    std::vector<uint64_t> flags = {mine.size() - pos, bytes_done, stop_requested() ? 1u : 0u, failure ? 1u : 0u};
+    comm_.allreduce_sum(flags);
+    if (flags[3]) break;  // a rank failed: all leave; all_or_none reports it
+    progress.update(flags[1] / kMiB);
+    if (flags[2]) checkpoint(comm_, "while reading the inputs");
+    if (flags[0] == 0) break;
+    local_step(failure, [&] { read_round(mine, pos, outbox, bytes_done, rows); });
+    exchange(comm_, outbox, *buckets_);
+    fault_point("read_round");
+  }
+  if (failure) std::rethrow_exception(failure);
+  progress.finish();
+  metrics_.end_phase(rows, bytes_done);
+}
+
+void IngestRun::read_round(const std::vector<size_t>& mine, size_t& pos, Outbox& outbox, uint64_t& bytes_done, uint64_t& rows) {
+    const size_t take = std::min(mine.size() - pos, static_cast<size_t>(threads_));
+    if (take == 0) return;
+    std::vector<ParsedUnit> parsed(take);
+    std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
+    for (size_t k = 0; k < take; ++k) {
+      try {
+        parsed[k] = parse_unit(mine[pos + k]);
+      } catch (...) {
+#pragma omp critical
+        if (!error) error = std::current_exception();
+      }
+    }
+    if (error) std::rethrow_exception(error);
+    for (size_t k = 0; k < take; ++k) {
+      ParsedUnit& p = parsed[k];
+      const WorkUnit& u = plan_.units[mine[pos + k]];
+      const std::string& table = plan_.files[u.file].table.name;
+      local_counts_[table].read += p.stats.rows_read;
+      local_counts_[table].rejected += p.stats.rejected;
+      rows += p.stats.rows_read;
+      bytes_done += u.end - u.begin;
+      unit_stats_.push_back(p.stats);
+      for (auto& r : p.routed) outbox.add(space_.owner(r.bucket, comm_.size()), r.bucket, r.table, std::move(r.rows));
+      for (auto& rj : p.rejects) {
+        if (rejects_.size() >= kMaxRejectDetailsPerRank)
+          throw data_error("more than {} rejected rows on one rank: the inputs are not SNDS CSV extracts as expected (see {})",
+                           kMaxRejectDetailsPerRank, store_rejects_path(store_).string());
+        rejects_.push_back(std::move(rj));
+      }
+    }
+    pos += take;
+}
+
+void IngestRun::check_rejects() {
+  // Sum read/rejected per table over ranks (same table order everywhere: the plan's schemas).
+  std::vector<std::string> tables;
+  for (const auto& [t, cols] : plan_.schemas) tables.push_back(t);
+  std::vector<uint64_t> v(2 * tables.size(), 0);
+  for (size_t i = 0; i < tables.size(); ++i) {
+    auto it = local_counts_.find(tables[i]);
+    if (it == local_counts_.end()) continue;
+    v[2 * i] = it->second.read;
+    v[2 * i + 1] = it->second.rejected;
+  }
+  comm_.allreduce_sum(v);
+
+  // The reject file: every rank's rejects, on rank 0, in (file, line) order.
+  Bytes mine;
+  ByteWriter w(mine);
+  w.put<uint64_t>(rejects_.size());
+  for (const auto& r : rejects_) {
+    w.put_string(r.file);
+    w.put<uint64_t>(r.line);
+    w.put_string(r.reason);
+    w.put_string(r.raw);
+  }
+  rejects_.clear();
+  auto all = comm_.gather(mine, 0);
+  all_or_none(comm_, [&] {
+    if (!comm_.is_master()) return;
+    std::vector<Reject> rows;
+    for (const auto& b : all) {
+      ByteReader r(b);
+      const auto n = r.get<uint64_t>();
+      for (uint64_t i = 0; i < n; ++i) {
+        Reject j;
+        j.file = r.get_string();
+        j.line = r.get<uint64_t>();
+        j.reason = r.get_string();
+        j.raw = r.get_string();
+        rows.push_back(std::move(j));
+      }
+    }
+    std::sort(rows.begin(), rows.end(), [](const Reject& a, const Reject& b) { return std::tie(a.file, a.line) < std::tie(b.file, b.line); });
+    std::string text = "file,line,reason,raw\n";
+    for (const auto& j : rows)
+      text += fmt::format("{},{},{},{}\n", csv_field(j.file), j.line, csv_field(j.reason), csv_field(j.raw));
+    write_file_atomic(store_rejects_path(store_), text);
+  });
+  all.clear();
+
+  for (size_t i = 0; i < tables.size(); ++i) {
+    global_read_[tables[i]] = v[2 * i];
+    global_rejected_[tables[i]] = v[2 * i + 1];
+  }
+  all_or_none(comm_, [&] {
+    for (size_t i = 0; i < tables.size(); ++i) {
+      const uint64_t read = v[2 * i], rejected = v[2 * i + 1];
+      if (rejected == 0) continue;
+      const double ratio = static_cast<double>(rejected) / static_cast<double>(std::max<uint64_t>(read, 1));
+      if (ratio > cfg_.max_reject_ratio) {
+        if (!comm_.is_master()) throw PeerFailure(ExitCode::kData);
+        throw data_error("table {}: {} of {} rows rejected ({:.3g}%), above max_reject_ratio = {} in {}; the rows and reasons are in {}",
+                         tables[i], rejected, read, 100.0 * ratio, cfg_.max_reject_ratio, cfg_.config_path,
+                         store_rejects_path(store_).string());
+      }
+      if (comm_.is_master())
+        log::warn("table {}: {} of {} rows rejected (see {})", tables[i], rejected, read, store_rejects_path(store_).string());
+    }
+  });
+}
+
+void IngestRun::join_phase() {
+  metrics_.begin_phase("join");
+  std::vector<uint32_t> mine;
+  for (uint32_t b = space_.shards; b < space_.referential(); ++b)
+    if (space_.owner(b, comm_.size()) == comm_.rank()) mine.push_back(b);
+  Outbox outbox(comm_.size());
+  size_t pos = 0;
+  uint64_t rows = 0;
+  std::exception_ptr failure;
+  for (;;) {
+    std::vector<uint64_t> flags = {mine.size() - pos, stop_requested() ? 1u : 0u, failure ? 1u : 0u};
+    comm_.allreduce_sum(flags);
+    if (flags[2]) break;
+    if (flags[1]) checkpoint(comm_, "while joining detail tables");
+    if (flags[0] == 0) break;
+    local_step(failure, [&] { join_round(mine, pos, outbox, rows); });
+    exchange(comm_, outbox, *buckets_);
+  }
+  if (failure) std::rethrow_exception(failure);
+  metrics_.end_phase(rows, 0);
+}
+
+void IngestRun::join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbox& outbox, uint64_t& rows) {
+    const size_t take = std::min(mine.size() - pos, static_cast<size_t>(threads_));
+    if (take == 0) return;
+    std::vector<std::map<std::string, std::vector<Batch>>> inputs(take);
+    for (size_t k = 0; k < take; ++k) inputs[k] = buckets_->take(mine[pos + k]);
+    std::vector<std::vector<Routed>> outputs(take);
+    std::vector<JoinCounts> counts(take);
+    std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
+    for (size_t k = 0; k < take; ++k) {
+      try {
+        outputs[k] = join_bucket(std::move(inputs[k]), space_, counts[k]);
+      } catch (...) {
+#pragma omp critical
+        if (!error) error = std::current_exception();
+      }
+    }
+    if (error) std::rethrow_exception(error);
+    for (size_t k = 0; k < take; ++k) {
+      join_counts_.add(counts[k]);
+      for (auto& r : outputs[k]) {
+        rows += r.rows.rows();
+        outbox.add(space_.owner(r.bucket, comm_.size()), r.bucket, r.table, std::move(r.rows));
+      }
+    }
+    pos += take;
+}
+
+void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tables, const ShardWriterOptions& options,
+                            uint64_t& rows, uint64_t& bytes) {
+  auto data = buckets_->take(shard);
+  uint64_t shard_bytes = 0;
+  for (auto& [t, parts] : data)
+    for (auto& b : parts) shard_bytes += b.byte_size();
+  if (shard_bytes > cfg_.memory_budget_mb * kMiB)
+    throw data_error("shard {} holds {} MB of rows, more than memory_budget_mb = {} in {}: raise memory_budget_mb or use more shards",
+                     shard, shard_bytes / kMiB, cfg_.memory_budget_mb, cfg_.config_path);
+  std::vector<Batch> sorted(tables.size());
+  std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
+  for (size_t k = 0; k < tables.size(); ++k) {
+    try {
+      auto it = data.find(tables[k]);
+      Batch merged = it == data.end() ? Batch{} : concat(std::move(it->second));
+      sorted[k] = sort_for_store(tables[k], conform(tables[k], std::move(merged)));
+    } catch (...) {
+#pragma omp critical
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+  auto& counts = shard_rows_[shard];
+  for (size_t k = 0; k < tables.size(); ++k) {
+    counts[tables[k]] = sorted[k].rows();
+    rows += sorted[k].rows();
+  }
+  const fs::path final_path = shard_path(store_, shard);
+  if (resume_ && fs::exists(final_path)) {
+    ++shards_skipped_;  // written by the interrupted run: its content is the same
+    return;
+  }
+  const fs::path tmp = temp_path_for(final_path);
+  FileAttributes attrs{{"shard", int64_t(shard)}, {"shards", int64_t(space_.shards)}, {"program_version", std::string(kVersion)}};
+  ShardWriter writer(tmp, attrs, options);
+  for (size_t k = 0; k < tables.size(); ++k) writer.write_table(tables[k], sorted[k]);
+  writer.close();
+  commit_file(tmp, final_path);
+  bytes += fs::file_size(final_path);
+  fault_point("shard");
+}
+
+std::vector<std::string> IngestRun::stored_tables() const {
+  std::vector<std::string> out;
+  for (const auto& [t, cols] : plan_.schemas) {
+    const auto name = parse_table_name(t);
+    if (!name || name->kind == TableKind::kIrPhaR) continue;
+    out.push_back(t);
+    if (is_detail_table(name->kind)) out.push_back(t + kOrphanSuffix);
+  }
+  return out;
+}
+
+Batch IngestRun::conform(const std::string& table, Batch&& rows) const {
+  // Stored columns: the table's schema (union of its files' headers), then for joined detail
+  // rows the columns their parent brought; orphans keep the schema only.
+  const bool orphans = table.ends_with(kOrphanSuffix);
+  const std::string base = orphans ? table.substr(0, table.size() - std::string_view(kOrphanSuffix).size()) : table;
+  const auto name = parse_table_name(base);
+  std::vector<std::pair<std::string, ColumnType>> want;
+  for (const auto& c : plan_.schemas.at(base)) want.emplace_back(c.name, c.type);
+  if (!orphans && name && is_detail_table(name->kind)) {
+    const bool dcir = name->kind == TableKind::kErPhaF;
+    const TableSpec& parent = table_spec(dcir ? TableKind::kErPrsF : TableKind::kMcoC);
+    auto carried = dcir ? std::span<const std::string_view>(kPrsCarried) : std::span<const std::string_view>(kStayCarried);
+    for (auto c : carried)
+      if (std::none_of(want.begin(), want.end(), [&](auto& w) { return w.first == c; }))
+        want.emplace_back(std::string(c), find_column(parent, c)->type);
+  }
+  want.emplace_back(kSrcColumn, ColumnType::kInt64);
+  const size_t n = rows.rows();
+  Batch out;
+  for (const auto& [col, type] : want) {
+    const int i = rows.find(col);
+    if (i >= 0) {
+      if (rows.columns[static_cast<size_t>(i)].type != type)
+        throw internal_error("table {} column {} arrived as {} instead of {}", table, col,
+                             column_type_name(rows.columns[static_cast<size_t>(i)].type), column_type_name(type));
+      out.columns.push_back(std::move(rows.columns[static_cast<size_t>(i)]));
+    } else {
+      Column c(col, type);
+      for (size_t k = 0; k < n; ++k) c.append_missing();
+      out.columns.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+void IngestRun::write_phase() {
+  metrics_.begin_phase("write");
+  std::vector<uint32_t> mine;
+  for (uint32_t s = 0; s < space_.shards; ++s)
+    if (space_.owner(s, comm_.size()) == comm_.rank()) mine.push_back(s);
+  const std::vector<std::string> tables = stored_tables();
+  ShardWriterOptions options = ShardWriterOptions::with(*parse_compression(cfg_.compression));
+  options.level = cfg_.compression_level;
+  Progress progress("write", space_.shards, "shards", comm_.is_master());
+  size_t pos = 0;
+  uint64_t rows = 0, bytes = 0;
+  std::exception_ptr failure;
+  for (;;) {
+    std::vector<uint64_t> flags = {mine.size() - pos, pos, stop_requested() ? 1u : 0u, failure ? 1u : 0u};
+    comm_.allreduce_sum(flags);
+    if (flags[3]) break;
+    progress.update(flags[1]);
+    if (flags[2]) checkpoint(comm_, fmt::format("after writing {} of {} shards", flags[1], space_.shards));
+    if (flags[0] == 0) break;
+    if (pos < mine.size()) local_step(failure, [&] { write_shard(mine[pos++], tables, options, rows, bytes); });
+  }
+  if (failure) std::rethrow_exception(failure);
+  progress.finish();
+  // The referential lives on rank 0.
+  if (comm_.is_master()) {
+    auto data = buckets_->take(space_.referential());
+    for (const auto& [t, cols] : plan_.schemas) {
+      const auto name = parse_table_name(t);
+      if (!name || name->kind != TableKind::kIrPhaR) continue;
+      auto it = data.find(t);
+      Batch merged = it == data.end() ? Batch{} : concat(std::move(it->second));
+      Batch sorted = sort_for_store(t, conform(t, std::move(merged)));
+      referential_rows_ = sorted.rows();
+      const fs::path final_path = store_referential_path(store_);
+      const fs::path tmp = temp_path_for(final_path);
+      ShardWriter writer(tmp, FileAttributes{{"program_version", std::string(kVersion)}}, options);
+      writer.write_table(t, sorted);
+      writer.close();
+      commit_file(tmp, final_path);
+    }
+  }
+  if (!buckets_->buckets().empty()) throw internal_error("rows left unwritten in {} buckets", buckets_->buckets().size());
+  metrics_.end_phase(rows, bytes);
+}
+
+void IngestRun::finalize() {
+  // Stored rows per table, summed over this rank's shards, then over ranks.
+  std::vector<std::string> tables = stored_tables();
+  std::vector<uint64_t> v(tables.size() + 2, 0);
+  for (const auto& [shard, counts] : shard_rows_)
+    for (size_t k = 0; k < tables.size(); ++k) {
+      auto it = counts.find(tables[k]);
+      if (it != counts.end()) v[k] += it->second;
+    }
+  v[tables.size()] = shards_skipped_;
+  v[tables.size() + 1] = buckets_->spilled_bytes();
+  comm_.allreduce_sum(v);
+  uint64_t peak_bucket = buckets_->peak_memory_bytes();
+  comm_.allreduce_max(std::span<uint64_t>(&peak_bucket, 1));
+
+  // Per-shard rows and per-unit stats, gathered on rank 0.
+  Bytes mine;
+  ByteWriter w(mine);
+  w.put<uint64_t>(shard_rows_.size());
+  for (const auto& [shard, counts] : shard_rows_) {
+    w.put<uint32_t>(shard);
+    for (const auto& t : tables) w.put<uint64_t>(counts.count(t) ? counts.at(t) : 0);
+  }
+  w.put_vector(unit_stats_);
+  const auto all = comm_.gather(mine, 0);
+  boost::json::array phases = metrics_.gather(comm_);
+  if (!comm_.is_master()) return;
+
+  std::map<std::string, uint64_t> stored;
+  for (size_t k = 0; k < tables.size(); ++k) stored[tables[k]] = v[k];
+  std::vector<std::vector<uint64_t>> per_shard(space_.shards, std::vector<uint64_t>(tables.size(), 0));
+  std::vector<UnitStats> units;
+  for (const auto& b : all) {
+    ByteReader r(b);
+    const auto n = r.get<uint64_t>();
+    for (uint64_t i = 0; i < n; ++i) {
+      const auto shard = r.get<uint32_t>();
+      for (size_t k = 0; k < tables.size(); ++k) per_shard[shard][k] = r.get<uint64_t>();
+    }
+    auto u = r.get_vector<UnitStats>();
+    units.insert(units.end(), u.begin(), u.end());
+  }
+  std::sort(units.begin(), units.end(), [](const UnitStats& a, const UnitStats& b) { return a.unit < b.unit; });
+
+  boost::json::object manifest;
+  manifest["format"] = "snds-batch-store";
+  manifest["format_version"] = 1;
+  manifest["program_version"] = kVersion;
+  manifest["created"] = created_;
+  manifest["shards"] = space_.shards;
+  manifest["shard_hash"] = "snds hash_bytes(BEN_NIR_PSA) mod shards";
+  manifest["config"] = cfg_.to_json();
+  manifest["config_file"] = cfg_.config_path;
+  manifest["ranks"] = comm_.size();
+  manifest["threads"] = threads_;
+
+  // Tables: rows stored = read - rejected, checked here (nothing lost).
+  boost::json::object tj;
+  for (const auto& [t, cols] : plan_.schemas) {
+    const auto name = parse_table_name(t);
+    const uint64_t read = global_read_[t], rejected = global_rejected_[t];
+    uint64_t rows_stored = 0, orphans = 0;
+    if (name && name->kind == TableKind::kIrPhaR) {
+      rows_stored = referential_rows_;
+    } else {
+      rows_stored = stored[t];
+      if (name && is_detail_table(name->kind)) {
+        orphans = stored[t + kOrphanSuffix];
+        rows_stored += orphans;
+      }
+    }
+    if (rows_stored + rejected != read)
+      throw internal_error("table {}: {} rows read but {} stored and {} rejected", t, read, rows_stored, rejected);
+    boost::json::object o;
+    o["kind"] = table_kind_name(name->kind);
+    o["read"] = read;
+    o["rows"] = rows_stored;
+    o["rejected"] = rejected;
+    if (name && is_detail_table(name->kind)) o["orphans"] = orphans;
+    boost::json::array cols_json;
+    for (const auto& c : cols) cols_json.push_back(boost::json::value(c.name));
+    o["columns"] = std::move(cols_json);
+    tj[t] = std::move(o);
+  }
+  manifest["tables"] = std::move(tj);
+
+  boost::json::object duplicates;
+  for (const auto& [t, n] : join_counts_.duplicate_parent_keys) duplicates[t] = n;
+
+  // Inputs: size, CRC32 of the bytes as stored on disk (header included), rows.
+  boost::json::array inputs;
+  for (uint32_t fi = 0; fi < plan_.files.size(); ++fi) {
+    const InputFile& f = plan_.files[fi];
+    uint32_t crc = f.gzip ? 0 : f.header_crc;
+    uint64_t rows_read = 0, rejected = 0;
+    for (const auto& u : units) {
+      if (plan_.units[u.unit].file != fi) continue;
+      crc = f.gzip ? u.crc : static_cast<uint32_t>(crc32_combine(crc, u.crc, static_cast<z_off_t>(u.crc_len)));
+      rows_read += u.rows_read;
+      rejected += u.rejected;
+    }
+    boost::json::object o;
+    o["path"] = f.path;
+    o["table"] = f.table.name;
+    o["bytes"] = f.size;
+    o["crc32"] = fmt::format("{:08x}", crc);
+    o["rows_read"] = rows_read;
+    o["rejected"] = rejected;
+    inputs.push_back(std::move(o));
+  }
+  manifest["inputs"] = std::move(inputs);
+
+  boost::json::object shard_rows;
+  for (size_t k = 0; k < tables.size(); ++k) {
+    boost::json::array a;
+    for (uint32_t s = 0; s < space_.shards; ++s) a.push_back(per_shard[s][k]);
+    shard_rows[tables[k]] = std::move(a);
+  }
+  manifest["rows_per_shard"] = std::move(shard_rows);
+  uint64_t total_rejected = 0;
+  for (auto& [t, n] : global_rejected_) total_rejected += n;
+  manifest["rejects"] = boost::json::object{{"rows", total_rejected}, {"file", "rejects.csv"}};
+  manifest["duplicate_parent_keys"] = std::move(duplicates);
+  manifest["resumed"] = resume_;
+  manifest["shards_reused"] = v[tables.size()];
+  manifest["memory"] = boost::json::object{{"memory_budget_mb", cfg_.memory_budget_mb},
+                                           {"peak_shuffle_bytes_per_rank", peak_bucket},
+                                           {"spilled_bytes", v[tables.size() + 1]}};
+  manifest["phases"] = std::move(phases);
+  manifest["peak_rss_bytes"] = peak_rss_bytes();
+  write_file_atomic(store_manifest_path(store_), boost::json::serialize(manifest) + "\n");
+  finish_store_folder(store_);
+  log::info("ingest done: {} shards in {}", space_.shards, store_.string());
+}
+
+}  // namespace
+
+int run_ingest(const IngestConfig& config, CommandContext& ctx, bool force) {
+  IngestRun run(config, ctx, force);
+  return run.execute();
+}
+
+}  // namespace snds

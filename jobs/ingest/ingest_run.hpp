@@ -1,0 +1,21 @@
+// One ingest run, phase by phase (docs/ingest.md):
+//   prepare  rank 0 checks the store folder (refuse, resume or start), lists inputs, reads headers
+//   scan     ranges of every plain file counted for quotes/newlines (record boundaries, lines)
+//   read     ranges parsed in parallel (ranks x threads), rows routed: patient-keyed rows to
+//            their shard, detail rows and parent keys to join partitions; all-to-all rounds
+//   join     each join partition joins locally; detail rows go to their patient's shard
+//   write    each rank sorts and writes its shards (one HDF5 writer thread per rank); rank 0
+//            writes the referential, the reject file, then the manifest, last
+// Everything shuffled sits in a BucketStore under the memory budget (spilling past it). A stop
+// signal is honoured at the end of any round (exit 75); a rerun re-reads the inputs and writes
+// only the shards not yet on disk.
+#pragma once
+
+#include "jobs/commands.hpp"
+#include "jobs/ingest/ingest_config.hpp"
+
+namespace snds {
+
+int run_ingest(const IngestConfig& config, CommandContext& ctx, bool force);
+
+}  // namespace snds

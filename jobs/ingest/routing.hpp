@@ -1,0 +1,58 @@
+// Where every ingested row goes. Bucket ids: [0, shards) are patient shards; [shards,
+// shards + join_buckets) are join partitions (detail rows meet their parent rows there); the last
+// id is the referential (IR_PHA_R, gathered on rank 0). Bucket b lives on rank b % ranks.
+//
+// Rows carry `_src` (Int64: file index << 40 | byte offset of the record), a total order over the
+// input that makes every sort, and so the store, independent of the rank, thread and shard count.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/catalog.hpp"
+#include "core/column.hpp"
+
+namespace snds {
+
+inline constexpr const char* kSrcColumn = "_src";
+// Suffix of the parent-key projections sent to join partitions ("ER_PRS_F#keys").
+inline constexpr const char* kKeysSuffix = "#keys";
+
+struct BucketSpace {
+  uint32_t shards;
+  uint32_t join_buckets;
+  uint32_t referential() const { return shards + join_buckets; }
+  uint32_t join(uint64_t key_hash) const { return shards + static_cast<uint32_t>(key_hash % join_buckets); }
+  // The rank holding a bucket: round robin, but the referential is gathered on rank 0.
+  int owner(uint32_t bucket, int ranks) const {
+    return bucket == referential() ? 0 : static_cast<int>(bucket % static_cast<uint32_t>(ranks));
+  }
+};
+
+// Binary join keys (typed values, so "01" and "1", or two date forms, meet).
+std::string dcir_key(const Batch& b, const std::vector<int>& key_columns, size_t row);
+std::string stay_key(int year, const Batch& b, int eta_column, int rsa_column, size_t row);
+std::vector<int> dcir_key_columns(const Batch& b);  // indices of the 9 keys; throws if absent
+
+// The columns of ER_PRS_F (or T_MCOyyC) that their detail rows take over in the join.
+inline constexpr std::string_view kPrsCarried[] = {"BEN_NIR_PSA", "BEN_RNG_GEM", "EXE_SOI_DTD", "DPN_QLF"};
+inline constexpr std::string_view kStayCarried[] = {"NIR_ANO_17", "EXE_SOI_DTD"};
+
+// A routed piece of a parsed batch.
+struct Routed {
+  uint32_t bucket;
+  std::string table;
+  Batch rows;
+};
+
+// Splits a parsed batch of `table` (with `_src`) into its buckets: patient-keyed tables to their
+// shard, detail tables to their join partition, parent tables to their shard and a key projection
+// to the join partition, IR_PHA_R to the referential.
+std::vector<Routed> route_parsed(const TableName& table, const Batch& rows, const BucketSpace& space);
+
+// Splits `rows` by a per-row bucket id into Routed pieces (ascending bucket order).
+std::vector<Routed> split_by_bucket(const std::string& table, const Batch& rows, const std::vector<uint32_t>& bucket_of_row);
+
+}  // namespace snds

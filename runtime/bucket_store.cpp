@@ -1,0 +1,108 @@
+// Bucket storage with spill: encoded batches appended to one file per bucket.
+#include "runtime/bucket_store.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/serialize.hpp"
+
+namespace snds {
+namespace fs = std::filesystem;
+
+BucketStore::BucketStore(uint64_t budget_bytes, fs::path scratch) : budget_(budget_bytes), scratch_(std::move(scratch)) {}
+
+BucketStore::~BucketStore() {
+  std::error_code ec;
+  for (auto& [bucket, e] : entries_)
+    if (e.has_spill) fs::remove(spill_file(bucket), ec);
+}
+
+fs::path BucketStore::spill_file(uint32_t bucket) const { return scratch_ / fmt::format("bucket_{:06d}.spill", bucket); }
+
+void BucketStore::add(uint32_t bucket, const std::string& table, Batch&& rows) {
+  if (rows.rows() == 0 && rows.columns.empty()) return;
+  const uint64_t bytes = rows.byte_size();
+  Entry& e = entries_[bucket];
+  e.batches.emplace_back(table, std::move(rows));
+  e.bytes += bytes;
+  memory_bytes_ += bytes;
+  peak_bytes_ = std::max(peak_bytes_, memory_bytes_);
+  if (memory_bytes_ > budget_) spill_until_under_budget();
+}
+
+void BucketStore::spill_until_under_budget() {
+  // Spill the largest buckets first down to half the budget, so spills come in few big writes.
+  std::vector<std::pair<uint64_t, uint32_t>> by_size;
+  for (auto& [bucket, e] : entries_)
+    if (e.bytes) by_size.emplace_back(e.bytes, bucket);
+  std::sort(by_size.begin(), by_size.end(), std::greater<>());
+  for (auto& [bytes, bucket] : by_size) {
+    if (memory_bytes_ <= budget_ / 2) break;
+    spill(bucket, entries_[bucket]);
+  }
+}
+
+void BucketStore::spill(uint32_t bucket, Entry& e) {
+  std::error_code ec;
+  fs::create_directories(scratch_, ec);
+  std::vector<char> buf;
+  ByteWriter w(buf);
+  for (auto& [table, batch] : e.batches) {
+    std::vector<char> one;
+    ByteWriter ow(one);
+    ow.put_string(table);
+    encode_batch(ow, batch);
+    w.put<uint64_t>(one.size());
+    w.put_bytes(one.data(), one.size());
+  }
+  const fs::path path = spill_file(bucket);
+  std::FILE* f = std::fopen(path.c_str(), "ab");
+  if (!f) throw data_error("cannot write spill file in scratch folder {} (setting: scratch)", scratch_.string());
+  const size_t written = std::fwrite(buf.data(), 1, buf.size(), f);
+  const bool ok = written == buf.size() && std::fclose(f) == 0;
+  if (!ok) throw data_error("cannot write spill file in scratch folder {} (disk full? setting: scratch)", scratch_.string());
+  spilled_bytes_ += buf.size();
+  memory_bytes_ -= e.bytes;
+  e.bytes = 0;
+  e.batches.clear();
+  e.batches.shrink_to_fit();
+  e.has_spill = true;
+}
+
+std::map<std::string, std::vector<Batch>> BucketStore::take(uint32_t bucket) {
+  std::map<std::string, std::vector<Batch>> out;
+  auto it = entries_.find(bucket);
+  if (it == entries_.end()) return out;
+  Entry& e = it->second;
+  if (e.has_spill) {
+    const fs::path path = spill_file(bucket);
+    std::ifstream in(path, std::ios::binary);
+    std::vector<char> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ByteReader r(buf);
+    while (!r.done()) {
+      const auto n = r.get<uint64_t>();
+      (void)n;
+      std::string table = r.get_string();
+      out[table].push_back(decode_batch(r));
+    }
+    std::error_code ec;
+    fs::remove(path, ec);
+  }
+  for (auto& [table, batch] : e.batches) out[table].push_back(std::move(batch));
+  memory_bytes_ -= e.bytes;
+  entries_.erase(it);
+  return out;
+}
+
+std::vector<uint32_t> BucketStore::buckets() const {
+  std::vector<uint32_t> out;
+  for (const auto& [bucket, e] : entries_) out.push_back(bucket);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace snds

@@ -1,0 +1,58 @@
+// Per-rank storage of shuffled row batches, keyed by bucket (a shard, or a join partition) and
+// table, under a memory budget. Past the budget, the largest in-memory buckets are appended to
+// spill files in a scratch folder; take() brings a bucket back whole (memory + spill) for
+// processing. This is what keeps an ingest's memory bounded whatever the data size: only one
+// bucket at a time must fit in memory, and the error for one that does not names the setting.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/column.hpp"
+
+namespace snds {
+
+class BucketStore {
+ public:
+  // `budget_bytes`: in-memory bytes kept before spilling; `scratch`: folder for spill files
+  // (created; its files are removed by the destructor).
+  BucketStore(uint64_t budget_bytes, std::filesystem::path scratch);
+  ~BucketStore();
+  BucketStore(const BucketStore&) = delete;
+  BucketStore& operator=(const BucketStore&) = delete;
+
+  void add(uint32_t bucket, const std::string& table, Batch&& rows);
+  // Every batch of the bucket, grouped by table (in the order they were added, spilled ones
+  // first); the bucket is then empty.
+  std::map<std::string, std::vector<Batch>> take(uint32_t bucket);
+  // Buckets holding data, ascending.
+  std::vector<uint32_t> buckets() const;
+
+  uint64_t memory_bytes() const { return memory_bytes_; }
+  uint64_t spilled_bytes() const { return spilled_bytes_; }
+  uint64_t peak_memory_bytes() const { return peak_bytes_; }
+  uint64_t budget_bytes() const { return budget_; }
+
+ private:
+  struct Entry {
+    std::vector<std::pair<std::string, Batch>> batches;
+    uint64_t bytes = 0;
+    bool has_spill = false;
+  };
+  void spill_until_under_budget();
+  void spill(uint32_t bucket, Entry& e);
+  std::filesystem::path spill_file(uint32_t bucket) const;
+
+  uint64_t budget_;
+  std::filesystem::path scratch_;
+  std::unordered_map<uint32_t, Entry> entries_;
+  uint64_t memory_bytes_ = 0;
+  uint64_t spilled_bytes_ = 0;
+  uint64_t peak_bytes_ = 0;
+};
+
+}  // namespace snds

@@ -1,0 +1,52 @@
+// Shuffle rounds over alltoallv; the wire format is a count, then (bucket, table, batch) parts.
+#include "runtime/exchange.hpp"
+
+#include "core/serialize.hpp"
+
+namespace snds {
+
+void Outbox::add(int dest, uint32_t bucket, const std::string& table, Batch&& rows) {
+  bytes_ += rows.byte_size();
+  ++count_;
+  parts_[static_cast<size_t>(dest)].push_back(Part{bucket, table, std::move(rows)});
+}
+
+std::vector<Bytes> Outbox::take_encoded() {
+  std::vector<Bytes> out(parts_.size());
+  for (size_t d = 0; d < parts_.size(); ++d) {
+    ByteWriter w(out[d]);
+    w.put<uint64_t>(parts_[d].size());
+    for (auto& p : parts_[d]) {
+      w.put<uint32_t>(p.bucket);
+      w.put_string(p.table);
+      encode_batch(w, p.rows);
+    }
+    parts_[d].clear();
+  }
+  bytes_ = 0;
+  count_ = 0;
+  return out;
+}
+
+ExchangeStats exchange(Communicator& comm, Outbox& outbox, BucketStore& store) {
+  ExchangeStats stats;
+  std::vector<Bytes> send = outbox.take_encoded();
+  for (size_t d = 0; d < send.size(); ++d)
+    if (static_cast<int>(d) != comm.rank()) stats.bytes_sent += send[d].size();
+  std::vector<Bytes> recv = comm.alltoallv(send);
+  send.clear();
+  for (size_t s = 0; s < recv.size(); ++s) {
+    if (static_cast<int>(s) != comm.rank()) stats.bytes_received += recv[s].size();
+    ByteReader r(recv[s]);
+    const auto parts = r.get<uint64_t>();
+    for (uint64_t i = 0; i < parts; ++i) {
+      const auto bucket = r.get<uint32_t>();
+      std::string table = r.get_string();
+      store.add(bucket, table, decode_batch(r));
+    }
+    Bytes().swap(recv[s]);
+  }
+  return stats;
+}
+
+}  // namespace snds

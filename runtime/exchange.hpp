@@ -1,0 +1,45 @@
+// One round of the all-to-all shuffle: every rank sends each peer the (bucket, table, rows)
+// batches it routed to it, and files what it receives into its BucketStore. Rounds are
+// collective (every rank calls exchange() the same number of times, with an empty outbox if it
+// has nothing); keeping each round's outbox small bounds the memory in flight.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/column.hpp"
+#include "runtime/bucket_store.hpp"
+#include "runtime/communicator.hpp"
+
+namespace snds {
+
+class Outbox {
+ public:
+  explicit Outbox(int ranks) : parts_(static_cast<size_t>(ranks)) {}
+  void add(int dest, uint32_t bucket, const std::string& table, Batch&& rows);
+  uint64_t bytes() const { return bytes_; }
+  bool empty() const { return bytes_ == 0 && count_ == 0; }
+  // Encodes and clears.
+  std::vector<Bytes> take_encoded();
+
+ private:
+  struct Part {
+    uint32_t bucket;
+    std::string table;
+    Batch rows;
+  };
+  std::vector<std::vector<Part>> parts_;
+  uint64_t bytes_ = 0;
+  uint64_t count_ = 0;
+};
+
+struct ExchangeStats {
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+};
+
+// Collective. Sends `outbox` (emptied) and adds what arrives to `store`.
+ExchangeStats exchange(Communicator& comm, Outbox& outbox, BucketStore& store);
+
+}  // namespace snds

@@ -1,0 +1,53 @@
+// The bucket store gives back exactly what it was given, whether it stayed in memory or spilled.
+#include "runtime/bucket_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/test_support.hpp"
+
+namespace snds {
+
+static Batch rows(int from, int count) {
+  Batch b;
+  b.columns.emplace_back("k", ColumnType::kString);
+  b.columns.emplace_back("v", ColumnType::kInt64);
+  for (int i = from; i < from + count; ++i) {
+    b.columns[0].strings.push_back("key" + std::to_string(i));
+    b.columns[1].ints.push_back(i);
+  }
+  return b;
+}
+
+static void expect_bucket(BucketStore& store, uint32_t bucket, int expected_rows) {
+  auto got = store.take(bucket);
+  size_t n = 0;
+  int64_t sum = 0;
+  for (auto& b : got["T"]) {
+    n += b.rows();
+    for (auto v : b.at("v").ints) sum += v;
+  }
+  EXPECT_EQ(n, static_cast<size_t>(expected_rows));
+  EXPECT_EQ(sum, int64_t(expected_rows) * (expected_rows - 1) / 2);
+}
+
+TEST(BucketStore, KeepsEverythingInMemoryUnderBudget) {
+  test::TempDir dir;
+  BucketStore store(1 << 30, dir.path());
+  for (int i = 0; i < 10; ++i) store.add(i % 3, "T", rows(i * 100, 100));
+  EXPECT_EQ(store.spilled_bytes(), 0u);
+  EXPECT_EQ(store.buckets(), (std::vector<uint32_t>{0, 1, 2}));
+  auto b0 = store.take(0);
+  EXPECT_EQ(b0["T"].size(), 4u);
+}
+
+TEST(BucketStore, SpillsPastTheBudgetAndReturnsTheSameRows) {
+  test::TempDir dir;
+  BucketStore store(4096, dir.path());
+  for (int i = 0; i < 50; ++i) store.add(7, "T", rows(i * 20, 20));
+  EXPECT_GT(store.spilled_bytes(), 0u);
+  EXPECT_LE(store.memory_bytes(), 4096u);
+  expect_bucket(store, 7, 1000);
+  EXPECT_TRUE(store.buckets().empty());
+}
+
+}  // namespace snds
