@@ -30,7 +30,7 @@ IngestConfig read_ingest_config(ConfigMap& map) {
     map.fail("inputs", "expected a folder or a map TABLE: [files]");
   }
   c.max_reject_ratio = map.optional_double("max_reject_ratio", 0.001, 0.0, 1.0);
-  c.memory_budget_mb = static_cast<uint64_t>(map.optional_int("memory_budget_mb", 2048, 1, int64_t(1) << 30));
+  c.memory_budget_mb = map.optional_double("memory_budget_mb", 2048, 0.01, 1e9);
   if (auto s = map.optional_string("scratch")) {
     c.scratch = resolve_path(map, *s);
   } else if (const char* tmp = std::getenv("TMPDIR"); tmp && *tmp) {

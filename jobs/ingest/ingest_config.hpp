@@ -22,7 +22,7 @@ struct IngestConfig {
   std::string inputs_dir;
   std::map<std::string, std::vector<std::string>> inputs_by_table;
   double max_reject_ratio = 0.001;
-  uint64_t memory_budget_mb = 2048;  // per rank, for shuffled data held in memory
+  double memory_budget_mb = 2048;  // per rank, for shuffled data held in memory (fractions allowed)
   std::string scratch;               // spill folder; default $TMPDIR, else STORE/.ingest/spill
   std::string compression = "deflate";
   int compression_level = 1;

@@ -163,12 +163,12 @@ int IngestRun::execute() {
     scan_units(comm_, plan_, threads_);
     metrics_.end_phase(0, 0);
   });
-  const uint64_t budget = cfg_.memory_budget_mb * kMiB;
+  const auto budget = static_cast<uint64_t>(cfg_.memory_budget_mb * static_cast<double>(kMiB));
   // Each thread holds a range's text and its parsed rows while routing them (about 3x the range).
   const uint64_t in_flight = static_cast<uint64_t>(threads_) * 3 * (cfg_.read_chunk_kb << 10);
   if (budget <= in_flight)
     throw usage_error("{}: memory_budget_mb = {} is too small for {} threads reading {} KB ranges; raise memory_budget_mb to at least {} or lower read_chunk_kb",
-                      cfg_.config_path, cfg_.memory_budget_mb, threads_, cfg_.read_chunk_kb, 2 * in_flight / kMiB + 1);
+                      cfg_.config_path, cfg_.memory_budget_mb, threads_, cfg_.read_chunk_kb, static_cast<double>(2 * in_flight) / static_cast<double>(kMiB));
   const fs::path scratch = fs::path(cfg_.scratch) / fmt::format("rank{}-{}", comm_.rank(), ::getpid());
   buckets_ = std::make_unique<BucketStore>(budget - in_flight, scratch);
 
@@ -451,9 +451,9 @@ void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tabl
   uint64_t shard_bytes = 0;
   for (auto& [t, parts] : data)
     for (auto& b : parts) shard_bytes += b.byte_size();
-  if (shard_bytes > cfg_.memory_budget_mb * kMiB)
-    throw data_error("shard {} holds {} MB of rows, more than memory_budget_mb = {} in {}: raise memory_budget_mb or use more shards",
-                     shard, shard_bytes / kMiB, cfg_.memory_budget_mb, cfg_.config_path);
+  if (static_cast<double>(shard_bytes) > cfg_.memory_budget_mb * static_cast<double>(kMiB))
+    throw data_error("shard {} holds {:.2f} MB of rows, more than memory_budget_mb = {} in {}: raise memory_budget_mb or use more shards",
+                     shard, static_cast<double>(shard_bytes) / static_cast<double>(kMiB), cfg_.memory_budget_mb, cfg_.config_path);
   std::vector<Batch> sorted(tables.size());
   std::exception_ptr error;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)

@@ -1,0 +1,182 @@
+// Ingest, end to end in one process (ranks as threads): nothing is lost, the counts reconcile,
+// and the store's content is the same whatever the rank, thread and shard counts and the memory
+// budget.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "jobs/commands.hpp"
+#include "jobs/ingest/ingest_config.hpp"
+#include "jobs/ingest/ingest_run.hpp"
+#include "runtime/communicator.hpp"
+#include "tests/support/mini_extract.hpp"
+#include "tests/support/store_dump.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace snds {
+namespace fs = std::filesystem;
+
+namespace {
+
+IngestConfig config_for(const fs::path& yaml) {
+  ConfigMap m = load_config(yaml.string());
+  return read_ingest_config(m);
+}
+
+void ingest(const fs::path& yaml, int ranks, int threads, bool force = false) {
+  const IngestConfig c = config_for(yaml);
+  run_in_process(ranks, [&](Communicator& comm) {
+    CommandContext ctx{comm, threads};
+    run_ingest(c, ctx, force);
+  });
+}
+
+boost::json::object manifest(const fs::path& store) {
+  return boost::json::parse(read_file(store / "manifest.json")).as_object();
+}
+
+class IngestFixture : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir("ingest");
+    counts_ = test::write_mini_extract(dir_->path() / "in", 400, 7);
+    test::write_ingest_config(dir_->path() / "ref.yaml", dir_->path() / "in", dir_->path() / "ref", 5);
+    ingest(dir_->path() / "ref.yaml", 1, 1);
+    reference_ = test::dump_store(dir_->path() / "ref");
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static test::TempDir* dir_;
+  static std::map<std::string, test::MiniCounts> counts_;
+  static std::string reference_;
+};
+test::TempDir* IngestFixture::dir_ = nullptr;
+std::map<std::string, test::MiniCounts> IngestFixture::counts_;
+std::string IngestFixture::reference_;
+
+}  // namespace
+
+TEST_F(IngestFixture, EveryRowIsStoredRejectedOrAnOrphanAndTheCountsReconcile) {
+  const auto m = manifest(dir_->path() / "ref");
+  const auto& tables = m.at("tables").as_object();
+  ASSERT_EQ(tables.size(), counts_.size());
+  for (const auto& [name, c] : counts_) {
+    SCOPED_TRACE(name);
+    const auto& t = tables.at(name).as_object();
+    EXPECT_EQ(t.at("read").to_number<uint64_t>(), c.written);
+    EXPECT_EQ(t.at("rejected").to_number<uint64_t>(), c.rejected);
+    EXPECT_EQ(t.at("rows").to_number<uint64_t>(), c.written - c.rejected);
+    if (t.if_contains("orphans")) {
+      EXPECT_EQ(t.at("orphans").to_number<uint64_t>(), c.orphans);
+    }
+  }
+  // The reject file lists each rejected row with its file, line and reason.
+  const std::string rejects = test::read_text(dir_->path() / "ref" / "rejects.csv");
+  uint64_t expected = 0;
+  for (auto& [n, c] : counts_) expected += c.rejected;
+  EXPECT_EQ(static_cast<uint64_t>(std::count(rejects.begin(), rejects.end(), '\n')), expected + 1);
+  EXPECT_NE(rejects.find("ER_PRS_F_1.csv,"), std::string::npos);
+  EXPECT_NE(rejects.find("fields, expected"), std::string::npos);
+  EXPECT_NE(rejects.find("column PHA_ACT_QSN"), std::string::npos);
+}
+
+TEST_F(IngestFixture, ContentIsTheSameForAnyRankThreadAndShardCount) {
+  struct Layout {
+    int ranks, threads, shards;
+    std::string extra;
+  };
+  const std::vector<Layout> layouts = {{2, 1, 5, ""}, {3, 2, 1, ""}, {4, 1, 7, "read_chunk_kb: 4\n"}, {2, 2, 64, "read_chunk_kb: 1\n"}};
+  for (const auto& l : layouts) {
+    SCOPED_TRACE(fmt::format("{} ranks, {} threads, {} shards {}", l.ranks, l.threads, l.shards, l.extra));
+    const fs::path yaml = dir_->path() / fmt::format("l{}_{}_{}.yaml", l.ranks, l.threads, l.shards);
+    const fs::path store = dir_->path() / fmt::format("s{}_{}_{}", l.ranks, l.threads, l.shards);
+    test::write_ingest_config(yaml, dir_->path() / "in", store, l.shards, l.extra);
+    ingest(yaml, l.ranks, l.threads);
+    EXPECT_EQ(test::dump_store(store), reference_);
+  }
+}
+
+TEST_F(IngestFixture, SameShardCountGivesTheSameShardsWhateverTheRanks) {
+  const fs::path yaml = dir_->path() / "same.yaml";
+  test::write_ingest_config(yaml, dir_->path() / "in", dir_->path() / "same", 5);
+  ingest(yaml, 3, 2);
+  EXPECT_EQ(test::dump_store(dir_->path() / "same", true), test::dump_store(dir_->path() / "ref", true));
+}
+
+TEST_F(IngestFixture, ABudgetFarBelowTheDataSpillsAndGivesTheSameStore) {
+  const fs::path yaml = dir_->path() / "small.yaml";
+  test::write_ingest_config(yaml, dir_->path() / "in", dir_->path() / "small", 64,
+                            fmt::format("memory_budget_mb: 0.1\nread_chunk_kb: 8\nscratch: {}\n", (dir_->path() / "spill").string()));
+  ingest(yaml, 2, 1);
+  EXPECT_EQ(test::dump_store(dir_->path() / "small"), reference_);
+  const auto m = manifest(dir_->path() / "small");
+  EXPECT_GT(m.at("memory").at("spilled_bytes").to_number<uint64_t>(), 0u);
+}
+
+TEST_F(IngestFixture, AShardLargerThanTheBudgetIsACleanErrorNamingTheSetting) {
+  const fs::path yaml = dir_->path() / "tiny.yaml";
+  test::write_ingest_config(yaml, dir_->path() / "in", dir_->path() / "tiny", 1, "memory_budget_mb: 0.1\nread_chunk_kb: 8\n");
+  try {
+    ingest(yaml, 1, 1);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kData);
+    EXPECT_NE(std::string(e.what()).find("memory_budget_mb"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(IngestFixture, ACompleteStoreIsRefusedUnlessForced) {
+  try {
+    ingest(dir_->path() / "ref.yaml", 1, 1);
+    FAIL() << "expected a usage error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kUsage);
+    EXPECT_NE(std::string(e.what()).find("--force"), std::string::npos);
+  }
+  ingest(dir_->path() / "ref.yaml", 2, 1, true);
+  EXPECT_EQ(test::dump_store(dir_->path() / "ref"), reference_);
+}
+
+TEST(Ingest, RejectsOverTheRatioFailWithExitCode3AndTheRejectFile) {
+  test::TempDir dir;
+  test::write_text(dir / "in" / "IR_BEN_R.csv",
+                   "BEN_NIR_PSA;BEN_RNG_GEM;BEN_SEX_COD;BEN_NAI_ANN;BEN_NAI_MOI;BEN_RES_DPT;BEN_DCD_DTE\n"
+                   "A;1;1;1950;1;075;\nB;x;1;1950;1;075;\n");
+  test::write_ingest_config(dir / "c.yaml", dir / "in", dir / "store", 2);
+  try {
+    ingest(dir / "c.yaml", 2, 1);
+    FAIL() << "expected a data error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kData);
+    EXPECT_NE(std::string(e.what()).find("IR_BEN_R: 1 of 2 rows rejected"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("max_reject_ratio"), std::string::npos);
+  }
+  const std::string rejects = test::read_text(dir / "store" / "rejects.csv");
+  EXPECT_NE(rejects.find("IR_BEN_R.csv,3,column BEN_RNG_GEM: "), std::string::npos) << rejects;
+  EXPECT_FALSE(fs::exists(dir / "store" / "manifest.json"));
+}
+
+TEST(Ingest, AFolderThatIsNotAStoreIsNeverOverwritten) {
+  test::TempDir dir;
+  test::write_text(dir / "in" / "IR_PHA_R.csv", "PHA_CIP_C13;PHA_ATC_C07\n1;A\n");
+  test::write_text(dir / "precious" / "thesis.tex", "...");
+  test::write_ingest_config(dir / "c.yaml", dir / "in", dir / "precious", 2);
+  EXPECT_THROW(ingest(dir / "c.yaml", 1, 1), Error);
+  EXPECT_TRUE(fs::exists(dir / "precious" / "thesis.tex"));
+}
+
+TEST(Ingest, AMissingRequiredColumnNamesTheFileAndColumn) {
+  test::TempDir dir;
+  test::write_text(dir / "in" / "ER_PHA_F.csv", "DCT_ORD_NUM;PHA_PRS_C13\n1;2\n");
+  test::write_ingest_config(dir / "c.yaml", dir / "in", dir / "store", 2);
+  try {
+    ingest(dir / "c.yaml", 1, 1);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kData);
+    EXPECT_NE(std::string(e.what()).find("ER_PHA_F.csv"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace snds
