@@ -2,6 +2,7 @@
 #include "core/column.hpp"
 
 #include <cstdlib>
+#include <cstring>
 
 #include "core/error.hpp"
 
@@ -37,6 +38,31 @@ std::string format_decimal(int64_t scaled) {
     out.append(digits, static_cast<size_t>(len));
   }
   return out;
+}
+
+void StringColumn::append_gathered(const StringColumn& other, std::span<const uint32_t> rows) {
+  // Sizes first, then one allocation and straight copies: gathers are the shuffle's hot loop.
+  size_t bytes = 0;
+  for (uint32_t r : rows) bytes += other.offsets_[r + 1] - other.offsets_[r];
+  const size_t base = bytes_.size();
+  bytes_.resize(base + bytes);
+  offsets_.reserve(offsets_.size() + rows.size());
+  char* out = bytes_.data() + base;
+  uint64_t at = base;
+  for (uint32_t r : rows) {
+    const uint64_t len = other.offsets_[r + 1] - other.offsets_[r];
+    std::memcpy(out, other.bytes_.data() + other.offsets_[r], len);
+    out += len;
+    at += len;
+    offsets_.push_back(at);
+  }
+}
+
+void StringColumn::append_all(const StringColumn& other) {
+  const uint64_t base = bytes_.size();
+  bytes_.append(other.bytes_);
+  offsets_.reserve(offsets_.size() + other.size());
+  for (size_t i = 1; i < other.offsets_.size(); ++i) offsets_.push_back(base + other.offsets_[i]);
 }
 
 size_t Column::size() const {
@@ -82,9 +108,7 @@ void Column::gather_from(const Column& other, std::span<const uint32_t> rows) {
     case ColumnType::kDate:
       for (uint32_t r : rows) dates.push_back(other.dates[r]);
       break;
-    case ColumnType::kString:
-      for (uint32_t r : rows) strings.push_back(other.strings.at(r));
-      break;
+    case ColumnType::kString: strings.append_gathered(other.strings, rows); break;
   }
 }
 
@@ -152,9 +176,7 @@ void Batch::append(const Batch& other) {
       case ColumnType::kInt64:
       case ColumnType::kDecimal: c.ints.insert(c.ints.end(), oc.ints.begin(), oc.ints.end()); break;
       case ColumnType::kDate: c.dates.insert(c.dates.end(), oc.dates.begin(), oc.dates.end()); break;
-      case ColumnType::kString:
-        for (size_t i = 0; i < added; ++i) c.strings.push_back(oc.strings.at(i));
-        break;
+      case ColumnType::kString: c.strings.append_all(oc.strings); break;
     }
   }
 }

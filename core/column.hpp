@@ -34,6 +34,10 @@ class StringColumn {
     bytes_.append(s);
     offsets_.push_back(bytes_.size());
   }
+  // Appends the selected strings of `other` (one allocation).
+  void append_gathered(const StringColumn& other, std::span<const uint32_t> rows);
+  // Appends every string of `other`.
+  void append_all(const StringColumn& other);
   void reserve(size_t rows, size_t bytes) {
     offsets_.reserve(rows + 1);
     bytes_.reserve(bytes);

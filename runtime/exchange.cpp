@@ -28,8 +28,18 @@ std::vector<Bytes> Outbox::take_encoded() {
   return out;
 }
 
+std::vector<Outbox::Part> Outbox::take_local(int rank) {
+  std::vector<Part> local = std::move(parts_[static_cast<size_t>(rank)]);
+  parts_[static_cast<size_t>(rank)].clear();
+  for (auto& p : local) bytes_ -= std::min(bytes_, static_cast<uint64_t>(p.rows.byte_size()));
+  count_ -= std::min(count_, static_cast<uint64_t>(local.size()));
+  return local;
+}
+
 ExchangeStats exchange(Communicator& comm, Outbox& outbox, BucketStore& store) {
   ExchangeStats stats;
+  // Rows staying on this rank skip the wire format.
+  std::vector<Outbox::Part> local = outbox.take_local(comm.rank());
   std::vector<Bytes> send = outbox.take_encoded();
   for (size_t d = 0; d < send.size(); ++d)
     if (static_cast<int>(d) != comm.rank()) stats.bytes_sent += send[d].size();
@@ -46,6 +56,7 @@ ExchangeStats exchange(Communicator& comm, Outbox& outbox, BucketStore& store) {
     }
     Bytes().swap(recv[s]);
   }
+  for (auto& p : local) store.add(p.bucket, p.table, std::move(p.rows));
   return stats;
 }
 

@@ -20,15 +20,17 @@ class Outbox {
   void add(int dest, uint32_t bucket, const std::string& table, Batch&& rows);
   uint64_t bytes() const { return bytes_; }
   bool empty() const { return bytes_ == 0 && count_ == 0; }
-  // Encodes and clears.
-  std::vector<Bytes> take_encoded();
-
- private:
   struct Part {
     uint32_t bucket;
     std::string table;
     Batch rows;
   };
+  // Encodes and clears.
+  std::vector<Bytes> take_encoded();
+  // Removes and returns the parts addressed to `rank` (no encoding).
+  std::vector<Part> take_local(int rank);
+
+ private:
   std::vector<std::vector<Part>> parts_;
   uint64_t bytes_ = 0;
   uint64_t count_ = 0;

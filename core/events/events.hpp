@@ -1,28 +1,39 @@
 // Event extractors shared by the aggregate and cohort jobs: per-shard, per-patient views of the
 // store built from the columns they need only (contract section 3).
 //
-// A shard's patients are the IR_BEN_R rows of the shard, in stored order (sorted by BEN_NIR_PSA
-// then BEN_RNG_GEM); every event refers to its patient by index in that list. Lines of patients
-// absent from IR_BEN_R are left out. Events come out sorted by (patient, date, then a stable
-// tie-break), so a cohort walks each patient's history once.
+// A shard's patients are the IR_BEN_R rows of the shard, sorted by BEN_NIR_PSA then BEN_RNG_GEM
+// (the stored order; build_patient_index sorts anyway, so hand-made shards need not be sorted);
+// a (BEN_NIR_PSA, BEN_RNG_GEM) listed twice is one patient (its first row). Every event refers
+// to its patient by index in that list. Lines of patients absent from IR_BEN_R are left out.
+// Events come out sorted by (patient, date, then a stable tie-break), so a cohort walks each
+// patient's history once and an aggregate sees each patient's events contiguously.
+//
+// Missing values: an event keeps a missing date (kMissingDate, sorted first); a missing quantity,
+// amount or SEJ_NBJ reads as 0 (the line still exists). Tables absent from the shard give no
+// events; a needed column absent from a present table is an internal error (ingest guarantees it).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "core/catalog.hpp"
 #include "core/column.hpp"
 #include "core/date.hpp"
 #include "core/shard_data.hpp"
 
 namespace snds {
 
+// The ATC of a CIP13 absent from IR_PHA_R (or present with an empty PHA_ATC_C07).
+inline constexpr std::string_view kUnknownAtc = "UNKNOWN";
+
 struct Patient {
-  std::string_view nir;  // BEN_NIR_PSA (points into the shard's IR_BEN_R column)
-  int64_t rank = 0;      // BEN_RNG_GEM
-  std::string_view sex;  // BEN_SEX_COD as stored
+  std::string_view nir;              // BEN_NIR_PSA (points into the shard's IR_BEN_R column)
+  int64_t rank = 0;                  // BEN_RNG_GEM
+  std::string_view sex;              // BEN_SEX_COD as stored
   int64_t birth_year = kMissingInt;  // BEN_NAI_ANN; kMissingInt when missing or 1600
   std::string_view department;       // BEN_RES_DPT
   Date death = kMissingDate;         // BEN_DCD_DTE
@@ -36,7 +47,13 @@ struct PatientIndex {
   int64_t find(std::string_view nir, int64_t rank) const;
 };
 
+// The views point into `shard`, which must outlive the index and every event built from it.
 PatientIndex build_patient_index(const ShardData& shard);
+
+// Age in `year` (contract: that year - BEN_NAI_ANN); kMissingInt when the birth year is unknown.
+int64_t age_in_year(const Patient& p, int year);
+// "0-9", "10-19", ..., "80-89", "90+"; "unknown" for a missing or negative age.
+std::string_view age_band(int64_t age);
 
 // A pharmacy line: an ER_PHA_F row joined to its ER_PRS_F row, DPN_QLF = 71 left out.
 struct DispensingLine {
@@ -60,38 +77,54 @@ struct DispensingEvent {
 // (twins each get it).
 struct StayEvent {
   uint32_t patient;
-  Date date;  // EXE_SOI_DTD (admission)
-  int year;   // the table's year
-  std::string_view dp;              // DGN_PAL
-  std::string_view dr;              // DGN_REL
-  std::vector<std::string_view> das;  // ASS_DGN of its T_MCOyyD rows
-  int64_t days;                     // SEJ_NBJ
+  Date date;                          // EXE_SOI_DTD (admission)
+  int year;                           // the table's year
+  std::string_view dp;                // DGN_PAL
+  std::string_view dr;                // DGN_REL
+  std::vector<std::string_view> das;  // ASS_DGN of its T_MCOyyD rows (empty values left out)
+  int64_t days;                       // SEJ_NBJ
+  std::string_view eta_num;           // ETA_NUM: with year and RSA_NUM, the stay's identity
+  std::string_view rsa_num;           // RSA_NUM
 };
 
 // An ER_PRS_F claim line, DPN_QLF = 71 left out.
 struct ClaimLine {
   uint32_t patient;
-  Date date;  // EXE_SOI_DTD
-  int64_t nature;  // PRS_NAT_REF
+  Date date;         // EXE_SOI_DTD
+  int64_t nature;    // PRS_NAT_REF
   int64_t quantity;  // PRS_ACT_QTE, Decimal scaled
   int64_t amount;    // PRS_PAI_MNT, Decimal scaled
 };
 
-// CIP13 -> ATC from IR_PHA_R.
+// CIP13 -> ATC from IR_PHA_R. A CIP13 listed twice keeps its first row. Cheap to copy and move
+// (the rows are shared), and the returned views stay valid as long as any copy lives.
 class DrugReferential {
  public:
   DrugReferential() = default;
   explicit DrugReferential(const Batch& ir_pha_r);
   std::string_view atc_of(std::string_view cip13) const;  // "UNKNOWN" when absent
+  size_t size() const { return atc_ ? atc_->size() : 0; }
+
  private:
-  Batch rows_;
-  std::unordered_map<std::string_view, std::string_view> atc_;
+  std::shared_ptr<const Batch> rows_;
+  std::shared_ptr<const std::unordered_map<std::string_view, std::string_view>> atc_;
 };
 
-std::vector<DispensingLine> extract_dispensing_lines(const ShardData& shard, const PatientIndex& patients,
+std::vector<DispensingLine> extract_dispensing_lines(const ShardData& shard,
+                                                     const PatientIndex& patients,
                                                      const DrugReferential& referential);
+// Nets lines (sorted as extract_dispensing_lines returns them) by (patient, date, CIP13).
 std::vector<DispensingEvent> dispensing_events(const std::vector<DispensingLine>& lines);
 std::vector<StayEvent> extract_stays(const ShardData& shard, const PatientIndex& patients);
 std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex& patients);
+
+// What each extractor reads, so a job asks the store reader for these columns only. PMSI kinds
+// stand for every yearly instance present in the shard (T_MCO19C, T_MCO20C...).
+enum class ExtractorKind : uint8_t { kDispensing, kHospitalStay, kClaim };
+struct TableColumns {
+  TableKind kind;
+  std::vector<std::string> columns;
+};
+std::vector<TableColumns> columns_needed(ExtractorKind kind);
 
 }  // namespace snds

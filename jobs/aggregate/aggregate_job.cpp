@@ -1,11 +1,20 @@
-// The aggregate job: not built yet (see the open issues).
+// The aggregate job's entry point (contract section 5, docs/aggregate.md): read and check the
+// config (all that `validate` does: no store needed), then run it on the store.
 #include "core/error.hpp"
+#include "jobs/aggregate/aggregate_config.hpp"
+#include "jobs/aggregate/aggregate_run.hpp"
 #include "jobs/job_entry.hpp"
+#include "runtime/collective.hpp"
 
 namespace snds {
 
-int aggregate_job(ConfigMap& config, CommandContext&, const JobOptions&) {
-  config.fail("", "the aggregate job is not built yet in this version");
+int aggregate_job(ConfigMap& config, CommandContext& ctx, const JobOptions& options) {
+  const AggregateJobConfig job = read_aggregate_config(config);
+  if (options.validate_only) return 0;
+  AggregateShardSource source;
+  all_or_none(ctx.comm, [&] { source = store_aggregate_source(job.store); });
+  run_aggregate(job, ctx.comm, ctx.threads, source);
+  return 0;
 }
 
 }  // namespace snds

@@ -1,11 +1,20 @@
-// The cohort job: not built yet (see the open issues).
+// `job: cohort`: new-user cohorts (contract section 6; docs/cohort.md). Reads and checks the
+// config on every rank alike; unless only validating, opens the store and runs the study.
 #include "core/error.hpp"
+#include "jobs/cohort/cohort_config.hpp"
+#include "jobs/cohort/cohort_run.hpp"
 #include "jobs/job_entry.hpp"
+#include "runtime/collective.hpp"
 
 namespace snds {
 
-int cohort_job(ConfigMap& config, CommandContext&, const JobOptions&) {
-  config.fail("", "the cohort job is not built yet in this version");
+int cohort_job(ConfigMap& config, CommandContext& ctx, const JobOptions& options) {
+  const CohortJobConfig cohort = read_cohort_config(config);
+  if (options.validate_only) return 0;
+  CohortShardSource source;
+  all_or_none(ctx.comm, [&] { source = store_shard_source(cohort.store); });
+  run_cohort(cohort, ctx.comm, ctx.threads, source);
+  return 0;
 }
 
 }  // namespace snds

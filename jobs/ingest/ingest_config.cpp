@@ -41,7 +41,9 @@ IngestConfig read_ingest_config(ConfigMap& map) {
   c.compression = map.optional_string("compression").value_or("deflate");
   if (c.compression != "deflate" && c.compression != "zstd" && c.compression != "none")
     map.fail("compression", "must be deflate, zstd or none, got '" + c.compression + "'");
-  c.compression_level = static_cast<int>(map.optional_int("compression_level", c.compression == "zstd" ? 3 : 1, 0, 22));
+  // deflate takes 0-9, zstd 1-22; "none" ignores the level.
+  c.compression_level = static_cast<int>(map.optional_int("compression_level", c.compression == "zstd" ? 3 : 1,
+                                                          c.compression == "zstd" ? 1 : 0, c.compression == "deflate" ? 9 : 22));
   c.read_chunk_kb = static_cast<uint64_t>(map.optional_int("read_chunk_kb", 32768, 1, 4 << 20));
   map.finish();
   return c;

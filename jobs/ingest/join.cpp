@@ -10,44 +10,55 @@
 namespace snds {
 namespace {
 
-struct KeyHash {
-  size_t operator()(const std::string& s) const noexcept { return hash_bytes(s); }
+// The parent index: row numbers, hashed and compared through the key columns they point into.
+// A probe is the (keys, row) of a detail row; the table is heterogeneous (transparent) so probes
+// need no parent-shaped key object.
+struct Probe {
+  const KeyColumns* keys;
+  uint32_t row;
 };
 
-using ParentIndex = boost::unordered_flat_map<std::string, uint32_t, KeyHash>;
+struct ProbeHash {
+  using is_transparent = void;
+  const KeyColumns* parent;
+  size_t operator()(uint32_t row) const noexcept { return parent->hash(row); }
+  size_t operator()(const Probe& p) const noexcept { return p.keys->hash(p.row); }
+};
 
-template <typename KeyFn>
-ParentIndex index_parents(const Batch& parents, KeyFn key_of, uint64_t& duplicates) {
-  ParentIndex index;
-  index.reserve(parents.rows());
+struct ProbeEqual {
+  using is_transparent = void;
+  const KeyColumns* parent;
+  bool operator()(uint32_t a, uint32_t b) const noexcept { return parent->equal(a, *parent, b); }
+  bool operator()(const Probe& p, uint32_t b) const noexcept { return p.keys->equal(p.row, *parent, b); }
+  bool operator()(uint32_t a, const Probe& p) const noexcept { return p.keys->equal(p.row, *parent, a); }
+};
+
+using ParentIndex = boost::unordered_flat_map<uint32_t, uint32_t, ProbeHash, ProbeEqual>;
+
+// Joins `details` against `parents` on their key columns; appends routed outputs. When a key
+// has several parent rows, the one first in input order (smallest `_src`) wins.
+void join_table(const std::string& detail_table, const Batch& details, const KeyColumns& detail_keys,
+                const Batch& parents, const KeyColumns& parent_keys, std::span<const std::string_view> carried,
+                std::string_view patient_column, const BucketSpace& space, JoinCounts& counts,
+                std::vector<Routed>& out, const std::string& parent_table) {
+  ParentIndex index(parents.rows(), ProbeHash{&parent_keys}, ProbeEqual{&parent_keys});
   const auto& src = parents.at(kSrcColumn).ints;
+  uint64_t dups = 0;
   for (uint32_t i = 0; i < parents.rows(); ++i) {
-    auto [it, inserted] = index.try_emplace(key_of(i), i);
+    auto [it, inserted] = index.try_emplace(i, i);
     if (!inserted) {
-      ++duplicates;
+      ++dups;
       if (src[i] < src[it->second]) it->second = i;
     }
   }
-  return index;
-}
-
-// Joins `details` against `parents`; appends routed outputs.
-template <typename ParentKeyFn, typename DetailKeyFn>
-void join_table(const std::string& detail_table, const Batch& details, const Batch& parents,
-                std::span<const std::string_view> carried, std::string_view patient_column, ParentKeyFn parent_key,
-                DetailKeyFn detail_key, const BucketSpace& space, JoinCounts& counts, std::vector<Routed>& out,
-                const std::string& parent_table) {
-  uint64_t dups = 0;
-  const ParentIndex index = index_parents(parents, parent_key, dups);
   if (dups) counts.duplicate_parent_keys[parent_table] += dups;
   std::vector<uint32_t> matched, parent_row, orphan;
   std::vector<uint32_t> orphan_bucket;
   for (uint32_t i = 0; i < details.rows(); ++i) {
-    const std::string k = detail_key(i);
-    auto it = index.find(k);
+    auto it = index.find(Probe{&detail_keys, i});
     if (it == index.end()) {
       orphan.push_back(i);
-      orphan_bucket.push_back(static_cast<uint32_t>(hash_bytes(k) % space.shards));
+      orphan_bucket.push_back(static_cast<uint32_t>(detail_keys.hash(i) % space.shards));
     } else {
       matched.push_back(i);
       parent_row.push_back(it->second);
@@ -116,12 +127,8 @@ std::vector<Routed> join_bucket(std::map<std::string, std::vector<Batch>>&& data
         for (auto name : kPrsCarried) parents.columns.emplace_back(std::string(name), find_column(prs, name)->type);
         parents.columns.emplace_back(kSrcColumn, ColumnType::kInt64);
       }
-      const auto pk = dcir_key_columns(parents);
-      const auto dk = dcir_key_columns(details);
-      join_table(
-          "ER_PHA_F", details, parents, kPrsCarried, "BEN_NIR_PSA",
-          [&](uint32_t i) { return dcir_key(parents, pk, i); }, [&](uint32_t i) { return dcir_key(details, dk, i); },
-          space, counts, out, "ER_PRS_F");
+      join_table("ER_PHA_F", details, dcir_key(details), parents, dcir_key(parents), kPrsCarried, "BEN_NIR_PSA", space,
+                 counts, out, "ER_PRS_F");
     }
   }
   // PMSI: per year, T_MCOyyB and T_MCOyyD against the T_MCOyyC key projection.
@@ -147,12 +154,8 @@ std::vector<Routed> join_bucket(std::map<std::string, std::vector<Batch>>&& data
     }
     const Batch& parents = parents_by_year[t.year];
     Batch details = take_concat(data, name);
-    const int peta = parents.find("ETA_NUM"), prsa = parents.find("RSA_NUM");
-    const int deta = details.find("ETA_NUM"), drsa = details.find("RSA_NUM");
-    join_table(
-        name, details, parents, kStayCarried, "NIR_ANO_17",
-        [&](uint32_t i) { return stay_key(t.year, parents, peta, prsa, i); },
-        [&](uint32_t i) { return stay_key(t.year, details, deta, drsa, i); }, space, counts, out, c_name);
+    join_table(name, details, stay_key(details, t.year), parents, stay_key(parents, t.year), kStayCarried, "NIR_ANO_17",
+               space, counts, out, c_name);
   }
   return out;
 }

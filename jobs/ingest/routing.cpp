@@ -10,22 +10,6 @@
 namespace snds {
 namespace {
 
-void put_int(std::string& k, int64_t v) { k.append(reinterpret_cast<const char*>(&v), sizeof v); }
-
-void append_value(std::string& k, const Column& c, size_t row) {
-  switch (c.type) {
-    case ColumnType::kInt64:
-    case ColumnType::kDecimal: put_int(k, c.ints[row]); break;
-    case ColumnType::kDate: put_int(k, c.dates[row]); break;
-    case ColumnType::kString: {
-      const std::string_view s = c.strings.at(row);
-      put_int(k, static_cast<int64_t>(s.size()));
-      k.append(s);
-      break;
-    }
-  }
-}
-
 Batch project(const Batch& rows, std::initializer_list<std::string_view> names) {
   Batch p;
   for (auto n : names) p.columns.push_back(rows.at(n));
@@ -34,29 +18,42 @@ Batch project(const Batch& rows, std::initializer_list<std::string_view> names) 
 
 }  // namespace
 
-std::vector<int> dcir_key_columns(const Batch& b) {
-  std::vector<int> idx;
-  for (auto name : kDcirJoinKeys) {
-    const int i = b.find(name);
-    if (i < 0) throw internal_error("join key {} missing from a batch", name);
-    idx.push_back(i);
+KeyColumns::KeyColumns(const Batch& b, std::span<const std::string_view> names, int64_t salt) : salt_(salt) {
+  for (auto name : names) columns_.push_back(&b.at(name));
+}
+
+uint64_t KeyColumns::hash(size_t row) const {
+  uint64_t h = mix64(static_cast<uint64_t>(salt_));
+  for (const Column* c : columns_) {
+    switch (c->type) {
+      case ColumnType::kInt64:
+      case ColumnType::kDecimal: h = hash_combine(h, static_cast<uint64_t>(c->ints[row])); break;
+      case ColumnType::kDate: h = hash_combine(h, static_cast<uint64_t>(static_cast<int64_t>(c->dates[row]))); break;
+      case ColumnType::kString: h = hash_combine(h, hash_bytes(c->strings.at(row))); break;
+    }
   }
-  return idx;
+  return h;
 }
 
-std::string dcir_key(const Batch& b, const std::vector<int>& key_columns, size_t row) {
-  std::string k;
-  k.reserve(96);
-  for (int i : key_columns) append_value(k, b.columns[static_cast<size_t>(i)], row);
-  return k;
-}
-
-std::string stay_key(int year, const Batch& b, int eta_column, int rsa_column, size_t row) {
-  std::string k;
-  put_int(k, year);
-  append_value(k, b.columns[static_cast<size_t>(eta_column)], row);
-  append_value(k, b.columns[static_cast<size_t>(rsa_column)], row);
-  return k;
+bool KeyColumns::equal(size_t row, const KeyColumns& other, size_t other_row) const {
+  if (salt_ != other.salt_) return false;
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const Column& a = *columns_[i];
+    const Column& b = *other.columns_[i];
+    switch (a.type) {
+      case ColumnType::kInt64:
+      case ColumnType::kDecimal:
+        if (a.ints[row] != b.ints[other_row]) return false;
+        break;
+      case ColumnType::kDate:
+        if (a.dates[row] != b.dates[other_row]) return false;
+        break;
+      case ColumnType::kString:
+        if (a.strings.at(row) != b.strings.at(other_row)) return false;
+        break;
+    }
+  }
+  return true;
 }
 
 std::vector<Routed> split_by_bucket(const std::string& table, const Batch& rows, const std::vector<uint32_t>& bucket_of_row) {
@@ -89,8 +86,8 @@ std::vector<Routed> route_parsed(const TableName& table, const Batch& rows, cons
     case TableKind::kIrPhaR: out.push_back(Routed{space.referential(), table.name, rows}); break;
     case TableKind::kErPrsF:
     case TableKind::kErPhaF: {
-      const auto keys = dcir_key_columns(rows);
-      for (size_t i = 0; i < n; ++i) bucket[i] = space.join(hash_bytes(dcir_key(rows, keys, i)));
+      const KeyColumns keys = dcir_key(rows);
+      for (size_t i = 0; i < n; ++i) bucket[i] = space.join(keys.hash(i));
       if (table.kind == TableKind::kErPhaF) {
         out = split_by_bucket(table.name, rows, bucket);
       } else {
@@ -105,8 +102,8 @@ std::vector<Routed> route_parsed(const TableName& table, const Batch& rows, cons
     case TableKind::kMcoB:
     case TableKind::kMcoC:
     case TableKind::kMcoD: {
-      const int eta = rows.find("ETA_NUM"), rsa = rows.find("RSA_NUM");
-      for (size_t i = 0; i < n; ++i) bucket[i] = space.join(hash_bytes(stay_key(table.year, rows, eta, rsa, i)));
+      const KeyColumns keys = stay_key(rows, table.year);
+      for (size_t i = 0; i < n; ++i) bucket[i] = space.join(keys.hash(i));
       if (table.kind != TableKind::kMcoC) {
         out = split_by_bucket(table.name, rows, bucket);
       } else {

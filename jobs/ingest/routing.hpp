@@ -31,10 +31,23 @@ struct BucketSpace {
   }
 };
 
-// Binary join keys (typed values, so "01" and "1", or two date forms, meet).
-std::string dcir_key(const Batch& b, const std::vector<int>& key_columns, size_t row);
-std::string stay_key(int year, const Batch& b, int eta_column, int rsa_column, size_t row);
-std::vector<int> dcir_key_columns(const Batch& b);  // indices of the 9 keys; throws if absent
+// A join key read in place from a batch's typed columns (so "01" and "1", or two date forms,
+// meet), hashed and compared without building any per-row key object.
+class KeyColumns {
+ public:
+  // The named columns of `b` (internal_error when one is absent); `salt` (the PMSI year) is
+  // part of the key.
+  KeyColumns(const Batch& b, std::span<const std::string_view> names, int64_t salt = 0);
+  uint64_t hash(size_t row) const;
+  bool equal(size_t row, const KeyColumns& other, size_t other_row) const;
+
+ private:
+  std::vector<const Column*> columns_;
+  int64_t salt_;
+};
+
+inline KeyColumns dcir_key(const Batch& b) { return KeyColumns(b, kDcirJoinKeys); }
+inline KeyColumns stay_key(const Batch& b, int year) { return KeyColumns(b, kMcoStayKeys, year); }
 
 // The columns of ER_PRS_F (or T_MCOyyC) that their detail rows take over in the join.
 inline constexpr std::string_view kPrsCarried[] = {"BEN_NIR_PSA", "BEN_RNG_GEM", "EXE_SOI_DTD", "DPN_QLF"};

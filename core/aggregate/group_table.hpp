@@ -1,0 +1,81 @@
+// Aggregated groups keyed by their group-column values (strings as printed), with every measure
+// kept (the spec picks which to print). This is the per-shard partial that ranks send to rank 0
+// and the global table rank 0 merges them into. Merging only adds integers (counts, and
+// decimals as int64 scaled by 10^4), so the result is exact and independent of merge order;
+// distinct patients add up because a patient lives in exactly one shard.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+namespace snds {
+
+struct GroupMeasures {
+  int64_t lines = 0;
+  int64_t boxes = 0;   // scaled by 10^4
+  int64_t amount = 0;  // scaled by 10^4
+  int64_t days = 0;
+  uint64_t patients = 0;
+
+  void add(const GroupMeasures& o) {
+    lines += o.lines;
+    boxes += o.boxes;
+    amount += o.amount;
+    days += o.days;
+    patients += o.patients;
+  }
+  bool operator==(const GroupMeasures&) const = default;
+};
+
+struct GroupRow {
+  std::vector<std::string> values;  // one per group column
+  GroupMeasures measures;
+  bool suppressed = false;  // set by apply_disclosure
+};
+
+class GroupTable {
+ public:
+  explicit GroupTable(size_t columns = 0) : columns_(columns) {}
+
+  size_t columns() const { return columns_; }
+  size_t size() const { return groups_.size(); }
+  bool empty() const { return groups_.empty(); }
+
+  // Adds `m` to the group of `values` (columns() values).
+  void add(const std::vector<std::string_view>& values, const GroupMeasures& m);
+  // Adds to the group whose key encode_key() built.
+  void add_encoded(std::string_view key, const GroupMeasures& m);
+  void add_encoded(std::string&& key, const GroupMeasures& m);
+  void merge(const GroupTable& other);
+  void merge(GroupTable&& other);  // moves other's keys (it is left empty)
+  void reserve(size_t groups) { groups_.reserve(groups); }
+
+  // Rows sorted by the group values, column by column, in byte order.
+  std::vector<GroupRow> sorted_rows() const;
+
+  // Wire format of partials (same binary on both ends, core/serialize.hpp).
+  std::vector<char> serialize() const;
+  static GroupTable deserialize(const std::vector<char>& bytes);
+
+  // The key of a group: each value as [length][bytes], length on 1 byte (255: 4 more bytes).
+  static void append_key_value(std::string& key, std::string_view value);
+  static std::vector<std::string> decode_key(std::string_view key, size_t columns);
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const noexcept;
+  };
+  struct Eq {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+  };
+  size_t columns_;
+  boost::unordered_flat_map<std::string, GroupMeasures, Hash, Eq> groups_;
+};
+
+}  // namespace snds

@@ -1,0 +1,25 @@
+// Getting an input extract's bytes into memory: whole files (plain or gzip, contract section 2)
+// and byte ranges of plain files for parallel reads. Every failure is a data_error naming the file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace snds {
+
+// True when the path ends in ".gz" (any case): such files are read through gunzip.
+bool is_gzip_path(std::string_view path);
+
+// The whole decompressed content of a gzip file. Concatenated gzip members (as written by
+// `cat a.gz b.gz`, pigz, bgzip) are all read; zero padding after the last member is ignored.
+// data_error when the file is missing, not gzip, corrupt or truncated.
+std::string read_gzip_file(const std::string& path);
+
+// The whole content of an input file: gunzipped when is_gzip_path(path), as is otherwise.
+std::string read_csv_file(const std::string& path);
+
+// Up to `length` bytes of a plain file from `offset` (fewer at the end of the file).
+std::string read_file_range(const std::string& path, uint64_t offset, uint64_t length);
+
+}  // namespace snds

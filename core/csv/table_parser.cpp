@@ -1,0 +1,257 @@
+// Header mapping and the typed record loop. Each record is first checked and parsed into a staging
+// row (one slot per column), and only appended to the Batch when every field is valid, so a
+// rejected record leaves no partial row behind.
+#include "core/csv/table_parser.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "core/csv/range_split.hpp"
+#include "core/csv/tokenizer.hpp"
+#include "core/csv/value_parse.hpp"
+#include "core/error.hpp"
+
+namespace snds {
+namespace {
+
+constexpr unsigned kOffsetBits = 40;
+constexpr size_t kSampleRows = 1024;  // rows parsed before the string arenas are sized
+
+std::string upper_trimmed(std::string_view s) {
+  s = trim_spaces(s);
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return out;
+}
+
+// A value quoted in a reject reason: short, on one line.
+std::string shown_value(std::string_view v) {
+  constexpr size_t kMax = 40;
+  std::string out(v.substr(0, kMax));
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20) c = '?';
+  if (v.size() > kMax) out += "...";
+  return out;
+}
+
+const char* type_word(ColumnType t) {
+  switch (t) {
+    case ColumnType::kInt64:
+      return "integer";
+    case ColumnType::kDecimal:
+      return "decimal";
+    case ColumnType::kDate:
+      return "date";
+    case ColumnType::kString:
+      return "string";
+  }
+  return "value";
+}
+
+}  // namespace
+
+Batch HeaderMap::empty_batch() const {
+  Batch b;
+  b.columns.reserve(columns.size());
+  for (const auto& c : columns) b.columns.emplace_back(c.name, c.type);
+  return b;
+}
+
+HeaderMap make_header_map(TableKind kind, std::span<const std::string_view> header_fields,
+                          std::string_view file_name) {
+  const TableSpec& spec = table_spec(kind);
+  HeaderMap map;
+  map.kind = kind;
+  map.file = std::string(file_name);
+
+  std::vector<std::string> names;
+  names.reserve(header_fields.size());
+  for (std::string_view f : header_fields) {
+    std::string n = upper_trimmed(f);
+    if (!n.empty()) n = std::string(canonical_column_name(kind, n));
+    names.push_back(std::move(n));
+  }
+  for (size_t i = 0; i < names.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (!names[i].empty() && names[i] == names[j])
+        throw data_error("{}: column {} appears twice in the header", file_name, names[i]);
+
+  const auto present = [&](std::string_view n) {
+    return std::find(names.begin(), names.end(), n) != names.end();
+  };
+  for (const ColumnSpec& c : spec.columns) {
+    if (present(c.name)) {
+      map.columns.push_back({std::string(c.name), c.type, true});
+    } else if (c.required) {
+      throw data_error("{}: column {} is missing from the header", file_name, c.name);
+    }
+  }
+  std::vector<std::string> extras;
+  for (const auto& n : names)
+    if (!n.empty() && find_column(spec, n) == nullptr) extras.push_back(n);
+  std::sort(extras.begin(), extras.end());
+  for (auto& n : extras) map.columns.push_back({std::move(n), ColumnType::kString, false});
+
+  map.field_column.reserve(names.size());
+  for (const auto& n : names) {
+    int index = -1;
+    for (size_t c = 0; c < map.columns.size() && !n.empty(); ++c)
+      if (map.columns[c].name == n) index = static_cast<int>(c);
+    map.field_column.push_back(index);
+  }
+  return map;
+}
+
+CsvHeader read_header(TableKind kind, const char* data, size_t size, std::string_view file_name) {
+  size_t start = 0;
+  if (size >= 3 && static_cast<unsigned char>(data[0]) == 0xEF &&
+      static_cast<unsigned char>(data[1]) == 0xBB && static_cast<unsigned char>(data[2]) == 0xBF)
+    start = 3;
+  Tokenizer tok(data + start, size - start, 1);
+  CsvRecord rec;
+  if (!tok.next(rec)) throw data_error("{}: the file is empty (no header row)", file_name);
+  if (rec.error != nullptr)
+    throw data_error("{}: line {}: the header has an unterminated quote", file_name, rec.line);
+  CsvHeader h;
+  h.map = make_header_map(kind, rec.fields, file_name);
+  h.body_offset = start + tok.position();
+  h.body_line = tok.line();
+  return h;
+}
+
+ParseResult parse_records(const HeaderMap& header, const char* data, size_t size,
+                          uint64_t base_offset, uint64_t first_line, uint32_t file_index,
+                          std::string_view file_name) {
+  if (file_index >= (1u << (64 - kOffsetBits)))
+    throw internal_error("file index {} is over the source-order limit", file_index);
+  if (base_offset + size >= (uint64_t{1} << kOffsetBits))
+    throw data_error("{}: files over 1 TiB are not supported", file_name);
+
+  ParseResult res;
+  res.rows = header.empty_batch();
+  const size_t nfield = header.field_count();
+  // One pass of a few GB/s to size the columns: saves the reallocations of the typed ones.
+  const size_t estimate = scan_range(data, size).newlines + 1;
+  for (auto& c : res.rows.columns) c.reserve(estimate);
+  res.source_order.reserve(estimate);
+
+  // Per header field, where its value goes. Typed values are appended as they parse (and taken
+  // back if a later field of the record is bad); strings are staged and appended last.
+  struct FieldPlan {
+    ColumnType type;
+    bool skip;  // a field with an empty header name
+    Column* column;
+    size_t slot;  // String fields: index into `staged`
+  };
+  std::vector<FieldPlan> plan(nfield);
+  std::vector<Column*> string_columns;
+  std::vector<Column*> typed_columns;
+  for (size_t f = 0; f < nfield; ++f) {
+    const int c = header.field_column[f];
+    if (c < 0) {
+      plan[f] = {ColumnType::kString, true, nullptr, 0};
+      continue;
+    }
+    Column* col = &res.rows.columns[static_cast<size_t>(c)];
+    plan[f] = {col->type, false, col, string_columns.size()};
+    if (col->type == ColumnType::kString) {
+      string_columns.push_back(col);
+    } else {
+      typed_columns.push_back(col);
+    }
+  }
+  std::vector<std::string_view> staged(string_columns.size());
+  size_t stored = 0;
+  const uint64_t order_base = uint64_t{file_index} << kOffsetBits;
+
+  const auto reject = [&](const CsvRecord& rec, std::string reason) {
+    Reject r;
+    r.file = std::string(file_name);
+    r.line = rec.line;
+    r.reason = std::move(reason);
+    r.raw = std::string(rec.raw.substr(0, kMaxRejectRawBytes));
+    res.rejects.push_back(std::move(r));
+  };
+
+  Tokenizer tok(data, size, first_line);
+  CsvRecord rec;
+  while (tok.next(rec)) {
+    ++res.rows_read;
+    if (rec.error != nullptr) {
+      reject(rec, rec.error);
+      continue;
+    }
+    if (rec.fields.size() != nfield) {
+      reject(rec, fmt::format("{} fields, expected {}", rec.fields.size(), nfield));
+      continue;
+    }
+    size_t bad = nfield;  // header field of the first unparsable value
+    for (size_t f = 0; f < nfield; ++f) {
+      const FieldPlan& fp = plan[f];
+      const std::string_view v = rec.fields[f];
+      bool ok = true;
+      switch (fp.type) {
+        case ColumnType::kString:
+          if (!fp.skip) staged[fp.slot] = trim_spaces(v);
+          break;
+        case ColumnType::kInt64: {
+          int64_t x;
+          ok = parse_int64(v, x);
+          if (ok) fp.column->ints.push_back(x);
+          break;
+        }
+        case ColumnType::kDecimal: {
+          int64_t x;
+          ok = parse_decimal(v, x);
+          if (ok) fp.column->ints.push_back(x);
+          break;
+        }
+        case ColumnType::kDate: {
+          Date x;
+          ok = parse_date(v, x);
+          if (ok) fp.column->dates.push_back(x);
+          break;
+        }
+      }
+      if (!ok) {
+        bad = f;
+        break;
+      }
+    }
+    if (bad < nfield) {
+      for (Column* col : typed_columns) {
+        if (col->size() == stored) continue;
+        if (col->type == ColumnType::kDate) {
+          col->dates.pop_back();
+        } else {
+          col->ints.pop_back();
+        }
+      }
+      const HeaderColumn& hc = header.columns[static_cast<size_t>(header.field_column[bad])];
+      reject(rec, fmt::format("column {}: bad {} '{}'", hc.name, type_word(hc.type),
+                              shown_value(trim_spaces(rec.fields[bad]))));
+      continue;
+    }
+    for (size_t i = 0; i < string_columns.size(); ++i)
+      string_columns[i]->strings.push_back(staged[i]);
+    if (++stored == kSampleRows) {
+      // Size the string arenas from the first rows, sparing most of their regrowth copies.
+      for (Column* col : string_columns) {
+        const size_t per_row = col->strings.bytes().size() / kSampleRows + 1;
+        col->strings.reserve(estimate, per_row * estimate + per_row * estimate / 8);
+      }
+    }
+    res.source_order.push_back(order_base | (base_offset + rec.offset));
+  }
+  return res;
+}
+
+ParseResult parse_csv_buffer(TableKind kind, const char* data, size_t size, uint32_t file_index,
+                             std::string_view file_name) {
+  const CsvHeader h = read_header(kind, data, size, file_name);
+  return parse_records(h.map, data + h.body_offset, size - h.body_offset, h.body_offset,
+                       h.body_line, file_index, file_name);
+}
+
+}  // namespace snds

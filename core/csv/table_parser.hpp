@@ -1,0 +1,90 @@
+// Typed parsing of one SNDS table's CSV records into a Batch (contract section 2).
+//
+// A file is read as: header (read_header: BOM skipped, names mapped to the table's typed columns),
+// then ranges of whole records (range_split.hpp) parsed independently by parse_records, each into
+// its own Batch with the same columns in the same canonical order, so batches of one file, and of
+// files of the same table with other column orders, append cleanly (Batch::append).
+// Every data record ends up either as a stored row or as a Reject (file, line, reason): never
+// dropped. Values are trimmed of surrounding spaces; an empty value is missing.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/catalog.hpp"
+#include "core/column.hpp"
+
+namespace snds {
+
+struct HeaderColumn {
+  std::string name;  // canonical: upper case, NUM_ENQ mapped to the table's patient key
+  ColumnType type;   // the catalog's type; String for columns the catalog does not know
+  bool known;        // in the table's catalog entry
+};
+
+// How the fields of one file's records map to Batch columns.
+struct HeaderMap {
+  TableKind kind{};
+  std::string file;                   // file name, for messages
+  std::vector<HeaderColumn> columns;  // Batch columns: catalog order, then extras sorted by name
+  // Per header field (in file order): index into `columns`, or -1 for a field with an empty header
+  // name (a trailing `;` on every line), which is checked for count but not stored.
+  std::vector<int> field_column;
+
+  size_t field_count() const { return field_column.size(); }
+  Batch empty_batch() const;  // no rows, the columns above
+};
+
+// Builds the map from the header's fields. Header names are trimmed and upper-cased; NUM_ENQ is
+// mapped by canonical_column_name. Throws data_error naming the file when a name appears twice or
+// a required column of the table is absent ("<file>: column PHA_ACT_QSN is missing from the
+// header").
+HeaderMap make_header_map(TableKind kind, std::span<const std::string_view> header_fields,
+                          std::string_view file_name);
+
+struct CsvHeader {
+  HeaderMap map;
+  size_t body_offset = 0;  // offset of the first byte after the header record
+  uint64_t body_line = 2;  // physical line number of that byte
+};
+
+// Reads the header at the start of a file's bytes (a UTF-8 BOM and blank lines before it are
+// skipped). `data` must hold at least the whole header line. data_error on an empty file or an
+// unterminated quote in the header, and as make_header_map.
+CsvHeader read_header(TableKind kind, const char* data, size_t size, std::string_view file_name);
+
+struct Reject {
+  std::string file;
+  uint64_t line = 0;   // physical line of the record's first byte
+  std::string reason;  // "12 fields, expected 15", "column EXE_SOI_DTD: bad date '32/13/2020'"
+  std::string raw;     // the record's text, for the reject file only (never logged); capped
+};
+
+struct ParseResult {
+  Batch rows;
+  std::vector<Reject> rejects;
+  uint64_t rows_read = 0;  // data records seen: rows.rows() + rejects.size()
+  // Per stored row: (file_index << 40) | byte offset of its record in the file. Sorting by it
+  // gives the input order whatever the split into ranges, ranks and threads.
+  std::vector<uint64_t> source_order;
+};
+
+// Longest `raw` kept in a Reject; longer records are cut (an unterminated quote can swallow the
+// rest of a file).
+inline constexpr size_t kMaxRejectRawBytes = 64 * 1024;
+
+// Parses the whole records of data[0, size) (a record-aligned range of the file body: see
+// range_split.hpp), where data[0] is at byte `base_offset` of the file and on line `first_line`.
+// Thread-safe (no shared state); requires file_index < 2^24 and base_offset + size < 2^40.
+ParseResult parse_records(const HeaderMap& header, const char* data, size_t size,
+                          uint64_t base_offset, uint64_t first_line, uint32_t file_index,
+                          std::string_view file_name);
+
+// Header then all records of a whole file held in memory, in one thread.
+ParseResult parse_csv_buffer(TableKind kind, const char* data, size_t size, uint32_t file_index,
+                             std::string_view file_name);
+
+}  // namespace snds

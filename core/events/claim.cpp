@@ -1,0 +1,41 @@
+// Claim lines: ER_PRS_F rows of known patients, information-only lines (DPN_QLF = 71) left out.
+#include <algorithm>
+
+#include "core/events/column_access.hpp"
+#include "core/events/events.hpp"
+
+namespace snds {
+using events_detail::or_zero;
+using events_detail::typed_column;
+
+std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex& patients) {
+  std::vector<ClaimLine> out;
+  const Batch* prs = shard.find("ER_PRS_F");
+  if (!prs || prs->rows() == 0 || patients.patients.empty()) return out;
+  constexpr std::string_view kT = "ER_PRS_F";
+  const auto& nir = typed_column(*prs, kT, "BEN_NIR_PSA", ColumnType::kString).strings;
+  const auto& rank = typed_column(*prs, kT, "BEN_RNG_GEM", ColumnType::kInt64).ints;
+  const auto& date = typed_column(*prs, kT, "EXE_SOI_DTD", ColumnType::kDate).dates;
+  const auto& dpn = typed_column(*prs, kT, "DPN_QLF", ColumnType::kInt64).ints;
+  const auto& nature = typed_column(*prs, kT, "PRS_NAT_REF", ColumnType::kInt64).ints;
+  const auto& qte = typed_column(*prs, kT, "PRS_ACT_QTE", ColumnType::kDecimal).ints;
+  const auto& amount = typed_column(*prs, kT, "PRS_PAI_MNT", ColumnType::kDecimal).ints;
+
+  events_detail::PatientLookup lookup(patients);
+  out.reserve(prs->rows());
+  for (size_t r = 0; r < prs->rows(); ++r) {
+    if (dpn[r] == events_detail::kInfoOnlyDpnQlf) continue;
+    const int64_t p = lookup.find(nir.at(r), rank[r]);
+    if (p < 0) continue;
+    out.push_back(ClaimLine{static_cast<uint32_t>(p), date[r], nature[r], or_zero(qte[r]),
+                            or_zero(amount[r])});
+  }
+  auto less = [](const ClaimLine& a, const ClaimLine& b) {
+    if (a.patient != b.patient) return a.patient < b.patient;
+    return a.date < b.date;
+  };
+  if (!std::is_sorted(out.begin(), out.end(), less)) std::stable_sort(out.begin(), out.end(), less);
+  return out;
+}
+
+}  // namespace snds

@@ -1,0 +1,53 @@
+// Typed access to a shard table's columns for the extractors: the store's types come from the
+// catalog, so a column of another type means a reader bug, reported as an internal error.
+#pragma once
+
+#include <string_view>
+
+#include "core/column.hpp"
+#include "core/error.hpp"
+#include "core/events/events.hpp"
+
+namespace snds::events_detail {
+
+inline const Column& typed_column(const Batch& batch, std::string_view table, std::string_view name,
+                                  ColumnType type) {
+  const int i = batch.find(name);
+  if (i < 0) throw internal_error("shard table {} has no column {}", table, name);
+  const Column& c = batch.columns[static_cast<size_t>(i)];
+  if (c.type != type)
+    throw internal_error("shard table {} column {} is {}, expected {}", table, name,
+                         column_type_name(c.type), column_type_name(type));
+  return c;
+}
+
+// Missing numbers count as 0 in sums (the line itself still counts).
+inline int64_t or_zero(int64_t v) {
+  return v == kMissingInt ? 0 : v;
+}
+
+inline constexpr int64_t kInfoOnlyDpnQlf = 71;
+
+// Caches the last (nir, rank) lookup: rows are stored sorted by patient, so this resolves about
+// one hash lookup per patient instead of one per row.
+class PatientLookup {
+ public:
+  explicit PatientLookup(const PatientIndex& index) : index_(index) {}
+  int64_t find(std::string_view nir, int64_t rank) {
+    if (valid_ && rank == rank_ && nir == nir_) return last_;
+    nir_ = nir;
+    rank_ = rank;
+    valid_ = true;
+    last_ = index_.find(nir, rank);
+    return last_;
+  }
+
+ private:
+  const PatientIndex& index_;
+  std::string_view nir_;
+  int64_t rank_ = 0;
+  int64_t last_ = -1;
+  bool valid_ = false;
+};
+
+}  // namespace snds::events_detail

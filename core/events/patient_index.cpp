@@ -1,0 +1,107 @@
+// The shard's patients (IR_BEN_R), ages and age bands.
+#include <algorithm>
+#include <numeric>
+
+#include "core/events/column_access.hpp"
+#include "core/events/events.hpp"
+
+namespace snds {
+using events_detail::typed_column;
+
+int64_t PatientIndex::find(std::string_view nir, int64_t rank) const {
+  auto it = by_nir.find(nir);
+  if (it == by_nir.end()) return -1;
+  const auto [first, count] = it->second;
+  for (uint32_t i = first; i < first + count; ++i)
+    if (patients[i].rank == rank) return i;
+  return -1;
+}
+
+PatientIndex build_patient_index(const ShardData& shard) {
+  PatientIndex index;
+  const Batch* ben = shard.find("IR_BEN_R");
+  if (!ben || ben->rows() == 0) return index;
+  constexpr std::string_view kT = "IR_BEN_R";
+  const auto& nir = typed_column(*ben, kT, "BEN_NIR_PSA", ColumnType::kString).strings;
+  const auto& rank = typed_column(*ben, kT, "BEN_RNG_GEM", ColumnType::kInt64).ints;
+  const auto& sex = typed_column(*ben, kT, "BEN_SEX_COD", ColumnType::kString).strings;
+  const auto& born = typed_column(*ben, kT, "BEN_NAI_ANN", ColumnType::kInt64).ints;
+  const auto& dpt = typed_column(*ben, kT, "BEN_RES_DPT", ColumnType::kString).strings;
+  const auto& death = typed_column(*ben, kT, "BEN_DCD_DTE", ColumnType::kDate).dates;
+
+  // Stored order is already (nir, rank); sorting again costs little and makes hand-made shards
+  // and a duplicated IR_BEN_R row harmless (the first row of a patient wins: stable sort).
+  std::vector<uint32_t> order(ben->rows());
+  std::iota(order.begin(), order.end(), 0u);
+  auto less = [&](uint32_t a, uint32_t b) {
+    const auto na = nir.at(a), nb = nir.at(b);
+    if (na != nb) return na < nb;
+    return rank[a] < rank[b];
+  };
+  if (!std::is_sorted(order.begin(), order.end(), less))
+    std::stable_sort(order.begin(), order.end(), less);
+
+  index.patients.reserve(order.size());
+  index.by_nir.reserve(order.size());
+  for (const uint32_t r : order) {
+    const std::string_view n = nir.at(r);
+    if (n.empty()) continue;  // a patient without a key cannot be joined to anything
+    if (!index.patients.empty() && index.patients.back().nir == n &&
+        index.patients.back().rank == rank[r])
+      continue;
+    Patient p;
+    p.nir = n;
+    p.rank = rank[r];
+    p.sex = sex.at(r);
+    p.birth_year = born[r] == 1600 ? kMissingInt : born[r];
+    p.department = dpt.at(r);
+    p.death = death[r] == kSndsMissingSentinel ? kMissingDate : death[r];
+    const auto id = static_cast<uint32_t>(index.patients.size());
+    index.patients.push_back(p);
+    auto [it, fresh] = index.by_nir.try_emplace(n, id, 0u);
+    ++it->second.second;
+  }
+  return index;
+}
+
+int64_t age_in_year(const Patient& p, int year) {
+  if (p.birth_year == kMissingInt) return kMissingInt;
+  return static_cast<int64_t>(year) - p.birth_year;
+}
+
+std::string_view age_band(int64_t age) {
+  static constexpr std::string_view kBands[] = {"0-9",   "10-19", "20-29", "30-39", "40-49",
+                                                "50-59", "60-69", "70-79", "80-89", "90+"};
+  if (age == kMissingInt || age < 0) return "unknown";
+  return kBands[std::min<int64_t>(age / 10, 9)];
+}
+
+std::vector<TableColumns> columns_needed(ExtractorKind kind) {
+  std::vector<TableColumns> out;
+  out.push_back(
+      {TableKind::kIrBenR,
+       {"BEN_NIR_PSA", "BEN_RNG_GEM", "BEN_SEX_COD", "BEN_NAI_ANN", "BEN_RES_DPT", "BEN_DCD_DTE"}});
+  switch (kind) {
+    case ExtractorKind::kDispensing:
+      out.push_back(
+          {TableKind::kErPhaF,
+           {"BEN_NIR_PSA", "BEN_RNG_GEM", "EXE_SOI_DTD", "DPN_QLF", "PHA_PRS_C13", "PHA_ACT_QSN"}});
+      break;
+    case ExtractorKind::kHospitalStay:
+      out.push_back(
+          {TableKind::kMcoB, {"ETA_NUM", "RSA_NUM", "DGN_PAL", "DGN_REL", "GRG_GHM", "SEJ_NBJ"}});
+      out.push_back({TableKind::kMcoC,
+                     {"ETA_NUM", "RSA_NUM", "NIR_ANO_17", "EXE_SOI_DTD", "NIR_RET", "NAI_RET",
+                      "SEX_RET", "SEJ_RET", "FHO_RET", "PMS_RET", "DAT_RET"}});
+      out.push_back({TableKind::kMcoD, {"ETA_NUM", "RSA_NUM", "ASS_DGN"}});
+      break;
+    case ExtractorKind::kClaim:
+      out.push_back({TableKind::kErPrsF,
+                     {"BEN_NIR_PSA", "BEN_RNG_GEM", "EXE_SOI_DTD", "DPN_QLF", "PRS_NAT_REF",
+                      "PRS_ACT_QTE", "PRS_PAI_MNT"}});
+      break;
+  }
+  return out;
+}
+
+}  // namespace snds

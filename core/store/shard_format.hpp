@@ -1,0 +1,73 @@
+// The shard file format's vocabulary, shared by ShardWriter and ShardReader: version, attribute
+// and dataset names, compression choices. docs/store-format.md is the reader's description of it;
+// change both together (and bump kShardFormatVersion when an old reader would misread a file).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace snds {
+
+// Written last, by ShardWriter::close(): a file without it is not a complete shard.
+inline constexpr int64_t kShardFormatVersion = 1;
+
+namespace shard_attr {
+// On the file (root group).
+inline constexpr const char* kFormatVersion = "snds_format_version";
+inline constexpr const char* kCompression = "compression";  // "none" | "deflate" | "zstd"
+inline constexpr const char* kCompressionLevel = "compression_level";
+// On each table group.
+inline constexpr const char* kRows = "rows";
+inline constexpr const char* kColumns = "columns";  // column names, in the order written
+inline constexpr const char* kTypes = "types";      // "int64" | "decimal" | "date" | "string"
+// On each column dataset.
+inline constexpr const char* kType = "type";
+inline constexpr const char* kMissing = "missing";        // int64/decimal/date sentinel
+inline constexpr const char* kScale = "scale";            // decimal: stored value = value * scale
+inline constexpr const char* kUnits = "units";            // date: "days since 1970-01-01"
+inline constexpr const char* kDictionary = "dictionary";  // string: name of the dictionary
+}  // namespace shard_attr
+
+// A string column `C` is stored as int32 codes in dataset `C` and its dictionary in `C.dict`.
+inline constexpr std::string_view kDictionarySuffix = ".dict";
+inline constexpr std::string_view kDateUnits = "days since 1970-01-01";
+
+enum class Compression : uint8_t { kNone = 0, kDeflate = 1, kZstd = 2 };
+
+const char* compression_name(Compression c);
+// "none", "deflate", "zstd"; nullopt for anything else.
+std::optional<Compression> parse_compression(std::string_view name);
+
+// Chosen by measurement (docs/store-format.md, bench/store_bench.cpp).
+inline constexpr Compression kDefaultCompression = Compression::kDeflate;
+inline constexpr int kDefaultDeflateLevel = 1;
+inline constexpr int kDefaultZstdLevel = 3;
+// 128k rows: 1 MiB chunks of int64, 512 KiB of dates and codes; a job reads whole columns, so
+// larger chunks only cost memory in HDF5's chunk buffers, and smaller ones compress worse.
+inline constexpr uint64_t kDefaultChunkRows = 128 * 1024;
+// Dictionaries chunk by bytes (their width varies): about 1 MiB per chunk.
+inline constexpr uint64_t kDictionaryChunkBytes = 1 << 20;
+
+struct ShardWriterOptions {
+  Compression compression = kDefaultCompression;
+  int level = kDefaultDeflateLevel;  // deflate 1-9, zstd 1-22 (negative: zstd fast modes)
+  bool shuffle = true;               // byte shuffle before compression (not with kNone)
+  uint64_t chunk_rows = kDefaultChunkRows;
+
+  static ShardWriterOptions with(Compression c) {
+    ShardWriterOptions o;
+    o.compression = c;
+    o.level = c == Compression::kZstd ? kDefaultZstdLevel : kDefaultDeflateLevel;
+    return o;
+  }
+};
+
+// File-level attributes the caller records (shard number, shard count, provenance...).
+using AttributeValue = std::variant<int64_t, std::string>;
+using FileAttributes = std::map<std::string, AttributeValue>;
+
+}  // namespace snds

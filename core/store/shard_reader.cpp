@@ -1,0 +1,339 @@
+// Shard file reading: metadata at open, columns on demand, dictionary decoding, read_shard().
+#include "core/store/shard_reader.hpp"
+
+#include <cstring>
+
+#include "core/catalog.hpp"
+#include "core/error.hpp"
+
+namespace snds {
+namespace fs = std::filesystem;
+using h5::Failure;
+
+namespace {
+
+std::optional<ColumnType> parse_column_type(const std::string& name) {
+  for (ColumnType t :
+       {ColumnType::kInt64, ColumnType::kDecimal, ColumnType::kDate, ColumnType::kString})
+    if (name == column_type_name(t)) return t;
+  return std::nullopt;
+}
+
+herr_t collect_link(hid_t, const char* name, const H5L_info_t*, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+
+herr_t collect_attribute(hid_t, const char* name, const H5A_info_t*, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+
+// Opens a dataset and checks it is 1-D with `rows` elements of an integer type.
+h5::Dataset open_integer_dataset(hid_t file, const std::string& object, uint64_t rows,
+                                 const std::string& where) {
+  const std::string what = "cannot read dataset " + where;
+  h5::Dataset d(h5::check_id(H5Dopen2(file, object.c_str(), H5P_DEFAULT), Failure::kData, what));
+  h5::Datatype type(h5::check_id(H5Dget_type(d.get()), Failure::kData, what));
+  if (H5Tget_class(type.get()) != H5T_INTEGER)
+    throw data_error("dataset {} is not an integer dataset", where);
+  h5::Dataspace space(h5::check_id(H5Dget_space(d.get()), Failure::kData, what));
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if (H5Sget_simple_extent_ndims(space.get()) != 1 || n < 0 || static_cast<uint64_t>(n) != rows)
+    throw data_error("dataset {} holds {} values where its table has {} rows", where, n, rows);
+  return d;
+}
+
+template <typename T>
+std::vector<T> read_all(const h5::Dataset& d, hid_t memory_type, uint64_t rows,
+                        const std::string& where) {
+  std::vector<T> out(rows);
+  if (rows > 0)
+    h5::check(H5Dread(d.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
+              Failure::kData, "cannot read dataset " + where);
+  return out;
+}
+
+}  // namespace
+
+ShardReader::ShardReader(fs::path path) : path_(std::move(path)) {
+  h5::init();
+  std::error_code ec;
+  if (!fs::is_regular_file(path_, ec))
+    throw data_error("shard file {} does not exist", path_.string());
+  h5::Lock lock(h5::mutex());
+  const std::string what = "cannot open shard file " + path_.string();
+  h5::PropList fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), Failure::kInternal, what));
+  h5::check(H5Pset_file_locking(fapl.get(), false, true), Failure::kInternal, what);
+  file_ = h5::File(
+      h5::check_id(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, fapl.get()), Failure::kData, what));
+
+  // File attributes: integers and strings (the writer writes no other kind).
+  std::vector<std::string> names;
+  hsize_t index = 0;
+  h5::check(H5Aiterate2(file_.get(), H5_INDEX_NAME, H5_ITER_INC, &index, collect_attribute, &names),
+            Failure::kData, what);
+  for (const auto& name : names) {
+    h5::Attribute attr(
+        h5::check_id(H5Aopen(file_.get(), name.c_str(), H5P_DEFAULT), Failure::kData, what));
+    h5::Datatype type(h5::check_id(H5Aget_type(attr.get()), Failure::kData, what));
+    const H5T_class_t cls = H5Tget_class(type.get());
+    if (cls == H5T_INTEGER)
+      attributes_[name] = h5::read_int_attribute(file_.get(), name.c_str(), where("/"));
+    else if (cls == H5T_STRING)
+      attributes_[name] = h5::read_string_attribute(file_.get(), name.c_str(), where("/"));
+  }
+  const auto version = int_attribute(shard_attr::kFormatVersion);
+  if (!version)
+    throw data_error(
+        "{} is not a complete snds-batch shard (no {} attribute: its writer did not "
+        "finish, or another program wrote it)",
+        path_.string(), shard_attr::kFormatVersion);
+  if (*version < 1 || *version > kShardFormatVersion)
+    throw data_error("shard file {} has format version {}; this snds-batch reads versions 1 to {}",
+                     path_.string(), *version, kShardFormatVersion);
+
+  std::vector<std::string> links;
+  index = 0;
+  h5::check(H5Literate(file_.get(), H5_INDEX_NAME, H5_ITER_INC, &index, collect_link, &links),
+            Failure::kData, what);
+  for (const auto& table : links) {
+    const std::string group_where = where("table /" + table);
+    h5::Group group(h5::check_id(H5Gopen2(file_.get(), table.c_str(), H5P_DEFAULT), Failure::kData,
+                                 "cannot open " + group_where));
+    TableInfo info;
+    const int64_t rows = h5::read_int_attribute(group.get(), shard_attr::kRows, group_where);
+    if (rows < 0) throw data_error("{} has a negative row count", group_where);
+    info.rows = static_cast<uint64_t>(rows);
+    const auto columns =
+        h5::read_string_list_attribute(group.get(), shard_attr::kColumns, group_where);
+    const auto types = h5::read_string_list_attribute(group.get(), shard_attr::kTypes, group_where);
+    if (columns.size() != types.size())
+      throw data_error("{} lists {} columns but {} types", group_where, columns.size(),
+                       types.size());
+    for (size_t i = 0; i < columns.size(); ++i) {
+      const auto type = parse_column_type(types[i]);
+      if (!type)
+        throw data_error("column {} of {} has unknown type '{}'", columns[i], group_where,
+                         types[i]);
+      info.columns.push_back({columns[i], *type});
+    }
+    tables_.emplace(table, std::move(info));
+  }
+}
+
+ShardReader::~ShardReader() = default;
+
+std::string ShardReader::where(const std::string& object) const {
+  return object + " in shard file " + path_.string();
+}
+
+std::optional<int64_t> ShardReader::int_attribute(const std::string& name) const {
+  auto it = attributes_.find(name);
+  if (it == attributes_.end()) return std::nullopt;
+  if (const auto* v = std::get_if<int64_t>(&it->second)) return *v;
+  return std::nullopt;
+}
+
+std::optional<std::string> ShardReader::string_attribute(const std::string& name) const {
+  auto it = attributes_.find(name);
+  if (it == attributes_.end()) return std::nullopt;
+  if (const auto* v = std::get_if<std::string>(&it->second)) return *v;
+  return std::nullopt;
+}
+
+std::vector<std::string> ShardReader::tables() const {
+  std::vector<std::string> out;
+  out.reserve(tables_.size());
+  for (const auto& [name, info] : tables_) out.push_back(name);
+  return out;
+}
+
+const ShardReader::TableInfo& ShardReader::table_info(const std::string& table) const {
+  auto it = tables_.find(table);
+  if (it == tables_.end()) throw data_error("shard file {} has no table {}", path_.string(), table);
+  return it->second;
+}
+
+const StoredColumn& ShardReader::column_info(const std::string& table,
+                                             const std::string& column) const {
+  for (const auto& c : table_info(table).columns)
+    if (c.name == column) return c;
+  throw data_error("table {} of shard file {} has no column {}", table, path_.string(), column);
+}
+
+uint64_t ShardReader::rows(const std::string& table) const {
+  return table_info(table).rows;
+}
+
+const std::vector<StoredColumn>& ShardReader::columns(const std::string& table) const {
+  return table_info(table).columns;
+}
+
+uint64_t ShardReader::stored_bytes(const std::string& table) const {
+  const TableInfo& info = table_info(table);
+  h5::Lock lock(h5::mutex());
+  uint64_t total = 0;
+  for (const auto& c : info.columns) {
+    std::vector<std::string> objects{"/" + table + "/" + c.name};
+    if (c.type == ColumnType::kString)
+      objects.push_back(objects[0] + std::string(kDictionarySuffix));
+    for (const auto& object : objects) {
+      h5::Dataset d(h5::check_id(H5Dopen2(file_.get(), object.c_str(), H5P_DEFAULT), Failure::kData,
+                                 "cannot open dataset " + where(object)));
+      total += H5Dget_storage_size(d.get());
+    }
+  }
+  return total;
+}
+
+EncodedStringColumn ShardReader::read_string_codes(const std::string& table,
+                                                   const std::string& column) const {
+  const StoredColumn& info = column_info(table, column);
+  if (info.type != ColumnType::kString)
+    throw data_error("column {} of table {} in shard file {} is not a string column", column, table,
+                     path_.string());
+  const uint64_t rows = table_info(table).rows;
+  h5::Lock lock(h5::mutex());
+  EncodedStringColumn out;
+  const std::string object = "/" + table + "/" + column;
+  {
+    h5::Dataset d = open_integer_dataset(file_.get(), object, rows, where(object));
+    out.codes = read_all<int32_t>(d, H5T_NATIVE_INT32, rows, where(object));
+  }
+
+  const std::string dict_object = object + std::string(kDictionarySuffix);
+  const std::string dict_where = where(dict_object);
+  const std::string what = "cannot read dataset " + dict_where;
+  h5::Dataset d(
+      h5::check_id(H5Dopen2(file_.get(), dict_object.c_str(), H5P_DEFAULT), Failure::kData, what));
+  h5::Datatype type(h5::check_id(H5Dget_type(d.get()), Failure::kData, what));
+  if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) > 0)
+    throw data_error("dataset {} is not a fixed-length string dataset", dict_where);
+  const size_t width = H5Tget_size(type.get());
+  h5::Dataspace file_space(h5::check_id(H5Dget_space(d.get()), Failure::kData, what));
+  const hssize_t n = H5Sget_simple_extent_npoints(file_space.get());
+  if (n < 0 || width == 0) h5::fail(Failure::kData, what);
+  const uint64_t d_rows = static_cast<uint64_t>(n);
+  for (int32_t c : out.codes)
+    if (c < 0 || static_cast<uint64_t>(c) >= d_rows)
+      throw data_error("dataset {} holds a code outside its dictionary (the file is corrupt)",
+                       where(object));
+
+  // Read one chunk's worth of rows at a time: the padded form never sits whole in memory.
+  hsize_t chunk = 0;
+  {
+    h5::PropList dcpl(h5::check_id(H5Dget_create_plist(d.get()), Failure::kData, what));
+    if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED || H5Pget_chunk(dcpl.get(), 1, &chunk) < 0)
+      chunk = std::max<hsize_t>(1, kDictionaryChunkBytes / width);
+  }
+  h5::Datatype memory_type = h5::fixed_string_type(width);
+  std::string bytes;
+  std::vector<uint64_t> offsets{0};
+  offsets.reserve(d_rows + 1);
+  std::vector<char> slab;
+  for (uint64_t start = 0; start < d_rows; start += chunk) {
+    const hsize_t offset = start, count = std::min<uint64_t>(chunk, d_rows - start);
+    h5::check(
+        H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &offset, nullptr, &count, nullptr),
+        Failure::kData, what);
+    h5::Dataspace memory_space(
+        h5::check_id(H5Screate_simple(1, &count, nullptr), Failure::kData, what));
+    slab.assign(count * width, '\0');
+    h5::check(H5Dread(d.get(), memory_type.get(), memory_space.get(), file_space.get(), H5P_DEFAULT,
+                      slab.data()),
+              Failure::kData, what);
+    for (hsize_t k = 0; k < count; ++k) {
+      const char* s = slab.data() + k * width;
+      size_t len = width;
+      while (len > 0 && s[len - 1] == '\0') --len;  // null padding
+      bytes.append(s, len);
+      offsets.push_back(bytes.size());
+    }
+  }
+  out.dictionary.assign(std::move(bytes), std::move(offsets));
+  return out;
+}
+
+Column ShardReader::read_column(const std::string& table, const StoredColumn& info) const {
+  const uint64_t rows = table_info(table).rows;
+  const std::string object = "/" + table + "/" + info.name;
+  Column column(info.name, info.type);
+  switch (info.type) {
+    case ColumnType::kInt64:
+    case ColumnType::kDecimal: {
+      h5::Lock lock(h5::mutex());
+      h5::Dataset d = open_integer_dataset(file_.get(), object, rows, where(object));
+      if (info.type == ColumnType::kDecimal &&
+          h5::read_int_attribute(d.get(), shard_attr::kScale, where(object)) != kDecimalScale)
+        throw data_error("dataset {} has a decimal scale other than {}", where(object),
+                         kDecimalScale);
+      column.ints = read_all<int64_t>(d, H5T_NATIVE_INT64, rows, where(object));
+      break;
+    }
+    case ColumnType::kDate: {
+      h5::Lock lock(h5::mutex());
+      h5::Dataset d = open_integer_dataset(file_.get(), object, rows, where(object));
+      column.dates = read_all<Date>(d, H5T_NATIVE_INT32, rows, where(object));
+      break;
+    }
+    case ColumnType::kString: {
+      EncodedStringColumn encoded = read_string_codes(table, info.name);
+      const auto& dict_offsets = encoded.dictionary.offsets();
+      const char* dict_bytes = encoded.dictionary.bytes().data();
+      uint64_t total = 0;
+      for (int32_t c : encoded.codes)
+        total += dict_offsets[static_cast<size_t>(c) + 1] - dict_offsets[static_cast<size_t>(c)];
+      std::string bytes(total, '\0');
+      std::vector<uint64_t> offsets(encoded.codes.size() + 1);
+      uint64_t at = 0;
+      for (size_t i = 0; i < encoded.codes.size(); ++i) {
+        const auto c = static_cast<size_t>(encoded.codes[i]);
+        const uint64_t len = dict_offsets[c + 1] - dict_offsets[c];
+        std::memcpy(bytes.data() + at, dict_bytes + dict_offsets[c], len);
+        at += len;
+        offsets[i + 1] = at;
+      }
+      column.strings.assign(std::move(bytes), std::move(offsets));
+      break;
+    }
+  }
+  return column;
+}
+
+Batch ShardReader::read_table(const std::string& table,
+                              const std::vector<std::string>& columns) const {
+  const TableInfo& info = table_info(table);
+  Batch batch;
+  if (columns.empty()) {
+    for (const auto& c : info.columns) batch.columns.push_back(read_column(table, c));
+  } else {
+    for (const auto& name : columns)
+      batch.columns.push_back(read_column(table, column_info(table, name)));
+  }
+  return batch;
+}
+
+ShardData read_shard(const fs::path& path, const WantedTables& wanted) {
+  ShardReader reader(path);
+  ShardData data;
+  if (auto shard = reader.int_attribute("shard"); shard && *shard >= 0)
+    data.shard = static_cast<uint32_t>(*shard);
+  for (const auto& table : reader.tables()) {
+    const std::vector<std::string>* columns = nullptr;
+    static const std::vector<std::string> kAll;
+    if (wanted.empty()) {
+      columns = &kAll;
+    } else if (auto it = wanted.find(table); it != wanted.end()) {
+      columns = &it->second;
+    } else if (auto name = parse_table_name(table)) {
+      // A pattern key ("T_MCOaaC") wants every year's instance.
+      if (auto p = wanted.find(table_kind_name(name->kind)); p != wanted.end())
+        columns = &p->second;
+    }
+    if (columns != nullptr) data.tables.emplace(table, reader.read_table(table, *columns));
+  }
+  return data;
+}
+
+}  // namespace snds

@@ -1,0 +1,89 @@
+// ShardReader: reads a shard file written by ShardWriter (docs/store-format.md) back into
+// Batches, decoding string dictionaries. Damaged data never comes back as values: a chunk whose
+// fletcher32 checksum fails, a code outside its dictionary or a length that disagrees with the
+// table's row count is a data_error (exit 3) naming the file and the dataset.
+// read_shard() is the jobs' one-call entry: the wanted tables and columns of one shard.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/column.hpp"
+#include "core/shard_data.hpp"
+#include "core/store/h5.hpp"
+#include "core/store/shard_format.hpp"
+
+namespace snds {
+
+struct StoredColumn {
+  std::string name;
+  ColumnType type;
+};
+
+// A string column as stored: one code per row, indexing a dictionary sorted in byte order
+// (codes compare as their strings do; "" is code 0 when present).
+struct EncodedStringColumn {
+  std::vector<int32_t> codes;
+  StringColumn dictionary;
+};
+
+class ShardReader {
+ public:
+  // Opens read-only; a data_error when the file is missing, not HDF5, incomplete (never closed by
+  // its writer) or of a newer format version.
+  explicit ShardReader(std::filesystem::path path);
+  ~ShardReader();
+  ShardReader(const ShardReader&) = delete;
+  ShardReader& operator=(const ShardReader&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  // Every file attribute: the writer's (format version, compression) and the caller's.
+  const FileAttributes& attributes() const { return attributes_; }
+  std::optional<int64_t> int_attribute(const std::string& name) const;
+  std::optional<std::string> string_attribute(const std::string& name) const;
+
+  // Table names in byte order.
+  std::vector<std::string> tables() const;
+  bool has_table(const std::string& table) const { return tables_.count(table) > 0; }
+  uint64_t rows(const std::string& table) const;
+  const std::vector<StoredColumn>& columns(const std::string& table) const;
+  // Bytes the table's datasets take in the file (compressed).
+  uint64_t stored_bytes(const std::string& table) const;
+
+  // The named columns, in the order asked (empty: all, in the order written). An unknown table
+  // or column is a data_error naming it and the file.
+  Batch read_table(const std::string& table, const std::vector<std::string>& columns = {}) const;
+  // A string column without decoding: its codes and dictionary.
+  EncodedStringColumn read_string_codes(const std::string& table, const std::string& column) const;
+
+ private:
+  struct TableInfo {
+    uint64_t rows = 0;
+    std::vector<StoredColumn> columns;
+  };
+  const TableInfo& table_info(const std::string& table) const;
+  const StoredColumn& column_info(const std::string& table, const std::string& column) const;
+  Column read_column(const std::string& table, const StoredColumn& column) const;
+  std::string where(const std::string& object) const;
+
+  std::filesystem::path path_;
+  h5::File file_;
+  FileAttributes attributes_;
+  std::map<std::string, TableInfo> tables_;
+};
+
+// Tables and columns a job wants from a shard: table -> columns (empty: all columns). A key may
+// be a table instance ("T_MCO19C") or a catalog pattern ("T_MCOaaC") that matches every year's
+// instance in the shard. Tables the shard lacks are left out of the result (a shard may hold no
+// row of a table); missing columns of a present table are a data_error.
+using WantedTables = std::map<std::string, std::vector<std::string>>;
+
+// Reads the wanted tables of one shard file (all tables when `wanted` is empty). `shard` comes
+// from the file's `shard` attribute when present.
+ShardData read_shard(const std::filesystem::path& path, const WantedTables& wanted = {});
+
+}  // namespace snds

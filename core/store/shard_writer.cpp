@@ -1,0 +1,355 @@
+// Shard file writing: table groups, column datasets, dictionary encoding of strings.
+#include "core/store/shard_writer.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "core/error.hpp"
+#include "core/store/zstd_filter.hpp"
+
+namespace snds {
+namespace fs = std::filesystem;
+using h5::Failure;
+
+const char* compression_name(Compression c) {
+  switch (c) {
+    case Compression::kNone:
+      return "none";
+    case Compression::kDeflate:
+      return "deflate";
+    case Compression::kZstd:
+      return "zstd";
+  }
+  return "?";
+}
+
+std::optional<Compression> parse_compression(std::string_view name) {
+  if (name == "none") return Compression::kNone;
+  if (name == "deflate") return Compression::kDeflate;
+  if (name == "zstd") return Compression::kZstd;
+  return std::nullopt;
+}
+
+namespace {
+
+bool is_reserved_file_attribute(const std::string& name) {
+  return name == shard_attr::kFormatVersion || name == shard_attr::kCompression ||
+         name == shard_attr::kCompressionLevel;
+}
+
+// HDF5 link names cannot hold '/', and "." names the group itself.
+void check_object_name(const std::string& name, const char* kind, const std::string& table) {
+  if (name.empty() || name == "." || name.find('/') != std::string::npos ||
+      name.find('\0') != std::string::npos) {
+    if (table.empty()) throw data_error("table name '{}' cannot be stored in a shard", name);
+    throw data_error("{} name '{}' of table {} cannot be stored in a shard", kind, name, table);
+  }
+}
+
+// A string column as a sorted dictionary of its distinct values plus one int32 code per row.
+// Sorted (byte order) so codes compare as their strings do and the file does not depend on the
+// row order of equal values; "" (missing), when present, is code 0.
+struct Encoded {
+  std::vector<std::string_view> dictionary;  // views into the column's arena
+  std::vector<int32_t> codes;
+};
+
+Encoded encode_strings(const StringColumn& column) {
+  Encoded out;
+  const size_t n = column.size();
+  out.codes.resize(n);
+  boost::unordered_flat_map<std::string_view, uint32_t> ids;
+  std::string_view previous;
+  uint32_t previous_id = UINT32_MAX;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string_view s = column.at(i);
+    // Rows are sorted by patient: runs of equal values are common (patient ids, codes).
+    if (previous_id != UINT32_MAX && s == previous) {
+      out.codes[i] = static_cast<int32_t>(previous_id);
+      continue;
+    }
+    auto [it, inserted] = ids.try_emplace(s, static_cast<uint32_t>(out.dictionary.size()));
+    if (inserted) {
+      if (out.dictionary.size() >= static_cast<size_t>(INT32_MAX))
+        throw internal_error("a string column has more than 2^31 distinct values");
+      out.dictionary.push_back(s);
+    }
+    previous = s;
+    previous_id = it->second;
+    out.codes[i] = static_cast<int32_t>(previous_id);
+  }
+  std::vector<uint32_t> order(out.dictionary.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return out.dictionary[a] < out.dictionary[b]; });
+  std::vector<int32_t> code_of(order.size());
+  std::vector<std::string_view> sorted(order.size());
+  for (size_t k = 0; k < order.size(); ++k) {
+    code_of[order[k]] = static_cast<int32_t>(k);
+    sorted[k] = out.dictionary[order[k]];
+  }
+  for (auto& c : out.codes) c = code_of[static_cast<size_t>(c)];
+  out.dictionary = std::move(sorted);
+  return out;
+}
+
+// Creation properties of a 1-D column dataset: chunking, then the filter pipeline in the order
+// HDF5 applies it on write: shuffle, compressor, fletcher32 (last, so the checksum covers the
+// bytes on disk and a damaged chunk is refused before decompression is attempted).
+h5::PropList column_properties(const ShardWriterOptions& options, uint64_t chunk_rows,
+                               size_t element_size, const std::string& what) {
+  h5::PropList dcpl(h5::check_id(H5Pcreate(H5P_DATASET_CREATE), Failure::kInternal, what));
+  const hsize_t chunk = std::max<hsize_t>(1, chunk_rows);
+  h5::check(H5Pset_chunk(dcpl.get(), 1, &chunk), Failure::kInternal, what);
+  if (options.compression != Compression::kNone && options.shuffle && element_size > 1)
+    h5::check(H5Pset_shuffle(dcpl.get()), Failure::kInternal, what);
+  switch (options.compression) {
+    case Compression::kNone:
+      break;
+    case Compression::kDeflate:
+      h5::check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(std::clamp(options.level, 0, 9))),
+                Failure::kInternal, what);
+      break;
+    case Compression::kZstd: {
+      const unsigned level = static_cast<unsigned>(options.level);
+      h5::check(H5Pset_filter(dcpl.get(), h5::kZstdFilterId, H5Z_FLAG_MANDATORY, 1, &level),
+                Failure::kInternal, what);
+      break;
+    }
+  }
+  h5::check(H5Pset_fletcher32(dcpl.get()), Failure::kInternal, what);
+  return dcpl;
+}
+
+// The chunk length: at most `max_rows`, and equal chunks rather than a short last one, since HDF5
+// stores an edge chunk at full size (uncompressed files would carry the padding).
+uint64_t even_chunk_rows(uint64_t rows, uint64_t max_rows) {
+  if (rows <= max_rows) return std::max<uint64_t>(rows, 1);
+  const uint64_t chunks = (rows + max_rows - 1) / max_rows;
+  return (rows + chunks - 1) / chunks;
+}
+
+// Creates /<table>/<name> with `rows` elements of `file_type`. A zero-row dataset gets an
+// unlimited maximum size, since HDF5 wants chunk dimensions within fixed maximum dimensions.
+h5::Dataset create_dataset(hid_t group, const std::string& name, hid_t file_type, uint64_t rows,
+                           uint64_t chunk_rows, const ShardWriterOptions& options,
+                           const std::string& what) {
+  const hsize_t dims = rows;
+  const hsize_t unlimited = H5S_UNLIMITED;
+  h5::Dataspace space(h5::check_id(H5Screate_simple(1, &dims, rows == 0 ? &unlimited : nullptr),
+                                   Failure::kInternal, what));
+  const size_t element_size = H5Tget_size(file_type);
+  h5::PropList dcpl =
+      column_properties(options, even_chunk_rows(rows, chunk_rows), element_size, what);
+  return h5::Dataset(h5::check_id(
+      H5Dcreate2(group, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      Failure::kInternal, what));
+}
+
+void write_all(const h5::Dataset& dataset, hid_t memory_type, const void* data, uint64_t rows,
+               const std::string& what) {
+  if (rows == 0) return;
+  h5::check(H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+            Failure::kInternal, what);
+}
+
+}  // namespace
+
+ShardWriter::ShardWriter(fs::path path, const FileAttributes& attributes,
+                         ShardWriterOptions options)
+    : path_(std::move(path)), options_(options) {
+  h5::init();
+  if (options_.chunk_rows == 0) throw internal_error("a shard's chunk size cannot be 0 rows");
+  if (options_.compression == Compression::kDeflate && (options_.level < 0 || options_.level > 9))
+    throw internal_error("deflate level {} is outside 0-9", options_.level);
+  for (const auto& [name, value] : attributes) {
+    if (is_reserved_file_attribute(name))
+      throw internal_error("file attribute {} is reserved to the shard writer", name);
+  }
+  h5::Lock lock(h5::mutex());
+  const std::string what = "cannot create shard file " + path_.string();
+  h5::PropList fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), Failure::kInternal, what));
+  // The 1.10 object formats checksum every piece of metadata (superblock, object headers, chunk
+  // indexes), not only the chunks: readers need HDF5 >= 1.10 (2016).
+  h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110), Failure::kInternal,
+            what);
+  h5::check(H5Pset_file_locking(fapl.get(), false, true), Failure::kInternal, what);
+  const hid_t file = H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  file_ = h5::File(h5::check_id(file, Failure::kInternal, what));
+  try {
+    for (const auto& [name, value] : attributes) {
+      if (const auto* i = std::get_if<int64_t>(&value))
+        h5::write_attribute(file_.get(), name.c_str(), *i, where("/"));
+      else
+        h5::write_attribute(file_.get(), name.c_str(), std::get<std::string>(value), where("/"));
+    }
+    h5::write_attribute(file_.get(), shard_attr::kCompression,
+                        std::string(compression_name(options_.compression)), where("/"));
+    h5::write_attribute(file_.get(), shard_attr::kCompressionLevel,
+                        int64_t{options_.compression == Compression::kNone ? 0 : options_.level},
+                        where("/"));
+  } catch (...) {
+    abandon();
+    throw;
+  }
+}
+
+ShardWriter::~ShardWriter() {
+  if (!done_) abandon();
+}
+
+std::string ShardWriter::where(const std::string& object) const {
+  return object + " in shard file " + path_.string();
+}
+
+void ShardWriter::abandon() noexcept {
+  done_ = true;
+  file_.reset();
+  std::error_code ec;
+  fs::remove(path_, ec);
+}
+
+void ShardWriter::write_table(const std::string& table, const Batch& rows) {
+  if (done_) throw internal_error("shard file {} is already closed", path_.string());
+  h5::Lock lock(h5::mutex());
+  try {
+    check_object_name(table, "table", "");
+    if (!tables_.insert(table).second)
+      throw internal_error("table {} is written twice to shard file {}", table, path_.string());
+    const uint64_t n = rows.rows();
+    std::set<std::string> names;
+    std::vector<std::string> column_names, type_names;
+    for (const auto& c : rows.columns) {
+      check_object_name(c.name, "column", table);
+      if (c.size() != n)
+        throw internal_error("column {} of table {} has {} rows, the table {}", c.name, table,
+                             c.size(), n);
+      if (!names.insert(c.name).second)
+        throw internal_error("column {} appears twice in table {}", c.name, table);
+      column_names.push_back(c.name);
+      type_names.emplace_back(column_type_name(c.type));
+    }
+    for (const auto& c : rows.columns) {
+      const std::string dict_name = c.name + std::string(kDictionarySuffix);
+      if (c.type == ColumnType::kString && names.count(dict_name) > 0)
+        throw data_error(
+            "columns {} and {} of table {} cannot both be stored (the second name "
+            "is the first one's dictionary)",
+            c.name, dict_name, table);
+    }
+
+    const std::string group_where = where("table /" + table);
+    h5::Group group(
+        h5::check_id(H5Gcreate2(file_.get(), table.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                     Failure::kInternal, "cannot create " + group_where));
+    h5::write_attribute(group.get(), shard_attr::kRows, static_cast<int64_t>(n), group_where);
+    h5::write_attribute(group.get(), shard_attr::kColumns, column_names, group_where);
+    h5::write_attribute(group.get(), shard_attr::kTypes, type_names, group_where);
+    for (const auto& c : rows.columns) write_column(group.get(), table, c);
+  } catch (...) {
+    abandon();
+    throw;
+  }
+}
+
+void ShardWriter::write_column(hid_t group, const std::string& table, const Column& column) {
+  const std::string object = "/" + table + "/" + column.name;
+  const std::string what = "cannot write dataset " + where(object);
+  const uint64_t n = column.size();
+  const uint64_t chunk = options_.chunk_rows;
+  switch (column.type) {
+    case ColumnType::kInt64:
+    case ColumnType::kDecimal: {
+      h5::Dataset d = create_dataset(group, column.name, H5T_STD_I64LE, n, chunk, options_, what);
+      write_all(d, H5T_NATIVE_INT64, column.ints.data(), n, what);
+      h5::write_attribute(d.get(), shard_attr::kType, std::string(column_type_name(column.type)),
+                          where(object));
+      h5::write_attribute(d.get(), shard_attr::kMissing, kMissingInt, where(object));
+      if (column.type == ColumnType::kDecimal)
+        h5::write_attribute(d.get(), shard_attr::kScale, kDecimalScale, where(object));
+      break;
+    }
+    case ColumnType::kDate: {
+      h5::Dataset d = create_dataset(group, column.name, H5T_STD_I32LE, n, chunk, options_, what);
+      write_all(d, H5T_NATIVE_INT32, column.dates.data(), n, what);
+      h5::write_attribute(d.get(), shard_attr::kType, std::string("date"), where(object));
+      h5::write_attribute(d.get(), shard_attr::kMissing, int64_t{kMissingDate}, where(object));
+      h5::write_attribute(d.get(), shard_attr::kUnits, std::string(kDateUnits), where(object));
+      break;
+    }
+    case ColumnType::kString: {
+      Encoded encoded = encode_strings(column.strings);
+      const std::string dict_name = column.name + std::string(kDictionarySuffix);
+      {
+        h5::Dataset d = create_dataset(group, column.name, H5T_STD_I32LE, n, chunk, options_, what);
+        write_all(d, H5T_NATIVE_INT32, encoded.codes.data(), n, what);
+        h5::write_attribute(d.get(), shard_attr::kType, std::string("string"), where(object));
+        h5::write_attribute(d.get(), shard_attr::kDictionary, dict_name, where(object));
+      }
+      std::vector<int32_t>().swap(encoded.codes);  // free before the dictionary's buffers
+
+      // The dictionary: fixed-length, null-padded UTF-8 strings, as wide as the longest value.
+      // A NUL byte inside a value would be read back as the end of the string: refuse it.
+      size_t width = 1;
+      for (const auto& s : encoded.dictionary) {
+        if (s.find('\0') != std::string_view::npos)
+          throw data_error("column {} of table {} holds a NUL byte, which the store cannot keep",
+                           column.name, table);
+        width = std::max(width, s.size());
+      }
+      const std::string dict_object = "/" + table + "/" + dict_name;
+      const std::string dict_what = "cannot write dataset " + where(dict_object);
+      const uint64_t d_rows = encoded.dictionary.size();
+      const uint64_t d_chunk =
+          even_chunk_rows(d_rows, std::clamp<uint64_t>(kDictionaryChunkBytes / width, 1, chunk));
+      h5::Datatype type = h5::fixed_string_type(width);
+      h5::Dataset d =
+          create_dataset(group, dict_name, type.get(), d_rows, d_chunk, options_, dict_what);
+      // Written one chunk at a time: the padded form of a wide dictionary never sits in memory.
+      std::vector<char> slab;
+      h5::Dataspace file_space(h5::check_id(H5Dget_space(d.get()), Failure::kInternal, dict_what));
+      for (uint64_t start = 0; start < d_rows; start += d_chunk) {
+        const uint64_t count = std::min(d_chunk, d_rows - start);
+        slab.assign(count * width, '\0');
+        for (uint64_t k = 0; k < count; ++k) {
+          const std::string_view s = encoded.dictionary[start + k];
+          std::memcpy(slab.data() + k * width, s.data(), s.size());
+        }
+        const hsize_t offset = start, extent = count;
+        h5::check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &offset, nullptr, &extent,
+                                      nullptr),
+                  Failure::kInternal, dict_what);
+        h5::Dataspace memory_space(
+            h5::check_id(H5Screate_simple(1, &extent, nullptr), Failure::kInternal, dict_what));
+        h5::check(H5Dwrite(d.get(), type.get(), memory_space.get(), file_space.get(), H5P_DEFAULT,
+                           slab.data()),
+                  Failure::kInternal, dict_what);
+      }
+      h5::write_attribute(d.get(), shard_attr::kType, std::string("dictionary"),
+                          where(dict_object));
+      break;
+    }
+  }
+}
+
+void ShardWriter::close() {
+  if (done_) throw internal_error("shard file {} is already closed", path_.string());
+  h5::Lock lock(h5::mutex());
+  try {
+    // The version goes last: a file without it was never completed.
+    h5::write_attribute(file_.get(), shard_attr::kFormatVersion, kShardFormatVersion, where("/"));
+    file_.close(Failure::kInternal, "cannot close shard file " + path_.string());
+    done_ = true;
+  } catch (...) {
+    abandon();
+    throw;
+  }
+}
+
+}  // namespace snds

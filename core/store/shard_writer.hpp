@@ -1,0 +1,50 @@
+// ShardWriter: writes one shard file (docs/store-format.md): a group per table, a chunked,
+// compressed, fletcher32-checksummed 1-D dataset per column, strings dictionary-encoded.
+// The caller writes to a temporary path and renames after close() (core/atomic_file.hpp). A
+// writer that fails, or dies before close(), removes its file: no valid-looking partial shard.
+// One thread at a time per process calls HDF5 (the store serialises calls under h5::Lock).
+#pragma once
+
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "core/column.hpp"
+#include "core/store/h5.hpp"
+#include "core/store/shard_format.hpp"
+
+namespace snds {
+
+class ShardWriter {
+ public:
+  // Creates (truncates) `path`. `attributes` go on the file; the writer adds the format version,
+  // the compression and its level (names in shard_format.hpp, which the caller may not use).
+  explicit ShardWriter(std::filesystem::path path, const FileAttributes& attributes = {},
+                       ShardWriterOptions options = {});
+  ~ShardWriter();
+  ShardWriter(const ShardWriter&) = delete;
+  ShardWriter& operator=(const ShardWriter&) = delete;
+
+  // Writes group /<table>. Rows are written straight from the batch's memory (strings go through
+  // a 4-byte-per-row code array), so a whole shard's table needs no second copy.
+  // Each table may be written once. Zero-row tables are written (as empty datasets).
+  void write_table(const std::string& table, const Batch& rows);
+  // Marks the file complete and closes it (flushing). Errors throw, and remove the file.
+  void close();
+
+  const std::filesystem::path& path() const { return path_; }
+  const ShardWriterOptions& options() const { return options_; }
+
+ private:
+  void abandon() noexcept;
+  void write_column(hid_t group, const std::string& table, const Column& column);
+  std::string where(const std::string& object) const;
+
+  std::filesystem::path path_;
+  ShardWriterOptions options_;
+  h5::File file_;
+  std::set<std::string> tables_;
+  bool done_ = false;  // closed or abandoned
+};
+
+}  // namespace snds

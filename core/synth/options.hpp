@@ -1,0 +1,25 @@
+// What one synthetic extract is made of: patients, seed, calendar years and quirk rates. The rows
+// of an extract depend on these and on nothing else (not on ranks, threads or part files).
+#pragma once
+
+#include <cstdint>
+
+#include "core/synth/quirks.hpp"
+
+namespace snds::synth {
+
+struct GeneratorOptions {
+  uint64_t patients = 0;  // patient slots = IR_BEN_R rows before the missing_ben quirk
+  uint64_t seed = 0;
+  int first_year = 2019;  // care dates fall in [first_year-01-01, last_year-12-31]
+  int last_year = 2022;
+  QuirkSettings quirks = QuirkSettings::defaults();
+
+  int year_count() const { return last_year - first_year + 1; }
+};
+
+// Years the yearly PMSI table names can carry (two digits, 00-69 read as 20yy).
+inline constexpr int kMinYear = 2000;
+inline constexpr int kMaxYear = 2069;
+
+}  // namespace snds::synth

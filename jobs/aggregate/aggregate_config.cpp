@@ -1,0 +1,188 @@
+// The aggregate config's keys:
+//   job: aggregate, store, output, source, period {start, end}, filter {atc | icd10, positions},
+//   group_by, measures, disclosure {min_patients}.
+#include "jobs/aggregate/aggregate_config.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/aggregate/disclosure.hpp"
+
+namespace snds {
+namespace {
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  const std::string close = closest_match(word, candidates);
+  return close.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", close);
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// Code prefixes as stored in the SNDS: upper-case letters and digits, ICD-10 without its dot.
+std::vector<std::string> code_prefixes(ConfigMap& map, const std::string& key, const char* what) {
+  std::vector<std::string> codes = map.string_list(key, true);
+  if (codes.empty()) map.fail(key, fmt::format("needs at least one {} code prefix", what));
+  for (const auto& c : codes) {
+    if (c.empty()) map.fail(key, fmt::format("holds an empty {} code", what));
+    for (const char ch : c)
+      if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')))
+        map.fail(key,
+                 fmt::format("'{}' is not a {} code prefix: upper-case letters and digits only, "
+                             "as stored in the SNDS (I214, not I21.4)",
+                             c, what));
+  }
+  return codes;
+}
+
+void read_filter(ConfigMap& config, AggregateSpec& spec) {
+  auto filter = config.optional_map("filter");
+  if (!filter) return;
+  const std::string source(source_name(spec.source));
+  if (filter->has("atc")) {
+    if (spec.source != ExtractorKind::kDispensing)
+      filter->fail("atc",
+                   "applies to source dispensing only, not " + source + " (use icd10 for stays)");
+    spec.atc_filter = code_prefixes(*filter, "atc", "ATC");
+  }
+  if (filter->has("icd10")) {
+    if (spec.source != ExtractorKind::kHospitalStay)
+      filter->fail("icd10", "applies to source hospital_stay only, not " + source);
+    spec.icd10_filter = code_prefixes(*filter, "icd10", "ICD-10");
+  }
+  if (filter->has("positions")) {
+    if (spec.source != ExtractorKind::kHospitalStay)
+      filter->fail("positions", "applies to source hospital_stay only, not " + source);
+    if (spec.icd10_filter.empty()) filter->fail("positions", "needs an icd10 list beside it");
+    spec.positions = StayPositions{false, false, false};
+    const auto positions = filter->string_list("positions", true);
+    if (positions.empty()) filter->fail("positions", "needs at least one of DP, DR, DAS");
+    for (const auto& p : positions) {
+      if (p == "DP")
+        spec.positions.dp = true;
+      else if (p == "DR")
+        spec.positions.dr = true;
+      else if (p == "DAS")
+        spec.positions.das = true;
+      else
+        filter->fail("positions",
+                     fmt::format("'{}' is not a diagnosis position: DP, DR or DAS", p));
+    }
+  }
+  filter->finish();
+}
+
+}  // namespace
+
+AggregateJobConfig read_aggregate_config(ConfigMap& config) {
+  AggregateJobConfig out;
+  out.config_file = config.file();
+  const auto job = config.optional_string("job");
+  if (job && *job != "aggregate") config.fail("job", "must be aggregate for an aggregate config");
+  out.store = resolve_path(config, config.required_string("store"));
+  out.output = resolve_path(config, config.required_string("output"));
+
+  AggregateSpec& spec = out.spec;
+  const std::string source = config.required_string("source");
+  const auto parsed = parse_source(source);
+  if (!parsed)
+    config.fail("source", fmt::format("must be dispensing, hospital_stay or claim, got '{}'{}",
+                                      source, did_you_mean(source, all_source_names())));
+  spec.source = *parsed;
+
+  if (auto period = config.optional_map("period")) {
+    spec.period_start = period->required_date("start");
+    spec.period_end = period->required_date("end");
+    if (*spec.period_end < *spec.period_start)
+      period->fail(
+          "end", fmt::format("is before period.start ({} < {})", format_iso_date(*spec.period_end),
+                             format_iso_date(*spec.period_start)));
+    period->finish();
+  }
+
+  read_filter(config, spec);
+
+  if (!config.has("group_by"))
+    config.fail("group_by", "is required (a list of dimensions, [] for one total row)");
+  std::set<std::string> seen;
+  for (const auto& name : config.string_list("group_by", false)) {
+    const auto d = parse_dimension(name);
+    if (!d)
+      config.fail("group_by", fmt::format("'{}' is not a dimension{}; dimensions: {}", name,
+                                          did_you_mean(name, all_dimension_names()),
+                                          joined(all_dimension_names())));
+    if (!dimension_applies(*d, spec.source))
+      config.fail("group_by", fmt::format("dimension {} does not apply to source {} (only to {})",
+                                          name, source, dimension_sources(*d)));
+    if (!seen.insert(name).second) config.fail("group_by", fmt::format("lists {} twice", name));
+    spec.group_by.push_back(*d);
+  }
+
+  seen.clear();
+  const auto measures = config.string_list("measures", true);
+  if (measures.empty()) config.fail("measures", "needs at least one measure");
+  for (const auto& name : measures) {
+    const auto m = parse_measure(name);
+    if (!m)
+      config.fail("measures", fmt::format("'{}' is not a measure{}; measures: {}", name,
+                                          did_you_mean(name, all_measure_names()),
+                                          joined(all_measure_names())));
+    if (!measure_applies(*m, spec.source))
+      config.fail("measures", fmt::format("measure {} does not apply to source {} (only to {})",
+                                          name, source, measure_sources(*m)));
+    if (!seen.insert(name).second) config.fail("measures", fmt::format("lists {} twice", name));
+    spec.measures.push_back(*m);
+  }
+
+  spec.min_patients = kDefaultMinPatients;
+  if (auto disclosure = config.optional_map("disclosure")) {
+    spec.min_patients = disclosure->optional_int("min_patients", kDefaultMinPatients, 1, INT32_MAX);
+    disclosure->finish();
+  }
+  config.finish();
+  return out;
+}
+
+boost::json::object aggregate_config_to_json(const AggregateJobConfig& config) {
+  const AggregateSpec& spec = config.spec;
+  boost::json::object o;
+  o["job"] = "aggregate";
+  o["store"] = config.store;
+  o["output"] = config.output;
+  o["source"] = source_name(spec.source);
+  if (spec.period_start)
+    o["period"] = {{"start", format_iso_date(*spec.period_start)},
+                   {"end", format_iso_date(*spec.period_end)}};
+  else
+    o["period"] = nullptr;
+  boost::json::object filter;
+  auto list = [](const std::vector<std::string>& v) {
+    boost::json::array a;
+    for (const auto& s : v) a.emplace_back(s);
+    return a;
+  };
+  if (!spec.atc_filter.empty()) filter["atc"] = list(spec.atc_filter);
+  if (!spec.icd10_filter.empty()) {
+    filter["icd10"] = list(spec.icd10_filter);
+    boost::json::array positions;
+    if (spec.positions.dp) positions.emplace_back("DP");
+    if (spec.positions.dr) positions.emplace_back("DR");
+    if (spec.positions.das) positions.emplace_back("DAS");
+    filter["positions"] = std::move(positions);
+  }
+  o["filter"] = std::move(filter);
+  boost::json::array group_by, measures;
+  for (const auto d : spec.group_by) group_by.emplace_back(dimension_name(d));
+  for (const auto m : spec.measures) measures.emplace_back(measure_name(m));
+  o["group_by"] = std::move(group_by);
+  o["measures"] = std::move(measures);
+  o["disclosure"] = {{"min_patients", spec.min_patients}};
+  return o;
+}
+
+}  // namespace snds

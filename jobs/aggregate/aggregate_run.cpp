@@ -1,0 +1,277 @@
+// The distributed aggregate run: shard work, the merge on rank 0, and the output files.
+#include "jobs/aggregate/aggregate_run.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "core/aggregate/disclosure.hpp"
+#include "core/aggregate/result_output.hpp"
+#include "core/aggregate/shard_aggregate.hpp"
+#include "core/atomic_file.hpp"
+#include "core/catalog.hpp"
+#include "core/error.hpp"
+#include "core/serialize.hpp"
+#include "core/store/store_layout.hpp"
+#include "runtime/collective.hpp"
+#include "runtime/log.hpp"
+#include "runtime/metrics.hpp"
+#include "runtime/shard_queue.hpp"
+#include "snds_version.hpp"
+
+namespace snds {
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// What one shard sends to rank 0: rows read per table, event counts, then the group partial.
+struct ShardPartial {
+  std::map<std::string, uint64_t> rows_read;
+  ShardAggregateStats stats;
+  GroupTable groups;
+};
+
+Bytes encode_partial(const ShardPartial& p) {
+  Bytes out;
+  ByteWriter w(out);
+  w.put<uint64_t>(p.rows_read.size());
+  for (const auto& [name, rows] : p.rows_read) {
+    w.put_string(name);
+    w.put<uint64_t>(rows);
+  }
+  w.put<uint64_t>(p.stats.events);
+  w.put<uint64_t>(p.stats.kept);
+  const std::vector<char> groups = p.groups.serialize();
+  w.put_vector(groups);
+  return out;
+}
+
+ShardPartial decode_partial(const Bytes& bytes) {
+  ByteReader r(bytes);
+  ShardPartial p;
+  const auto tables = r.get<uint64_t>();
+  for (uint64_t i = 0; i < tables; ++i) {
+    std::string name = r.get_string();
+    p.rows_read[name] += r.get<uint64_t>();
+  }
+  p.stats.events = r.get<uint64_t>();
+  p.stats.kept = r.get<uint64_t>();
+  p.groups = GroupTable::deserialize(r.get_vector<char>());
+  if (!r.done()) throw internal_error("trailing bytes after an aggregate partial");
+  return p;
+}
+
+struct WorkTimes {
+  double read = 0;
+  double aggregate = 0;
+};
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// JSON with two-space indentation, keys in insertion order (boost::json prints one line).
+void pretty(std::string& out, const boost::json::value& v, int indent) {
+  const std::string pad(static_cast<size_t>(indent) * 2, ' ');
+  const std::string inner(static_cast<size_t>(indent + 1) * 2, ' ');
+  if (v.is_object() && !v.as_object().empty()) {
+    out += "{\n";
+    bool first = true;
+    for (const auto& kv : v.as_object()) {
+      if (!first) out += ",\n";
+      first = false;
+      out += inner + boost::json::serialize(boost::json::value(kv.key())) + ": ";
+      pretty(out, kv.value(), indent + 1);
+    }
+    out += "\n" + pad + "}";
+  } else if (v.is_array() && !v.as_array().empty()) {
+    const auto& a = v.as_array();
+    const bool flat = std::all_of(a.begin(), a.end(),
+                                  [](const auto& x) { return !x.is_object() && !x.is_array(); });
+    if (flat) {
+      out += boost::json::serialize(v);
+      return;
+    }
+    out += "[\n";
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (i) out += ",\n";
+      out += inner;
+      pretty(out, a[i], indent + 1);
+    }
+    out += "\n" + pad + "]";
+  } else {
+    out += boost::json::serialize(v);
+  }
+}
+
+}  // namespace
+
+WantedTables aggregate_wanted_tables(const AggregateSpec& spec) {
+  WantedTables wanted;
+  for (const auto& t : columns_needed(spec.source)) {
+    auto& cols = wanted[table_kind_name(t.kind)];
+    for (const auto& c : t.columns)
+      if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
+  }
+  return wanted;
+}
+
+AggregateShardSource store_aggregate_source(const std::string& store) {
+  const StoreInfo info = open_store(store);
+  AggregateShardSource source;
+  source.shards = info.shards;
+  source.store = {{"path", info.path.string()},
+                  {"identity", info.identity},
+                  {"shards", info.shards},
+                  {"created", info.created}};
+  const fs::path root = info.path;
+  source.load_shard = [root](uint32_t shard, const WantedTables& wanted) {
+    ShardData data = read_shard(shard_path(root, shard), wanted);
+    data.shard = shard;
+    return data;
+  };
+  source.load_referential = [root]() {
+    const fs::path path = store_referential_path(root);
+    if (!fs::exists(path)) {
+      log::warn("store {} has no drug referential (IR_PHA_R): every dispensing's ATC is UNKNOWN",
+                root.string());
+      return DrugReferential();
+    }
+    ShardData ref = read_shard(path, {{"IR_PHA_R", {"PHA_CIP_C13", "PHA_ATC_C07"}}});
+    const Batch* table = ref.find("IR_PHA_R");
+    return table ? DrugReferential(*table) : DrugReferential();
+  };
+  return source;
+}
+
+AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator& comm, int threads,
+                                  const AggregateShardSource& source) {
+  const AggregateSpec& spec = config.spec;
+  const fs::path output = config.output;
+  const WantedTables wanted = aggregate_wanted_tables(spec);
+  Metrics metrics;
+
+  // The folder says "incomplete" (no manifest.json) from the moment a run starts writing into it.
+  metrics.begin_phase("prepare");
+  DrugReferential referential;
+  all_or_none(comm, [&] {
+    if (comm.is_master()) {
+      if (fs::exists(output) && !fs::is_directory(output))
+        throw usage_error("{}: output {} exists and is not a folder", config.config_file,
+                          output.string());
+      make_output_dir(output);
+      std::error_code ec;
+      fs::remove(output / "manifest.json", ec);
+      if (ec)
+        throw data_error("cannot remove the old {}: {}", (output / "manifest.json").string(),
+                         ec.message());
+    }
+    if (spec.source == ExtractorKind::kDispensing) referential = source.load_referential();
+  });
+  metrics.end_phase(referential.size(), 0);
+
+  metrics.begin_phase("shards");
+  WorkTimes times;
+  uint64_t rank_rows = 0;
+  ShardPartial merged;
+  merged.groups = GroupTable(spec.group_by.size());
+  const ShardQueueStats queue = run_shard_queue(
+      comm, source.shards,
+      [&](uint32_t shard) {
+        auto t = Clock::now();
+        const ShardData data = source.load_shard(shard, wanted);
+        times.read += seconds_since(t);
+        t = Clock::now();
+        ShardPartial partial;
+        for (const auto& [name, batch] : data.tables) {
+          partial.rows_read[name] += batch.rows();
+          rank_rows += batch.rows();
+        }
+        partial.groups = aggregate_shard(data, referential, spec, threads, &partial.stats);
+        Bytes bytes = encode_partial(partial);
+        times.aggregate += seconds_since(t);
+        return bytes;
+      },
+      [&](uint32_t, Bytes&& bytes) {
+        ShardPartial p = decode_partial(bytes);
+        for (const auto& [name, rows] : p.rows_read) merged.rows_read[name] += rows;
+        merged.stats.events += p.stats.events;
+        merged.stats.kept += p.stats.kept;
+        merged.groups.merge(std::move(p.groups));
+      },
+      "aggregate");
+  metrics.end_phase(rank_rows, 0);
+
+  // Rank 0 alone holds the groups: sorting makes the answer independent of arrival order.
+  metrics.begin_phase("write");
+  AggregateRunSummary summary;
+  all_or_none(comm, [&] {
+    if (!comm.is_master()) return;
+    std::vector<GroupRow> rows = merged.groups.sorted_rows();
+    summary.rows = rows.size();
+    summary.suppressed = apply_disclosure(rows, spec.min_patients);
+    write_result_csv(output / "result.csv", spec, rows);
+    write_result_h5(output / "result.h5", spec, rows);
+  });
+  metrics.end_phase(summary.rows, 0);
+
+  double work[2] = {times.read, times.aggregate};
+  double work_max[2] = {times.read, times.aggregate};
+  comm.allreduce_sum(std::span<double>(work, 2));
+  comm.allreduce_max(std::span<double>(work_max, 2));
+  boost::json::array phases = metrics.gather(comm);
+
+  all_or_none(comm, [&] {
+    if (!comm.is_master()) return;
+    boost::json::object m;
+    m["job"] = "aggregate";
+    m["program"] = {{"name", "snds-batch"}, {"version", kVersion}};
+    m["config_file"] = config.config_file;
+    m["config"] = aggregate_config_to_json(config);
+    m["store"] = source.store;
+    m["ranks"] = comm.size();
+    m["threads"] = threads;
+    boost::json::object rows_read;
+    uint64_t total = 0;
+    for (const auto& [name, rows] : merged.rows_read) {
+      rows_read[name] = rows;
+      total += rows;
+    }
+    m["rows_read"] = total;
+    m["rows_read_per_table"] = std::move(rows_read);
+    m["events"] = {{"source", merged.stats.events}, {"in_period_and_filter", merged.stats.kept}};
+    m["phases"] = std::move(phases);
+    m["shard_work_s"] = {{"read", {{"sum", work[0]}, {"max_rank", work_max[0]}}},
+                         {"aggregate", {{"sum", work[1]}, {"max_rank", work_max[1]}}}};
+    boost::json::array per_rank;
+    for (auto n : queue.shards_per_rank) per_rank.push_back(n);
+    m["shards_per_rank"] = std::move(per_rank);
+    m["outputs"] = {{"result.csv", {{"rows", summary.rows}, {"suppressed", summary.suppressed}}},
+                    {"result.h5", {{"rows", summary.rows}}}};
+    m["finished_at"] = utc_now();
+    std::string text;
+    pretty(text, m, 0);
+    text += "\n";
+    write_file_atomic(output / "manifest.json", text);
+    log::info("aggregate: {} groups ({} suppressed) from {} events, written to {}", summary.rows,
+              summary.suppressed, merged.stats.kept, output.string());
+  });
+  return summary;
+}
+
+}  // namespace snds

@@ -1,0 +1,300 @@
+// The distributed cohort run: shard work, the merge on rank 0, and the output files.
+#include "jobs/cohort/cohort_run.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "core/atomic_file.hpp"
+#include "core/catalog.hpp"
+#include "core/cohort/cohort_engine.hpp"
+#include "core/cohort/cohort_output.hpp"
+#include "core/error.hpp"
+#include "core/store/store_layout.hpp"
+#include "runtime/collective.hpp"
+#include "runtime/log.hpp"
+#include "runtime/metrics.hpp"
+#include "runtime/shard_queue.hpp"
+#include "snds_version.hpp"
+
+namespace snds {
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+ExtractorKind extractor_of(CohortSource s) {
+  switch (s) {
+    case CohortSource::kDispensing:
+      return ExtractorKind::kDispensing;
+    case CohortSource::kHospitalStay:
+      return ExtractorKind::kHospitalStay;
+    case CohortSource::kClaim:
+      return ExtractorKind::kClaim;
+  }
+  throw internal_error("unknown cohort event source");
+}
+
+constexpr CohortSource kSources[] = {CohortSource::kDispensing, CohortSource::kHospitalStay,
+                                     CohortSource::kClaim};
+
+// What one shard sends to rank 0: rows read per table, then the cohort partial.
+struct ShardResult {
+  std::map<std::string, uint64_t> rows_read;
+  CohortPartial cohort;
+};
+
+Bytes encode_result(const ShardResult& r) {
+  Bytes b;
+  ByteWriter w(b);
+  w.put<uint64_t>(r.rows_read.size());
+  for (const auto& [table, rows] : r.rows_read) {
+    w.put_string(table);
+    w.put<uint64_t>(rows);
+  }
+  encode_partial(w, r.cohort);
+  return b;
+}
+
+ShardResult decode_result(const Bytes& b) {
+  ByteReader r(b);
+  ShardResult out;
+  const auto tables = r.get<uint64_t>();
+  for (uint64_t i = 0; i < tables; ++i) {
+    std::string name = r.get_string();
+    out.rows_read[name] += r.get<uint64_t>();
+  }
+  out.cohort = decode_partial(r);
+  if (!r.done()) throw internal_error("a cohort shard result has trailing bytes");
+  return out;
+}
+
+// Seconds a rank spent in each part of its shards' work (summed over its shards).
+struct WorkTimes {
+  double read = 0, extract = 0, evaluate = 0;
+};
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Serialises a JSON value with two-space indentation (manifests are read by people too).
+void pretty(std::string& out, const boost::json::value& v, int indent) {
+  const std::string pad(static_cast<size_t>(indent) * 2, ' ');
+  const std::string inner(static_cast<size_t>(indent + 1) * 2, ' ');
+  if (v.is_object()) {
+    const auto& o = v.get_object();
+    if (o.empty()) {
+      out += "{}";
+      return;
+    }
+    out += "{\n";
+    bool first = true;
+    for (const auto& kv : o) {
+      if (!first) out += ",\n";
+      first = false;
+      out += inner + boost::json::serialize(boost::json::value(kv.key())) + ": ";
+      pretty(out, kv.value(), indent + 1);
+    }
+    out += "\n" + pad + "}";
+  } else if (v.is_array()) {
+    const auto& a = v.get_array();
+    bool scalars = std::all_of(a.begin(), a.end(),
+                               [](const auto& x) { return !x.is_object() && !x.is_array(); });
+    if (a.empty() || scalars) {
+      out += boost::json::serialize(v);
+      return;
+    }
+    out += "[\n";
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (i) out += ",\n";
+      out += inner;
+      pretty(out, a[i], indent + 1);
+    }
+    out += "\n" + pad + "]";
+  } else {
+    out += boost::json::serialize(v);
+  }
+}
+
+}  // namespace
+
+WantedTables cohort_wanted_tables(const CohortSpec& spec) {
+  WantedTables wanted;
+  auto add = [&](const std::vector<TableColumns>& tables) {
+    for (const auto& t : tables) {
+      auto& cols = wanted[table_kind_name(t.kind)];
+      for (const auto& c : t.columns)
+        if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
+    }
+  };
+  // Every study has an index event, so IR_BEN_R always comes with some extractor's tables.
+  for (auto s : kSources)
+    if (spec.uses_source(s)) add(columns_needed(extractor_of(s)));
+  return wanted;
+}
+
+CohortShardSource store_shard_source(const std::string& store) {
+  const StoreInfo info = open_store(store);
+  CohortShardSource source;
+  source.shards = info.shards;
+  source.store = {{"path", info.path.string()},
+                  {"identity", info.identity},
+                  {"shards", info.shards},
+                  {"created", info.created}};
+  const fs::path root = info.path;
+  source.load_shard = [root](uint32_t shard, const WantedTables& wanted) {
+    ShardData data = read_shard(shard_path(root, shard), wanted);
+    data.shard = shard;
+    return data;
+  };
+  source.load_referential = [root]() {
+    const fs::path path = store_referential_path(root);
+    if (!fs::exists(path)) {
+      log::warn("store {} has no drug referential (IR_PHA_R): every dispensing's ATC is UNKNOWN",
+                root.string());
+      return DrugReferential();
+    }
+    ShardData ref = read_shard(path, {{"IR_PHA_R", {"PHA_CIP_C13", "PHA_ATC_C07"}}});
+    const Batch* table = ref.find("IR_PHA_R");
+    return table ? DrugReferential(*table) : DrugReferential();
+  };
+  return source;
+}
+
+void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
+                const CohortShardSource& source) {
+  const CohortSpec& spec = config.spec;
+  const fs::path output = config.output;
+  const WantedTables wanted = cohort_wanted_tables(spec);
+  Metrics metrics;
+
+  // The folder says "incomplete" (no manifest.json) from the moment a run starts writing into it.
+  metrics.begin_phase("prepare");
+  DrugReferential referential;
+  all_or_none(comm, [&] {
+    if (comm.is_master()) {
+      if (fs::exists(output) && !fs::is_directory(output))
+        throw usage_error("{}: output {} exists and is not a folder", config.config_file,
+                          output.string());
+      make_output_dir(output);
+      std::error_code ec;
+      fs::remove(output / "manifest.json", ec);
+      if (ec)
+        throw data_error("cannot remove the old {}: {}", (output / "manifest.json").string(),
+                         ec.message());
+    }
+    if (spec.uses_source(CohortSource::kDispensing)) referential = source.load_referential();
+  });
+  metrics.end_phase(referential.size(), 0);
+
+  metrics.begin_phase("shards");
+  WorkTimes times;
+  uint64_t rank_rows = 0;
+  ShardResult merged;
+  merged.cohort.attrition.assign(spec.step_names().size(), 0);
+  const ShardQueueStats queue = run_shard_queue(
+      comm, source.shards,
+      [&](uint32_t shard) {
+        auto t = Clock::now();
+        ShardData data = source.load_shard(shard, wanted);
+        times.read += seconds_since(t);
+        t = Clock::now();
+        ShardResult result;
+        for (const auto& [name, batch] : data.tables) {
+          result.rows_read[name] += batch.rows();
+          rank_rows += batch.rows();
+        }
+        const PatientIndex patients = build_patient_index(data);
+        ShardEvents events;
+        if (spec.uses_source(CohortSource::kDispensing))
+          events.dispensing =
+              dispensing_events(extract_dispensing_lines(data, patients, referential));
+        if (spec.uses_source(CohortSource::kHospitalStay))
+          events.stays = extract_stays(data, patients);
+        if (spec.uses_source(CohortSource::kClaim)) events.claims = extract_claims(data, patients);
+        times.extract += seconds_since(t);
+        t = Clock::now();
+        result.cohort = evaluate_cohort(spec, patients, events, threads);
+        times.evaluate += seconds_since(t);
+        return encode_result(result);
+      },
+      [&](uint32_t, Bytes&& partial) {
+        ShardResult r = decode_result(partial);
+        for (const auto& [name, rows] : r.rows_read) merged.rows_read[name] += rows;
+        merged.cohort.merge(std::move(r.cohort));
+      },
+      "cohort");
+  metrics.end_phase(rank_rows, 0);
+
+  // Rank 0 alone holds the rows: sorting makes the answer independent of arrival order.
+  metrics.begin_phase("write");
+  all_or_none(comm, [&] {
+    if (!comm.is_master()) return;
+    merged.cohort.sort_rows();
+    write_file_atomic(output / "cohort.csv", cohort_csv(merged.cohort.rows));
+    write_file_atomic(output / "attrition.csv",
+                      attrition_csv(spec.step_names(), merged.cohort.attrition));
+    write_cohort_h5(output / "cohort.h5", merged.cohort.rows);
+  });
+  metrics.end_phase(comm.is_master() ? merged.cohort.rows.size() : 0, 0);
+
+  double work[3] = {times.read, times.extract, times.evaluate};
+  double work_max[3] = {times.read, times.extract, times.evaluate};
+  comm.allreduce_sum(std::span<double>(work, 3));
+  comm.allreduce_max(std::span<double>(work_max, 3));
+  boost::json::array phases = metrics.gather(comm);
+
+  all_or_none(comm, [&] {
+    if (!comm.is_master()) return;
+    boost::json::object m;
+    m["job"] = "cohort";
+    m["program"] = {{"name", "snds-batch"}, {"version", kVersion}};
+    m["config_file"] = config.config_file;
+    m["config"] = cohort_config_to_json(config);
+    m["store"] = source.store;
+    m["ranks"] = comm.size();
+    m["threads"] = threads;
+    boost::json::object rows_read;
+    uint64_t total = 0;
+    for (const auto& [name, rows] : merged.rows_read) {
+      rows_read[name] = rows;
+      total += rows;
+    }
+    m["rows_read"] = total;
+    m["rows_read_per_table"] = std::move(rows_read);
+    m["phases"] = std::move(phases);
+    m["shard_work_s"] = {{"read", {{"sum", work[0]}, {"max_rank", work_max[0]}}},
+                         {"extract", {{"sum", work[1]}, {"max_rank", work_max[1]}}},
+                         {"evaluate", {{"sum", work[2]}, {"max_rank", work_max[2]}}}};
+    boost::json::array per_rank;
+    for (auto n : queue.shards_per_rank) per_rank.push_back(n);
+    m["shards_per_rank"] = std::move(per_rank);
+    m["outputs"] = {{"cohort.csv", {{"rows", merged.cohort.rows.size()}}},
+                    {"attrition.csv", {{"rows", merged.cohort.attrition.size()}}},
+                    {"cohort.h5", {{"rows", merged.cohort.rows.size()}}}};
+    m["finished_at"] = utc_now();
+    std::string text;
+    pretty(text, m, 0);
+    text += "\n";
+    write_file_atomic(output / "manifest.json", text);
+    log::info("cohort: {} patients in the cohort, written to {}", merged.cohort.rows.size(),
+              output.string());
+  });
+}
+
+}  // namespace snds

@@ -1,0 +1,46 @@
+// Running a cohort study over a sharded store: rank 0 hands shards out (runtime/shard_queue.hpp),
+// each rank reads a shard, extracts the events the study needs and evaluates its patients in
+// OpenMP threads; rank 0 merges cohort rows and attrition counts, sorts the rows and writes
+// cohort.csv, attrition.csv, cohort.h5 and, last, manifest.json into the output folder.
+//
+// Where shards come from is a parameter: the store on disk for the job, memory for the tests
+// (which run the very same pipeline at several rank, thread and shard counts).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "core/events/events.hpp"
+#include "core/store/shard_reader.hpp"
+#include "jobs/cohort/cohort_config.hpp"
+#include "runtime/communicator.hpp"
+
+namespace snds {
+
+struct CohortShardSource {
+  uint32_t shards = 0;
+  // One shard's tables restricted to the wanted columns. Called on the communicator's thread.
+  std::function<ShardData(uint32_t shard, const WantedTables& wanted)> load_shard;
+  // IR_PHA_R, loaded once per rank when the study has a dispensing event.
+  std::function<DrugReferential()> load_referential;
+  // The store's identity, recorded in manifest.json.
+  boost::json::object store;
+};
+
+// The tables and columns the study's extractors read (IR_BEN_R always).
+WantedTables cohort_wanted_tables(const CohortSpec& spec);
+
+// The source reading the store of config.store (opened on every rank: a data error, exit 3,
+// when it is missing or incomplete).
+CohortShardSource store_shard_source(const std::string& store);
+
+// Collective: runs the study and writes the outputs (on rank 0). Throws snds::Error identically
+// on every rank when any rank fails.
+void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
+                const CohortShardSource& source);
+
+}  // namespace snds

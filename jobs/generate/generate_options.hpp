@@ -1,0 +1,27 @@
+// The command line of `snds-batch generate` turned into GeneratorOptions: --patients, --seed,
+// --years, --quirks (a comma list: none, all, NAME, NAME=RATE), --quirk-rate, --gzip.
+#pragma once
+
+#include <string_view>
+#include <utility>
+
+#include "core/synth/options.hpp"
+#include "jobs/args.hpp"
+
+namespace snds {
+
+struct GenerateRequest {
+  synth::GeneratorOptions options;
+  std::string out;
+};
+
+GenerateRequest parse_generate_args(const Args& args);
+
+// "2019-2022" or "2020" -> (first, last); usage error naming --years otherwise.
+std::pair<int, int> parse_years(std::string_view text);
+// Applies a --quirks list to the defaults: items left to right, `none` clears every rate, `all`
+// restores the defaults, `NAME` turns one quirk on at its default rate, `NAME=RATE` sets it
+// (0 turns it off). Usage error naming the item otherwise, with the closest quirk name.
+synth::QuirkSettings parse_quirks(std::string_view spec);
+
+}  // namespace snds

@@ -1,0 +1,319 @@
+// The distributed generator (see generator.hpp). Rounds of blocks: OpenMP threads generate and
+// format (and gzip-compress) a round of blocks into memory, then the rank's main thread writes
+// them in patient order, so a part file's bytes do not depend on the thread count. Malformed rows
+// are numbered over the whole table (an exclusive scan of row counts) and appended at the end of
+// each part: their number is exactly floor(rows x rate) whatever the rank count.
+#include "jobs/generate/generator.hpp"
+
+#include <omp.h>
+
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <regex>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "core/synth/gzip_chunks.hpp"
+#include "core/synth/table_layout.hpp"
+#include "jobs/generate/part_file.hpp"
+#include "runtime/collective.hpp"
+#include "runtime/log.hpp"
+#include "runtime/progress.hpp"
+#include "runtime/signals.hpp"
+#include "snds_version.hpp"
+
+namespace snds {
+namespace fs = std::filesystem;
+using synth::ExtractCounts;
+
+namespace {
+
+// Removes the files a previous extract left in `dir` (parts of other rank counts would otherwise
+// be read together with the new ones). Only the generator's own file names are touched.
+size_t remove_previous_extract(const fs::path& dir) {
+  static const std::regex kOwn(
+      R"(((IR_BEN_R|ER_PRS_F|ER_PHA_F|T_MCO[0-9]{2}[BCD])_p[0-9]{4,}|IR_PHA_R)\.csv(\.gz)?(\.tmp)?|generate\.json(\.tmp)?)");
+  size_t removed = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || !std::regex_match(name, kOwn)) continue;
+    std::error_code rm;
+    if (!fs::remove(entry.path(), rm) || rm)
+      throw data_error("generate: cannot replace {}: {}", entry.path().string(), rm.message());
+    ++removed;
+  }
+  if (ec) throw data_error("generate: cannot list folder {}: {}", dir.string(), ec.message());
+  return removed;
+}
+
+boost::json::object quirks_json(const synth::QuirkSettings& q) {
+  boost::json::object o;
+  for (const auto& info : synth::quirk_table()) o[info.name] = q.rate(info.quirk);
+  return o;
+}
+
+boost::json::object format_json(const synth::FileFormat& f) {
+  boost::json::object o;
+  o["date_form"] = synth::date_form_name(f.date_form);
+  o["missing_as_1600"] = f.missing_as_1600;
+  o["decimal_comma"] = f.decimal_comma;
+  o["num_enq"] = f.num_enq;
+  o["shuffled"] = f.shuffled;
+  o["extra_columns"] = f.extra_columns;
+  o["gzip"] = f.gzip;
+  return o;
+}
+
+Bytes to_bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+}  // namespace
+
+std::pair<uint64_t, uint64_t> patient_range(uint64_t patients, int rank, int ranks) {
+  // patients <= 2^40 (the --patients limit), so the products fit in 64 bits for any rank count.
+  const auto r = static_cast<uint64_t>(rank);
+  const auto n = static_cast<uint64_t>(ranks);
+  return {patients * r / n, patients * (r + 1) / n};
+}
+
+std::string part_file_name(const std::string& table, int part, bool gzip) {
+  std::string digits = std::to_string(part);
+  if (digits.size() < 4) digits.insert(0, 4 - digits.size(), '0');
+  return table + "_p" + digits + (gzip ? ".csv.gz" : ".csv");
+}
+
+void generate_blocks(const synth::PatientModel& model, const synth::RowFormatter& formatter, uint64_t lo,
+                     uint64_t hi, int threads, const std::function<void(const GeneratedBlock&)>& sink,
+                     const std::function<void(uint64_t)>& progress) {
+  threads = std::max(1, threads);
+  const size_t slots = formatter.slots().size();
+  const uint64_t blocks = (hi - lo + kGenerateBlockPatients - 1) / kGenerateBlockPatients;
+  const uint64_t round = static_cast<uint64_t>(threads) * 4;
+  std::vector<GeneratedBlock> work(static_cast<size_t>(std::min(round, std::max<uint64_t>(blocks, 1))));
+  std::vector<synth::PatientRecords> records(static_cast<size_t>(threads));
+  std::vector<std::unique_ptr<synth::ChunkDeflater>> deflaters(static_cast<size_t>(threads));
+  bool any_gzip = false;
+  for (size_t s = 0; s < slots; ++s) any_gzip = any_gzip || formatter.format(s).gzip;
+
+  for (uint64_t first = 0; first < blocks; first += round) {
+    const auto count = static_cast<int64_t>(std::min(round, blocks - first));
+    std::exception_ptr failure;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (int64_t b = 0; b < count; ++b) {
+      try {
+        const auto t = static_cast<size_t>(omp_get_thread_num());
+        GeneratedBlock& out = work[static_cast<size_t>(b)];
+        out.text.reset(slots);
+        out.counts = ExtractCounts{};
+        const uint64_t p0 = lo + (first + static_cast<uint64_t>(b)) * kGenerateBlockPatients;
+        const uint64_t p1 = std::min(hi, p0 + kGenerateBlockPatients);
+        for (uint64_t p = p0; p < p1; ++p) {
+          model.generate(p, records[t]);
+          formatter.write_patient(records[t], out.text);
+          out.counts.add_patient(records[t]);
+        }
+        out.counts[ExtractCounts::kQuotedRows] += out.text.quoted_rows;
+        if (any_gzip) {
+          if (!deflaters[t]) deflaters[t] = std::make_unique<synth::ChunkDeflater>(1);
+          out.deflated.resize(slots);
+          out.crc.assign(slots, 0);
+          for (size_t s = 0; s < slots; ++s)
+            if (formatter.format(s).gzip && out.text.text[s].size())
+              out.crc[s] = deflaters[t]->deflate(out.text.text[s].view(), out.deflated[s]);
+        }
+      } catch (...) {
+#pragma omp critical(snds_generate_failure)
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    if (failure) std::rethrow_exception(failure);
+    for (int64_t b = 0; b < count; ++b) sink(work[static_cast<size_t>(b)]);
+    if (progress) {
+      const uint64_t done = std::min(hi - lo, (first + static_cast<uint64_t>(count)) * kGenerateBlockPatients);
+      progress(done);
+    }
+  }
+}
+
+GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs::path& out, Communicator& comm,
+                                int threads) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const int rank = comm.rank();
+  const int ranks = comm.size();
+  const std::vector<synth::TableSlot> slots = synth::table_slots(options);
+  const size_t n_slots = slots.size();
+
+  all_or_none(comm, [&] {
+    if (rank != 0) return;
+    make_output_dir(out);
+    if (const size_t removed = remove_previous_extract(out))
+      log::info("generate: replacing the extract in {} ({} files removed)", out.string(), removed);
+  });
+
+  const synth::DrugReferential referential(options.seed, options.quirks.rate(synth::Quirk::kQuotes));
+  std::vector<synth::FileFormat> formats;
+  for (const auto& s : slots)
+    formats.push_back(synth::choose_format(options, s.kind, s.name, static_cast<uint32_t>(rank)));
+  const synth::RowFormatter formatter(options, referential, slots, formats);
+  const synth::PatientModel model(options, referential);
+
+  std::vector<std::unique_ptr<PartFile>> files(n_slots);
+  std::vector<uint64_t> rows(n_slots, 0);
+  ExtractCounts counts;
+  boost::json::array file_info;
+  uint64_t referential_rows = 0;
+  std::unique_ptr<PartFile> referential_file;
+  const synth::FileFormat referential_format =
+      synth::choose_format(options, TableKind::kIrPhaR, "IR_PHA_R", 0);
+  const auto [lo, hi] = patient_range(options.patients, rank, ranks);
+
+  all_or_none(comm, [&] {
+    synth::ChunkDeflater deflater(1);
+    if (rank == 0) {
+      referential_file = std::make_unique<PartFile>(
+          out / (std::string("IR_PHA_R") + (referential_format.gzip ? ".csv.gz" : ".csv")), referential_format.gzip);
+      synth::CharBuf text;
+      text.append(referential_format.header(TableKind::kIrPhaR));
+      referential_rows = synth::write_referential(options, referential, referential_format, text);
+      referential_file->write_text(text.view(), deflater);
+    }
+    for (size_t s = 0; s < n_slots; ++s) {
+      files[s] = std::make_unique<PartFile>(out / part_file_name(slots[s].name, rank, formats[s].gzip), formats[s].gzip);
+      files[s]->write_text(formats[s].header(slots[s].kind), deflater);
+    }
+    Progress progress("generate", options.patients, "patients", comm.is_master());
+    generate_blocks(
+        model, formatter, lo, hi, threads,
+        [&](const GeneratedBlock& block) {
+          for (size_t s = 0; s < n_slots; ++s) {
+            rows[s] += block.text.rows[s];
+            if (formats[s].gzip) {
+              files[s]->write_chunk(block.deflated[s], block.crc[s], block.text.text[s].size());
+            } else {
+              files[s]->write_text(block.text.text[s].view(), deflater);
+            }
+          }
+          counts.add(block.counts);
+        },
+        [&](uint64_t done) {
+          progress.update(std::min(options.patients, done * static_cast<uint64_t>(ranks)));
+          if (stop_requested()) throw stopped_error("generate: stopped by a signal; rerun the same command to start again");
+        });
+    progress.finish();
+  });
+
+  // Malformed rows: numbered over the whole table, so the rows of lower ranks come first.
+  Bytes mine(n_slots * sizeof(uint64_t));
+  std::memcpy(mine.data(), rows.data(), mine.size());
+  const std::vector<Bytes> all_rows = comm.allgather(mine);
+  std::vector<uint64_t> before(n_slots, 0), total(n_slots, 0), malformed(n_slots, 0);
+  for (int r = 0; r < ranks; ++r) {
+    std::vector<uint64_t> v(n_slots);
+    std::memcpy(v.data(), all_rows[static_cast<size_t>(r)].data(), n_slots * sizeof(uint64_t));
+    for (size_t s = 0; s < n_slots; ++s) {
+      if (r < rank) before[s] += v[s];
+      total[s] += v[s];
+    }
+  }
+  const double malformed_rate = options.quirks.rate(synth::Quirk::kMalformed);
+  all_or_none(comm, [&] {
+    synth::ChunkDeflater deflater(1);
+    for (size_t s = 0; s < n_slots; ++s) {
+      const uint64_t m0 = synth::malformed_before(before[s], malformed_rate);
+      const uint64_t m1 = synth::malformed_before(before[s] + rows[s], malformed_rate);
+      std::string text;
+      for (uint64_t m = m0; m < m1; ++m) text += formatter.malformed_row(s, m);
+      files[s]->write_text(text, deflater);
+      malformed[s] = m1 - m0;
+      files[s]->commit();
+      boost::json::object f = format_json(formats[s]);
+      f["file"] = files[s]->path().filename().string();
+      f["table"] = slots[s].name;
+      f["part"] = rank;
+      f["rows"] = rows[s];
+      f["malformed"] = malformed[s];
+      f["bytes"] = files[s]->disk_bytes();
+      file_info.push_back(std::move(f));
+    }
+    if (referential_file) {
+      referential_file->commit();
+      boost::json::object f = format_json(referential_format);
+      f["file"] = referential_file->path().filename().string();
+      f["table"] = "IR_PHA_R";
+      f["part"] = 0;
+      f["rows"] = referential_rows;
+      f["malformed"] = 0;
+      f["bytes"] = referential_file->disk_bytes();
+      file_info.insert(file_info.begin(), std::move(f));
+    }
+  });
+
+  // Sums over ranks, then rank 0 writes generate.json.
+  uint64_t text_bytes = referential_file ? referential_file->text_bytes() : 0;
+  uint64_t disk_bytes = referential_file ? referential_file->disk_bytes() : 0;
+  for (const auto& f : files) {
+    text_bytes += f->text_bytes();
+    disk_bytes += f->disk_bytes();
+  }
+  std::vector<uint64_t> sums(counts.values.begin(), counts.values.end());
+  sums.insert(sums.end(), malformed.begin(), malformed.end());
+  sums.push_back(text_bytes);
+  sums.push_back(disk_bytes);
+  comm.allreduce_sum(sums);
+  const std::vector<Bytes> gathered = comm.gather(to_bytes(boost::json::serialize(file_info)), 0);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+
+  GenerateResult result;
+  result.text_bytes = sums[ExtractCounts::kFieldCount + n_slots];
+  result.seconds = seconds;
+  all_or_none(comm, [&] {
+    if (rank != 0) return;
+    boost::json::object j;
+    j["generator"] = "snds-batch generate";
+    j["version"] = kVersion;
+    j["seed"] = options.seed;
+    j["patients"] = options.patients;
+    j["years"] = boost::json::array{options.first_year, options.last_year};
+    j["quirks"] = quirks_json(options.quirks);
+    boost::json::object tables;
+    boost::json::object ref;
+    ref["rows"] = referential_rows;
+    ref["malformed"] = 0;
+    tables["IR_PHA_R"] = std::move(ref);
+    uint64_t malformed_total = 0;
+    for (size_t s = 0; s < n_slots; ++s) {
+      boost::json::object t;
+      t["rows"] = total[s];
+      t["malformed"] = sums[ExtractCounts::kFieldCount + s];
+      malformed_total += sums[ExtractCounts::kFieldCount + s];
+      tables[slots[s].name] = std::move(t);
+    }
+    j["tables"] = std::move(tables);
+    boost::json::object c;
+    for (size_t i = 0; i < ExtractCounts::kFieldCount; ++i) c[ExtractCounts::name(i)] = sums[i];
+    c["malformed_rows"] = malformed_total;
+    j["counts"] = std::move(c);
+    boost::json::array all_files;
+    for (const auto& g : gathered) {
+      const auto arr = boost::json::parse(std::string_view(g.data(), g.size())).as_array();
+      for (const auto& f : arr) all_files.push_back(f);
+    }
+    j["files"] = std::move(all_files);
+    boost::json::object run;
+    run["ranks"] = ranks;
+    run["threads"] = threads;
+    run["seconds"] = seconds;
+    run["csv_bytes"] = result.text_bytes;
+    run["disk_bytes"] = sums[ExtractCounts::kFieldCount + n_slots + 1];
+    j["run"] = std::move(run);
+    write_file_atomic(out / "generate.json", boost::json::serialize(j) + "\n");
+    result.summary = std::move(j);
+  });
+  comm.barrier();
+  return result;
+}
+
+}  // namespace snds

@@ -1,0 +1,72 @@
+// Output files of the generator (see part_file.hpp).
+#include "jobs/generate/part_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+
+namespace snds {
+
+PartFile::PartFile(std::filesystem::path final_path, bool gzip)
+    : final_(std::move(final_path)), temp_(temp_path_for(final_)), gzip_(gzip) {
+  fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kOutputFileMode);
+  if (fd_ < 0) throw data_error("generate: cannot write {}: {}", temp_.string(), std::strerror(errno));
+  if (gzip_) write_raw(synth::GzipMember::header());
+}
+
+PartFile::~PartFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) {
+    std::error_code ec;
+    std::filesystem::remove(temp_, ec);
+  }
+}
+
+void PartFile::write_raw(std::string_view bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw data_error("generate: cannot write {}: {}", temp_.string(), std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  disk_bytes_ += bytes.size();
+}
+
+void PartFile::write_text(std::string_view text, synth::ChunkDeflater& deflater) {
+  if (text.empty()) return;
+  if (!gzip_) {
+    write_raw(text);
+    text_bytes_ += text.size();
+    return;
+  }
+  const uint32_t crc = deflater.deflate(text, scratch_);
+  write_chunk(scratch_, crc, text.size());
+}
+
+void PartFile::write_chunk(std::string_view deflated, uint32_t crc, uint64_t text_length) {
+  if (text_length == 0) return;
+  write_raw(deflated);
+  member_.add(crc, text_length);
+  text_bytes_ += text_length;
+}
+
+void PartFile::commit() {
+  if (gzip_) write_raw(member_.trailer());
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    throw data_error("generate: cannot write {}: {}", temp_.string(), std::strerror(errno));
+  }
+  fd_ = -1;
+  commit_file(temp_, final_);
+  committed_ = true;
+}
+
+}  // namespace snds

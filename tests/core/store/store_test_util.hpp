@@ -1,0 +1,63 @@
+// Small builders shared by the store tests: typed columns from literals, batch equality.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/column.hpp"
+
+namespace snds::test {
+
+inline Column int_column(const std::string& name, std::vector<int64_t> values,
+                         ColumnType type = ColumnType::kInt64) {
+  Column c(name, type);
+  c.ints = std::move(values);
+  return c;
+}
+
+inline Column date_column(const std::string& name, std::vector<Date> values) {
+  Column c(name, ColumnType::kDate);
+  c.dates = std::move(values);
+  return c;
+}
+
+inline Column string_column(const std::string& name, const std::vector<std::string>& values) {
+  Column c(name, ColumnType::kString);
+  for (const auto& v : values) c.strings.push_back(v);
+  return c;
+}
+
+inline std::vector<std::string> strings_of(const Column& c) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < c.strings.size(); ++i) out.emplace_back(c.strings.at(i));
+  return out;
+}
+
+// Same names, types and values, column by column.
+inline void expect_same_batch(const Batch& expected, const Batch& actual) {
+  ASSERT_EQ(expected.columns.size(), actual.columns.size());
+  for (size_t i = 0; i < expected.columns.size(); ++i) {
+    const Column& e = expected.columns[i];
+    const Column& a = actual.columns[i];
+    SCOPED_TRACE("column " + e.name);
+    EXPECT_EQ(e.name, a.name);
+    ASSERT_EQ(e.type, a.type);
+    ASSERT_EQ(e.size(), a.size());
+    switch (e.type) {
+      case ColumnType::kInt64:
+      case ColumnType::kDecimal:
+        EXPECT_EQ(e.ints, a.ints);
+        break;
+      case ColumnType::kDate:
+        EXPECT_EQ(e.dates, a.dates);
+        break;
+      case ColumnType::kString:
+        EXPECT_EQ(strings_of(e), strings_of(a));
+        break;
+    }
+  }
+}
+
+}  // namespace snds::test

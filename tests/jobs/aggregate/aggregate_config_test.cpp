@@ -1,0 +1,221 @@
+// The aggregate config is read strictly: the contract's example is valid, and every mistake is
+// one usage error (exit 2) naming the file, line and key.
+#include "jobs/aggregate/aggregate_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "jobs/job_entry.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace snds {
+namespace {
+
+constexpr const char* kContractExample = R"(job: aggregate
+store: store/
+output: out/dispensing/
+source: dispensing          # dispensing | hospital_stay | claim
+period: {start: 2019-01-01, end: 2022-12-31}   # on the event date, inclusive
+filter: {atc: [C10]}        # optional: code prefixes (atc for dispensing, icd10 for stays)
+group_by: [atc, month, sex, age_band]
+measures: [boxes, lines, patients]
+disclosure: {min_patients: 10}
+)";
+
+AggregateJobConfig read_text(const std::string& yaml, test::TempDir& dir) {
+  const auto path = dir / "agg.yaml";
+  test::write_text(path, yaml);
+  ConfigMap config = load_config(path.string());
+  return read_aggregate_config(config);
+}
+
+// The usage error's message for `yaml`, or "" when it is valid.
+std::string error_of(const std::string& yaml) {
+  test::TempDir dir;
+  try {
+    read_text(yaml, dir);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kUsage);
+    return e.what();
+  }
+  return "";
+}
+
+std::string with(const std::string& line_from, const std::string& line_to) {
+  std::string s = kContractExample;
+  const auto at = s.find(line_from);
+  EXPECT_NE(at, std::string::npos) << line_from;
+  return s.replace(at, line_from.size(), line_to);
+}
+
+TEST(AggregateConfig, TheContractExampleIsValidAndResolved) {
+  test::TempDir dir;
+  const auto c = read_text(kContractExample, dir);
+  EXPECT_EQ(c.spec.source, ExtractorKind::kDispensing);
+  EXPECT_EQ(*c.spec.period_start, days_from_civil(2019, 1, 1));
+  EXPECT_EQ(*c.spec.period_end, days_from_civil(2022, 12, 31));
+  EXPECT_EQ(c.spec.atc_filter, std::vector<std::string>{"C10"});
+  EXPECT_EQ(c.spec.group_by.size(), 4u);
+  EXPECT_EQ(c.spec.measures,
+            (std::vector<Measure>{Measure::kBoxes, Measure::kLines, Measure::kPatients}));
+  EXPECT_EQ(c.spec.min_patients, 10);
+  EXPECT_EQ(c.store, "store/");  // relative to the working directory, as every path of the CLI
+  const auto json = boost::json::serialize(aggregate_config_to_json(c));
+  EXPECT_NE(json.find(R"("period":{"start":"2019-01-01","end":"2022-12-31"})"), std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("disclosure":{"min_patients":10})"), std::string::npos) << json;
+}
+
+TEST(AggregateConfig, MinPatientsDefaultsToTenAndPeriodAndFilterAreOptional) {
+  test::TempDir dir;
+  const auto c = read_text(
+      "job: aggregate\nstore: s\noutput: o\nsource: claim\ngroup_by: [year]\nmeasures: [amount]\n",
+      dir);
+  EXPECT_EQ(c.spec.min_patients, 10);
+  EXPECT_FALSE(c.spec.period_start);
+  const auto json = boost::json::serialize(aggregate_config_to_json(c));
+  EXPECT_NE(json.find(R"("period":null)"), std::string::npos) << json;
+}
+
+TEST(AggregateConfig, ADimensionOfAnotherSourceIsAnErrorNamingTheKey) {
+  std::string yaml = with("source: dispensing", "source: hospital_stay");
+  yaml.replace(yaml.find("filter"), 0, "#");
+  const std::string e = error_of(yaml);
+  EXPECT_NE(e.find("agg.yaml:7: group_by: dimension atc does not apply to source hospital_stay "
+                   "(only to dispensing)"),
+            std::string::npos)
+      << e;
+}
+
+TEST(AggregateConfig, AMeasureOfAnotherSourceIsAnErrorNamingTheKey) {
+  std::string yaml =
+      "job: aggregate\nstore: s\noutput: o\nsource: claim\ngroup_by: [month]\nmeasures: [lines, "
+      "boxes]\n";
+  const std::string e = error_of(yaml);
+  EXPECT_NE(e.find("agg.yaml:6: measures: measure boxes does not apply to source claim (only to "
+                   "dispensing)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(error_of("job: aggregate\nstore: s\noutput: o\nsource: dispensing\ngroup_by: "
+                     "[]\nmeasures: [days]\n")
+                .find("measure days does not apply to source dispensing (only to hospital_stay)"),
+            std::string::npos);
+}
+
+TEST(AggregateConfig, CipAndDpAreSourceSpecific) {
+  const std::string base =
+      "job: aggregate\nstore: s\noutput: o\nsource: hospital_stay\nmeasures: [lines]\n";
+  EXPECT_NE(error_of(base + "group_by: [cip13]\n").find("group_by: dimension cip13 does not apply"),
+            std::string::npos);
+  EXPECT_EQ(error_of(base + "group_by: [dp, month]\n"), "");
+  EXPECT_NE(
+      error_of(
+          "job: aggregate\nstore: s\noutput: o\nsource: claim\nmeasures: [lines]\ngroup_by: [dp]\n")
+          .find("dimension dp does not apply to source claim (only to hospital_stay)"),
+      std::string::npos);
+}
+
+TEST(AggregateConfig, UnknownNamesSuggestTheClosestOne) {
+  EXPECT_NE(error_of(with("group_by: [atc, month, sex, age_band]", "group_by: [atc, mnth]"))
+                .find("group_by: 'mnth' is not a dimension (did you mean 'month'?)"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("measures: [boxes, lines, patients]", "measures: [boxes, patient]"))
+                .find("measures: 'patient' is not a measure (did you mean 'patients'?)"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("source: dispensing", "source: dispensings"))
+                .find("source: must be dispensing"),
+            std::string::npos);
+  EXPECT_NE(error_of(kContractExample + std::string("min_patient: 5\n")).find("min_patient"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("disclosure: {min_patients: 10}", "disclosure: {min_patient: 10}"))
+                .find("disclosure.min_patient"),
+            std::string::npos);
+}
+
+TEST(AggregateConfig, FiltersBelongToTheirSource) {
+  EXPECT_NE(error_of(with("source: dispensing", "source: hospital_stay"))
+                .find("filter.atc: applies to source dispensing only, not hospital_stay"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("filter: {atc: [C10]}", "filter: {icd10: [I21]}"))
+                .find("filter.icd10: applies to source hospital_stay only"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("filter: {atc: [C10]}", "filter: {atc: [c10]}"))
+                .find("'c10' is not a ATC code prefix"),
+            std::string::npos);
+  const std::string stays =
+      "job: aggregate\nstore: s\noutput: o\nsource: hospital_stay\nmeasures: [lines]\ngroup_by: "
+      "[dp]\n";
+  EXPECT_NE(
+      error_of(stays + "filter: {icd10: [I21.4]}\n").find("'I21.4' is not a ICD-10 code prefix"),
+      std::string::npos);
+  EXPECT_NE(error_of(stays + "filter: {icd10: [I21], positions: [DP, XX]}\n")
+                .find("'XX' is not a diagnosis position"),
+            std::string::npos);
+  test::TempDir dir;
+  const auto c = read_text(stays + "filter: {icd10: [I21, I22], positions: [DR, DAS]}\n", dir);
+  EXPECT_FALSE(c.spec.positions.dp);
+  EXPECT_TRUE(c.spec.positions.dr);
+  EXPECT_TRUE(c.spec.positions.das);
+}
+
+TEST(AggregateConfig, PeriodMustBeOrderedDatesAndMinPatientsAtLeastOne) {
+  EXPECT_NE(error_of(with("end: 2022-12-31", "end: 2018-12-31"))
+                .find("period.end: is before period.start"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("start: 2019-01-01", "start: 2019-13-01")).find("period.start"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("{min_patients: 10}", "{min_patients: 0}"))
+                .find("disclosure.min_patients: must be between 1"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("group_by: [atc, month, sex, age_band]", "group_by: [atc, atc]"))
+                .find("lists atc twice"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("measures: [boxes, lines, patients]", "measures: []")).find("measures:"),
+            std::string::npos);
+}
+
+TEST(AggregateConfig, EveryExampleConfigIsValid) {
+  int seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(test::source_dir() / "configs")) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("aggregate_") || entry.path().extension() != ".yaml") continue;
+    ConfigMap config = load_config(entry.path().string());
+    EXPECT_NO_THROW(read_aggregate_config(config)) << name;
+    ++seen;
+  }
+  EXPECT_GE(seen, 3);
+}
+
+TEST(AggregateConfig, ValidateNeedsNoStore) {
+  test::TempDir dir;
+  test::write_text(dir / "agg.yaml", kContractExample);  // store/ does not exist
+  int code = -1;
+  run_in_process(1, [&](Communicator& comm) {
+    ConfigMap config = load_config((dir / "agg.yaml").string());
+    CommandContext ctx{comm, 1};
+    JobOptions options;
+    options.validate_only = true;
+    code = aggregate_job(config, ctx, options);
+  });
+  EXPECT_EQ(code, 0);
+  EXPECT_FALSE(std::filesystem::exists(dir / "out"));
+}
+
+TEST(AggregateConfig, RunningOnAMissingStoreIsADataError) {
+  test::TempDir dir;
+  test::write_text(dir / "agg.yaml", kContractExample);
+  try {
+    run_in_process(1, [&](Communicator& comm) {
+      ConfigMap config = load_config((dir / "agg.yaml").string());
+      CommandContext ctx{comm, 1};
+      aggregate_job(config, ctx, JobOptions{});
+    });
+    FAIL() << "ran without a store";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kData);
+    EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace snds

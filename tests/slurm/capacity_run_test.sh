@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The capacity run by hand on one machine (no Slurm): a tiny scale at 2 ranks under mpirun must
+# append one well-formed line to the history, keep the run's logs and manifests, and render the
+# report with its plots. Then the regression path end to end: a history whose three earlier
+# comparable runs were twice as fast makes `--report-only` exit 10 with the phase named.
+set -euo pipefail
+: "${SNDS_BIN:?}" "${SNDS_SOURCE_DIR:?}" "${SNDS_CAPACITY_WORK:?}"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+work="$SNDS_CAPACITY_WORK"
+rm -rf "$work"
+mkdir -p "$work"
+out="$work/results"
+
+"$SNDS_SOURCE_DIR/scripts/capacity-run.sh" --patients 200 --ranks 2 --threads 1 --shards 8 \
+  --out "$out" --bin "$SNDS_BIN" --label test-machine --work "$work/scratch"
+[ ! -e "$work/scratch" ] || fail "the scratch folder was not removed"
+[ "$(wc -l < "$out/history.jsonl")" = 1 ] || fail "expected one history line"
+
+python3 - "$out/history.jsonl" "$SNDS_SOURCE_DIR/configs" <<'PY'
+import glob, json, os, sys
+rec = json.loads(open(sys.argv[1]).readline())
+def need(cond, what):
+    if not cond:
+        sys.exit(f"FAIL: history record: {what}")
+need(rec["format"] == 1, "format 1")
+need((rec["patients"], rec["ranks"], rec["threads"], rec["shards"], rec["label"]) == (200, 2, 1, 8, "test-machine"), "run parameters")
+need(rec["status"] == "ok" and rec["store_bytes"] > 0 and rec["extract_bytes"] > 0, "status and sizes")
+jobs = {os.path.basename(p)[:-5] for p in glob.glob(os.path.join(sys.argv[2], "*.yaml"))}
+steps = {s["step"]: s for s in rec["steps"]}
+need({"generate", "ingest"} | jobs <= set(steps), f"steps {sorted(steps)}")
+for s in rec["steps"]:
+    need(s["exit"] == 0 and s["wall_s"] > 0 and s["phases"], f"step {s['step']}")
+    need(s["ranks"] == 2, f"step {s['step']} ranks")
+    for p in s["phases"]:
+        need(p["wall_s"] >= 0 and p["rows"] >= 0, f"phase {s['step']}/{p['name']}")
+ph = {p["name"]: p for p in steps["ingest"]["phases"]}
+need({"read", "join", "write"} <= set(ph), "ingest phases")
+need(ph["read"]["mb_s_per_core"] > 0 and ph["read"]["rows_s_per_core"] > 0, "read throughput per core")
+need(len(ph["read"]["peak_rss_per_rank"]) == 2 and ph["read"]["peak_rss_max_bytes"] > 0, "peak RSS per rank")
+print("history record ok:", len(rec["steps"]), "steps")
+PY
+
+run_dir="$(ls -d "$out"/runs/*)"
+[ -f "$run_dir/logs/ingest.log" ] && [ -f "$run_dir/manifests/ingest.json" ] || fail "run logs or manifests missing in $run_dir"
+grep -q "| ingest/write |" "$out/report.md" || fail "the report lacks the phase table"
+for png in throughput.png scale.png; do
+  [ "$(head -c 4 "$out/plots/$png" | od -An -c | tr -d ' ')" = "211PNG" ] || fail "$png is not a PNG"
+done
+
+# Three earlier runs twice as fast, then this run: the check must name a regression.
+python3 - "$out/history.jsonl" "$work/doctored.jsonl" <<'PY'
+import copy, json, sys
+rec = json.loads(open(sys.argv[1]).readline())
+with open(sys.argv[2], "w") as f:
+    for i in range(3):
+        fast = copy.deepcopy(rec)
+        fast["run_id"] = f"fast{i}"
+        for s in fast["steps"]:
+            for p in s["phases"]:
+                p["wall_s"] /= 2
+        f.write(json.dumps(fast) + "\n")
+    f.write(json.dumps(rec) + "\n")
+PY
+rc=0
+"$SNDS_SOURCE_DIR/scripts/capacity-run.sh" --report-only --out "$work/doctored-report" \
+  --history "$work/doctored.jsonl" --min-seconds 0.05 > "$work/check.out" 2>&1 || rc=$?
+cat "$work/check.out"
+[ "$rc" = 10 ] || fail "the regression check exited $rc, expected 10"
+grep -q "capacity: REGRESSION in ingest/" "$work/check.out" || fail "no REGRESSION message naming the ingest"
+grep -q "REGRESSION" "$work/doctored-report/report.md" || fail "the report does not show the regression"
+echo "capacity run by hand: record, report, plots and regression exit code ok"
