@@ -1,21 +1,46 @@
 #!/usr/bin/env bash
-# README command (a): installs the packages, builds, then runs the built-in example under MPI:
-# generate a small synthetic SNDS extract with 2 ranks (then ingest and the jobs, see below).
-# Outputs go to ./example/ (or the folder given as the first argument).
+# README command (a): installs the packages, builds, then runs the built-in example under MPI
+# (2 ranks): generate a synthetic SNDS extract -> ingest it into a shard store -> run the
+# aggregate and cohort jobs of configs/. Everything lands in ./example/ (or the folder given as
+# the first argument); rerunning starts over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 scripts/install-deps.sh
 scripts/build.sh release
 bin="$root/build/release/bin/snds-batch"
-out="${1:-$root/example}"
-mkdir -p "$out"
+work="${1:-$root/example}"
+patients="${SNDS_EXAMPLE_PATIENTS:-5000}"
+ranks="${SNDS_EXAMPLE_RANKS:-2}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-ranks="${SNDS_EXAMPLE_RANKS:-2}"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
+run() { echo "+ $*"; "$@"; }
 
-echo "== generate: 2,000 synthetic patients, 2019-2022, $ranks ranks"
-rm -rf "$out/extract"
-mpirun -n "$ranks" "$bin" generate --patients 2000 --seed 42 --out "$out/extract"
-ls -l "$out/extract"
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work"   # the configs name store/ and out/ relative to the working folder
+
+echo "== 1. generate: $patients synthetic patients, 2019-2022, $ranks ranks"
+run mpirun -n "$ranks" "$bin" generate --patients "$patients" --seed 42 --out extract
+
+echo "== 2. ingest into a 16-shard store"
+cat > ingest.yaml <<YAML
+store: store/
+shards: 16
+inputs: extract/
+YAML
+run mpirun -n "$ranks" "$bin" ingest ingest.yaml
+run "$bin" inspect store
+
+echo "== 3. jobs"
+for config in aggregate_dispensing aggregate_open_medic aggregate_stays_by_dp_month cohort_statins_mi cohort_metformin_hip_fracture; do
+  run "$bin" validate "$root/configs/$config.yaml"
+  run mpirun -n "$ranks" "$bin" run "$root/configs/$config.yaml"
+done
+
+echo "== results in $work/out"
+echo "-- out/dispensing/result.csv (first rows; masked cells have suppressed=1)"
+head -6 out/dispensing/result.csv
+echo "-- out/cohort_statins_mi/attrition.csv"
+cat out/cohort_statins_mi/attrition.csv

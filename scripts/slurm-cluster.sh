@@ -107,6 +107,10 @@ write_conf() {
   cat > "$conf" <<EOF
 # Written by scripts/slurm-cluster.sh for a private test cluster in $dir.
 ClusterName=snds-test
+# Job ids unique among the clusters alive on this host (their ports differ): two clusters both
+# running a job 10.0 would give Open MPI the same PMIx namespace, hence the same shared-memory
+# segment names, and crash or hang both jobs.
+FirstJobId=$(( (ctl_port - 16000) * 10000 + 1 ))
 SlurmctldHost=localhost
 SlurmctldPort=$ctl_port
 SlurmUser=root

@@ -207,7 +207,8 @@ GroupTable aggregate_shard(const ShardData& shard, const DrugReferential& refere
         }
       };
       auto add = [](const DispensingLine& l, GroupMeasures& m) { m.boxes += l.boxes; };
-      return aggregate_events(lines, patients, spec, threads, keep, text, add, stats, morsel_events);
+      return aggregate_events(lines, patients, spec, threads, keep, text, add, stats,
+                              morsel_events);
     }
     case ExtractorKind::kHospitalStay: {
       const auto stays = extract_stays(shard, patients);
@@ -225,14 +226,16 @@ GroupTable aggregate_shard(const ShardData& shard, const DrugReferential& refere
                                    : std::string_view{};
       };
       auto add = [](const StayEvent& s, GroupMeasures& m) { m.days += s.days; };
-      return aggregate_events(stays, patients, spec, threads, keep, text, add, stats, morsel_events);
+      return aggregate_events(stays, patients, spec, threads, keep, text, add, stats,
+                              morsel_events);
     }
     case ExtractorKind::kClaim: {
       const auto claims = extract_claims(shard, patients);
       auto keep = [](const ClaimLine&) { return true; };
       auto text = [](Dimension, const ClaimLine&) { return std::string_view{}; };
       auto add = [](const ClaimLine& c, GroupMeasures& m) { m.amount += c.amount; };
-      return aggregate_events(claims, patients, spec, threads, keep, text, add, stats, morsel_events);
+      return aggregate_events(claims, patients, spec, threads, keep, text, add, stats,
+                              morsel_events);
     }
   }
   return GroupTable(spec.group_by.size());

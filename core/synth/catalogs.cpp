@@ -162,7 +162,7 @@ const StayKindSpec kStayKinds[] = {
 constexpr CancerSpec kCancers[] = {
     {"C189", 0, 0.20, "06C04"}, {"C180", 0, 0.05, "06C04"}, {"C20", 0, 0.07, "06C05"},
     {"C349", 0, 0.20, "04C02"}, {"C509", 2, 0.30, "09C05"}, {"C61", 1, 0.30, "12C11"},
-    {"C259", 0, 0.06, "07C09"}, {"C64", 0, 0.04, "11C02"}, {"C679", 0, 0.05, "11C04"},
+    {"C259", 0, 0.06, "07C09"}, {"C64", 0, 0.04, "11C02"},  {"C679", 0, 0.05, "11C04"},
 };
 
 constexpr std::string_view kFrequentDas[] = {"E669", "F171", "D649", "E876", "N179",
@@ -171,9 +171,15 @@ constexpr std::string_view kInfarctionDas[] = {"I214", "I219"};
 
 }  // namespace
 
-std::span<const Department> departments() { return kDepartments; }
-std::span<const AgeBand> age_pyramid() { return kPyramid; }
-std::span<const DrugSpec> drug_catalog() { return kDrugs; }
+std::span<const Department> departments() {
+  return kDepartments;
+}
+std::span<const AgeBand> age_pyramid() {
+  return kPyramid;
+}
+std::span<const DrugSpec> drug_catalog() {
+  return kDrugs;
+}
 
 std::span<const uint16_t> drugs_of_group(DrugGroup g) {
   static const std::array<std::vector<uint16_t>, kDrugGroupCount> kByGroup = [] {
@@ -185,9 +191,17 @@ std::span<const uint16_t> drugs_of_group(DrugGroup g) {
   return kByGroup[static_cast<size_t>(g)];
 }
 
-const StayKindSpec& stay_kind(StayKind k) { return kStayKinds[static_cast<size_t>(k)]; }
-std::span<const CancerSpec> cancers() { return kCancers; }
-std::span<const std::string_view> frequent_das() { return kFrequentDas; }
-std::span<const std::string_view> infarction_codes() { return kInfarctionDas; }
+const StayKindSpec& stay_kind(StayKind k) {
+  return kStayKinds[static_cast<size_t>(k)];
+}
+std::span<const CancerSpec> cancers() {
+  return kCancers;
+}
+std::span<const std::string_view> frequent_das() {
+  return kFrequentDas;
+}
+std::span<const std::string_view> infarction_codes() {
+  return kInfarctionDas;
+}
 
 }  // namespace snds::synth

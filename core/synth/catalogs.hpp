@@ -24,12 +24,46 @@ std::span<const AgeBand> age_pyramid();
 
 // Therapeutic groups the patient model reasons with; each holds one or more ATC codes.
 enum class DrugGroup : uint8_t {
-  kStatin, kEzetimibe, kMetformin, kSulfonylurea, kGlp1, kInsulin, kAce, kArb, kBetaBlocker,
-  kCalciumBlocker, kDiuretic, kLevothyroxine, kSsri, kBenzodiazepine, kHypnotic, kAspirin,
-  kAnticoagulant, kInhaledCombo, kSalbutamol, kTiotropium, kPpi, kAllopurinol, kContraceptive,
-  kEpoetin, kSevelamer, kHormoneTherapy, kAmoxicillin, kAmoxClav, kMacrolide, kCephalosporin,
-  kQuinolone, kFosfomycin, kParacetamol, kOpioidCombo, kNsaid, kCorticoid, kAntihistamine,
-  kFluVaccine, kVitaminD, kCount
+  kStatin,
+  kEzetimibe,
+  kMetformin,
+  kSulfonylurea,
+  kGlp1,
+  kInsulin,
+  kAce,
+  kArb,
+  kBetaBlocker,
+  kCalciumBlocker,
+  kDiuretic,
+  kLevothyroxine,
+  kSsri,
+  kBenzodiazepine,
+  kHypnotic,
+  kAspirin,
+  kAnticoagulant,
+  kInhaledCombo,
+  kSalbutamol,
+  kTiotropium,
+  kPpi,
+  kAllopurinol,
+  kContraceptive,
+  kEpoetin,
+  kSevelamer,
+  kHormoneTherapy,
+  kAmoxicillin,
+  kAmoxClav,
+  kMacrolide,
+  kCephalosporin,
+  kQuinolone,
+  kFosfomycin,
+  kParacetamol,
+  kOpioidCombo,
+  kNsaid,
+  kCorticoid,
+  kAntihistamine,
+  kFluVaccine,
+  kVitaminD,
+  kCount
 };
 inline constexpr size_t kDrugGroupCount = static_cast<size_t>(DrugGroup::kCount);
 
@@ -37,10 +71,10 @@ struct DrugSpec {
   std::string_view atc;    // PHA_ATC_C07, 7 characters
   std::string_view label;  // base of PHA_MED_NOM
   DrugGroup group;
-  double weight;           // choice weight within its group
-  uint32_t price_min;      // cents, for a standard pack
+  double weight;       // choice weight within its group
+  uint32_t price_min;  // cents, for a standard pack
   uint32_t price_max;
-  bool chronic;            // has large (90-day) packs
+  bool chronic;  // has large (90-day) packs
 };
 std::span<const DrugSpec> drug_catalog();
 // Indexes into drug_catalog() of a group's drugs.
@@ -48,9 +82,26 @@ std::span<const uint16_t> drugs_of_group(DrugGroup g);
 
 // Kinds of hospital stay the model produces; each has its diagnoses and GHM root.
 enum class StayKind : uint8_t {
-  kMyocardialInfarction, kHeartFailure, kStroke, kAtrialFibrillation, kPneumonia, kCopd,
-  kHipFracture, kCancerSurgery, kChemotherapy, kDelivery, kAppendicitis, kCholecystitis, kCataract,
-  kKneeReplacement, kGastroenteritis, kSyncope, kBronchiolitis, kAbdominalPain, kDialysis, kCount
+  kMyocardialInfarction,
+  kHeartFailure,
+  kStroke,
+  kAtrialFibrillation,
+  kPneumonia,
+  kCopd,
+  kHipFracture,
+  kCancerSurgery,
+  kChemotherapy,
+  kDelivery,
+  kAppendicitis,
+  kCholecystitis,
+  kCataract,
+  kKneeReplacement,
+  kGastroenteritis,
+  kSyncope,
+  kBronchiolitis,
+  kAbdominalPain,
+  kDialysis,
+  kCount
 };
 inline constexpr size_t kStayKindCount = static_cast<size_t>(StayKind::kCount);
 
@@ -67,7 +118,7 @@ struct StayKindSpec {
   std::span<const std::string_view> dp;  // main diagnoses (ICD-10 without dot); cancers: unused
   std::string_view ghm_root;             // 5 characters; the 6th is the severity
   Severity severity;
-  int los_min, los_max;                  // SEJ_NBJ
+  int los_min, los_max;  // SEJ_NBJ
 };
 const StayKindSpec& stay_kind(StayKind k);
 
@@ -105,6 +156,7 @@ inline constexpr int kMajoration = 1098;
 inline constexpr int kNursing = 3111;
 inline constexpr int kPhysiotherapy = 3122;
 inline constexpr int kPharmacy = 3317;
+inline constexpr int kDispensingFee = 3336;  // second line of a pharmacy document
 inline constexpr int kBiology = 7101;
 inline constexpr int kDialysis = 2501;
 inline constexpr int kDental = 1311;

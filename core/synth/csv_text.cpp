@@ -12,7 +12,8 @@ DateTable build_date_table() {
     t.text[f].reset(new char[t.days * DateTable::kSlot]());
     for (uint32_t i = 0; i < t.days; ++i) {
       const CivilDate c = civil_from_days(t.first + static_cast<Date>(i));
-      put_civil(t.text[f].get() + i * DateTable::kSlot, c.year, c.month, c.day, static_cast<DateForm>(f));
+      put_civil(t.text[f].get() + i * DateTable::kSlot, c.year, c.month, c.day,
+                static_cast<DateForm>(f));
     }
   }
   return t;

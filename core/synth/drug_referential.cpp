@@ -39,7 +39,8 @@ DrugReferential::DrugReferential(uint64_t seed, double odd_label_rate) {
     c.referenced = referenced;
     c.odd_label = referenced && rng.chance(odd_label_rate);
     const DrugSpec& d = drugs[drug];
-    const uint32_t price = d.price_min + static_cast<uint32_t>(rng.below(d.price_max - d.price_min + 1));
+    const uint32_t price =
+        d.price_min + static_cast<uint32_t>(rng.below(d.price_max - d.price_min + 1));
     c.price_cents = months == 3 ? price * 27 / 10 : price;
     static constexpr uint16_t kUnits[] = {28, 30, 20, 14, 16};
     c.pack_units = months == 3 ? 90 : kUnits[rng.below(5)];

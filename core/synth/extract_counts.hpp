@@ -13,9 +13,24 @@ namespace snds::synth {
 
 struct ExtractCounts {
   enum Field : size_t {
-    kPatients, kIrBenRRows, kMissingFromIrBenR, kTwinPairs, kDeaths, kHeavyPatients, kClaimLines,
-    kPharmacyRows, kInfo71Lines, kRegularisationLines, kOrphanRows, kUnknownCipRows, kLateClaims,
-    kStays, kInvalidStays, kDasRows, kQuotedRows, kFieldCount
+    kPatients,
+    kIrBenRRows,
+    kMissingFromIrBenR,
+    kTwinPairs,
+    kDeaths,
+    kHeavyPatients,
+    kClaimLines,
+    kPharmacyRows,
+    kInfo71Lines,
+    kRegularisationLines,
+    kOrphanRows,
+    kUnknownCipRows,
+    kLateClaims,
+    kStays,
+    kInvalidStays,
+    kDasRows,
+    kQuotedRows,
+    kFieldCount
   };
   std::array<uint64_t, kFieldCount> values{};
 
@@ -46,11 +61,23 @@ struct ExtractCounts {
 
   // Names used in generate.json, in Field order.
   static std::string_view name(size_t field) {
-    static constexpr std::string_view kNames[kFieldCount] = {
-        "patients", "ir_ben_r_rows", "patients_missing_from_ir_ben_r", "twin_pairs", "deaths",
-        "heavy_patients", "claim_lines", "pharmacy_rows", "info71_lines", "regularisation_lines",
-        "orphan_rows", "unknown_cip_rows", "late_claims", "stays", "invalid_stays", "das_rows",
-        "quoted_rows"};
+    static constexpr std::string_view kNames[kFieldCount] = {"patients",
+                                                             "ir_ben_r_rows",
+                                                             "patients_missing_from_ir_ben_r",
+                                                             "twin_pairs",
+                                                             "deaths",
+                                                             "heavy_patients",
+                                                             "claim_lines",
+                                                             "pharmacy_rows",
+                                                             "info71_lines",
+                                                             "regularisation_lines",
+                                                             "orphan_rows",
+                                                             "unknown_cip_rows",
+                                                             "late_claims",
+                                                             "stays",
+                                                             "invalid_stays",
+                                                             "das_rows",
+                                                             "quoted_rows"};
     return kNames[field];
   }
 };

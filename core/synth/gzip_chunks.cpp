@@ -11,7 +11,9 @@ ChunkDeflater::ChunkDeflater(int level) {
     throw internal_error("generator: zlib deflateInit2 failed");
 }
 
-ChunkDeflater::~ChunkDeflater() { deflateEnd(&stream_); }
+ChunkDeflater::~ChunkDeflater() {
+  deflateEnd(&stream_);
+}
 
 uint32_t ChunkDeflater::deflate(std::string_view in, std::string& out) {
   deflateReset(&stream_);
@@ -23,13 +25,15 @@ uint32_t ChunkDeflater::deflate(std::string_view in, std::string& out) {
     stream_.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
     stream_.avail_out = static_cast<uInt>(out.size() - produced);
     const int rc = ::deflate(&stream_, Z_SYNC_FLUSH);
-    if (rc != Z_OK && rc != Z_BUF_ERROR) throw internal_error("generator: zlib deflate failed ({})", rc);
+    if (rc != Z_OK && rc != Z_BUF_ERROR)
+      throw internal_error("generator: zlib deflate failed ({})", rc);
     produced = out.size() - stream_.avail_out;
     if (stream_.avail_in == 0 && stream_.avail_out > 0) break;
     out.resize(out.size() * 2);
   }
   out.resize(produced);
-  return static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(in.data()), static_cast<uInt>(in.size())));
+  return static_cast<uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(in.data()), static_cast<uInt>(in.size())));
 }
 
 std::string GzipMember::header() {

@@ -18,9 +18,24 @@ namespace {
 constexpr int64_t kQuirkDocumentBase = int64_t{1} << 18;
 
 enum Condition : uint8_t {
-  kDyslipidemia, kDiabetes, kHypertension, kHypothyroidism, kDepression, kAnxiety,
-  kAtrialFibrillation, kRespiratory, kReflux, kGout, kContraception, kBreastCancer,
-  kProstateCancer, kDialysis, kHomeNursing, kVitaminD, kChronicPain, kConditionCount
+  kDyslipidemia,
+  kDiabetes,
+  kHypertension,
+  kHypothyroidism,
+  kDepression,
+  kAnxiety,
+  kAtrialFibrillation,
+  kRespiratory,
+  kReflux,
+  kGout,
+  kContraception,
+  kBreastCancer,
+  kProstateCancer,
+  kDialysis,
+  kHomeNursing,
+  kVitaminD,
+  kChronicPain,
+  kConditionCount
 };
 
 double logistic(double age, double mid, double scale) {
@@ -32,24 +47,42 @@ double prevalence(Condition c, int age, int sex) {
   const double a = age;
   const bool man = sex == 1;
   switch (c) {
-    case kDyslipidemia: return age < 25 ? 0 : 0.32 * logistic(a, 60, 7) * (man ? 1.15 : 0.9);
-    case kDiabetes: return age < 20 ? 0 : 0.13 * logistic(a, 62, 8) * (man ? 1.2 : 0.85);
-    case kHypertension: return age < 20 ? 0 : 0.45 * logistic(a, 62, 9);
-    case kHypothyroidism: return (man ? 0.02 : 0.09) * logistic(a, 45, 10);
-    case kDepression: return age < 16 ? 0 : (man ? 0.045 : 0.08);
-    case kAnxiety: return age < 18 ? 0 : 0.03 + 0.07 * logistic(a, 70, 6);
-    case kAtrialFibrillation: return 0.14 * logistic(a, 80, 6);
-    case kRespiratory: return age < 5 ? 0 : 0.06 + 0.05 * logistic(a, 65, 8);
-    case kReflux: return age < 18 ? 0 : 0.05 + 0.08 * logistic(a, 60, 10);
-    case kGout: return (man ? 0.04 : 0.01) * logistic(a, 62, 8);
-    case kContraception: return !man && age >= 15 && age <= 45 ? 0.35 : 0;
-    case kBreastCancer: return man ? 0 : 0.025 * logistic(a, 62, 7);
-    case kProstateCancer: return man ? 0.04 * logistic(a, 72, 6) : 0;
-    case kDialysis: return age < 20 ? 0 : 0.0025 * logistic(a, 65, 8);
-    case kHomeNursing: return 0.10 * logistic(a, 85, 4);
-    case kVitaminD: return (man ? 0.08 : 0.2) * logistic(a, 62, 8);
-    case kChronicPain: return age < 30 ? 0 : 0.25 * logistic(a, 70, 8);
-    default: return 0;
+    case kDyslipidemia:
+      return age < 25 ? 0 : 0.32 * logistic(a, 60, 7) * (man ? 1.15 : 0.9);
+    case kDiabetes:
+      return age < 20 ? 0 : 0.13 * logistic(a, 62, 8) * (man ? 1.2 : 0.85);
+    case kHypertension:
+      return age < 20 ? 0 : 0.45 * logistic(a, 62, 9);
+    case kHypothyroidism:
+      return (man ? 0.02 : 0.09) * logistic(a, 45, 10);
+    case kDepression:
+      return age < 16 ? 0 : (man ? 0.045 : 0.08);
+    case kAnxiety:
+      return age < 18 ? 0 : 0.03 + 0.07 * logistic(a, 70, 6);
+    case kAtrialFibrillation:
+      return 0.14 * logistic(a, 80, 6);
+    case kRespiratory:
+      return age < 5 ? 0 : 0.06 + 0.05 * logistic(a, 65, 8);
+    case kReflux:
+      return age < 18 ? 0 : 0.05 + 0.08 * logistic(a, 60, 10);
+    case kGout:
+      return (man ? 0.04 : 0.01) * logistic(a, 62, 8);
+    case kContraception:
+      return !man && age >= 15 && age <= 45 ? 0.35 : 0;
+    case kBreastCancer:
+      return man ? 0 : 0.025 * logistic(a, 62, 7);
+    case kProstateCancer:
+      return man ? 0.04 * logistic(a, 72, 6) : 0;
+    case kDialysis:
+      return age < 20 ? 0 : 0.0025 * logistic(a, 65, 8);
+    case kHomeNursing:
+      return 0.10 * logistic(a, 85, 4);
+    case kVitaminD:
+      return (man ? 0.08 : 0.2) * logistic(a, 62, 8);
+    case kChronicPain:
+      return age < 30 ? 0 : 0.25 * logistic(a, 70, 8);
+    default:
+      return 0;
   }
 }
 
@@ -88,8 +121,12 @@ Demographics draw_demographics(uint64_t seed, uint64_t person) {
   return d;
 }
 
-Date year_start(int y) { return days_from_civil(y, 1, 1); }
-Date year_end(int y) { return days_from_civil(y, 12, 31); }
+Date year_start(int y) {
+  return days_from_civil(y, 1, 1);
+}
+Date year_end(int y) {
+  return days_from_civil(y, 12, 31);
+}
 
 // First day of the month `months` after the month of `d`.
 Date first_of_month_after(Date d, int months) {
@@ -144,7 +181,9 @@ class Builder {
     for (int c = 0; c < kConditionCount; ++c) n += has(static_cast<Condition>(c)) ? 1 : 0;
     return n;
   }
-  Date random_day(Rng& r, Date lo, Date hi) { return lo + static_cast<Date>(r.below(static_cast<uint32_t>(hi - lo + 1))); }
+  Date random_day(Rng& r, Date lo, Date hi) {
+    return lo + static_cast<Date>(r.below(static_cast<uint32_t>(hi - lo + 1)));
+  }
 
   void demographics();
   void draw_death();
@@ -158,7 +197,8 @@ class Builder {
   void acute_episode(Date day, int age);
 
   DcirKey new_key(Rng& r, Date care, int64_t document, bool may_be_late);
-  size_t claim(Date care, int nature, int quantity, int64_t paid, int64_t base, int exec, int presc);
+  size_t claim(Date care, int nature, int quantity, int64_t paid, int64_t base, int exec,
+               int presc);
   void pharmacy(Date care, const std::vector<Dispense>& items, int presc);
   void quirk_copies(size_t prs_index, size_t pha_begin, size_t pha_end);
 
@@ -220,7 +260,8 @@ void Builder::draw_conditions() {
     onset_[c] = kMissingDate;
     if (u1 >= p_end) continue;
     // Prevalent at the start, or incident during the period (new users for cohort studies).
-    onset_[c] = u2 < p_start / p_end ? period_start_ - 1 : random_day(care_, alive_from_, period_end_);
+    onset_[c] =
+        u2 < p_start / p_end ? period_start_ - 1 : random_day(care_, alive_from_, period_end_);
   }
   out_.heavy = has(kDialysis) || has(kHomeNursing);
 }
@@ -251,7 +292,8 @@ void Builder::build_regimen() {
   using G = DrugGroup;
   if (has(kDyslipidemia)) {
     add_drug(G::kStatin, start_of(kDyslipidemia), prevalent(kDyslipidemia));
-    if (care_.chance(0.1)) add_drug(G::kEzetimibe, start_of(kDyslipidemia), prevalent(kDyslipidemia));
+    if (care_.chance(0.1))
+      add_drug(G::kEzetimibe, start_of(kDyslipidemia), prevalent(kDyslipidemia));
   }
   if (has(kDiabetes)) {
     const Date s = start_of(kDiabetes);
@@ -270,33 +312,41 @@ void Builder::build_regimen() {
     for (int k = 1; k < classes; ++k) add_drug(kOthers[care_.below(3)], s, p);
     if (out_.birth_year <= opt_.first_year - 55 && care_.chance(0.2)) add_drug(G::kAspirin, s, p);
   }
-  if (has(kHypothyroidism)) add_drug(G::kLevothyroxine, start_of(kHypothyroidism), prevalent(kHypothyroidism));
+  if (has(kHypothyroidism))
+    add_drug(G::kLevothyroxine, start_of(kHypothyroidism), prevalent(kHypothyroidism));
   if (has(kDepression)) {
     add_drug(G::kSsri, start_of(kDepression), prevalent(kDepression));
-    if (care_.chance(0.3)) add_drug(G::kBenzodiazepine, start_of(kDepression), prevalent(kDepression));
+    if (care_.chance(0.3))
+      add_drug(G::kBenzodiazepine, start_of(kDepression), prevalent(kDepression));
   }
   if (has(kAnxiety)) {
-    add_drug(care_.chance(0.5) ? G::kBenzodiazepine : G::kHypnotic, start_of(kAnxiety), prevalent(kAnxiety));
+    add_drug(care_.chance(0.5) ? G::kBenzodiazepine : G::kHypnotic, start_of(kAnxiety),
+             prevalent(kAnxiety));
   }
   if (has(kAtrialFibrillation)) {
     add_drug(G::kAnticoagulant, start_of(kAtrialFibrillation), prevalent(kAtrialFibrillation));
-    if (care_.chance(0.5)) add_drug(G::kBetaBlocker, start_of(kAtrialFibrillation), prevalent(kAtrialFibrillation));
+    if (care_.chance(0.5))
+      add_drug(G::kBetaBlocker, start_of(kAtrialFibrillation), prevalent(kAtrialFibrillation));
   }
   if (has(kRespiratory)) {
     const Date s = start_of(kRespiratory);
     if (care_.chance(0.6)) add_drug(G::kInhaledCombo, s, prevalent(kRespiratory));
     if (care_.chance(0.5)) add_drug(G::kSalbutamol, s, prevalent(kRespiratory));
-    if (out_.birth_year <= opt_.first_year - 50 && care_.chance(0.3)) add_drug(G::kTiotropium, s, prevalent(kRespiratory));
+    if (out_.birth_year <= opt_.first_year - 50 && care_.chance(0.3))
+      add_drug(G::kTiotropium, s, prevalent(kRespiratory));
   }
   if (has(kReflux)) add_drug(G::kPpi, start_of(kReflux), prevalent(kReflux));
   if (has(kGout)) add_drug(G::kAllopurinol, start_of(kGout), prevalent(kGout));
-  if (has(kContraception)) add_drug(G::kContraceptive, start_of(kContraception), prevalent(kContraception));
+  if (has(kContraception))
+    add_drug(G::kContraceptive, start_of(kContraception), prevalent(kContraception));
   if (has(kBreastCancer) || has(kProstateCancer))
-    add_drug(G::kHormoneTherapy, start_of(has(kBreastCancer) ? kBreastCancer : kProstateCancer), true);
+    add_drug(G::kHormoneTherapy, start_of(has(kBreastCancer) ? kBreastCancer : kProstateCancer),
+             true);
   if (has(kVitaminD)) add_drug(G::kVitaminD, start_of(kVitaminD), prevalent(kVitaminD));
   if (has(kChronicPain)) {
     add_drug(G::kParacetamol, start_of(kChronicPain), prevalent(kChronicPain));
-    if (care_.chance(0.2)) add_drug(G::kOpioidCombo, start_of(kChronicPain), prevalent(kChronicPain));
+    if (care_.chance(0.2))
+      add_drug(G::kOpioidCombo, start_of(kChronicPain), prevalent(kChronicPain));
   }
   if (has(kDialysis)) {
     add_drug(G::kEpoetin, start_of(kDialysis), true);
@@ -322,13 +372,15 @@ void Builder::add_stay(StayKind kind, Date admission, int los, std::string_view 
   s.los = static_cast<int16_t>(discharge - admission);
   s.year = civil_from_days(discharge).year;
   if (++stays_ >= (int64_t{1} << kStayBits))
-    throw internal_error("generator: patient {} has more than {} stays", index_, (1 << kStayBits) - 1);
+    throw internal_error("generator: patient {} has more than {} stays", index_,
+                         (1 << kStayBits) - 1);
   s.rsa = static_cast<int64_t>(index_ << kStayBits) | stays_;
   const double u = care_.uniform();
   const int hospital = u < 0.5 ? 0 : u < 0.75 ? 1 : u < 0.9 ? 2 : 3;
-  const uint16_t dept = care_.chance(0.9)
-                            ? out_.department
-                            : static_cast<uint16_t>(care_.below(static_cast<uint32_t>(departments().size())));
+  const uint16_t dept =
+      care_.chance(0.9)
+          ? out_.department
+          : static_cast<uint16_t>(care_.below(static_cast<uint32_t>(departments().size())));
   s.eta = finess(opt_.seed, dept, hospital);
 
   std::string_view ghm_root = spec.ghm_root;
@@ -365,22 +417,34 @@ void Builder::add_stay(StayKind kind, Date admission, int los, std::string_view 
   add_das(has(kRespiratory) && out_.birth_year <= opt_.first_year - 50, das::kCopd);
   const int extra = session ? 0 : care_.poisson(0.6);
   for (int k = 0; k < extra; ++k) {
-    const std::string_view code = frequent_das()[care_.below(static_cast<uint32_t>(frequent_das().size()))];
-    if (std::find(out_.das.begin() + s.das_begin, out_.das.end(), code) == out_.das.end()) out_.das.push_back(code);
+    const std::string_view code =
+        frequent_das()[care_.below(static_cast<uint32_t>(frequent_das().size()))];
+    if (std::find(out_.das.begin() + s.das_begin, out_.das.end(), code) == out_.das.end())
+      out_.das.push_back(code);
   }
   if ((kind == StayKind::kHeartFailure || kind == StayKind::kAtrialFibrillation ||
-       kind == StayKind::kStroke || kind == StayKind::kPneumonia) && care_.chance(0.04))
-    out_.das.push_back(infarction_codes()[care_.below(static_cast<uint32_t>(infarction_codes().size()))]);
+       kind == StayKind::kStroke || kind == StayKind::kPneumonia) &&
+      care_.chance(0.04))
+    out_.das.push_back(
+        infarction_codes()[care_.below(static_cast<uint32_t>(infarction_codes().size()))]);
   if (kind == StayKind::kHeartFailure && care_.chance(0.2)) out_.das.push_back(das::kOldInfarction);
   s.das_count = static_cast<uint16_t>(out_.das.size() - s.das_begin);
 
   std::copy(ghm_root.begin(), ghm_root.end(), s.ghm.begin());
   const int level = std::min(3, s.das_count / 2);
   switch (spec.severity) {
-    case Severity::kLevel: s.ghm[5] = static_cast<char>('1' + level); break;
-    case Severity::kLetter: s.ghm[5] = static_cast<char>('A' + level); break;
-    case Severity::kAmbulatory: s.ghm[5] = 'J'; break;
-    case Severity::kSession: s.ghm[5] = 'Z'; break;
+    case Severity::kLevel:
+      s.ghm[5] = static_cast<char>('1' + level);
+      break;
+    case Severity::kLetter:
+      s.ghm[5] = static_cast<char>('A' + level);
+      break;
+    case Severity::kAmbulatory:
+      s.ghm[5] = 'J';
+      break;
+    case Severity::kSession:
+      s.ghm[5] = 'Z';
+      break;
   }
   s.ent_mod = care_.chance(0.05) ? '7' : '8';
   if (s.sor_mod != '9' && care_.chance(0.03)) s.sor_mod = '7';
@@ -413,15 +477,18 @@ void Builder::hospital_stays() {
   for (int y = opt_.first_year; y <= opt_.last_year; ++y) {
     if (year_start(y) > end_) break;
     const int age = y - out_.birth_year;
-    const double rate = 0.045 + 0.0035 * std::max(0, age - 30) + (age < 2 ? 0.12 : 0) + 0.03 * chronic;
+    const double rate =
+        0.045 + 0.0035 * std::max(0, age - 30) + (age < 2 ? 0.12 : 0) + 0.03 * chronic;
     const int n = care_.poisson(rate);
     for (int k = 0; k < n; ++k) {
       double w[kStayKindCount] = {};
       auto set = [&](StayKind kind, double v) { w[static_cast<size_t>(kind)] = v; };
       const double cv = 1 + 1.5 * has(kDyslipidemia) + 1.5 * has(kDiabetes) + has(kHypertension);
       set(StayKind::kMyocardialInfarction, age >= 35 ? 0.05 * cv * (man ? 1.8 : 0.8) : 0);
-      set(StayKind::kHeartFailure, age >= 60 ? 0.08 * (1 + has(kHypertension) + has(kAtrialFibrillation)) : 0);
-      set(StayKind::kStroke, age >= 50 ? 0.05 * (1 + has(kHypertension) + has(kAtrialFibrillation)) : 0);
+      set(StayKind::kHeartFailure,
+          age >= 60 ? 0.08 * (1 + has(kHypertension) + has(kAtrialFibrillation)) : 0);
+      set(StayKind::kStroke,
+          age >= 50 ? 0.05 * (1 + has(kHypertension) + has(kAtrialFibrillation)) : 0);
       set(StayKind::kAtrialFibrillation, age >= 55 ? 0.03 * (1 + 2 * has(kAtrialFibrillation)) : 0);
       set(StayKind::kPneumonia, 0.07 + (age >= 75 ? 0.08 : 0) + (age < 5 ? 0.05 : 0));
       set(StayKind::kCopd, has(kRespiratory) && age >= 50 ? 0.08 : 0);
@@ -462,13 +529,16 @@ void Builder::hospital_stays() {
   if (has(kDialysis) && care_.chance(0.5)) {
     // Hospital dialysis: one session stay on Mondays, Wednesdays and Fridays (the heavy tail).
     for (Date d = std::max({onset_[kDialysis], period_start_, alive_from_}); d <= end_; ++d) {
-      const int weekday = static_cast<int>((d % 7 + 11) % 7);  // 0 = Sunday (1970-01-01 was a Thursday)
-      if (weekday == 1 || weekday == 3 || weekday == 5) add_stay(StayKind::kDialysis, d, 0, {}, false);
+      const int weekday =
+          static_cast<int>((d % 7 + 11) % 7);  // 0 = Sunday (1970-01-01 was a Thursday)
+      if (weekday == 1 || weekday == 3 || weekday == 5)
+        add_stay(StayKind::kDialysis, d, 0, {}, false);
     }
     hospital_dialysis_ = true;  // no dialysis claims in DCIR then
   }
   if (out_.death != kMissingDate && care_.chance(0.6)) {
-    static constexpr StayKind kLast[] = {StayKind::kHeartFailure, StayKind::kStroke, StayKind::kPneumonia};
+    static constexpr StayKind kLast[] = {StayKind::kHeartFailure, StayKind::kStroke,
+                                         StayKind::kPneumonia};
     const int los = care_.range(1, 15);
     add_stay(kLast[care_.below(3)], out_.death - los, los, {}, true);
   }
@@ -495,15 +565,17 @@ DcirKey Builder::new_key(Rng& r, Date care, int64_t document, bool may_be_late) 
   k.flx_emt_ord = static_cast<int8_t>(((u >> 50) & 0xff) % 10);
   k.rem_typ_aff = static_cast<int8_t>(((u >> 58) & 0x3f) < 59 ? 1 : 2);
   const uint64_t v = r.next();
-  k.org_department = (v & 0xff) < 243 ? out_.department
-                                      : static_cast<uint16_t>((v >> 8) % departments().size());
+  k.org_department =
+      (v & 0xff) < 243 ? out_.department : static_cast<uint16_t>((v >> 8) % departments().size());
   k.prs_ord_num = 1;
   return k;
 }
 
-size_t Builder::claim(Date care, int nature, int quantity, int64_t paid, int64_t base, int exec, int presc) {
+size_t Builder::claim(Date care, int nature, int quantity, int64_t paid, int64_t base, int exec,
+                      int presc) {
   if (++documents_ >= kQuirkDocumentBase)
-    throw internal_error("generator: patient {} has more than {} claim documents", index_, kQuirkDocumentBase - 1);
+    throw internal_error("generator: patient {} has more than {} claim documents", index_,
+                         kQuirkDocumentBase - 1);
   PrsRow p;
   p.key = new_key(care_, care, documents_, true);
   p.exe_soi_dtd = care;
@@ -533,13 +605,26 @@ void Builder::quirk_copies(size_t prs_index, size_t pha_begin, size_t pha_end) {
       p.paid_cents = -p.paid_cents;
       p.base_cents = -p.base_cents;
       out_.prs.push_back(p);
+      ++out_.regularisation_lines;
+      // The dispensing fee line of the document is cancelled with it.
+      if (prs_index + 1 < out_.prs.size() &&
+          out_.prs[prs_index + 1].nature == nature::kDispensingFee &&
+          out_.prs[prs_index + 1].key.dct_ord_num == out_.prs[prs_index].key.dct_ord_num) {
+        PrsRow fee = out_.prs[prs_index + 1];
+        fee.key = p.key;
+        fee.key.prs_ord_num = 2;
+        fee.quantity = static_cast<int16_t>(-fee.quantity);
+        fee.paid_cents = -fee.paid_cents;
+        fee.base_cents = -fee.base_cents;
+        out_.prs.push_back(fee);
+        ++out_.regularisation_lines;
+      }
       for (size_t i = pha_begin; i < pha_end; ++i) {
         PhaRow h = out_.pha[i];
         h.key = p.key;
         h.boxes = static_cast<int16_t>(-h.boxes);
         out_.pha.push_back(h);
       }
-      ++out_.regularisation_lines;
     }
   }
   if (auto bits = fire(Quirk::kInfo71)) {
@@ -567,6 +652,14 @@ void Builder::pharmacy(Date care, const std::vector<Dispense>& items, int presc)
   }
   const size_t prs = claim(care, nature::kPharmacy, boxes, amount, amount, 50, presc);
   const DcirKey key = out_.prs[prs].key;
+  {
+    // The pharmacist's dispensing fee: a second line of the same document, 1.02 EUR a box.
+    PrsRow fee = out_.prs[prs];
+    fee.key.prs_ord_num = 2;
+    fee.nature = nature::kDispensingFee;
+    fee.paid_cents = fee.base_cents = 102 * boxes;
+    out_.prs.push_back(fee);
+  }
   const size_t pha_begin = out_.pha.size();
   uint8_t line = 0;
   for (const auto& it : items) {
@@ -584,7 +677,8 @@ void Builder::pharmacy(Date care, const std::vector<Dispense>& items, int presc)
   for (size_t i = pha_begin; i < pha_end; ++i) {
     if (fire(Quirk::kOrphans)) {
       PhaRow h = out_.pha[i];
-      h.key.dct_ord_num = static_cast<int64_t>(index_ << kDocumentBits) | (kOrphanDocumentBase + orphan_documents_++);
+      h.key.dct_ord_num = static_cast<int64_t>(index_ << kDocumentBits) |
+                          (kOrphanDocumentBase + orphan_documents_++);
       h.orphan = true;
       out_.pha.push_back(h);
       ++out_.orphan_rows;
@@ -608,8 +702,10 @@ void Builder::dispense_chronic() {
       int16_t boxes = 1;
       if (c.pack_months == 1) {
         const auto g = drug_catalog()[d.drug].group;
-        if (g == DrugGroup::kInsulin) boxes = static_cast<int16_t>(care_.range(2, 3));
-        else if (care_.chance(0.03)) boxes = 2;
+        if (g == DrugGroup::kInsulin)
+          boxes = static_cast<int16_t>(care_.range(2, 3));
+        else if (care_.chance(0.03))
+          boxes = 2;
       }
       items_.push_back({d.cip, boxes});
       d.next_due = t + 28 * c.pack_months - 4;
@@ -629,7 +725,8 @@ void Builder::acute_episode(Date day, int age) {
     for (size_t i = 0; i < n; ++i) w[i] = drug_catalog()[drugs[i]].weight;
     const uint16_t drug = drugs[care_.pick(std::span<const double>(w, n))];
     const auto packs = ref_.standard_packs(drug);
-    items_.push_back({packs[care_.below(static_cast<uint32_t>(packs.size()))], static_cast<int16_t>(boxes)});
+    items_.push_back(
+        {packs[care_.below(static_cast<uint32_t>(packs.size()))], static_cast<int16_t>(boxes)});
   };
   if (care_.chance(0.75)) give(DrugGroup::kParacetamol, care_.range(1, 2));
   if (care_.chance(0.4)) {
@@ -637,7 +734,7 @@ void Builder::acute_episode(Date day, int age) {
     const double fosfo = out_.sex == 2 && age >= 15 ? 0.07 : 0;
     const double quino = age >= 18 ? 0.06 : 0;
     const double w[] = {0.45, 0.2, 0.12, 0.1, quino, fosfo};
-    static constexpr G kAntibiotics[] = {G::kAmoxicillin, G::kAmoxClav, G::kMacrolide,
+    static constexpr G kAntibiotics[] = {G::kAmoxicillin,   G::kAmoxClav,  G::kMacrolide,
                                          G::kCephalosporin, G::kQuinolone, G::kFosfomycin};
     give(kAntibiotics[care_.pick(w)], 1);
   }
@@ -675,11 +772,12 @@ void Builder::ambulatory_year(int y) {
   }
   if (age >= 80) {
     const int visits = care_.poisson(1.5);
-    for (int k = 0; k < visits; ++k) quirk_copies(claim(day(), nature::kHomeVisit, 1, 3500, 3500, 1, 0), 0, 0);
+    for (int k = 0; k < visits; ++k)
+      quirk_copies(claim(day(), nature::kHomeVisit, 1, 3500, 3500, 1, 0), 0, 0);
   }
   const int specialist = care_.poisson(1.3 + 0.7 * chronic);
   for (int k = 0; k < specialist; ++k) {
-    const int spe = has(kDiabetes) && care_.chance(0.4)     ? 42
+    const int spe = has(kDiabetes) && care_.chance(0.4)       ? 42
                     : has(kHypertension) && care_.chance(0.4) ? 3
                     : has(kDepression) && care_.chance(0.5)   ? 33
                     : age >= 60 && care_.chance(0.3)          ? 15
@@ -687,7 +785,8 @@ void Builder::ambulatory_year(int y) {
     const int64_t paid = 3000 + (care_.chance(0.4) ? care_.range(1, 30) * 100 : 0);
     quirk_copies(claim(day(), nature::kSpecialistConsultation, 1, paid, 3000, spe, 1), 0, 0);
   }
-  const int lab = care_.poisson(2.2 + 1.8 * (has(kDyslipidemia) || has(kDiabetes) || has(kHypertension)));
+  const int lab =
+      care_.poisson(2.2 + 1.8 * (has(kDyslipidemia) || has(kDiabetes) || has(kHypertension)));
   for (int k = 0; k < lab; ++k) {
     const int64_t amount = care_.range(10, 80) * 100 + care_.range(0, 99);
     quirk_copies(claim(day(), nature::kBiology, 1, amount, amount, 38, 1), 0, 0);
@@ -695,7 +794,8 @@ void Builder::ambulatory_year(int y) {
   const int dental = care_.chance(0.6) ? care_.poisson(1.8) : 0;
   for (int k = 0; k < dental; ++k) {
     const int64_t amount = care_.chance(0.7) ? 2300 : care_.range(30, 300) * 100;
-    quirk_copies(claim(day(), nature::kDental, 1, amount, std::min<int64_t>(amount, 2300), 19, 0), 0, 0);
+    quirk_copies(claim(day(), nature::kDental, 1, amount, std::min<int64_t>(amount, 2300), 19, 0),
+                 0, 0);
   }
   const int imaging = care_.poisson(0.4 + 0.01 * age);
   for (int k = 0; k < imaging; ++k) {
@@ -704,7 +804,8 @@ void Builder::ambulatory_year(int y) {
   }
   if (age >= 60 && !has(kHomeNursing)) {
     const int acts = care_.poisson(1.0);  // blood samples, injections at home
-    for (int k = 0; k < acts; ++k) quirk_copies(claim(day(), nature::kNursing, 1, 565, 565, 24, 1), 0, 0);
+    for (int k = 0; k < acts; ++k)
+      quirk_copies(claim(day(), nature::kNursing, 1, 565, 565, 24, 1), 0, 0);
   }
   if (care_.chance(age >= 65 ? 0.1 : 0.05)) {
     Date d = day();
@@ -747,7 +848,8 @@ void Builder::run() {
   demographics();
   period_start_ = year_start(opt_.first_year);
   period_end_ = year_end(opt_.last_year);
-  alive_from_ = std::max(period_start_, days_from_civil(out_.birth_year, static_cast<unsigned>(out_.birth_month), 1));
+  alive_from_ = std::max(
+      period_start_, days_from_civil(out_.birth_year, static_cast<unsigned>(out_.birth_month), 1));
   draw_death();
   draw_conditions();
   build_regimen();

@@ -32,7 +32,9 @@ const std::array<QuirkInfo, kQuirkCount>& quirk_table() {
   return kTable;
 }
 
-const QuirkInfo& quirk_info(Quirk q) { return quirk_table()[static_cast<size_t>(q)]; }
+const QuirkInfo& quirk_info(Quirk q) {
+  return quirk_table()[static_cast<size_t>(q)];
+}
 
 QuirkSettings QuirkSettings::defaults() {
   QuirkSettings s;
@@ -40,7 +42,9 @@ QuirkSettings QuirkSettings::defaults() {
   return s;
 }
 
-QuirkSettings QuirkSettings::none() { return QuirkSettings{}; }
+QuirkSettings QuirkSettings::none() {
+  return QuirkSettings{};
+}
 
 QuirkSettings QuirkSettings::scaled(double factor) const {
   QuirkSettings s = *this;

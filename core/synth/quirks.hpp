@@ -12,24 +12,24 @@ namespace snds::synth {
 
 enum class Quirk : uint8_t {
   // Per file.
-  kDates,          // the file writes dates as dd/mm/yyyy or SAS datetimes instead of ISO
-  kMissing1600,    // the file writes missing dates as 1600-01-01 (in its form) instead of empty
-  kDecimalComma,   // the file writes decimals with ',' instead of '.'
-  kNumEnq,         // the file names the patient key NUM_ENQ
-  kShuffle,        // the file's columns are in a shuffled order
-  kExtraColumns,   // the file has extra columns (optional catalog columns and unknown ones)
-  kGzip,           // the file is written as .csv.gz
+  kDates,         // the file writes dates as dd/mm/yyyy or SAS datetimes instead of ISO
+  kMissing1600,   // the file writes missing dates as 1600-01-01 (in its form) instead of empty
+  kDecimalComma,  // the file writes decimals with ',' instead of '.'
+  kNumEnq,        // the file names the patient key NUM_ENQ
+  kShuffle,       // the file's columns are in a shuffled order
+  kExtraColumns,  // the file has extra columns (optional catalog columns and unknown ones)
+  kGzip,          // the file is written as .csv.gz
   // Per row or event.
-  kQuotes,         // a row with every field in double quotes (and labels with ';' and '"')
-  kMalformed,      // extra rows with a wrong field count, a bad date or a bad number
-  kInfo71,         // information-only duplicate claim lines (DPN_QLF = 71)
-  kRegularisation, // a later claim line cancelling a dispensing (negative quantities)
-  kOrphans,        // ER_PHA_F rows whose 9 keys match no ER_PRS_F line
-  kUnknownCip,     // dispensed CIP13 codes absent from IR_PHA_R
-  kMissingBen,     // patients with claims but no IR_BEN_R row
-  kTwins,          // twin pairs: same BEN_NIR_PSA, BEN_RNG_GEM 1 and 2
-  kInvalidStays,   // PMSI stays with a non-zero return code or a GHM in CMD 90
-  kLateClaims,     // claims processed (FLX_DIS_DTD) 7 to 27 months after the care date
+  kQuotes,          // a row with every field in double quotes (and labels with ';' and '"')
+  kMalformed,       // extra rows with a wrong field count, a bad date or a bad number
+  kInfo71,          // information-only duplicate claim lines (DPN_QLF = 71)
+  kRegularisation,  // a later claim line cancelling a dispensing (negative quantities)
+  kOrphans,         // ER_PHA_F rows whose 9 keys match no ER_PRS_F line
+  kUnknownCip,      // dispensed CIP13 codes absent from IR_PHA_R
+  kMissingBen,      // patients with claims but no IR_BEN_R row
+  kTwins,           // twin pairs: same BEN_NIR_PSA, BEN_RNG_GEM 1 and 2
+  kInvalidStays,    // PMSI stays with a non-zero return code or a GHM in CMD 90
+  kLateClaims,      // claims processed (FLX_DIS_DTD) 7 to 27 months after the care date
   kCount
 };
 

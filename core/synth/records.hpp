@@ -36,7 +36,7 @@ struct PrsRow {
   uint8_t cpl_maj_top = 0;  // 2 = majoration line
   uint8_t exec_specialty = 0;
   uint8_t presc_specialty = 0;
-  uint8_t sector = 1;       // PRS_PPU_SEC (an extra column no job reads)
+  uint8_t sector = 1;  // PRS_PPU_SEC (an extra column no job reads)
 };
 
 struct PhaRow {
@@ -48,17 +48,17 @@ struct PhaRow {
 };
 
 struct StayRow {
-  int year = 0;          // discharge year: the T_MCOaaX tables it goes to
-  Date admission = 0;    // EXE_SOI_DTD
-  Date discharge = 0;    // EXE_SOI_DTF
-  int64_t rsa = 0;       // RSA_NUM, written zero-padded to 10 digits
+  int year = 0;               // discharge year: the T_MCOaaX tables it goes to
+  Date admission = 0;         // EXE_SOI_DTD
+  Date discharge = 0;         // EXE_SOI_DTF
+  int64_t rsa = 0;            // RSA_NUM, written zero-padded to 10 digits
   std::array<char, 9> eta{};  // ETA_NUM (FINESS)
-  std::string_view dp;   // DGN_PAL
-  std::string_view dr;   // DGN_REL ("" when none)
+  std::string_view dp;        // DGN_PAL
+  std::string_view dr;        // DGN_REL ("" when none)
   std::array<char, 6> ghm{};
-  int16_t los = 0;       // SEJ_NBJ
+  int16_t los = 0;                                             // SEJ_NBJ
   std::array<char, 7> ret{'0', '0', '0', '0', '0', '0', '0'};  // NIR..DAT_RET
-  char sej_typ = 0;      // 0 = empty, else the code
+  char sej_typ = 0;                                            // 0 = empty, else the code
   char sor_mod = '8';
   char ent_mod = '8';
   uint16_t das_begin = 0;  // range in PatientRecords::das
@@ -74,10 +74,10 @@ struct PatientRecords {
   int sex = 1;
   int birth_year = 0;
   int birth_month = 1;
-  uint16_t department = 0;     // index into departments()
+  uint16_t department = 0;  // index into departments()
   Date death = kMissingDate;
   bool in_ir_ben_r = true;
-  bool heavy = false;          // dialysis or daily home nursing: the heavy tail
+  bool heavy = false;  // dialysis or daily home nursing: the heavy tail
 
   std::vector<PrsRow> prs;
   std::vector<PhaRow> pha;

@@ -25,11 +25,14 @@ enum class Stream : uint64_t {
 
 // A stable 64-bit key for (seed, stream, index).
 inline uint64_t stream_key(uint64_t seed, Stream s, uint64_t index) noexcept {
-  return hash_combine(hash_combine(mix64(seed ^ 0x5eed5eed5eedULL), static_cast<uint64_t>(s)), index);
+  return hash_combine(hash_combine(mix64(seed ^ 0x5eed5eed5eedULL), static_cast<uint64_t>(s)),
+                      index);
 }
 
 // A uniform double in [0, 1) from a 64-bit hash.
-inline double unit_of(uint64_t h) noexcept { return static_cast<double>(h >> 11) * 0x1.0p-53; }
+inline double unit_of(uint64_t h) noexcept {
+  return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
 
 // splitmix64 as a sequential generator: tiny state, fast, good enough for synthetic data.
 class Rng {

@@ -60,16 +60,27 @@ inline char* put_ddmmyyyy(char* p, Date d) {  // ENT_DAT / SOR_DAT: 8 characters
 inline char* put_key_field(char* p, Col c, const DcirKey& k, const FileFormat& f, bool& handled) {
   handled = true;
   switch (c) {
-    case Col::kDctOrdNum: return put_i64(p, k.dct_ord_num);
-    case Col::kFlxDisDtd: return put_date(p, k.flx_dis_dtd, f.date_form, f.missing_as_1600);
-    case Col::kFlxEmtNum: return put_i64(p, k.flx_emt_num);
-    case Col::kFlxEmtOrd: return put_i64(p, k.flx_emt_ord);
-    case Col::kFlxEmtTyp: return put_i64(p, k.flx_emt_typ);
-    case Col::kFlxTrtDtd: return put_date(p, k.flx_trt_dtd, f.date_form, f.missing_as_1600);
-    case Col::kOrgCleNum: return put_org(p, k.org_department);
-    case Col::kPrsOrdNum: return put_i64(p, k.prs_ord_num);
-    case Col::kRemTypAff: return put_i64(p, k.rem_typ_aff);
-    default: handled = false; return p;
+    case Col::kDctOrdNum:
+      return put_i64(p, k.dct_ord_num);
+    case Col::kFlxDisDtd:
+      return put_date(p, k.flx_dis_dtd, f.date_form, f.missing_as_1600);
+    case Col::kFlxEmtNum:
+      return put_i64(p, k.flx_emt_num);
+    case Col::kFlxEmtOrd:
+      return put_i64(p, k.flx_emt_ord);
+    case Col::kFlxEmtTyp:
+      return put_i64(p, k.flx_emt_typ);
+    case Col::kFlxTrtDtd:
+      return put_date(p, k.flx_trt_dtd, f.date_form, f.missing_as_1600);
+    case Col::kOrgCleNum:
+      return put_org(p, k.org_department);
+    case Col::kPrsOrdNum:
+      return put_i64(p, k.prs_ord_num);
+    case Col::kRemTypAff:
+      return put_i64(p, k.rem_typ_aff);
+    default:
+      handled = false;
+      return p;
   }
 }
 
@@ -77,8 +88,12 @@ inline char* put_key_field(char* p, Col c, const DcirKey& k, const FileFormat& f
 
 RowFormatter::RowFormatter(const GeneratorOptions& options, const DrugReferential& referential,
                            std::vector<TableSlot> slots, std::vector<FileFormat> formats)
-    : options_(options), referential_(referential), slots_(std::move(slots)), formats_(std::move(formats)) {
-  if (slots_.size() != formats_.size()) throw internal_error("generator: one format per table slot expected");
+    : options_(options),
+      referential_(referential),
+      slots_(std::move(slots)),
+      formats_(std::move(formats)) {
+  if (slots_.size() != formats_.size())
+    throw internal_error("generator: one format per table slot expected");
 }
 
 void RowFormatter::write_patient(const PatientRecords& r, BlockText& out) const {
@@ -99,17 +114,29 @@ void RowFormatter::write_patient(const PatientRecords& r, BlockText& out) const 
     char* p = buf.reserve(kMaxRow);
     p = put_row(p, f.columns, quoted(0), [&](char* q, Col c) -> char* {
       switch (c) {
-        case Col::kBenNirPsa: return put_fixed<17>(q, r.nir.data());
-        case Col::kBenRngGem: return put_i64(q, r.rng_gem);
-        case Col::kBenSexCod: *q = static_cast<char>('0' + r.sex); return q + 1;
-        case Col::kBenNaiAnn: return put_padded(q, static_cast<uint64_t>(r.birth_year), 4);
-        case Col::kBenNaiMoi: return put_2digits(q, static_cast<unsigned>(r.birth_month));
-        case Col::kBenResDpt: return put_fixed<3>(q, departments()[r.department].code.data());
-        case Col::kBenDcdDte: return put_date(q, r.death, f.date_form, f.missing_as_1600);
-        case Col::kBenCdiNir: return put_fixed<2>(q, "00");
-        case Col::kBenIdtAno: return put_fixed<17>(q, r.idt.data());
-        case Col::kOrgAffBen: return put_org(q, r.department);
-        default: return q;
+        case Col::kBenNirPsa:
+          return put_fixed<17>(q, r.nir.data());
+        case Col::kBenRngGem:
+          return put_i64(q, r.rng_gem);
+        case Col::kBenSexCod:
+          *q = static_cast<char>('0' + r.sex);
+          return q + 1;
+        case Col::kBenNaiAnn:
+          return put_padded(q, static_cast<uint64_t>(r.birth_year), 4);
+        case Col::kBenNaiMoi:
+          return put_2digits(q, static_cast<unsigned>(r.birth_month));
+        case Col::kBenResDpt:
+          return put_fixed<3>(q, departments()[r.department].code.data());
+        case Col::kBenDcdDte:
+          return put_date(q, r.death, f.date_form, f.missing_as_1600);
+        case Col::kBenCdiNir:
+          return put_fixed<2>(q, "00");
+        case Col::kBenIdtAno:
+          return put_fixed<17>(q, r.idt.data());
+        case Col::kOrgAffBen:
+          return put_org(q, r.department);
+        default:
+          return q;
       }
     });
     buf.commit(p);
@@ -126,19 +153,32 @@ void RowFormatter::write_patient(const PatientRecords& r, BlockText& out) const 
         q = put_key_field(q, c, row.key, f, key);
         if (key) return q;
         switch (c) {
-          case Col::kBenNirPsa: return put_fixed<17>(q, r.nir.data());
-          case Col::kBenRngGem: return put_i64(q, r.rng_gem);
-          case Col::kExeSoiDtd: return put_date(q, row.exe_soi_dtd, f.date_form, f.missing_as_1600);
-          case Col::kPrsNatRef: return put_i64(q, row.nature);
-          case Col::kPrsActQte: return put_i64(q, row.quantity);
-          case Col::kPrsPaiMnt: return put_cents(q, row.paid_cents, f.decimal_comma);
-          case Col::kDpnQlf: return put_i64(q, row.dpn_qlf);
-          case Col::kBseRemMnt: return put_cents(q, row.base_cents, f.decimal_comma);
-          case Col::kCplMajTop: return put_i64(q, row.cpl_maj_top);
-          case Col::kPseSpeCod: return put_2digits(q, row.exec_specialty);
-          case Col::kPspSpeCod: return row.presc_specialty ? put_2digits(q, row.presc_specialty) : q;
-          case Col::kPrsPpuSec: return put_i64(q, row.sector);
-          default: return q;
+          case Col::kBenNirPsa:
+            return put_fixed<17>(q, r.nir.data());
+          case Col::kBenRngGem:
+            return put_i64(q, r.rng_gem);
+          case Col::kExeSoiDtd:
+            return put_date(q, row.exe_soi_dtd, f.date_form, f.missing_as_1600);
+          case Col::kPrsNatRef:
+            return put_i64(q, row.nature);
+          case Col::kPrsActQte:
+            return put_i64(q, row.quantity);
+          case Col::kPrsPaiMnt:
+            return put_cents(q, row.paid_cents, f.decimal_comma);
+          case Col::kDpnQlf:
+            return put_i64(q, row.dpn_qlf);
+          case Col::kBseRemMnt:
+            return put_cents(q, row.base_cents, f.decimal_comma);
+          case Col::kCplMajTop:
+            return put_i64(q, row.cpl_maj_top);
+          case Col::kPseSpeCod:
+            return put_2digits(q, row.exec_specialty);
+          case Col::kPspSpeCod:
+            return row.presc_specialty ? put_2digits(q, row.presc_specialty) : q;
+          case Col::kPrsPpuSec:
+            return put_i64(q, row.sector);
+          default:
+            return q;
         }
       });
       buf.commit(p);
@@ -156,10 +196,14 @@ void RowFormatter::write_patient(const PatientRecords& r, BlockText& out) const 
         q = put_key_field(q, c, row.key, f, key);
         if (key) return q;
         switch (c) {
-          case Col::kPhaPrsC13: return put_fixed<13>(q, referential_.at(row.cip).cip.data());
-          case Col::kPhaActQsn: return put_i64(q, row.boxes);
-          case Col::kPhaOrdNum: return put_i64(q, row.line);
-          default: return q;
+          case Col::kPhaPrsC13:
+            return put_fixed<13>(q, referential_.at(row.cip).cip.data());
+          case Col::kPhaActQsn:
+            return put_i64(q, row.boxes);
+          case Col::kPhaOrdNum:
+            return put_i64(q, row.line);
+          default:
+            return q;
         }
       });
       buf.commit(p);
@@ -175,16 +219,29 @@ void RowFormatter::write_patient(const PatientRecords& r, BlockText& out) const 
       char* p = buf.reserve(kMaxRow);
       p = put_row(p, f.columns, quoted(2), [&](char* q, Col c) -> char* {
         switch (c) {
-          case Col::kEtaNum: return put_fixed<9>(q, s.eta.data());
-          case Col::kRsaNum: return put_rsa(q, s.rsa);
-          case Col::kDgnPal: return put_short(q, s.dp);
-          case Col::kDgnRel: return put_short(q, s.dr);
-          case Col::kGrgGhm: return put_fixed<6>(q, s.ghm.data());
-          case Col::kSejNbj: return put_i64(q, s.los);
-          case Col::kSejTyp: if (s.sej_typ) *q++ = s.sej_typ; return q;
-          case Col::kSorMod: *q = s.sor_mod; return q + 1;
-          case Col::kEntMod: *q = s.ent_mod; return q + 1;
-          default: return q;
+          case Col::kEtaNum:
+            return put_fixed<9>(q, s.eta.data());
+          case Col::kRsaNum:
+            return put_rsa(q, s.rsa);
+          case Col::kDgnPal:
+            return put_short(q, s.dp);
+          case Col::kDgnRel:
+            return put_short(q, s.dr);
+          case Col::kGrgGhm:
+            return put_fixed<6>(q, s.ghm.data());
+          case Col::kSejNbj:
+            return put_i64(q, s.los);
+          case Col::kSejTyp:
+            if (s.sej_typ) *q++ = s.sej_typ;
+            return q;
+          case Col::kSorMod:
+            *q = s.sor_mod;
+            return q + 1;
+          case Col::kEntMod:
+            *q = s.ent_mod;
+            return q + 1;
+          default:
+            return q;
         }
       });
       buf.commit(p);
@@ -197,21 +254,43 @@ void RowFormatter::write_patient(const PatientRecords& r, BlockText& out) const 
       char* p = buf.reserve(kMaxRow);
       p = put_row(p, f.columns, quoted(2), [&](char* q, Col c) -> char* {
         switch (c) {
-          case Col::kEtaNum: return put_fixed<9>(q, s.eta.data());
-          case Col::kRsaNum: return put_rsa(q, s.rsa);
-          case Col::kNirAno17: return put_fixed<17>(q, r.nir.data());
-          case Col::kExeSoiDtd: return put_date(q, s.admission, f.date_form, f.missing_as_1600);
-          case Col::kExeSoiDtf: return put_date(q, s.discharge, f.date_form, f.missing_as_1600);
-          case Col::kNirRet: *q = s.ret[0]; return q + 1;
-          case Col::kNaiRet: *q = s.ret[1]; return q + 1;
-          case Col::kSexRet: *q = s.ret[2]; return q + 1;
-          case Col::kSejRet: *q = s.ret[3]; return q + 1;
-          case Col::kFhoRet: *q = s.ret[4]; return q + 1;
-          case Col::kPmsRet: *q = s.ret[5]; return q + 1;
-          case Col::kDatRet: *q = s.ret[6]; return q + 1;
-          case Col::kEntDat: return put_ddmmyyyy(q, s.admission);
-          case Col::kSorDat: return put_ddmmyyyy(q, s.discharge);
-          default: return q;
+          case Col::kEtaNum:
+            return put_fixed<9>(q, s.eta.data());
+          case Col::kRsaNum:
+            return put_rsa(q, s.rsa);
+          case Col::kNirAno17:
+            return put_fixed<17>(q, r.nir.data());
+          case Col::kExeSoiDtd:
+            return put_date(q, s.admission, f.date_form, f.missing_as_1600);
+          case Col::kExeSoiDtf:
+            return put_date(q, s.discharge, f.date_form, f.missing_as_1600);
+          case Col::kNirRet:
+            *q = s.ret[0];
+            return q + 1;
+          case Col::kNaiRet:
+            *q = s.ret[1];
+            return q + 1;
+          case Col::kSexRet:
+            *q = s.ret[2];
+            return q + 1;
+          case Col::kSejRet:
+            *q = s.ret[3];
+            return q + 1;
+          case Col::kFhoRet:
+            *q = s.ret[4];
+            return q + 1;
+          case Col::kPmsRet:
+            *q = s.ret[5];
+            return q + 1;
+          case Col::kDatRet:
+            *q = s.ret[6];
+            return q + 1;
+          case Col::kEntDat:
+            return put_ddmmyyyy(q, s.admission);
+          case Col::kSorDat:
+            return put_ddmmyyyy(q, s.discharge);
+          default:
+            return q;
         }
       });
       buf.commit(p);
@@ -226,10 +305,14 @@ void RowFormatter::write_patient(const PatientRecords& r, BlockText& out) const 
         char* p = buf.reserve(kMaxRow);
         p = put_row(p, f.columns, quoted(2), [&](char* q, Col c) -> char* {
           switch (c) {
-            case Col::kEtaNum: return put_fixed<9>(q, s.eta.data());
-            case Col::kRsaNum: return put_rsa(q, s.rsa);
-            case Col::kAssDgn: return put_short(q, code);
-            default: return q;
+            case Col::kEtaNum:
+              return put_fixed<9>(q, s.eta.data());
+            case Col::kRsaNum:
+              return put_rsa(q, s.rsa);
+            case Col::kAssDgn:
+              return put_short(q, code);
+            default:
+              return q;
           }
         });
         buf.commit(p);
@@ -248,23 +331,29 @@ uint64_t write_referential(const GeneratorOptions& options, const DrugReferentia
     const CipCode& c = referential.at(i);
     if (!c.referenced) continue;
     const std::string label = referential.label(i);
-    const bool has_label = std::find(f.columns.begin(), f.columns.end(), Col::kPhaMedNom) != f.columns.end();
+    const bool has_label =
+        std::find(f.columns.begin(), f.columns.end(), Col::kPhaMedNom) != f.columns.end();
     // A label with ';' or '"' needs quotes; such rows are written fully quoted.
     const bool needs = has_label && label.find_first_of(";\"") != std::string::npos;
-    const bool quoted = needs || (quote_rate > 0 && unit_of(hash_combine(quote_key, i)) < quote_rate);
+    const bool quoted =
+        needs || (quote_rate > 0 && unit_of(hash_combine(quote_key, i)) < quote_rate);
     char* p = out.reserve(kMaxRow);
     p = put_row(p, f.columns, quoted, [&](char* q, Col col) -> char* {
       switch (col) {
-        case Col::kPhaCipC13: return put_str(q, c.code());
-        case Col::kPhaAtcC07: return put_str(q, drug_catalog()[c.drug].atc);
-        case Col::kPhaCndTop: return put_str(q, c.pack_months == 3 ? "GC" : "PC");
+        case Col::kPhaCipC13:
+          return put_str(q, c.code());
+        case Col::kPhaAtcC07:
+          return put_str(q, drug_catalog()[c.drug].atc);
+        case Col::kPhaCndTop:
+          return put_str(q, c.pack_months == 3 ? "GC" : "PC");
         case Col::kPhaMedNom:
           for (char ch : label) {
             if (ch == '"') *q++ = '"';  // "" inside a quoted field
             *q++ = ch;
           }
           return q;
-        default: return q;
+        default:
+          return q;
       }
     });
     out.commit(p);
@@ -276,7 +365,8 @@ uint64_t write_referential(const GeneratorOptions& options, const DrugReferentia
 std::string RowFormatter::malformed_row(size_t slot, uint64_t m) const {
   const TableKind kind = slots_[slot].kind;
   const FileFormat& f = formats_[slot];
-  Rng r(hash_combine(stream_key(options_.seed, Stream::kMalformed, hash_bytes(slots_[slot].name)), m));
+  Rng r(hash_combine(stream_key(options_.seed, Stream::kMalformed, hash_bytes(slots_[slot].name)),
+                     m));
   // A plausible row of the right shape first.
   std::vector<std::string> fields;
   std::vector<size_t> dates, numbers;
@@ -285,9 +375,12 @@ std::string RowFormatter::malformed_row(size_t slot, uint64_t m) const {
     char buf[64];
     char* p = buf;
     switch (def.value) {
-      case ValueKind::kNumber: p = put_i64(p, r.range(1, 99)); break;
+      case ValueKind::kNumber:
+        p = put_i64(p, r.range(1, 99));
+        break;
       case ValueKind::kDate:
-        p = put_civil(p, options_.first_year, static_cast<unsigned>(r.range(1, 12)), static_cast<unsigned>(r.range(1, 28)), f.date_form);
+        p = put_civil(p, options_.first_year, static_cast<unsigned>(r.range(1, 12)),
+                      static_cast<unsigned>(r.range(1, 28)), f.date_form);
         break;
       case ValueKind::kString:
         for (int k = 0; k < 9; ++k) *p++ = static_cast<char>('A' + r.below(26));
@@ -302,14 +395,21 @@ std::string RowFormatter::malformed_row(size_t slot, uint64_t m) const {
   int defect = static_cast<int>(r.below(static_cast<uint32_t>(kinds)));
   if (defect >= 2 && dates.empty()) ++defect;
   switch (defect) {
-    case 0: fields.pop_back(); break;
-    case 1: fields.emplace_back("EXTRA"); break;
+    case 0:
+      fields.pop_back();
+      break;
+    case 1:
+      fields.emplace_back("EXTRA");
+      break;
     case 2: {
       static constexpr const char* kBadDate[] = {"2020-0A-15", "15/0A/2020", "15ABC2020:00:00:00"};
-      fields[dates[r.below(static_cast<uint32_t>(dates.size()))]] = kBadDate[static_cast<int>(f.date_form)];
+      fields[dates[r.below(static_cast<uint32_t>(dates.size()))]] =
+          kBadDate[static_cast<int>(f.date_form)];
       break;
     }
-    default: fields[numbers[r.below(static_cast<uint32_t>(numbers.size()))]] = "#VALUE!"; break;
+    default:
+      fields[numbers[r.below(static_cast<uint32_t>(numbers.size()))]] = "#VALUE!";
+      break;
   }
   std::string line;
   for (size_t i = 0; i < fields.size(); ++i) {

@@ -12,31 +12,44 @@ namespace {
 using V = ValueKind;
 
 constexpr ColumnDef kIrBenR[] = {
-    {Col::kBenNirPsa, "BEN_NIR_PSA", false, V::kString}, {Col::kBenRngGem, "BEN_RNG_GEM", false, V::kNumber},
-    {Col::kBenSexCod, "BEN_SEX_COD", false, V::kString}, {Col::kBenNaiAnn, "BEN_NAI_ANN", false, V::kNumber},
-    {Col::kBenNaiMoi, "BEN_NAI_MOI", false, V::kNumber}, {Col::kBenResDpt, "BEN_RES_DPT", false, V::kString},
-    {Col::kBenDcdDte, "BEN_DCD_DTE", false, V::kDate},   {Col::kBenCdiNir, "BEN_CDI_NIR", true, V::kString},
-    {Col::kBenIdtAno, "BEN_IDT_ANO", true, V::kString},  {Col::kOrgAffBen, "ORG_AFF_BEN", true, V::kString},
+    {Col::kBenNirPsa, "BEN_NIR_PSA", false, V::kString},
+    {Col::kBenRngGem, "BEN_RNG_GEM", false, V::kNumber},
+    {Col::kBenSexCod, "BEN_SEX_COD", false, V::kString},
+    {Col::kBenNaiAnn, "BEN_NAI_ANN", false, V::kNumber},
+    {Col::kBenNaiMoi, "BEN_NAI_MOI", false, V::kNumber},
+    {Col::kBenResDpt, "BEN_RES_DPT", false, V::kString},
+    {Col::kBenDcdDte, "BEN_DCD_DTE", false, V::kDate},
+    {Col::kBenCdiNir, "BEN_CDI_NIR", true, V::kString},
+    {Col::kBenIdtAno, "BEN_IDT_ANO", true, V::kString},
+    {Col::kOrgAffBen, "ORG_AFF_BEN", true, V::kString},
 };
 
-#define SNDS_DCIR_KEYS                                                                              \
-  {Col::kDctOrdNum, "DCT_ORD_NUM", false, V::kNumber}, {Col::kFlxDisDtd, "FLX_DIS_DTD", false, V::kDate},   \
-      {Col::kFlxEmtNum, "FLX_EMT_NUM", false, V::kNumber},                                          \
-      {Col::kFlxEmtOrd, "FLX_EMT_ORD", false, V::kNumber},                                          \
-      {Col::kFlxEmtTyp, "FLX_EMT_TYP", false, V::kNumber},                                          \
-      {Col::kFlxTrtDtd, "FLX_TRT_DTD", false, V::kDate},                                            \
-      {Col::kOrgCleNum, "ORG_CLE_NUM", false, V::kString},                                          \
-      {Col::kPrsOrdNum, "PRS_ORD_NUM", false, V::kNumber},                                          \
-      {Col::kRemTypAff, "REM_TYP_AFF", false, V::kNumber}
+#define SNDS_DCIR_KEYS                                       \
+  {Col::kDctOrdNum, "DCT_ORD_NUM", false, V::kNumber},       \
+      {Col::kFlxDisDtd, "FLX_DIS_DTD", false, V::kDate},     \
+      {Col::kFlxEmtNum, "FLX_EMT_NUM", false, V::kNumber},   \
+      {Col::kFlxEmtOrd, "FLX_EMT_ORD", false, V::kNumber},   \
+      {Col::kFlxEmtTyp, "FLX_EMT_TYP", false, V::kNumber},   \
+      {Col::kFlxTrtDtd, "FLX_TRT_DTD", false, V::kDate},     \
+      {Col::kOrgCleNum, "ORG_CLE_NUM", false, V::kString},   \
+      {Col::kPrsOrdNum, "PRS_ORD_NUM", false, V::kNumber}, { \
+    Col::kRemTypAff, "REM_TYP_AFF", false, V::kNumber        \
+  }
 
 constexpr ColumnDef kErPrsF[] = {
     SNDS_DCIR_KEYS,
-    {Col::kBenNirPsa, "BEN_NIR_PSA", false, V::kString}, {Col::kBenRngGem, "BEN_RNG_GEM", false, V::kNumber},
-    {Col::kExeSoiDtd, "EXE_SOI_DTD", false, V::kDate},   {Col::kPrsNatRef, "PRS_NAT_REF", false, V::kNumber},
-    {Col::kPrsActQte, "PRS_ACT_QTE", false, V::kNumber}, {Col::kPrsPaiMnt, "PRS_PAI_MNT", false, V::kNumber},
-    {Col::kDpnQlf, "DPN_QLF", false, V::kNumber},        {Col::kBseRemMnt, "BSE_REM_MNT", true, V::kNumber},
-    {Col::kCplMajTop, "CPL_MAJ_TOP", true, V::kNumber},  {Col::kPseSpeCod, "PSE_SPE_COD", true, V::kString},
-    {Col::kPspSpeCod, "PSP_SPE_COD", true, V::kString},  {Col::kPrsPpuSec, "PRS_PPU_SEC", true, V::kString},
+    {Col::kBenNirPsa, "BEN_NIR_PSA", false, V::kString},
+    {Col::kBenRngGem, "BEN_RNG_GEM", false, V::kNumber},
+    {Col::kExeSoiDtd, "EXE_SOI_DTD", false, V::kDate},
+    {Col::kPrsNatRef, "PRS_NAT_REF", false, V::kNumber},
+    {Col::kPrsActQte, "PRS_ACT_QTE", false, V::kNumber},
+    {Col::kPrsPaiMnt, "PRS_PAI_MNT", false, V::kNumber},
+    {Col::kDpnQlf, "DPN_QLF", false, V::kNumber},
+    {Col::kBseRemMnt, "BSE_REM_MNT", true, V::kNumber},
+    {Col::kCplMajTop, "CPL_MAJ_TOP", true, V::kNumber},
+    {Col::kPseSpeCod, "PSE_SPE_COD", true, V::kString},
+    {Col::kPspSpeCod, "PSP_SPE_COD", true, V::kString},
+    {Col::kPrsPpuSec, "PRS_PPU_SEC", true, V::kString},
 };
 
 constexpr ColumnDef kErPhaF[] = {
@@ -63,13 +76,20 @@ constexpr ColumnDef kMcoB[] = {
 };
 
 constexpr ColumnDef kMcoC[] = {
-    {Col::kEtaNum, "ETA_NUM", false, V::kString},       {Col::kRsaNum, "RSA_NUM", false, V::kString},
-    {Col::kNirAno17, "NIR_ANO_17", false, V::kString},  {Col::kExeSoiDtd, "EXE_SOI_DTD", false, V::kDate},
-    {Col::kExeSoiDtf, "EXE_SOI_DTF", false, V::kDate},  {Col::kNirRet, "NIR_RET", false, V::kString},
-    {Col::kNaiRet, "NAI_RET", false, V::kString},       {Col::kSexRet, "SEX_RET", false, V::kString},
-    {Col::kSejRet, "SEJ_RET", false, V::kString},       {Col::kFhoRet, "FHO_RET", false, V::kString},
-    {Col::kPmsRet, "PMS_RET", false, V::kString},       {Col::kDatRet, "DAT_RET", false, V::kString},
-    {Col::kEntDat, "ENT_DAT", true, V::kString},        {Col::kSorDat, "SOR_DAT", true, V::kString},
+    {Col::kEtaNum, "ETA_NUM", false, V::kString},
+    {Col::kRsaNum, "RSA_NUM", false, V::kString},
+    {Col::kNirAno17, "NIR_ANO_17", false, V::kString},
+    {Col::kExeSoiDtd, "EXE_SOI_DTD", false, V::kDate},
+    {Col::kExeSoiDtf, "EXE_SOI_DTF", false, V::kDate},
+    {Col::kNirRet, "NIR_RET", false, V::kString},
+    {Col::kNaiRet, "NAI_RET", false, V::kString},
+    {Col::kSexRet, "SEX_RET", false, V::kString},
+    {Col::kSejRet, "SEJ_RET", false, V::kString},
+    {Col::kFhoRet, "FHO_RET", false, V::kString},
+    {Col::kPmsRet, "PMS_RET", false, V::kString},
+    {Col::kDatRet, "DAT_RET", false, V::kString},
+    {Col::kEntDat, "ENT_DAT", true, V::kString},
+    {Col::kSorDat, "SOR_DAT", true, V::kString},
 };
 
 constexpr ColumnDef kMcoD[] = {
@@ -87,13 +107,20 @@ double file_unit(uint64_t key, Quirk q, uint64_t purpose = 0) {
 
 std::span<const ColumnDef> table_columns(TableKind kind) {
   switch (kind) {
-    case TableKind::kIrBenR: return kIrBenR;
-    case TableKind::kErPrsF: return kErPrsF;
-    case TableKind::kErPhaF: return kErPhaF;
-    case TableKind::kIrPhaR: return kIrPhaR;
-    case TableKind::kMcoB: return kMcoB;
-    case TableKind::kMcoC: return kMcoC;
-    case TableKind::kMcoD: return kMcoD;
+    case TableKind::kIrBenR:
+      return kIrBenR;
+    case TableKind::kErPrsF:
+      return kErPrsF;
+    case TableKind::kErPhaF:
+      return kErPhaF;
+    case TableKind::kIrPhaR:
+      return kIrPhaR;
+    case TableKind::kMcoB:
+      return kMcoB;
+    case TableKind::kMcoC:
+      return kMcoC;
+    case TableKind::kMcoD:
+      return kMcoD;
   }
   return {};
 }
@@ -101,7 +128,8 @@ std::span<const ColumnDef> table_columns(TableKind kind) {
 const ColumnDef& column_def(TableKind kind, Col col) {
   for (const auto& c : table_columns(kind))
     if (c.col == col) return c;
-  throw internal_error("generator: column {} is not in table {}", static_cast<int>(col), table_kind_name(kind));
+  throw internal_error("generator: column {} is not in table {}", static_cast<int>(col),
+                       table_kind_name(kind));
 }
 
 std::vector<TableSlot> table_slots(const GeneratorOptions& o) {
@@ -129,7 +157,8 @@ std::string FileFormat::header(TableKind kind) const {
   return h;
 }
 
-FileFormat choose_format(const GeneratorOptions& o, TableKind kind, std::string_view table, uint32_t part) {
+FileFormat choose_format(const GeneratorOptions& o, TableKind kind, std::string_view table,
+                         uint32_t part) {
   const QuirkSettings& q = o.quirks;
   const uint64_t key = hash_combine(stream_key(o.seed, Stream::kFile, hash_bytes(table)), part);
   FileFormat f;
@@ -141,8 +170,9 @@ FileFormat choose_format(const GeneratorOptions& o, TableKind kind, std::string_
   }
   f.missing_as_1600 = file_unit(key, Quirk::kMissing1600) < q.rate(Quirk::kMissing1600);
   f.decimal_comma = file_unit(key, Quirk::kDecimalComma) < q.rate(Quirk::kDecimalComma);
-  f.num_enq = (kind == TableKind::kIrBenR || kind == TableKind::kErPrsF || kind == TableKind::kMcoC) &&
-              file_unit(key, Quirk::kNumEnq) < q.rate(Quirk::kNumEnq);
+  f.num_enq =
+      (kind == TableKind::kIrBenR || kind == TableKind::kErPrsF || kind == TableKind::kMcoC) &&
+      file_unit(key, Quirk::kNumEnq) < q.rate(Quirk::kNumEnq);
   f.extra_columns = file_unit(key, Quirk::kExtraColumns) < q.rate(Quirk::kExtraColumns);
   f.shuffled = file_unit(key, Quirk::kShuffle) < q.rate(Quirk::kShuffle);
   f.gzip = file_unit(key, Quirk::kGzip) < q.rate(Quirk::kGzip);
@@ -158,9 +188,12 @@ FileFormat choose_format(const GeneratorOptions& o, TableKind kind, std::string_
 
 const char* date_form_name(DateForm f) {
   switch (f) {
-    case DateForm::kIso: return "iso";
-    case DateForm::kDmy: return "dmy";
-    case DateForm::kSas: return "sas";
+    case DateForm::kIso:
+      return "iso";
+    case DateForm::kDmy:
+      return "dmy";
+    case DateForm::kSas:
+      return "sas";
   }
   return "?";
 }

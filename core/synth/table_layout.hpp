@@ -17,16 +17,61 @@
 namespace snds::synth {
 
 enum class Col : uint8_t {
-  kBenNirPsa, kBenRngGem, kBenSexCod, kBenNaiAnn, kBenNaiMoi, kBenResDpt, kBenDcdDte,
-  kBenCdiNir, kBenIdtAno, kOrgAffBen,
-  kDctOrdNum, kFlxDisDtd, kFlxEmtNum, kFlxEmtOrd, kFlxEmtTyp, kFlxTrtDtd, kOrgCleNum, kPrsOrdNum,
+  kBenNirPsa,
+  kBenRngGem,
+  kBenSexCod,
+  kBenNaiAnn,
+  kBenNaiMoi,
+  kBenResDpt,
+  kBenDcdDte,
+  kBenCdiNir,
+  kBenIdtAno,
+  kOrgAffBen,
+  kDctOrdNum,
+  kFlxDisDtd,
+  kFlxEmtNum,
+  kFlxEmtOrd,
+  kFlxEmtTyp,
+  kFlxTrtDtd,
+  kOrgCleNum,
+  kPrsOrdNum,
   kRemTypAff,
-  kExeSoiDtd, kPrsNatRef, kPrsActQte, kPrsPaiMnt, kDpnQlf, kBseRemMnt, kCplMajTop, kPseSpeCod,
-  kPspSpeCod, kPrsPpuSec,
-  kPhaPrsC13, kPhaActQsn, kPhaOrdNum,
-  kPhaCipC13, kPhaAtcC07, kPhaCndTop, kPhaMedNom,
-  kEtaNum, kRsaNum, kDgnPal, kDgnRel, kGrgGhm, kSejNbj, kSejTyp, kSorMod, kEntMod,
-  kNirAno17, kExeSoiDtf, kNirRet, kNaiRet, kSexRet, kSejRet, kFhoRet, kPmsRet, kDatRet, kEntDat,
+  kExeSoiDtd,
+  kPrsNatRef,
+  kPrsActQte,
+  kPrsPaiMnt,
+  kDpnQlf,
+  kBseRemMnt,
+  kCplMajTop,
+  kPseSpeCod,
+  kPspSpeCod,
+  kPrsPpuSec,
+  kPhaPrsC13,
+  kPhaActQsn,
+  kPhaOrdNum,
+  kPhaCipC13,
+  kPhaAtcC07,
+  kPhaCndTop,
+  kPhaMedNom,
+  kEtaNum,
+  kRsaNum,
+  kDgnPal,
+  kDgnRel,
+  kGrgGhm,
+  kSejNbj,
+  kSejTyp,
+  kSorMod,
+  kEntMod,
+  kNirAno17,
+  kExeSoiDtf,
+  kNirRet,
+  kNaiRet,
+  kSexRet,
+  kSejRet,
+  kFhoRet,
+  kPmsRet,
+  kDatRet,
+  kEntDat,
   kSorDat,
   kAssDgn,
 };
@@ -57,7 +102,9 @@ std::vector<TableSlot> table_slots(const GeneratorOptions& options);
 inline constexpr size_t kSlotIrBenR = 0, kSlotErPrsF = 1, kSlotErPhaF = 2, kFirstMcoSlot = 3;
 inline size_t mco_slot(const GeneratorOptions& o, int year, TableKind kind) {
   return kFirstMcoSlot + static_cast<size_t>(year - o.first_year) * 3 +
-         (kind == TableKind::kMcoB ? 0 : kind == TableKind::kMcoC ? 1 : 2);
+         (kind == TableKind::kMcoB   ? 0
+          : kind == TableKind::kMcoC ? 1
+                                     : 2);
 }
 
 struct FileFormat {

@@ -31,13 +31,17 @@ bool parse_int(std::string_view s, int& out) {
 std::pair<int, int> parse_years(std::string_view text) {
   int first = 0, last = 0;
   const size_t dash = text.find('-');
-  const bool ok = dash == std::string_view::npos
-                      ? parse_int(text, first) && (last = first, true)
-                      : parse_int(text.substr(0, dash), first) && parse_int(text.substr(dash + 1), last);
-  if (!ok) throw usage_error("generate: --years expects YEAR or FIRST-LAST (e.g. 2019-2022), got '{}'", text);
+  const bool ok = dash == std::string_view::npos ? parse_int(text, first) && (last = first, true)
+                                                 : parse_int(text.substr(0, dash), first) &&
+                                                       parse_int(text.substr(dash + 1), last);
+  if (!ok)
+    throw usage_error("generate: --years expects YEAR or FIRST-LAST (e.g. 2019-2022), got '{}'",
+                      text);
   if (first < synth::kMinYear || last > synth::kMaxYear || first > last)
-    throw usage_error("generate: --years must be a range within {}-{} (PMSI tables carry a two-digit year), got '{}'",
-                      synth::kMinYear, synth::kMaxYear, text);
+    throw usage_error(
+        "generate: --years must be a range within {}-{} (PMSI tables carry a two-digit year), got "
+        "'{}'",
+        synth::kMinYear, synth::kMaxYear, text);
   return {first, last};
 }
 
@@ -68,14 +72,17 @@ synth::QuirkSettings parse_quirks(std::string_view spec) {
       if (q.name == name) info = &q;
     if (!info) {
       const std::string hint = closest_match(name, names);
-      if (!hint.empty()) throw usage_error("generate: unknown quirk '{}' in --quirks (did you mean '{}'?)", name, hint);
+      if (!hint.empty())
+        throw usage_error("generate: unknown quirk '{}' in --quirks (did you mean '{}'?)", name,
+                          hint);
       throw usage_error("generate: unknown quirk '{}' in --quirks (see docs/generator.md)", name);
     }
     double rate = info->default_rate;
     if (eq != std::string_view::npos) {
       const std::string_view value = item.substr(eq + 1);
       if (!parse_double(value, rate) || rate < 0 || rate > 1)
-        throw usage_error("generate: quirk {} in --quirks needs a rate between 0 and 1, got '{}'", name, value);
+        throw usage_error("generate: quirk {} in --quirks needs a rate between 0 and 1, got '{}'",
+                          name, value);
     }
     s.set(info->quirk, rate);
     if (comma == spec.size()) break;
@@ -95,14 +102,16 @@ GenerateRequest parse_generate_args(const Args& args) {
     if (ec != std::errc() || p != end) {
       uint64_t u = 0;
       auto [p2, ec2] = std::from_chars(seed.data(), end, u);
-      if (ec2 != std::errc() || p2 != end) throw usage_error("generate: --seed expects an integer, got '{}'", seed);
+      if (ec2 != std::errc() || p2 != end)
+        throw usage_error("generate: --seed expects an integer, got '{}'", seed);
       r.options.seed = u;
     } else {
       r.options.seed = static_cast<uint64_t>(v);
     }
   }
   r.out = args.required("out");
-  if (auto y = args.option("years")) std::tie(r.options.first_year, r.options.last_year) = parse_years(*y);
+  if (auto y = args.option("years"))
+    std::tie(r.options.first_year, r.options.last_year) = parse_years(*y);
   r.options.quirks = parse_quirks(args.option("quirks").value_or(""));
   if (auto scale = args.option("quirk-rate")) {
     double x = 0;

@@ -34,7 +34,8 @@ namespace {
 // be read together with the new ones). Only the generator's own file names are touched.
 size_t remove_previous_extract(const fs::path& dir) {
   static const std::regex kOwn(
-      R"(((IR_BEN_R|ER_PRS_F|ER_PHA_F|T_MCO[0-9]{2}[BCD])_p[0-9]{4,}|IR_PHA_R)\.csv(\.gz)?(\.tmp)?|generate\.json(\.tmp)?)");
+      R"(((IR_BEN_R|ER_PRS_F|ER_PHA_F|T_MCO[0-9]{2}[BCD])_p[0-9]{4,}|IR_PHA_R)\.csv(\.gz)?(\.tmp)?)"
+      R"(|generate\.json(\.tmp)?)");
   size_t removed = 0;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
@@ -67,7 +68,9 @@ boost::json::object format_json(const synth::FileFormat& f) {
   return o;
 }
 
-Bytes to_bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+Bytes to_bytes(const std::string& s) {
+  return Bytes(s.begin(), s.end());
+}
 
 }  // namespace
 
@@ -84,14 +87,16 @@ std::string part_file_name(const std::string& table, int part, bool gzip) {
   return table + "_p" + digits + (gzip ? ".csv.gz" : ".csv");
 }
 
-void generate_blocks(const synth::PatientModel& model, const synth::RowFormatter& formatter, uint64_t lo,
-                     uint64_t hi, int threads, const std::function<void(const GeneratedBlock&)>& sink,
+void generate_blocks(const synth::PatientModel& model, const synth::RowFormatter& formatter,
+                     uint64_t lo, uint64_t hi, int threads,
+                     const std::function<void(const GeneratedBlock&)>& sink,
                      const std::function<void(uint64_t)>& progress) {
   threads = std::max(1, threads);
   const size_t slots = formatter.slots().size();
   const uint64_t blocks = (hi - lo + kGenerateBlockPatients - 1) / kGenerateBlockPatients;
   const uint64_t round = static_cast<uint64_t>(threads) * 4;
-  std::vector<GeneratedBlock> work(static_cast<size_t>(std::min(round, std::max<uint64_t>(blocks, 1))));
+  std::vector<GeneratedBlock> work(
+      static_cast<size_t>(std::min(round, std::max<uint64_t>(blocks, 1))));
   std::vector<synth::PatientRecords> records(static_cast<size_t>(threads));
   std::vector<std::unique_ptr<synth::ChunkDeflater>> deflaters(static_cast<size_t>(threads));
   bool any_gzip = false;
@@ -131,14 +136,15 @@ void generate_blocks(const synth::PatientModel& model, const synth::RowFormatter
     if (failure) std::rethrow_exception(failure);
     for (int64_t b = 0; b < count; ++b) sink(work[static_cast<size_t>(b)]);
     if (progress) {
-      const uint64_t done = std::min(hi - lo, (first + static_cast<uint64_t>(count)) * kGenerateBlockPatients);
+      const uint64_t done =
+          std::min(hi - lo, (first + static_cast<uint64_t>(count)) * kGenerateBlockPatients);
       progress(done);
     }
   }
 }
 
-GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs::path& out, Communicator& comm,
-                                int threads) {
+GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs::path& out,
+                                Communicator& comm, int threads) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   const int rank = comm.rank();
@@ -153,7 +159,8 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
       log::info("generate: replacing the extract in {} ({} files removed)", out.string(), removed);
   });
 
-  const synth::DrugReferential referential(options.seed, options.quirks.rate(synth::Quirk::kQuotes));
+  const synth::DrugReferential referential(options.seed,
+                                           options.quirks.rate(synth::Quirk::kQuotes));
   std::vector<synth::FileFormat> formats;
   for (const auto& s : slots)
     formats.push_back(synth::choose_format(options, s.kind, s.name, static_cast<uint32_t>(rank)));
@@ -174,14 +181,16 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
     synth::ChunkDeflater deflater(1);
     if (rank == 0) {
       referential_file = std::make_unique<PartFile>(
-          out / (std::string("IR_PHA_R") + (referential_format.gzip ? ".csv.gz" : ".csv")), referential_format.gzip);
+          out / (std::string("IR_PHA_R") + (referential_format.gzip ? ".csv.gz" : ".csv")),
+          referential_format.gzip);
       synth::CharBuf text;
       text.append(referential_format.header(TableKind::kIrPhaR));
       referential_rows = synth::write_referential(options, referential, referential_format, text);
       referential_file->write_text(text.view(), deflater);
     }
     for (size_t s = 0; s < n_slots; ++s) {
-      files[s] = std::make_unique<PartFile>(out / part_file_name(slots[s].name, rank, formats[s].gzip), formats[s].gzip);
+      files[s] = std::make_unique<PartFile>(
+          out / part_file_name(slots[s].name, rank, formats[s].gzip), formats[s].gzip);
       files[s]->write_text(formats[s].header(slots[s].kind), deflater);
     }
     Progress progress("generate", options.patients, "patients", comm.is_master());
@@ -200,7 +209,9 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
         },
         [&](uint64_t done) {
           progress.update(std::min(options.patients, done * static_cast<uint64_t>(ranks)));
-          if (stop_requested()) throw stopped_error("generate: stopped by a signal; rerun the same command to start again");
+          if (stop_requested())
+            throw stopped_error(
+                "generate: stopped by a signal; rerun the same command to start again");
         });
     progress.finish();
   });

@@ -52,7 +52,7 @@ struct GenerateResult {
 
 // Collective over `comm`: writes the extract into `out` (created; files of a previous extract
 // there are replaced). Every rank returns after the whole extract is written.
-GenerateResult generate_extract(const synth::GeneratorOptions& options, const std::filesystem::path& out,
-                                Communicator& comm, int threads);
+GenerateResult generate_extract(const synth::GeneratorOptions& options,
+                                const std::filesystem::path& out, Communicator& comm, int threads);
 
 }  // namespace snds

@@ -15,7 +15,8 @@ namespace snds {
 PartFile::PartFile(std::filesystem::path final_path, bool gzip)
     : final_(std::move(final_path)), temp_(temp_path_for(final_)), gzip_(gzip) {
   fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kOutputFileMode);
-  if (fd_ < 0) throw data_error("generate: cannot write {}: {}", temp_.string(), std::strerror(errno));
+  if (fd_ < 0)
+    throw data_error("generate: cannot write {}: {}", temp_.string(), std::strerror(errno));
   if (gzip_) write_raw(synth::GzipMember::header());
 }
 

@@ -481,7 +481,12 @@ void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tabl
   const fs::path tmp = temp_path_for(final_path);
   FileAttributes attrs{{"shard", int64_t(shard)}, {"shards", int64_t(space_.shards)}, {"program_version", std::string(kVersion)}};
   ShardWriter writer(tmp, attrs, options);
-  for (size_t k = 0; k < tables.size(); ++k) writer.write_table(tables[k], sorted[k]);
+  for (size_t k = 0; k < tables.size(); ++k) {
+    // Orphan tables exist only where there are orphans: no job reads them, and every empty
+    // table costs a dozen HDF5 objects per shard.
+    if (sorted[k].rows() == 0 && tables[k].ends_with(kOrphanSuffix)) continue;
+    writer.write_table(tables[k], sorted[k]);
+  }
   writer.close();
   commit_file(tmp, final_path);
   bytes += fs::file_size(final_path);

@@ -20,6 +20,17 @@ readonly SKIP=77
 # Options every test job gets: small, and within what one emulated node offers.
 JOB_OPTS=(--parsable --mem-per-cpu=256M --time=10 --output="$LOGS/%x-%j.out")
 
+# A failing test cancels its jobs, so that the next test finds the nodes free (the tests run one
+# at a time: every job on the private cluster is the current test's).
+cancel_on_failure() {
+  local rc=$?
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne "$SKIP" ] && [ -f "$SLURM_CONF" ]; then
+    scancel --quiet --user="$(id -un)" 2>/dev/null || true
+  fi
+  return "$rc"
+}
+trap cancel_on_failure EXIT
+
 fail() {
   echo "FAIL: $*" >&2
   exit 1

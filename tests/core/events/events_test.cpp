@@ -189,6 +189,18 @@ TEST(DispensingEvents, ARegularisationNetsTheQuantityAndNegativeSumsAreDropped) 
   EXPECT_EQ(events[1].boxes, kDecimalScale / 2);
 }
 
+TEST(DispensingEvents, ACancellationStoredAfterAnotherCipOfTheSameDayStillCancels) {
+  ShardBuilder s = base_shard();
+  s.add("ER_PHA_F", {pha("NIR_P", "1", "2020-04-01", kCipStatin, "1"),
+                     pha("NIR_P", "1", "2020-04-01", kCipPara, "1"),
+                     pha("NIR_P", "1", "2020-04-01", kCipStatin, "-1")});
+  const ShardData shard = s.take();
+  const auto events =
+      dispensing_events(extract_dispensing_lines(shard, build_patient_index(shard), kRef));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].cip13, kCipPara);
+}
+
 TEST(DispensingEvents, TwinsKeepSeparateEventsAndAnInfoLineDoesNotCancel) {
   ShardBuilder s = base_shard();
   s.add("ER_PHA_F", {pha("NIR_T", "1", "2020-01-05", kCipStatin, "1"),

@@ -8,8 +8,8 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -123,9 +123,11 @@ inline bool normalise_date(std::string_view s, std::string& iso) {
   if (s.empty()) return true;
   int y, m, d;
   if (s.size() == 10 && s[4] == '-' && s[7] == '-') {
-    y = digits_value(s.substr(0, 4)), m = digits_value(s.substr(5, 2)), d = digits_value(s.substr(8, 2));
+    y = digits_value(s.substr(0, 4)), m = digits_value(s.substr(5, 2)),
+    d = digits_value(s.substr(8, 2));
   } else if (s.size() == 10 && s[2] == '/' && s[5] == '/') {
-    d = digits_value(s.substr(0, 2)), m = digits_value(s.substr(3, 2)), y = digits_value(s.substr(6, 4));
+    d = digits_value(s.substr(0, 2)), m = digits_value(s.substr(3, 2)),
+    y = digits_value(s.substr(6, 4));
   } else if (s.size() == 18 && s.substr(9) == ":00:00:00") {
     d = digits_value(s.substr(0, 2)), y = digits_value(s.substr(5, 4));
     const size_t k = kMonths.find(s.substr(2, 3));
@@ -133,7 +135,9 @@ inline bool normalise_date(std::string_view s, std::string& iso) {
   } else {
     return false;
   }
-  if (y < 0 || m < 1 || m > 12 || d < 1 || d > static_cast<int>(days_in_month(y, static_cast<unsigned>(m)))) return false;
+  if (y < 0 || m < 1 || m > 12 || d < 1 ||
+      d > static_cast<int>(days_in_month(y, static_cast<unsigned>(m))))
+    return false;
   if (y == 1600 && m == 1 && d == 1) return true;
   char buf[11];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
@@ -186,7 +190,8 @@ inline TableRows read_table(const std::filesystem::path& dir, const std::string&
     for (auto f : fields) {
       const std::string n(canonical_column_name(name->kind, f));
       headers.back().push_back(n);
-      if (std::find(t.columns.begin(), t.columns.end(), n) == t.columns.end()) t.columns.push_back(n);
+      if (std::find(t.columns.begin(), t.columns.end(), n) == t.columns.end())
+        t.columns.push_back(n);
     }
   }
   const size_t width = t.columns.size();
@@ -216,10 +221,16 @@ inline TableRows read_table(const std::filesystem::path& dir, const std::string&
       for (size_t i = 0; i < fields.size() && ok; ++i) {
         std::string& cell = t.cells[base + to_table[i]];
         switch (types[i]) {
-          case ColumnType::kDate: ok = normalise_date(fields[i], cell); break;
+          case ColumnType::kDate:
+            ok = normalise_date(fields[i], cell);
+            break;
           case ColumnType::kInt64:
-          case ColumnType::kDecimal: ok = normalise_number(fields[i], cell); break;
-          case ColumnType::kString: cell.assign(fields[i]); break;
+          case ColumnType::kDecimal:
+            ok = normalise_number(fields[i], cell);
+            break;
+          case ColumnType::kString:
+            cell.assign(fields[i]);
+            break;
         }
       }
       if (!ok) {
@@ -233,7 +244,8 @@ inline TableRows read_table(const std::filesystem::path& dir, const std::string&
 }
 
 // Rows projected on the given columns, joined with '|', sorted: the "row set" of a table.
-inline std::vector<std::string> row_set(const TableRows& t, const std::vector<std::string>& columns) {
+inline std::vector<std::string> row_set(const TableRows& t,
+                                        const std::vector<std::string>& columns) {
   std::vector<size_t> idx;
   for (const auto& c : columns) idx.push_back(t.col(c));
   std::vector<std::string> out;

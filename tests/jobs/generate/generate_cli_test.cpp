@@ -33,18 +33,21 @@ TEST(GenerateCli, TwoRanksWriteTwoPartsOfEachTableAndOneSummary) {
   test::TempDir dir("snds-gen-cli-mpi");
   const std::string out = (dir / "extract").string();
   std::string text;
-  const int rc = test::run_command("mpirun -n 2 --oversubscribe " + test::snds_bin() +
-                                       " generate --patients 300 --seed 5 --years 2021-2022 --gzip --out " + out,
-                                   &text);
+  const int rc = test::run_command(
+      "mpirun -n 2 --oversubscribe " + test::snds_bin() +
+          " generate --patients 300 --seed 5 --years 2021-2022 --gzip --out " + out,
+      &text);
   ASSERT_EQ(rc, 0) << text;
   size_t summaries = 0;
-  for (size_t p = text.find("generate: 300 patients"); p != std::string::npos; p = text.find("generate: 300 patients", p + 1))
+  for (size_t p = text.find("generate: 300 patients"); p != std::string::npos;
+       p = text.find("generate: 300 patients", p + 1))
     ++summaries;
   EXPECT_EQ(summaries, 1u) << text;
   EXPECT_NE(text.find("MB/s per core"), std::string::npos) << text;
   for (const char* table : {"IR_BEN_R", "ER_PRS_F", "ER_PHA_F", "T_MCO21B", "T_MCO22C"})
     for (int part = 0; part < 2; ++part)
-      EXPECT_TRUE(std::filesystem::exists(dir / "extract" / part_file_name(table, part, true))) << table << part;
+      EXPECT_TRUE(std::filesystem::exists(dir / "extract" / part_file_name(table, part, true)))
+          << table << part;
   EXPECT_TRUE(std::filesystem::exists(dir / "extract" / "IR_PHA_R.csv.gz"));
   const auto j = boost::json::parse(test::read_text(dir / "extract" / "generate.json")).as_object();
   EXPECT_EQ(j.at("run").at("ranks").to_number<int>(), 2);

@@ -70,7 +70,8 @@ TEST(GenerateDeterminism, RankCountDoesNotChangeTheRowSet) {
     for (const fs::path& dir : {three.path(), two.path()}) {
       const auto other = test::read_table(dir, table);
       EXPECT_EQ(other.rejected, ref.rejected) << table;
-      EXPECT_TRUE(test::row_set(other, cols) == test::row_set(ref, cols)) << table << " differs in " << dir;
+      EXPECT_TRUE(test::row_set(other, cols) == test::row_set(ref, cols))
+          << table << " differs in " << dir;
     }
   }
   EXPECT_EQ(summary(three.path()), summary(one.path()));
@@ -86,7 +87,8 @@ TEST(GenerateDeterminism, EachRankWritesOnePartOfEveryTable) {
   EXPECT_EQ(std::count(files.begin(), files.end(), "IR_PHA_R.csv"), 1);
   for (const char* table : {"IR_BEN_R", "ER_PRS_F", "ER_PHA_F", "T_MCO20B", "T_MCO21C", "T_MCO22D"})
     for (int part = 0; part < 3; ++part)
-      EXPECT_EQ(std::count(files.begin(), files.end(), part_file_name(table, part, false)), 1) << table << part;
+      EXPECT_EQ(std::count(files.begin(), files.end(), part_file_name(table, part, false)), 1)
+          << table << part;
   EXPECT_EQ(files.size(), 1u + 3u * (3u + 3u * 3u));
   // Each name maps to its table as the contract's <TABLE>_<anything>.csv rule says.
   for (const auto& f : files) EXPECT_TRUE(table_for_file(f).has_value()) << f;

@@ -33,8 +33,12 @@ struct Extract {
     if (it == tables.end()) it = tables.emplace(name, test::read_table(dir.path(), name)).first;
     return it->second;
   }
-  uint64_t count(const char* name) const { return summary.at("counts").at(name).to_number<uint64_t>(); }
-  uint64_t table_rows(const std::string& t) const { return summary.at("tables").at(t).at("rows").to_number<uint64_t>(); }
+  uint64_t count(const char* name) const {
+    return summary.at("counts").at(name).to_number<uint64_t>();
+  }
+  uint64_t table_rows(const std::string& t) const {
+    return summary.at("tables").at(t).at("rows").to_number<uint64_t>();
+  }
   uint64_t table_malformed(const std::string& t) const {
     return summary.at("tables").at(t).at("malformed").to_number<uint64_t>();
   }
@@ -77,7 +81,8 @@ struct KeyOf {
 void expect_rate(uint64_t events, uint64_t trials, double rate, const char* what) {
   const double expected = rate * static_cast<double>(trials);
   const double sd = std::sqrt(expected * (1 - rate));
-  EXPECT_NEAR(static_cast<double>(events), expected, std::max(3.0, 5 * sd)) << what << ": " << events << " of " << trials;
+  EXPECT_NEAR(static_cast<double>(events), expected, std::max(3.0, 5 * sd))
+      << what << ": " << events << " of " << trials;
 }
 
 TEST(GenerateInvariants, EveryTableParsesAndMatchesTheSummaryCounts) {
@@ -95,7 +100,8 @@ TEST(GenerateInvariants, EveryTableParsesAndMatchesTheSummaryCounts) {
         EXPECT_TRUE(f == name + "_p0000.csv" || f == name + "_p0000.csv.gz") << f;
       }
     }
-    for (const auto& c : test::contract_columns(name)) EXPECT_NO_THROW(t.col(c)) << name << " lacks " << c;
+    for (const auto& c : test::contract_columns(name))
+      EXPECT_NO_THROW(t.col(c)) << name << " lacks " << c;
   }
   EXPECT_EQ(e.count("ir_ben_r_rows"), e.table_rows("IR_BEN_R"));
   EXPECT_EQ(e.count("patients"), 2000u);
@@ -108,11 +114,13 @@ TEST(GenerateInvariants, MalformedRowsAreExactlyRowsTimesRateRoundedDown) {
   const double rate = e.options.quirks.rate(synth::Quirk::kMalformed);
   uint64_t total = 0;
   for (const auto& name : e.table_names()) {
-    const uint64_t expected = name == "IR_PHA_R" ? 0 : static_cast<uint64_t>(std::floor(e.table_rows(name) * rate));
+    const uint64_t expected =
+        name == "IR_PHA_R" ? 0 : static_cast<uint64_t>(std::floor(e.table_rows(name) * rate));
     EXPECT_EQ(e.table_malformed(name), expected) << name;
     total += e.table_malformed(name);
     // Never over ingest's default reject ratio.
-    EXPECT_LE(e.table_malformed(name), 0.001 * (e.table_rows(name) + e.table_malformed(name))) << name;
+    EXPECT_LE(e.table_malformed(name), 0.001 * (e.table_rows(name) + e.table_malformed(name)))
+        << name;
   }
   EXPECT_GT(total, 10u);  // ER_PRS_F alone has ~180,000 rows
   EXPECT_EQ(e.count("malformed_rows"), total);
@@ -126,7 +134,8 @@ TEST(GenerateInvariants, EveryPharmacyRowButTheOrphansJoinsAClaimLineOnTheNineKe
   const size_t nature = prs.col("PRS_NAT_REF");
   // Claim keys are unique; pharmacy lines are PRS_NAT_REF 3317 and only they have ER_PHA_F rows.
   std::unordered_map<std::string, bool> keys;
-  for (const auto& r : prs.rows) EXPECT_TRUE(keys.emplace(prs_key(r), r[nature] == "3317").second) << "duplicate key";
+  for (const auto& r : prs.rows)
+    EXPECT_TRUE(keys.emplace(prs_key(r), r[nature] == "3317").second) << "duplicate key";
   uint64_t orphans = 0;
   for (const auto& r : pha.rows) {
     auto it = keys.find(pha_key(r));
@@ -138,7 +147,8 @@ TEST(GenerateInvariants, EveryPharmacyRowButTheOrphansJoinsAClaimLineOnTheNineKe
   }
   EXPECT_EQ(orphans, e.count("orphan_rows"));
   EXPECT_GT(orphans, 0u);
-  expect_rate(orphans, pha.rows.size() - orphans, e.options.quirks.rate(synth::Quirk::kOrphans), "orphans");
+  expect_rate(orphans, pha.rows.size() - orphans, e.options.quirks.rate(synth::Quirk::kOrphans),
+              "orphans");
 }
 
 TEST(GenerateInvariants, EveryStayHasOneBAndOneCRowAndItsDiagnosesBelongToIt) {
@@ -150,14 +160,18 @@ TEST(GenerateInvariants, EveryStayHasOneBAndOneCRowAndItsDiagnosesBelongToIt) {
     const auto& c = e.table("T_MCO" + yy + "C");
     const auto& d = e.table("T_MCO" + yy + "D");
     std::set<std::string> bkeys, ckeys;
-    for (const auto& r : b.rows) EXPECT_TRUE(bkeys.insert(r[b.col("ETA_NUM")] + "|" + r[b.col("RSA_NUM")]).second);
-    for (const auto& r : c.rows) EXPECT_TRUE(ckeys.insert(r[c.col("ETA_NUM")] + "|" + r[c.col("RSA_NUM")]).second);
+    for (const auto& r : b.rows)
+      EXPECT_TRUE(bkeys.insert(r[b.col("ETA_NUM")] + "|" + r[b.col("RSA_NUM")]).second);
+    for (const auto& r : c.rows)
+      EXPECT_TRUE(ckeys.insert(r[c.col("ETA_NUM")] + "|" + r[c.col("RSA_NUM")]).second);
     EXPECT_EQ(bkeys, ckeys) << y;
-    for (const auto& r : d.rows) EXPECT_TRUE(bkeys.count(r[d.col("ETA_NUM")] + "|" + r[d.col("RSA_NUM")])) << y;
+    for (const auto& r : d.rows)
+      EXPECT_TRUE(bkeys.count(r[d.col("ETA_NUM")] + "|" + r[d.col("RSA_NUM")])) << y;
     for (const auto& r : c.rows) {
       EXPECT_EQ(r[c.col("ETA_NUM")].size(), 9u);
       EXPECT_EQ(r[c.col("NIR_ANO_17")].size(), 17u);
-      EXPECT_EQ(r[c.col("EXE_SOI_DTF")].substr(0, 4), std::to_string(y)) << "a stay's year is its discharge year";
+      EXPECT_EQ(r[c.col("EXE_SOI_DTF")].substr(0, 4), std::to_string(y))
+          << "a stay's year is its discharge year";
       EXPECT_LE(r[c.col("EXE_SOI_DTD")], r[c.col("EXE_SOI_DTF")]);
       bool bad = false;
       for (auto code : kMcoReturnCodes) bad = bad || r[c.col(code)] != "0";
@@ -189,7 +203,8 @@ TEST(GenerateInvariants, InformationLinesRegularisationsAndLateClaimsAreCountedA
     const bool is_negative = r[qte].rfind('-', 0) == 0;
     info += is_info;
     negative += is_negative;
-    if (is_info || is_negative || r[nat] == "1098") continue;
+    // Majoration (1098) and dispensing fee (3336) lines share their document's keys.
+    if (is_info || is_negative || r[nat] == "1098" || r[nat] == "3336") continue;
     ++originals;
     pharmacy += r[nat] == "3317";
     // FLX_DIS_DTD: the first day of a month after the care date; 7+ months later means late.
@@ -205,7 +220,9 @@ TEST(GenerateInvariants, InformationLinesRegularisationsAndLateClaimsAreCountedA
   EXPECT_EQ(negative, e.count("regularisation_lines"));
   EXPECT_EQ(late, e.count("late_claims"));
   expect_rate(info, originals, e.options.quirks.rate(synth::Quirk::kInfo71), "info-only lines");
-  expect_rate(negative, pharmacy, e.options.quirks.rate(synth::Quirk::kRegularisation), "regularisations");
+  // A regularisation cancels the drug line and its fee line.
+  expect_rate(negative / 2, pharmacy, e.options.quirks.rate(synth::Quirk::kRegularisation),
+              "regularisations");
   expect_rate(late, originals, e.options.quirks.rate(synth::Quirk::kLateClaims), "late claims");
 
   // A regularisation cancels its dispensing: summed boxes per (patient, date, CIP13) over
@@ -218,8 +235,8 @@ TEST(GenerateInvariants, InformationLinesRegularisationsAndLateClaimsAreCountedA
     auto it = by_key.find(pha_key(h));
     if (it == by_key.end() || it->second[dpn] == "71") continue;
     const test::Row& p = it->second;
-    const std::string ev = p[prs.col("BEN_NIR_PSA")] + p[prs.col("BEN_RNG_GEM")] + p[prs.col("EXE_SOI_DTD")] +
-                           h[pha.col("PHA_PRS_C13")];
+    const std::string ev = p[prs.col("BEN_NIR_PSA")] + p[prs.col("BEN_RNG_GEM")] +
+                           p[prs.col("EXE_SOI_DTD")] + h[pha.col("PHA_PRS_C13")];
     const long boxes = std::stol(h[pha.col("PHA_ACT_QSN")]);
     events[ev].first += boxes;
     events[ev].second = events[ev].second || boxes < 0;
@@ -243,7 +260,8 @@ TEST(GenerateInvariants, ReferentialCoversAllButAFewDispensedCodes) {
   for (const auto& r : ref.rows) {
     EXPECT_EQ(r[ref.col("PHA_CIP_C13")].size(), 13u);
     EXPECT_EQ(r[ref.col("PHA_ATC_C07")].size(), 7u);
-    EXPECT_TRUE(atc.emplace(r[ref.col("PHA_CIP_C13")], r[ref.col("PHA_ATC_C07")]).second) << "one row per CIP13";
+    EXPECT_TRUE(atc.emplace(r[ref.col("PHA_CIP_C13")], r[ref.col("PHA_ATC_C07")]).second)
+        << "one row per CIP13";
   }
   EXPECT_GE(atc.size(), 200u);
   EXPECT_LE(atc.size(), 600u);
@@ -262,7 +280,8 @@ TEST(GenerateInvariants, ReferentialCoversAllButAFewDispensedCodes) {
   EXPECT_GT(unknown, 0u);
   EXPECT_LT(unknown, pha.rows.size() / 50);
   // Chronic and acute treatments of the issue are all there.
-  for (const char* cls : {"C10AA", "A10BA", "C09", "H03AA", "J01", "N02"}) EXPECT_GT(by_class[cls], 50u) << cls;
+  for (const char* cls : {"C10AA", "A10BA", "C09", "H03AA", "J01", "N02"})
+    EXPECT_GT(by_class[cls], 50u) << cls;
 }
 
 TEST(GenerateInvariants, PatientsTwinsAndDeathsAreConsistent) {
@@ -271,7 +290,8 @@ TEST(GenerateInvariants, PatientsTwinsAndDeathsAreConsistent) {
   const auto& prs = e.table("ER_PRS_F");
   std::map<std::pair<std::string, std::string>, test::Row> patients;
   const size_t nir = ben.col("BEN_NIR_PSA"), rng = ben.col("BEN_RNG_GEM");
-  for (const auto& r : ben.rows) EXPECT_TRUE(patients.emplace(std::make_pair(r[nir], r[rng]), r).second);
+  for (const auto& r : ben.rows)
+    EXPECT_TRUE(patients.emplace(std::make_pair(r[nir], r[rng]), r).second);
   // Twins: rank 2 shares its identifier, birth year and month with a rank-1 patient.
   uint64_t twins = 0;
   for (const auto& [k, r] : patients) {
@@ -287,7 +307,8 @@ TEST(GenerateInvariants, PatientsTwinsAndDeathsAreConsistent) {
   EXPECT_GT(twins, 0u);
   EXPECT_LE(twins, e.count("twin_pairs"));
   // Patients with claims but no IR_BEN_R row: exactly the missing_ben quirk.
-  const size_t prs_nir = prs.col("BEN_NIR_PSA"), prs_rng = prs.col("BEN_RNG_GEM"), care = prs.col("EXE_SOI_DTD");
+  const size_t prs_nir = prs.col("BEN_NIR_PSA"), prs_rng = prs.col("BEN_RNG_GEM"),
+               care = prs.col("EXE_SOI_DTD");
   std::set<std::pair<std::string, std::string>> claimants;
   for (const auto& r : prs.rows) claimants.emplace(r[prs_nir], r[prs_rng]);
   uint64_t missing = 0;
@@ -338,8 +359,10 @@ TEST(GenerateInvariants, PopulationLooksLikeFrance) {
 TEST(GenerateInvariants, CareLooksRealAndSkewIsReal) {
   const Extract& e = extract();
   const auto& prs = e.table("ER_PRS_F");
-  const size_t nir = prs.col("BEN_NIR_PSA"), rng = prs.col("BEN_RNG_GEM"), nature = prs.col("PRS_NAT_REF");
-  const size_t dpn = prs.col("DPN_QLF"), amount = prs.col("PRS_PAI_MNT"), care = prs.col("EXE_SOI_DTD");
+  const size_t nir = prs.col("BEN_NIR_PSA"), rng = prs.col("BEN_RNG_GEM"),
+               nature = prs.col("PRS_NAT_REF");
+  const size_t dpn = prs.col("DPN_QLF"), amount = prs.col("PRS_PAI_MNT"),
+               care = prs.col("EXE_SOI_DTD");
   std::unordered_map<std::string, uint64_t> per_patient;
   uint64_t gp = 0;
   for (const auto& r : prs.rows) {

@@ -36,15 +36,17 @@ std::string all_text(const fs::path& dir, const std::string& prefix) {
   return s;
 }
 
-const char* kTables[] = {"IR_BEN_R", "ER_PRS_F", "ER_PHA_F", "IR_PHA_R", "T_MCO21B", "T_MCO21C",
-                         "T_MCO21D", "T_MCO22B", "T_MCO22C", "T_MCO22D"};
+const char* kTables[] = {"IR_BEN_R", "ER_PRS_F", "ER_PHA_F", "IR_PHA_R", "T_MCO21B",
+                         "T_MCO21C", "T_MCO21D", "T_MCO22B", "T_MCO22C", "T_MCO22D"};
 
 TEST(GenerateQuirks, FileQuirksChangeTheTextButNotTheRows) {
   test::TempDir plain("snds-gen-plain"), dressed("snds-gen-dressed");
   generate(options("none"), plain.path());
-  generate(options("none,dates=1,missing1600=1,decimal_comma=1,num_enq=1,shuffle=1,extra_columns=1,gzip=1,"
-                   "quotes=0.3"),
-           dressed.path());
+  generate(
+      options(
+          "none,dates=1,missing1600=1,decimal_comma=1,num_enq=1,shuffle=1,extra_columns=1,gzip=1,"
+          "quotes=0.3"),
+      dressed.path());
   for (const char* table : kTables) {
     const auto a = test::read_table(plain.path(), table);
     const auto b = test::read_table(dressed.path(), table);
@@ -56,7 +58,8 @@ TEST(GenerateQuirks, FileQuirksChangeTheTextButNotTheRows) {
   const std::string ben = all_text(dressed.path(), "IR_BEN_R");
   EXPECT_NE(ben.substr(0, ben.find('\n')).find("NUM_ENQ"), std::string::npos);
   EXPECT_NE(ben.find("BEN_IDT_ANO"), std::string::npos);
-  EXPECT_TRUE(ben.find("01/01/1600") != std::string::npos || ben.find("01JAN1600:00:00:00") != std::string::npos);
+  EXPECT_TRUE(ben.find("01/01/1600") != std::string::npos ||
+              ben.find("01JAN1600:00:00:00") != std::string::npos);
   EXPECT_EQ(ben.find("1600-01-01"), std::string::npos);
   const std::string prs = all_text(dressed.path(), "ER_PRS_F");
   EXPECT_NE(prs.find(",00"), std::string::npos);
@@ -79,9 +82,9 @@ TEST(GenerateQuirks, NoneGivesPlainFilesInTheContractColumnOrder) {
     EXPECT_EQ(text.find("/"), std::string::npos) << table;           // ISO dates only
   }
   const auto j = boost::json::parse(test::read_text(dir / "generate.json")).as_object();
-  for (const char* c : {"patients_missing_from_ir_ben_r", "twin_pairs", "info71_lines", "regularisation_lines",
-                        "orphan_rows", "unknown_cip_rows", "late_claims", "invalid_stays", "quoted_rows",
-                        "malformed_rows"})
+  for (const char* c : {"patients_missing_from_ir_ben_r", "twin_pairs", "info71_lines",
+                        "regularisation_lines", "orphan_rows", "unknown_cip_rows", "late_claims",
+                        "invalid_stays", "quoted_rows", "malformed_rows"})
     EXPECT_EQ(j.at("counts").at(c).to_number<uint64_t>(), 0u) << c;
   EXPECT_EQ(j.at("counts").at("ir_ben_r_rows").to_number<uint64_t>(), 300u);
 }
@@ -100,7 +103,8 @@ TEST(GenerateQuirks, EventQuirksOnlyAddTheRowsTheyAreCountedFor) {
   EXPECT_TRUE(std::includes(sb.begin(), sb.end(), sa.begin(), sa.end()));
   const auto pa = test::read_table(plain.path(), "ER_PHA_F");
   const auto pb = test::read_table(events.path(), "ER_PHA_F");
-  EXPECT_GT(pb.rows.size(), pa.rows.size() + j.at("counts").at("orphan_rows").to_number<uint64_t>());
+  EXPECT_GT(pb.rows.size(),
+            pa.rows.size() + j.at("counts").at("orphan_rows").to_number<uint64_t>());
 }
 
 }  // namespace

@@ -74,7 +74,8 @@ TEST(GeneratorReferential, FewHundredValidUniqueCip13PerSeedWithOneUnreferencedC
 }
 
 TEST(GeneratorCatalogs, StayKindsAreListedInEnumOrderAndPyramidCoversAllAges) {
-  for (size_t k = 0; k < kStayKindCount; ++k) EXPECT_EQ(static_cast<size_t>(stay_kind(static_cast<StayKind>(k)).kind), k);
+  for (size_t k = 0; k < kStayKindCount; ++k)
+    EXPECT_EQ(static_cast<size_t>(stay_kind(static_cast<StayKind>(k)).kind), k);
   int next = 0;
   for (const auto& band : age_pyramid()) {
     EXPECT_EQ(band.lo, next);
@@ -82,7 +83,8 @@ TEST(GeneratorCatalogs, StayKindsAreListedInEnumOrderAndPyramidCoversAllAges) {
   }
   EXPECT_GE(next, 100);
   for (const auto& d : departments()) EXPECT_EQ(d.code.size(), 3u);
-  for (size_t g = 0; g < kDrugGroupCount; ++g) EXPECT_FALSE(drugs_of_group(static_cast<DrugGroup>(g)).empty());
+  for (size_t g = 0; g < kDrugGroupCount; ++g)
+    EXPECT_FALSE(drugs_of_group(static_cast<DrugGroup>(g)).empty());
 }
 
 std::string put(auto&& fn) {
@@ -96,12 +98,18 @@ TEST(GeneratorText, FieldsAreWrittenInTheContractForms) {
   const Date d = days_from_civil(2020, 3, 5);
   EXPECT_EQ(put([&](char* p) { return put_date(p, d, DateForm::kIso, true); }), "2020-03-05");
   EXPECT_EQ(put([&](char* p) { return put_date(p, d, DateForm::kDmy, true); }), "05/03/2020");
-  EXPECT_EQ(put([&](char* p) { return put_date(p, d, DateForm::kSas, true); }), "05MAR2020:00:00:00");
-  EXPECT_EQ(put([&](char* p) { return put_date(p, kMissingDate, DateForm::kDmy, true); }), "01/01/1600");
-  EXPECT_EQ(put([&](char* p) { return put_date(p, kMissingDate, DateForm::kSas, true); }), "01JAN1600:00:00:00");
+  EXPECT_EQ(put([&](char* p) { return put_date(p, d, DateForm::kSas, true); }),
+            "05MAR2020:00:00:00");
+  EXPECT_EQ(put([&](char* p) { return put_date(p, kMissingDate, DateForm::kDmy, true); }),
+            "01/01/1600");
+  EXPECT_EQ(put([&](char* p) { return put_date(p, kMissingDate, DateForm::kSas, true); }),
+            "01JAN1600:00:00:00");
   EXPECT_EQ(put([&](char* p) { return put_date(p, kMissingDate, DateForm::kIso, false); }), "");
   // Outside the preformatted range too.
-  EXPECT_EQ(put([&](char* p) { return put_date(p, days_from_civil(1950, 12, 31), DateForm::kIso, true); }), "1950-12-31");
+  EXPECT_EQ(put([&](char* p) {
+              return put_date(p, days_from_civil(1950, 12, 31), DateForm::kIso, true);
+            }),
+            "1950-12-31");
   EXPECT_EQ(put([&](char* p) { return put_cents(p, -1234, true); }), "-12,34");
   EXPECT_EQ(put([&](char* p) { return put_cents(p, 5, false); }), "0.05");
   for (int64_t v : {int64_t{0}, int64_t{7}, int64_t{42}, int64_t{999}, int64_t{1000}, int64_t{-5},
@@ -116,8 +124,8 @@ TEST(GeneratorFormats, FileFormatsDependOnSeedTablePartAndQuirksOnly) {
   o.quirks = QuirkSettings::none();
   const FileFormat plain = choose_format(o, TableKind::kErPrsF, "ER_PRS_F", 3);
   EXPECT_EQ(plain.date_form, DateForm::kIso);
-  EXPECT_FALSE(plain.decimal_comma || plain.num_enq || plain.shuffled || plain.extra_columns || plain.gzip ||
-               plain.missing_as_1600);
+  EXPECT_FALSE(plain.decimal_comma || plain.num_enq || plain.shuffled || plain.extra_columns ||
+               plain.gzip || plain.missing_as_1600);
   std::string expected;
   for (const auto& c : table_spec(TableKind::kErPrsF).columns)
     if (c.required) expected += std::string(c.name) + ";";
@@ -125,7 +133,8 @@ TEST(GeneratorFormats, FileFormatsDependOnSeedTablePartAndQuirksOnly) {
   EXPECT_EQ(plain.header(TableKind::kErPrsF), expected);
 
   o.quirks = QuirkSettings::defaults();
-  for (auto q : {Quirk::kDates, Quirk::kNumEnq, Quirk::kShuffle, Quirk::kExtraColumns}) o.quirks.set(q, 1);
+  for (auto q : {Quirk::kDates, Quirk::kNumEnq, Quirk::kShuffle, Quirk::kExtraColumns})
+    o.quirks.set(q, 1);
   const FileFormat all = choose_format(o, TableKind::kMcoC, "T_MCO20C", 1);
   EXPECT_NE(all.date_form, DateForm::kIso);
   EXPECT_TRUE(all.num_enq && all.shuffled && all.extra_columns);
@@ -137,7 +146,8 @@ TEST(GeneratorFormats, FileFormatsDependOnSeedTablePartAndQuirksOnly) {
   o.quirks = QuirkSettings::defaults();
   std::set<int> forms;
   for (uint32_t part = 0; part < 40; ++part)
-    forms.insert(static_cast<int>(choose_format(o, TableKind::kErPrsF, "ER_PRS_F", part).date_form));
+    forms.insert(
+        static_cast<int>(choose_format(o, TableKind::kErPrsF, "ER_PRS_F", part).date_form));
   EXPECT_EQ(forms.size(), 3u);
 }
 
@@ -165,7 +175,8 @@ TEST(GeneratorOptionsParsing, QuirkListsYearsAndRates) {
   EXPECT_THROW(parse_years("1999-2001"), Error);
   EXPECT_THROW(parse_years("20x9"), Error);
 
-  const Args args("generate", {"--patients", "10", "--seed", "-3", "--out", "x", "--quirk-rate", "0", "--gzip"},
+  const Args args("generate",
+                  {"--patients", "10", "--seed", "-3", "--out", "x", "--quirk-rate", "0", "--gzip"},
                   ArgSpec{{"patients", "seed", "out", "years", "quirks", "quirk-rate"}, {"gzip"}});
   const auto r = parse_generate_args(args);
   EXPECT_EQ(r.options.patients, 10u);
@@ -181,7 +192,8 @@ TEST(GeneratorGzip, ChunksCompressedApartMakeOneValidMember) {
   std::string out;
   for (int chunk = 0; chunk < 3; ++chunk) {
     std::string part;
-    for (int i = 0; i < 5000; ++i) part += "row;" + std::to_string(chunk * 5000 + i) + ";2020-01-01\n";
+    for (int i = 0; i < 5000; ++i)
+      part += "row;" + std::to_string(chunk * 5000 + i) + ";2020-01-01\n";
     text += part;
     m.add(deflater.deflate(part, out), part.size());
     member += out;
@@ -316,14 +328,17 @@ TEST_F(GeneratorModel, TwinsShareTheirIdentifierAndBirthButNotTheirCare) {
 TEST_F(GeneratorModel, SwitchingEventQuirksOffLeavesTheCareAsItWas) {
   PatientRecords with, without;
   GeneratorOptions off = options_;
-  for (auto q : {Quirk::kInfo71, Quirk::kRegularisation, Quirk::kOrphans, Quirk::kUnknownCip, Quirk::kLateClaims})
+  for (auto q : {Quirk::kInfo71, Quirk::kRegularisation, Quirk::kOrphans, Quirk::kUnknownCip,
+                 Quirk::kLateClaims})
     off.quirks.set(q, 0);
   const PatientModel plain(off, ref_);
   uint64_t lines = 0;
   for (uint64_t p = 0; p < 300; ++p) {
     model_.generate(p, with);
     plain.generate(p, without);
-    EXPECT_EQ(without.info71_lines + without.regularisation_lines + without.orphan_rows + without.unknown_cip_rows, 0u);
+    EXPECT_EQ(without.info71_lines + without.regularisation_lines + without.orphan_rows +
+                  without.unknown_cip_rows,
+              0u);
     // The original lines are the same, in the same order, with the same documents.
     std::vector<const PrsRow*> originals;
     for (const auto& l : with.prs)

@@ -35,14 +35,16 @@ TEST(GenerateMpi, EveryRankCountWritesTheRowsOfASingleProcess) {
 
   if (c.is_master()) {
     reference = std::make_unique<test::TempDir>("snds-gen-mpi-ref");
-    run_in_process(1, [&](Communicator& local) { generate_extract(o, reference->path(), local, 1); });
+    run_in_process(1,
+                   [&](Communicator& local) { generate_extract(o, reference->path(), local, 1); });
     const auto j = boost::json::parse(test::read_text(out / "generate.json")).as_object();
     EXPECT_EQ(j.at("run").at("ranks").to_number<int>(), c.size());
     for (const auto& [name, info] : j.at("tables").as_object()) {
       const std::string table(name);
       const auto mine = test::read_table(out, table);
       const auto ref = test::read_table(reference->path(), table);
-      EXPECT_EQ(mine.files.size(), table == "IR_PHA_R" ? 1u : static_cast<size_t>(c.size())) << table;
+      EXPECT_EQ(mine.files.size(), table == "IR_PHA_R" ? 1u : static_cast<size_t>(c.size()))
+          << table;
       EXPECT_EQ(mine.rejected, ref.rejected) << table;
       EXPECT_EQ(mine.rows.size(), info.at("rows").to_number<uint64_t>()) << table;
       const auto cols = test::contract_columns(table);
