@@ -33,7 +33,9 @@ void commit_file(const fs::path& temp, const fs::path& final_path) {
   ::chmod(temp.c_str(), kOutputFileMode);
   std::error_code ec;
   fs::rename(temp, final_path, ec);
-  if (ec) throw data_error("cannot rename {} to {}: {}", temp.string(), final_path.string(), ec.message());
+  if (ec)
+    throw data_error("cannot rename {} to {}: {}", temp.string(), final_path.string(),
+                     ec.message());
   fsync_path(final_path.has_parent_path() ? final_path.parent_path() : fs::path("."), true);
 }
 

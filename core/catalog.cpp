@@ -10,30 +10,30 @@ namespace {
 using T = ColumnType;
 
 constexpr ColumnSpec kIrBenR[] = {
-    {"BEN_NIR_PSA", T::kString, true}, {"BEN_RNG_GEM", T::kInt64, true},
-    {"BEN_SEX_COD", T::kString, true}, {"BEN_NAI_ANN", T::kInt64, true},
-    {"BEN_NAI_MOI", T::kInt64, true},  {"BEN_RES_DPT", T::kString, true},
-    {"BEN_DCD_DTE", T::kDate, true},   {"BEN_IDT_ANO", T::kString, false},
+    {"BEN_NIR_PSA", T::kString, true},  {"BEN_RNG_GEM", T::kInt64, true},
+    {"BEN_SEX_COD", T::kString, true},  {"BEN_NAI_ANN", T::kInt64, true},
+    {"BEN_NAI_MOI", T::kInt64, true},   {"BEN_RES_DPT", T::kString, true},
+    {"BEN_DCD_DTE", T::kDate, true},    {"BEN_IDT_ANO", T::kString, false},
     {"BEN_CDI_NIR", T::kString, false},
 };
 constexpr ColumnSpec kErPrsF[] = {
-    {"DCT_ORD_NUM", T::kInt64, true},  {"FLX_DIS_DTD", T::kDate, true},
-    {"FLX_EMT_NUM", T::kInt64, true},  {"FLX_EMT_ORD", T::kInt64, true},
-    {"FLX_EMT_TYP", T::kInt64, true},  {"FLX_TRT_DTD", T::kDate, true},
-    {"ORG_CLE_NUM", T::kString, true}, {"PRS_ORD_NUM", T::kInt64, true},
-    {"REM_TYP_AFF", T::kInt64, true},  {"BEN_NIR_PSA", T::kString, true},
-    {"BEN_RNG_GEM", T::kInt64, true},  {"EXE_SOI_DTD", T::kDate, true},
-    {"PRS_NAT_REF", T::kInt64, true},  {"PRS_ACT_QTE", T::kDecimal, true},
-    {"PRS_PAI_MNT", T::kDecimal, true}, {"DPN_QLF", T::kInt64, true},
+    {"DCT_ORD_NUM", T::kInt64, true},    {"FLX_DIS_DTD", T::kDate, true},
+    {"FLX_EMT_NUM", T::kInt64, true},    {"FLX_EMT_ORD", T::kInt64, true},
+    {"FLX_EMT_TYP", T::kInt64, true},    {"FLX_TRT_DTD", T::kDate, true},
+    {"ORG_CLE_NUM", T::kString, true},   {"PRS_ORD_NUM", T::kInt64, true},
+    {"REM_TYP_AFF", T::kInt64, true},    {"BEN_NIR_PSA", T::kString, true},
+    {"BEN_RNG_GEM", T::kInt64, true},    {"EXE_SOI_DTD", T::kDate, true},
+    {"PRS_NAT_REF", T::kInt64, true},    {"PRS_ACT_QTE", T::kDecimal, true},
+    {"PRS_PAI_MNT", T::kDecimal, true},  {"DPN_QLF", T::kInt64, true},
     {"BSE_REM_MNT", T::kDecimal, false}, {"CPL_MAJ_TOP", T::kInt64, false},
-    {"PSE_SPE_COD", T::kString, false}, {"PSP_SPE_COD", T::kString, false},
+    {"PSE_SPE_COD", T::kString, false},  {"PSP_SPE_COD", T::kString, false},
 };
 constexpr ColumnSpec kErPhaF[] = {
-    {"DCT_ORD_NUM", T::kInt64, true},  {"FLX_DIS_DTD", T::kDate, true},
-    {"FLX_EMT_NUM", T::kInt64, true},  {"FLX_EMT_ORD", T::kInt64, true},
-    {"FLX_EMT_TYP", T::kInt64, true},  {"FLX_TRT_DTD", T::kDate, true},
-    {"ORG_CLE_NUM", T::kString, true}, {"PRS_ORD_NUM", T::kInt64, true},
-    {"REM_TYP_AFF", T::kInt64, true},  {"PHA_PRS_C13", T::kString, true},
+    {"DCT_ORD_NUM", T::kInt64, true},   {"FLX_DIS_DTD", T::kDate, true},
+    {"FLX_EMT_NUM", T::kInt64, true},   {"FLX_EMT_ORD", T::kInt64, true},
+    {"FLX_EMT_TYP", T::kInt64, true},   {"FLX_TRT_DTD", T::kDate, true},
+    {"ORG_CLE_NUM", T::kString, true},  {"PRS_ORD_NUM", T::kInt64, true},
+    {"REM_TYP_AFF", T::kInt64, true},   {"PHA_PRS_C13", T::kString, true},
     {"PHA_ACT_QSN", T::kDecimal, true},
 };
 constexpr ColumnSpec kIrPhaR[] = {
@@ -42,8 +42,8 @@ constexpr ColumnSpec kIrPhaR[] = {
     {"PHA_CND_TOP", T::kString, false},
 };
 constexpr ColumnSpec kMcoB[] = {
-    {"ETA_NUM", T::kString, true}, {"RSA_NUM", T::kString, true}, {"DGN_PAL", T::kString, true},
-    {"DGN_REL", T::kString, true}, {"GRG_GHM", T::kString, true}, {"SEJ_NBJ", T::kInt64, true},
+    {"ETA_NUM", T::kString, true},  {"RSA_NUM", T::kString, true},  {"DGN_PAL", T::kString, true},
+    {"DGN_REL", T::kString, true},  {"GRG_GHM", T::kString, true},  {"SEJ_NBJ", T::kInt64, true},
     {"SEJ_TYP", T::kString, false}, {"SOR_MOD", T::kString, false},
 };
 constexpr ColumnSpec kMcoC[] = {
@@ -77,8 +77,12 @@ bool starts_with_table(std::string_view stem, std::string_view table) {
 
 }  // namespace
 
-const TableSpec& table_spec(TableKind kind) { return kSpecs[static_cast<size_t>(kind)]; }
-std::span<const TableSpec> all_table_specs() { return kSpecs; }
+const TableSpec& table_spec(TableKind kind) {
+  return kSpecs[static_cast<size_t>(kind)];
+}
+std::span<const TableSpec> all_table_specs() {
+  return kSpecs;
+}
 
 const ColumnSpec* find_column(const TableSpec& spec, std::string_view name) {
   for (const auto& c : spec.columns)
@@ -86,7 +90,9 @@ const ColumnSpec* find_column(const TableSpec& spec, std::string_view name) {
   return nullptr;
 }
 
-const char* table_kind_name(TableKind kind) { return table_spec(kind).pattern.data(); }
+const char* table_kind_name(TableKind kind) {
+  return table_spec(kind).pattern.data();
+}
 
 std::string table_instance_name(TableKind kind, int year) {
   if (!is_mco_table(kind)) return std::string(table_spec(kind).pattern);
@@ -105,17 +111,25 @@ std::optional<TableName> parse_table_name(std::string_view name) {
     if (name == spec.pattern) return TableName{spec.kind, std::string(name), 0};
   }
   // T_MCOyyX: two-digit discharge year, then B, C or D.
-  if (name.size() == 8 && name.substr(0, 5) == "T_MCO" && std::isdigit(static_cast<unsigned char>(name[5])) &&
+  if (name.size() == 8 && name.substr(0, 5) == "T_MCO" &&
+      std::isdigit(static_cast<unsigned char>(name[5])) &&
       std::isdigit(static_cast<unsigned char>(name[6]))) {
     const int yy = (name[5] - '0') * 10 + (name[6] - '0');
     // PMSI MCO tables exist from 2006: read 00-69 as 20yy and 70-99 as 19yy.
     const int year = yy < 70 ? 2000 + yy : 1900 + yy;
     TableKind kind;
     switch (name[7]) {
-      case 'B': kind = TableKind::kMcoB; break;
-      case 'C': kind = TableKind::kMcoC; break;
-      case 'D': kind = TableKind::kMcoD; break;
-      default: return std::nullopt;
+      case 'B':
+        kind = TableKind::kMcoB;
+        break;
+      case 'C':
+        kind = TableKind::kMcoC;
+        break;
+      case 'D':
+        kind = TableKind::kMcoD;
+        break;
+      default:
+        return std::nullopt;
     }
     return TableName{kind, std::string(name), year};
   }
@@ -137,7 +151,8 @@ std::optional<TableName> table_for_file(std::string_view file_name) {
   }
   for (const auto& spec : kSpecs) {
     if (is_mco_table(spec.kind)) continue;
-    if (starts_with_table(stem, spec.pattern)) return TableName{spec.kind, std::string(spec.pattern), 0};
+    if (starts_with_table(stem, spec.pattern))
+      return TableName{spec.kind, std::string(spec.pattern), 0};
   }
   if (stem.size() >= 8) {
     auto t = parse_table_name(stem.substr(0, 8));

@@ -28,9 +28,9 @@ struct TableSpec {
 };
 
 // The 9 DCIR keys joining ER_PHA_F (and every detail table) to ER_PRS_F.
-inline constexpr std::string_view kDcirJoinKeys[9] = {
-    "DCT_ORD_NUM", "FLX_DIS_DTD", "FLX_EMT_NUM", "FLX_EMT_ORD", "FLX_EMT_TYP",
-    "FLX_TRT_DTD", "ORG_CLE_NUM", "PRS_ORD_NUM", "REM_TYP_AFF"};
+inline constexpr std::string_view kDcirJoinKeys[9] = {"DCT_ORD_NUM", "FLX_DIS_DTD", "FLX_EMT_NUM",
+                                                      "FLX_EMT_ORD", "FLX_EMT_TYP", "FLX_TRT_DTD",
+                                                      "ORG_CLE_NUM", "PRS_ORD_NUM", "REM_TYP_AFF"};
 // The PMSI stay key within a year (the year comes from the table name).
 inline constexpr std::string_view kMcoStayKeys[2] = {"ETA_NUM", "RSA_NUM"};
 // Return codes of T_MCOaaC; a stay is valid when all are "0".

@@ -10,10 +10,14 @@ namespace snds {
 
 const char* column_type_name(ColumnType t) {
   switch (t) {
-    case ColumnType::kInt64: return "int64";
-    case ColumnType::kDecimal: return "decimal";
-    case ColumnType::kDate: return "date";
-    case ColumnType::kString: return "string";
+    case ColumnType::kInt64:
+      return "int64";
+    case ColumnType::kDecimal:
+      return "decimal";
+    case ColumnType::kDate:
+      return "date";
+    case ColumnType::kString:
+      return "string";
   }
   return "?";
 }
@@ -21,7 +25,8 @@ const char* column_type_name(ColumnType t) {
 std::string format_decimal(int64_t scaled) {
   if (scaled == kMissingInt) return {};
   const bool negative = scaled < 0;
-  const uint64_t mag = negative ? uint64_t(0) - static_cast<uint64_t>(scaled) : static_cast<uint64_t>(scaled);
+  const uint64_t mag =
+      negative ? uint64_t(0) - static_cast<uint64_t>(scaled) : static_cast<uint64_t>(scaled);
   const uint64_t whole = mag / kDecimalScale;
   uint64_t frac = mag % kDecimalScale;
   std::string out = negative ? "-" : "";
@@ -68,9 +73,12 @@ void StringColumn::append_all(const StringColumn& other) {
 size_t Column::size() const {
   switch (type) {
     case ColumnType::kInt64:
-    case ColumnType::kDecimal: return ints.size();
-    case ColumnType::kDate: return dates.size();
-    case ColumnType::kString: return strings.size();
+    case ColumnType::kDecimal:
+      return ints.size();
+    case ColumnType::kDate:
+      return dates.size();
+    case ColumnType::kString:
+      return strings.size();
   }
   return 0;
 }
@@ -83,18 +91,30 @@ size_t Column::byte_size() const {
 void Column::append_from(const Column& other, size_t i) {
   switch (type) {
     case ColumnType::kInt64:
-    case ColumnType::kDecimal: ints.push_back(other.ints[i]); break;
-    case ColumnType::kDate: dates.push_back(other.dates[i]); break;
-    case ColumnType::kString: strings.push_back(other.strings.at(i)); break;
+    case ColumnType::kDecimal:
+      ints.push_back(other.ints[i]);
+      break;
+    case ColumnType::kDate:
+      dates.push_back(other.dates[i]);
+      break;
+    case ColumnType::kString:
+      strings.push_back(other.strings.at(i));
+      break;
   }
 }
 
 void Column::append_missing() {
   switch (type) {
     case ColumnType::kInt64:
-    case ColumnType::kDecimal: ints.push_back(kMissingInt); break;
-    case ColumnType::kDate: dates.push_back(kMissingDate); break;
-    case ColumnType::kString: strings.push_back({}); break;
+    case ColumnType::kDecimal:
+      ints.push_back(kMissingInt);
+      break;
+    case ColumnType::kDate:
+      dates.push_back(kMissingDate);
+      break;
+    case ColumnType::kString:
+      strings.push_back({});
+      break;
   }
 }
 
@@ -108,16 +128,24 @@ void Column::gather_from(const Column& other, std::span<const uint32_t> rows) {
     case ColumnType::kDate:
       for (uint32_t r : rows) dates.push_back(other.dates[r]);
       break;
-    case ColumnType::kString: strings.append_gathered(other.strings, rows); break;
+    case ColumnType::kString:
+      strings.append_gathered(other.strings, rows);
+      break;
   }
 }
 
 void Column::reserve(size_t rows) {
   switch (type) {
     case ColumnType::kInt64:
-    case ColumnType::kDecimal: ints.reserve(rows); break;
-    case ColumnType::kDate: dates.reserve(rows); break;
-    case ColumnType::kString: strings.reserve(rows, 0); break;
+    case ColumnType::kDecimal:
+      ints.reserve(rows);
+      break;
+    case ColumnType::kDate:
+      dates.reserve(rows);
+      break;
+    case ColumnType::kString:
+      strings.reserve(rows, 0);
+      break;
   }
 }
 
@@ -174,9 +202,15 @@ void Batch::append(const Batch& other) {
                            column_type_name(c.type), column_type_name(oc.type));
     switch (c.type) {
       case ColumnType::kInt64:
-      case ColumnType::kDecimal: c.ints.insert(c.ints.end(), oc.ints.begin(), oc.ints.end()); break;
-      case ColumnType::kDate: c.dates.insert(c.dates.end(), oc.dates.begin(), oc.dates.end()); break;
-      case ColumnType::kString: c.strings.append_all(oc.strings); break;
+      case ColumnType::kDecimal:
+        c.ints.insert(c.ints.end(), oc.ints.begin(), oc.ints.end());
+        break;
+      case ColumnType::kDate:
+        c.dates.insert(c.dates.end(), oc.dates.begin(), oc.dates.end());
+        break;
+      case ColumnType::kString:
+        c.strings.append_all(oc.strings);
+        break;
     }
   }
 }

@@ -79,7 +79,8 @@ struct Column {
   void reserve(size_t rows);
 };
 
-// A set of equally long columns: one table's rows (a parse batch, a shard's table, a shuffle block).
+// A set of equally long columns: one table's rows (a parse batch, a shard's table, a shuffle
+// block).
 struct Batch {
   std::vector<Column> columns;
 

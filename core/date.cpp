@@ -1,4 +1,4 @@
-// Formatting of day numbers as ISO dates (the parsers live in core/csv/parse.cpp).
+// Formatting of day numbers as ISO dates (the parsers live in core/csv/value_parse.cpp).
 #include "core/date.hpp"
 
 #include <fmt/format.h>

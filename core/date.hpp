@@ -39,7 +39,9 @@ constexpr CivilDate civil_from_days(Date z) noexcept {
   return {y + (m <= 2 ? 1 : 0), m, d};
 }
 
-constexpr bool is_leap_year(int y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+constexpr bool is_leap_year(int y) noexcept {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 constexpr unsigned days_in_month(int y, unsigned m) noexcept {
   constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -52,6 +54,8 @@ inline constexpr Date kSndsMissingSentinel = days_from_civil(1600, 1, 1);
 std::string format_iso_date(Date d);
 // "YYYY-MM".
 std::string format_year_month(Date d);
-inline int year_of(Date d) { return civil_from_days(d).year; }
+inline int year_of(Date d) {
+  return civil_from_days(d).year;
+}
 
 }  // namespace snds

@@ -39,6 +39,8 @@ template <typename... Args>
 Error internal_error(fmt::format_string<Args...> f, Args&&... args) {
   return Error(ExitCode::kInternal, fmt::format(f, std::forward<Args>(args)...));
 }
-inline Error stopped_error(const std::string& what) { return Error(ExitCode::kStopped, what); }
+inline Error stopped_error(const std::string& what) {
+  return Error(ExitCode::kStopped, what);
+}
 
 }  // namespace snds

@@ -26,7 +26,8 @@ inline uint64_t hash_bytes(std::string_view s, uint64_t seed = 0x9e3779b97f4a7c1
     h = mix64(h ^ w) + 0x9e3779b97f4a7c15ULL;
   }
   uint64_t tail = 0;
-  for (size_t k = 0; i < s.size(); ++i, ++k) tail |= uint64_t(static_cast<unsigned char>(s[i])) << (8 * k);
+  for (size_t k = 0; i < s.size(); ++i, ++k)
+    tail |= uint64_t(static_cast<unsigned char>(s[i])) << (8 * k);
   return mix64(h ^ tail);
 }
 

@@ -10,8 +10,12 @@ void encode_batch(ByteWriter& w, const Batch& b) {
     w.put<uint8_t>(static_cast<uint8_t>(c.type));
     switch (c.type) {
       case ColumnType::kInt64:
-      case ColumnType::kDecimal: w.put_vector(c.ints); break;
-      case ColumnType::kDate: w.put_vector(c.dates); break;
+      case ColumnType::kDecimal:
+        w.put_vector(c.ints);
+        break;
+      case ColumnType::kDate:
+        w.put_vector(c.dates);
+        break;
       case ColumnType::kString:
         w.put_vector(c.strings.offsets());
         w.put_string(c.strings.bytes());
@@ -30,15 +34,20 @@ Batch decode_batch(ByteReader& r) {
     c.type = static_cast<ColumnType>(r.get<uint8_t>());
     switch (c.type) {
       case ColumnType::kInt64:
-      case ColumnType::kDecimal: c.ints = r.get_vector<int64_t>(); break;
-      case ColumnType::kDate: c.dates = r.get_vector<Date>(); break;
+      case ColumnType::kDecimal:
+        c.ints = r.get_vector<int64_t>();
+        break;
+      case ColumnType::kDate:
+        c.dates = r.get_vector<Date>();
+        break;
       case ColumnType::kString: {
         auto offsets = r.get_vector<uint64_t>();
         auto bytes = r.get_string();
         c.strings.assign(std::move(bytes), std::move(offsets));
         break;
       }
-      default: throw internal_error("corrupt batch encoding (column type {})", static_cast<int>(c.type));
+      default:
+        throw internal_error("corrupt batch encoding (column type {})", static_cast<int>(c.type));
     }
     b.columns.push_back(std::move(c));
   }

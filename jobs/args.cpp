@@ -26,7 +26,8 @@ Args::Args(const std::string& command, const std::vector<std::string>& argv, con
       flags_.insert(name);
     } else if (spec.options.count(name)) {
       if (!has_value) {
-        if (i + 1 >= argv.size()) throw usage_error("{}: option --{} needs a value", command_, name);
+        if (i + 1 >= argv.size())
+          throw usage_error("{}: option --{} needs a value", command_, name);
         value = argv[++i];
       }
       options_[name] = value;
@@ -34,8 +35,10 @@ Args::Args(const std::string& command, const std::vector<std::string>& argv, con
       std::vector<std::string> all(spec.options.begin(), spec.options.end());
       all.insert(all.end(), spec.flags.begin(), spec.flags.end());
       const std::string hint = closest_match(name, all);
-      if (!hint.empty()) throw usage_error("{}: unknown option --{} (did you mean --{}?)", command_, name, hint);
-      throw usage_error("{}: unknown option --{} (see snds-batch {} --help)", command_, name, command_);
+      if (!hint.empty())
+        throw usage_error("{}: unknown option --{} (did you mean --{}?)", command_, name, hint);
+      throw usage_error("{}: unknown option --{} (see snds-batch {} --help)", command_, name,
+                        command_);
     }
   }
 }
@@ -48,11 +51,14 @@ std::optional<std::string> Args::option(const std::string& name) const {
 
 std::string Args::required(const std::string& name) const {
   auto v = option(name);
-  if (!v) throw usage_error("{}: option --{} is required (see snds-batch {} --help)", command_, name, command_);
+  if (!v)
+    throw usage_error("{}: option --{} is required (see snds-batch {} --help)", command_, name,
+                      command_);
   return *v;
 }
 
-int64_t Args::int_option(const std::string& name, int64_t fallback, int64_t min, int64_t max) const {
+int64_t Args::int_option(const std::string& name, int64_t fallback, int64_t min,
+                         int64_t max) const {
   auto v = option(name);
   if (!v) return fallback;
   int64_t x = 0;
@@ -63,7 +69,8 @@ int64_t Args::int_option(const std::string& name, int64_t fallback, int64_t min,
   } catch (...) {
     throw usage_error("{}: --{} expects an integer, got '{}'", command_, name, *v);
   }
-  if (x < min || x > max) throw usage_error("{}: --{} must be between {} and {}, got {}", command_, name, min, max, x);
+  if (x < min || x > max)
+    throw usage_error("{}: --{} must be between {} and {}, got {}", command_, name, min, max, x);
   return x;
 }
 

@@ -1,7 +1,7 @@
 // The snds-batch command line: process setup (umask, MPI, logging, signals, threads), dispatch to
 // the subcommands, and the one place where errors become messages and exit codes.
-#include <sys/stat.h>
 #include <omp.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -82,7 +82,8 @@ const std::map<std::string, CommandInfo>& commands() {
         "usage: snds-batch inspect STORE [--json]\n"
         "\n"
         "Prints the store's tables with rows stored, rejected and orphaned, its shards and sizes.\n"
-        "  --json   one JSON object: {\"shards\": N, \"tables\": {TABLE: {rows, rejected, orphans}}}\n"}},
+        "  --json   one JSON object: {\"shards\": N, \"tables\": {TABLE: {rows, rejected, "
+        "orphans}}}\n"}},
   };
   return kCommands;
 }
@@ -125,12 +126,12 @@ std::string program_help() {
       "\n"
       "commands:\n";
   for (const auto& [name, info] : commands()) s += fmt::format("  {:<10} {}\n", name, info.summary);
-  s +=
-      "\n"
-      "Run 'snds-batch COMMAND --help' for a command's options.\n"
-      "Threads per rank: OMP_NUM_THREADS or --threads. Logs: SNDS_LOG_LEVEL=debug|info|warn|error.\n"
-      "Exit codes: 0 ok, 2 bad usage or config, 3 bad input data, 4 internal or MPI failure,\n"
-      "75 stopped by SIGTERM/SIGUSR1 after a checkpoint (rerun the same command to resume).\n";
+  s += "\n"
+       "Run 'snds-batch COMMAND --help' for a command's options.\n"
+       "Threads per rank: OMP_NUM_THREADS or --threads. Logs: "
+       "SNDS_LOG_LEVEL=debug|info|warn|error.\n"
+       "Exit codes: 0 ok, 2 bad usage or config, 3 bad input data, 4 internal or MPI failure,\n"
+       "75 stopped by SIGTERM/SIGUSR1 after a checkpoint (rerun the same command to resume).\n";
   return s;
 }
 
@@ -153,7 +154,8 @@ int cli_main(int argc, char** argv) {
     for (const auto& kv : commands()) names.push_back(kv.first);
     const std::string hint = closest_match(command, names);
     std::cerr << "snds-batch: error: unknown command '" << command << "'"
-              << (hint.empty() ? "" : " (did you mean '" + hint + "'?)") << "; see snds-batch --help\n";
+              << (hint.empty() ? "" : " (did you mean '" + hint + "'?)")
+              << "; see snds-batch --help\n";
     return 2;
   }
   ArgList rest(all.begin() + 1, all.end());

@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -20,7 +20,8 @@ namespace {
 uint64_t folder_bytes(const fs::path& dir) {
   uint64_t total = 0;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
     if (it->is_regular_file(ec)) total += it->file_size(ec);
   }
@@ -42,11 +43,14 @@ std::string human_bytes(uint64_t b) {
 
 int inspect_command(const ArgList& argv, CommandContext& ctx) {
   Args args("inspect", argv, ArgSpec{{}, {"json"}});
-  if (args.positionals().size() != 1) throw usage_error("inspect: expected one store folder (usage: snds-batch inspect STORE [--json])");
+  if (args.positionals().size() != 1)
+    throw usage_error(
+        "inspect: expected one store folder (usage: snds-batch inspect STORE [--json])");
   if (!ctx.comm.is_master()) return 0;
   const fs::path store = args.positionals()[0];
   const StoreInfo info = open_store(store);
-  boost::json::object manifest = boost::json::parse(read_file(store_manifest_path(store))).as_object();
+  boost::json::object manifest =
+      boost::json::parse(read_file(store_manifest_path(store))).as_object();
 
   boost::json::object out;
   out["store"] = store.string();
@@ -85,16 +89,19 @@ int inspect_command(const ArgList& argv, CommandContext& ctx) {
     std::cout << boost::json::serialize(out) << "\n";
     return 0;
   }
-  std::cout << fmt::format("store {}: {} shards, {} on disk ({} in shards), created {}\n", store.string(), info.shards,
-                           human_bytes(all_bytes), human_bytes(shard_bytes), info.created);
+  std::cout << fmt::format("store {}: {} shards, {} on disk ({} in shards), created {}\n",
+                           store.string(), info.shards, human_bytes(all_bytes),
+                           human_bytes(shard_bytes), info.created);
   std::cout << fmt::format("{:<12} {:>14} {:>10} {:>10}\n", "table", "rows", "rejected", "orphans");
   for (auto& [name, value] : tables) {
     const auto& o = value.as_object();
-    std::cout << fmt::format("{:<12} {:>14} {:>10} {:>10}\n", std::string(name), o.at("rows").to_number<uint64_t>(),
-                             o.at("rejected").to_number<uint64_t>(),
-                             o.if_contains("orphans") ? fmt::format("{}", o.at("orphans").to_number<uint64_t>()) : "-");
+    std::cout << fmt::format(
+        "{:<12} {:>14} {:>10} {:>10}\n", std::string(name), o.at("rows").to_number<uint64_t>(),
+        o.at("rejected").to_number<uint64_t>(),
+        o.if_contains("orphans") ? fmt::format("{}", o.at("orphans").to_number<uint64_t>()) : "-");
   }
-  std::cout << fmt::format("{:<12} {:>14} {:>10} {:>10}\n", "total", total_rows, total_rejected, total_orphans);
+  std::cout << fmt::format("{:<12} {:>14} {:>10} {:>10}\n", "total", total_rows, total_rejected,
+                           total_orphans);
   return 0;
 }
 

@@ -7,10 +7,12 @@
 namespace snds {
 namespace {
 
-std::string config_argument(const std::string& command, const ArgList& argv, const ArgSpec& spec, Args* out) {
+std::string config_argument(const std::string& command, const ArgList& argv, const ArgSpec& spec,
+                            Args* out) {
   Args args(command, argv, spec);
   if (args.positionals().size() != 1)
-    throw usage_error("{}: expected one config file (usage: snds-batch {} CONFIG.yaml)", command, command);
+    throw usage_error("{}: expected one config file (usage: snds-batch {} CONFIG.yaml)", command,
+                      command);
   if (out) *out = args;
   return args.positionals()[0];
 }
@@ -19,8 +21,9 @@ int dispatch(ConfigMap& config, CommandContext& ctx, const JobOptions& options, 
   auto job = config.optional_string("job");
   if (!job) {
     if (allow_ingest && config.has("inputs")) return ingest_job(config, ctx, options);
-    config.fail("job", allow_ingest ? "is required (aggregate or cohort; an ingest config has inputs:)"
-                                    : "is required (aggregate or cohort)");
+    config.fail("job", allow_ingest
+                           ? "is required (aggregate or cohort; an ingest config has inputs:)"
+                           : "is required (aggregate or cohort)");
   }
   if (*job == "aggregate") return aggregate_job(config, ctx, options);
   if (*job == "cohort") return cohort_job(config, ctx, options);

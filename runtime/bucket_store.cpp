@@ -13,7 +13,8 @@
 namespace snds {
 namespace fs = std::filesystem;
 
-BucketStore::BucketStore(uint64_t budget_bytes, fs::path scratch) : budget_(budget_bytes), scratch_(std::move(scratch)) {}
+BucketStore::BucketStore(uint64_t budget_bytes, fs::path scratch)
+    : budget_(budget_bytes), scratch_(std::move(scratch)) {}
 
 BucketStore::~BucketStore() {
   std::error_code ec;
@@ -21,7 +22,9 @@ BucketStore::~BucketStore() {
     if (e.has_spill) fs::remove(spill_file(bucket), ec);
 }
 
-fs::path BucketStore::spill_file(uint32_t bucket) const { return scratch_ / fmt::format("bucket_{:06d}.spill", bucket); }
+fs::path BucketStore::spill_file(uint32_t bucket) const {
+  return scratch_ / fmt::format("bucket_{:06d}.spill", bucket);
+}
 
 void BucketStore::add(uint32_t bucket, const std::string& table, Batch&& rows) {
   if (rows.rows() == 0 && rows.columns.empty()) return;
@@ -61,10 +64,14 @@ void BucketStore::spill(uint32_t bucket, Entry& e) {
   }
   const fs::path path = spill_file(bucket);
   std::FILE* f = std::fopen(path.c_str(), "ab");
-  if (!f) throw data_error("cannot write spill file in scratch folder {} (setting: scratch)", scratch_.string());
+  if (!f)
+    throw data_error("cannot write spill file in scratch folder {} (setting: scratch)",
+                     scratch_.string());
   const size_t written = std::fwrite(buf.data(), 1, buf.size(), f);
   const bool ok = written == buf.size() && std::fclose(f) == 0;
-  if (!ok) throw data_error("cannot write spill file in scratch folder {} (disk full? setting: scratch)", scratch_.string());
+  if (!ok)
+    throw data_error("cannot write spill file in scratch folder {} (disk full? setting: scratch)",
+                     scratch_.string());
   spilled_bytes_ += buf.size();
   memory_bytes_ -= e.bytes;
   e.bytes = 0;

@@ -1,8 +1,8 @@
 // The Communicator: everything distributed logic needs from MPI, behind an interface with two
-// backends: MPI (runtime/mpi_communicator.cpp) and in-process threads (runtime/local_communicator.cpp)
-// so shuffles, joins and schedulers are unit-tested without mpirun.
-// Rule: only one thread per rank (the one that owns the Communicator) calls it.
-// Payloads are byte buffers; callers serialise with runtime/serialize.hpp.
+// backends: MPI (runtime/mpi_communicator.cpp) and in-process threads
+// (runtime/local_communicator.cpp) so shuffles, joins and schedulers are unit-tested without
+// mpirun. Rule: only one thread per rank (the one that owns the Communicator) calls it. Payloads
+// are byte buffers; callers serialise with runtime/serialize.hpp.
 #pragma once
 
 #include <cstdint>

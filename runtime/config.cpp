@@ -112,12 +112,14 @@ int64_t ConfigMap::required_int(const std::string& key) {
   return *v;
 }
 
-int64_t ConfigMap::optional_int(const std::string& key, int64_t fallback, int64_t min, int64_t max) {
+int64_t ConfigMap::optional_int(const std::string& key, int64_t fallback, int64_t min,
+                                int64_t max) {
   auto s = optional_string(key);
   if (!s) return fallback;
   auto v = to_int(*s);
   if (!v) fail(key, fmt::format("expected an integer, got '{}'", *s));
-  if (*v < min || *v > max) fail(key, fmt::format("must be between {} and {}, got {}", min, max, *v));
+  if (*v < min || *v > max)
+    fail(key, fmt::format("must be between {} and {}, got {}", min, max, *v));
   return *v;
 }
 
@@ -213,7 +215,9 @@ std::vector<std::string> ConfigMap::keys() const {
   return out;
 }
 
-void ConfigMap::accept_all_keys() { accept_all_ = true; }
+void ConfigMap::accept_all_keys() {
+  accept_all_ = true;
+}
 
 void ConfigMap::finish() const {
   if (accept_all_ || !node_.IsMap()) return;
@@ -222,23 +226,27 @@ void ConfigMap::finish() const {
     const std::string key = kv.first.Scalar();
     if (known_.count(key)) continue;
     const std::string hint = closest_match(key, valid);
-    const std::string line = kv.first.Mark().line >= 0 ? fmt::format(":{}", kv.first.Mark().line + 1) : "";
+    const std::string line =
+        kv.first.Mark().line >= 0 ? fmt::format(":{}", kv.first.Mark().line + 1) : "";
     if (!hint.empty())
-      throw usage_error("{}{}: unknown key '{}' (did you mean '{}'?)", *file_, line, key_path(key), key_path(hint));
+      throw usage_error("{}{}: unknown key '{}' (did you mean '{}'?)", *file_, line, key_path(key),
+                        key_path(hint));
     throw usage_error("{}{}: unknown key '{}'", *file_, line, key_path(key));
   }
 }
 
 ConfigMap load_config(const std::string& path) {
   auto file = std::make_shared<const std::string>(path);
-  if (!std::filesystem::is_regular_file(path)) throw usage_error("config file {} does not exist", path);
+  if (!std::filesystem::is_regular_file(path))
+    throw usage_error("config file {} does not exist", path);
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
   } catch (const YAML::Exception& e) {
     throw usage_error("{}:{}: invalid YAML: {}", path, e.mark.line + 1, e.msg);
   }
-  if (!root.IsMap()) throw usage_error("{}: expected a map of keys and values at the top level", path);
+  if (!root.IsMap())
+    throw usage_error("{}: expected a map of keys and values at the top level", path);
   return ConfigMap(root, file, "");
 }
 

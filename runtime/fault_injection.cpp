@@ -23,7 +23,8 @@ Plan* plan() {
     const std::string s(v);
     const auto us = s.find("_after_"), eq = s.find('=');
     if (us == std::string::npos || eq == std::string::npos || eq < us) return nullptr;
-    auto* out = new Plan{s.substr(0, us), s.substr(us + 7, eq - us - 7), std::atol(s.c_str() + eq + 1), 0};
+    auto* out =
+        new Plan{s.substr(0, us), s.substr(us + 7, eq - us - 7), std::atol(s.c_str() + eq + 1), 0};
     return out;
   }();
   return p;

@@ -70,10 +70,18 @@ class LocalCommunicator final : public Communicator {
     hub_.exchange(rank_, {}, [](auto&) {});
   }
 
-  void allreduce_sum(std::span<uint64_t> v) override { reduce(v, [](uint64_t a, uint64_t b) { return a + b; }); }
-  void allreduce_max(std::span<uint64_t> v) override { reduce(v, [](uint64_t a, uint64_t b) { return std::max(a, b); }); }
-  void allreduce_sum(std::span<double> v) override { reduce(v, [](double a, double b) { return a + b; }); }
-  void allreduce_max(std::span<double> v) override { reduce(v, [](double a, double b) { return std::max(a, b); }); }
+  void allreduce_sum(std::span<uint64_t> v) override {
+    reduce(v, [](uint64_t a, uint64_t b) { return a + b; });
+  }
+  void allreduce_max(std::span<uint64_t> v) override {
+    reduce(v, [](uint64_t a, uint64_t b) { return std::max(a, b); });
+  }
+  void allreduce_sum(std::span<double> v) override {
+    reduce(v, [](double a, double b) { return a + b; });
+  }
+  void allreduce_max(std::span<double> v) override {
+    reduce(v, [](double a, double b) { return std::max(a, b); });
+  }
 
   void broadcast(Bytes& data, int root) override {
     std::vector<Bytes> dep(1);
@@ -101,7 +109,8 @@ class LocalCommunicator final : public Communicator {
   }
 
   std::vector<Bytes> alltoallv(const std::vector<Bytes>& send) override {
-    if (static_cast<int>(send.size()) != hub_.size) throw internal_error("alltoallv needs one buffer per rank");
+    if (static_cast<int>(send.size()) != hub_.size)
+      throw internal_error("alltoallv needs one buffer per rank");
     std::vector<Bytes> out;
     hub_.exchange(rank_, send, [&](auto& slots) {
       for (auto& s : slots) out.push_back(s[static_cast<size_t>(rank_)]);

@@ -38,16 +38,24 @@ class MpiCommunicator final : public Communicator {
   void barrier() override { check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
 
   void allreduce_sum(std::span<uint64_t> v) override {
-    check(MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+    check(MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_UINT64_T, MPI_SUM,
+                        MPI_COMM_WORLD),
+          "MPI_Allreduce");
   }
   void allreduce_max(std::span<uint64_t> v) override {
-    check(MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
+    check(MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_UINT64_T, MPI_MAX,
+                        MPI_COMM_WORLD),
+          "MPI_Allreduce");
   }
   void allreduce_sum(std::span<double> v) override {
-    check(MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+    check(MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_SUM,
+                        MPI_COMM_WORLD),
+          "MPI_Allreduce");
   }
   void allreduce_max(std::span<double> v) override {
-    check(MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
+    check(MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_MAX,
+                        MPI_COMM_WORLD),
+          "MPI_Allreduce");
   }
 
   void broadcast(Bytes& data, int root) override {
@@ -83,7 +91,9 @@ class MpiCommunicator final : public Communicator {
     if (send.size() != n) throw internal_error("alltoallv needs one buffer per rank");
     std::vector<uint64_t> send_sizes(n), recv_sizes(n);
     for (size_t i = 0; i < n; ++i) send_sizes[i] = send[i].size();
-    check(MPI_Alltoall(send_sizes.data(), 1, MPI_UINT64_T, recv_sizes.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD), "MPI_Alltoall");
+    check(MPI_Alltoall(send_sizes.data(), 1, MPI_UINT64_T, recv_sizes.data(), 1, MPI_UINT64_T,
+                       MPI_COMM_WORLD),
+          "MPI_Alltoall");
     std::vector<Bytes> recv(n);
     for (size_t i = 0; i < n; ++i) recv[i].resize(recv_sizes[i]);
     // Point-to-point with chunking: robust for any size, no int overflow in displacements.
@@ -92,7 +102,9 @@ class MpiCommunicator final : public Communicator {
       for (size_t off = 0; off < recv_sizes[i]; off += kMaxChunk) {
         MPI_Request rq;
         const int len = static_cast<int>(std::min(kMaxChunk, recv_sizes[i] - off));
-        check(MPI_Irecv(recv[i].data() + off, len, MPI_CHAR, static_cast<int>(i), kAlltoallTag, MPI_COMM_WORLD, &rq), "MPI_Irecv");
+        check(MPI_Irecv(recv[i].data() + off, len, MPI_CHAR, static_cast<int>(i), kAlltoallTag,
+                        MPI_COMM_WORLD, &rq),
+              "MPI_Irecv");
         reqs.push_back(rq);
       }
     }
@@ -100,11 +112,14 @@ class MpiCommunicator final : public Communicator {
       for (size_t off = 0; off < send_sizes[i]; off += kMaxChunk) {
         MPI_Request rq;
         const int len = static_cast<int>(std::min(kMaxChunk, send_sizes[i] - off));
-        check(MPI_Isend(send[i].data() + off, len, MPI_CHAR, static_cast<int>(i), kAlltoallTag, MPI_COMM_WORLD, &rq), "MPI_Isend");
+        check(MPI_Isend(send[i].data() + off, len, MPI_CHAR, static_cast<int>(i), kAlltoallTag,
+                        MPI_COMM_WORLD, &rq),
+              "MPI_Isend");
         reqs.push_back(rq);
       }
     }
-    check(MPI_Waitall(static_cast<int>(reqs.size()), reqs.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
+    check(MPI_Waitall(static_cast<int>(reqs.size()), reqs.data(), MPI_STATUSES_IGNORE),
+          "MPI_Waitall");
     return recv;
   }
 
@@ -113,14 +128,18 @@ class MpiCommunicator final : public Communicator {
     check(MPI_Send(&n, 1, MPI_UINT64_T, dest, tag, MPI_COMM_WORLD), "MPI_Send");
     for (size_t off = 0; off < n; off += kMaxChunk) {
       const int len = static_cast<int>(std::min(kMaxChunk, n - off));
-      check(MPI_Send(payload.data() + off, len, MPI_CHAR, dest, tag + kPayloadTagOffset, MPI_COMM_WORLD), "MPI_Send");
+      check(MPI_Send(payload.data() + off, len, MPI_CHAR, dest, tag + kPayloadTagOffset,
+                     MPI_COMM_WORLD),
+            "MPI_Send");
     }
   }
 
   Message recv(int source, int tag) override {
     MPI_Status st;
     uint64_t n = 0;
-    check(MPI_Recv(&n, 1, MPI_UINT64_T, source < 0 ? MPI_ANY_SOURCE : source, tag, MPI_COMM_WORLD, &st), "MPI_Recv");
+    check(MPI_Recv(&n, 1, MPI_UINT64_T, source < 0 ? MPI_ANY_SOURCE : source, tag, MPI_COMM_WORLD,
+                   &st),
+          "MPI_Recv");
     return receive_payload(st.MPI_SOURCE, tag, n);
   }
 
@@ -130,7 +149,8 @@ class MpiCommunicator final : public Communicator {
     check(MPI_Iprobe(MPI_ANY_SOURCE, tag, MPI_COMM_WORLD, &flag, &st), "MPI_Iprobe");
     if (!flag) return std::nullopt;
     uint64_t n = 0;
-    check(MPI_Recv(&n, 1, MPI_UINT64_T, st.MPI_SOURCE, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "MPI_Recv");
+    check(MPI_Recv(&n, 1, MPI_UINT64_T, st.MPI_SOURCE, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+          "MPI_Recv");
     return receive_payload(st.MPI_SOURCE, tag, n);
   }
 
@@ -149,7 +169,9 @@ class MpiCommunicator final : public Communicator {
     Message m{source, tag, Bytes(n)};
     for (size_t off = 0; off < n; off += kMaxChunk) {
       const int len = static_cast<int>(std::min(kMaxChunk, static_cast<size_t>(n) - off));
-      check(MPI_Recv(m.payload.data() + off, len, MPI_CHAR, source, tag + kPayloadTagOffset, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "MPI_Recv");
+      check(MPI_Recv(m.payload.data() + off, len, MPI_CHAR, source, tag + kPayloadTagOffset,
+                     MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+            "MPI_Recv");
     }
     return m;
   }

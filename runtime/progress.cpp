@@ -20,7 +20,9 @@ Progress::Progress(std::string phase, uint64_t total, std::string unit, bool is_
   start_ = last_ = std::chrono::steady_clock::now();
 }
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  finish();
+}
 
 void Progress::update(uint64_t done) {
   done_ = done;
@@ -47,7 +49,8 @@ void Progress::finish() {
 }
 
 void Progress::render(bool final_line) {
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double frac = total_ ? static_cast<double>(done_) / static_cast<double>(total_) : 0.0;
   const double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
   const double eta = rate > 0 && total_ > done_ ? static_cast<double>(total_ - done_) / rate : 0.0;
@@ -57,13 +60,13 @@ void Progress::render(bool final_line) {
     const int filled = static_cast<int>(frac * kWidth);
     line = fmt::format("\r{:<12} [{}{}] {:5.1f}% {}/{} {} {:.1f} {}/s ETA {:.0f}s", phase_,
                        std::string(static_cast<size_t>(filled), '#'),
-                       std::string(static_cast<size_t>(kWidth - filled), '.'), frac * 100, done_, total_,
-                       unit_, rate, unit_, eta);
+                       std::string(static_cast<size_t>(kWidth - filled), '.'), frac * 100, done_,
+                       total_, unit_, rate, unit_, eta);
     if (final_line) line += '\n';
     drawn_ = true;
   } else {
-    line = fmt::format("[snds-batch] progress {}: {}/{} {} ({:.1f}%), {:.1f} {}/s, ETA {:.0f}s\n", phase_,
-                       done_, total_, unit_, frac * 100, rate, unit_, eta);
+    line = fmt::format("[snds-batch] progress {}: {}/{} {} ({:.1f}%), {:.1f} {}/s, ETA {:.0f}s\n",
+                       phase_, done_, total_, unit_, frac * 100, rate, unit_, eta);
   }
   [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
 }

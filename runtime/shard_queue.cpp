@@ -37,7 +37,8 @@ Bytes encode_u32(uint32_t v) {
 }
 
 // Runs work(shard), turning an exception into (status, message).
-uint8_t run_one(const std::function<Bytes(uint32_t)>& work, uint32_t shard, Bytes& out, std::exception_ptr& error) {
+uint8_t run_one(const std::function<Bytes(uint32_t)>& work, uint32_t shard, Bytes& out,
+                std::exception_ptr& error) {
   try {
     out = work(shard);
     return 0;
@@ -46,7 +47,8 @@ uint8_t run_one(const std::function<Bytes(uint32_t)>& work, uint32_t shard, Byte
     out.assign(e.what(), e.what() + std::strlen(e.what()));
     return static_cast<uint8_t>(e.code());
   } catch (const std::bad_alloc&) {
-    error = std::make_exception_ptr(internal_error("out of memory while processing shard {}", shard));
+    error =
+        std::make_exception_ptr(internal_error("out of memory while processing shard {}", shard));
     return static_cast<uint8_t>(ExitCode::kInternal);
   } catch (const std::exception& e) {
     error = std::make_exception_ptr(internal_error("{}", e.what()));
@@ -56,8 +58,10 @@ uint8_t run_one(const std::function<Bytes(uint32_t)>& work, uint32_t shard, Byte
 
 }  // namespace
 
-ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards, const std::function<Bytes(uint32_t)>& work,
-                                const std::function<void(uint32_t, Bytes&&)>& merge, const std::string& phase) {
+ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards,
+                                const std::function<Bytes(uint32_t)>& work,
+                                const std::function<void(uint32_t, Bytes&&)>& merge,
+                                const std::string& phase) {
   const auto start = std::chrono::steady_clock::now();
   ShardQueueStats stats;
   std::exception_ptr local_error;
@@ -76,14 +80,17 @@ ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards, const std::
       if (type == kRequest) {
         uint32_t give = kNoShard;
         if (!stop_handout && next < shards) give = next++;
-        if (give == kNoShard) --workers_open;
-        else ++assigned;
+        if (give == kNoShard)
+          --workers_open;
+        else
+          ++assigned;
         comm.send(m.source, kTagAssign, encode_u32(give));
         return;
       }
       const auto shard = r.get<uint32_t>();
       const auto status = r.get<uint8_t>();
-      Bytes payload(m.payload.begin() + static_cast<long>(m.payload.size() - r.remaining()), m.payload.end());
+      Bytes payload(m.payload.begin() + static_cast<long>(m.payload.size() - r.remaining()),
+                    m.payload.end());
       ++received;
       if (status == 0) {
         if (!local_error) merge(shard, std::move(payload));
@@ -147,7 +154,8 @@ ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards, const std::
   if (worst == 0) return stats;
   if (local_error) std::rethrow_exception(local_error);
   if (worst == static_cast<uint64_t>(ExitCode::kStopped))
-    throw stopped_error("stopped by a signal before the job finished; rerun the same command to run it again");
+    throw stopped_error(
+        "stopped by a signal before the job finished; rerun the same command to run it again");
   throw PeerFailure(static_cast<ExitCode>(worst));
 }
 

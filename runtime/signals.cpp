@@ -6,7 +6,9 @@
 namespace snds {
 namespace {
 volatile std::sig_atomic_t g_signal = 0;
-extern "C" void on_stop_signal(int sig) { g_signal = sig; }
+extern "C" void on_stop_signal(int sig) {
+  g_signal = sig;
+}
 }  // namespace
 
 void install_stop_handlers() {
@@ -18,8 +20,14 @@ void install_stop_handlers() {
   sigaction(SIGUSR1, &sa, nullptr);
 }
 
-bool stop_requested() { return g_signal != 0; }
-int stop_signal() { return g_signal; }
-void request_stop_for_testing(bool on) { g_signal = on ? SIGUSR1 : 0; }
+bool stop_requested() {
+  return g_signal != 0;
+}
+int stop_signal() {
+  return g_signal;
+}
+void request_stop_for_testing(bool on) {
+  g_signal = on ? SIGUSR1 : 0;
+}
 
 }  // namespace snds

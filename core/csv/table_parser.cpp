@@ -4,6 +4,7 @@
 #include "core/csv/table_parser.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 
 #include "core/csv/range_split.hpp"
@@ -193,7 +194,10 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
       bool ok = true;
       switch (fp.type) {
         case ColumnType::kString:
-          if (!fp.skip) staged[fp.slot] = trim_spaces(v);
+          // A NUL byte is not text (a binary file, a broken export): the store's fixed-length
+          // strings could not hold it, so the row is rejected here rather than failing later.
+          ok = std::memchr(v.data(), '\0', v.size()) == nullptr;
+          if (ok && !fp.skip) staged[fp.slot] = trim_spaces(v);
           break;
         case ColumnType::kInt64: {
           int64_t x;

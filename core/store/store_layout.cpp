@@ -1,8 +1,8 @@
 // Store folder paths and the reading of a complete store's manifest.
 #include "core/store/store_layout.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -16,10 +16,12 @@ fs::path shard_path(const fs::path& store, uint32_t shard) {
 }
 
 StoreInfo open_store(const fs::path& store) {
-  if (!fs::is_directory(store)) throw data_error("store {} does not exist (run snds-batch ingest first)", store.string());
+  if (!fs::is_directory(store))
+    throw data_error("store {} does not exist (run snds-batch ingest first)", store.string());
   const fs::path manifest = store_manifest_path(store);
   if (!fs::is_regular_file(manifest))
-    throw data_error("store {} is incomplete (no manifest.json): rerun the ingest to finish it", store.string());
+    throw data_error("store {} is incomplete (no manifest.json): rerun the ingest to finish it",
+                     store.string());
   const std::string text = read_file(manifest);
   StoreInfo info;
   info.path = store;
@@ -31,7 +33,8 @@ StoreInfo open_store(const fs::path& store) {
   } catch (const std::exception& e) {
     throw data_error("store {} has an unreadable manifest.json: {}", store.string(), e.what());
   }
-  if (info.shards == 0) throw data_error("store {} has an unreadable manifest.json: shards is 0", store.string());
+  if (info.shards == 0)
+    throw data_error("store {} has an unreadable manifest.json: shards is 0", store.string());
   info.identity = fmt::format("{:016x}", hash_bytes(text));
   return info;
 }

@@ -22,10 +22,18 @@ namespace snds {
 
 inline constexpr const char* kOrphanSuffix = ".orphans";
 
-inline std::filesystem::path store_manifest_path(const std::filesystem::path& store) { return store / "manifest.json"; }
-inline std::filesystem::path store_referential_path(const std::filesystem::path& store) { return store / "referential.h5"; }
-inline std::filesystem::path store_rejects_path(const std::filesystem::path& store) { return store / "rejects.csv"; }
-inline std::filesystem::path store_state_dir(const std::filesystem::path& store) { return store / ".ingest"; }
+inline std::filesystem::path store_manifest_path(const std::filesystem::path& store) {
+  return store / "manifest.json";
+}
+inline std::filesystem::path store_referential_path(const std::filesystem::path& store) {
+  return store / "referential.h5";
+}
+inline std::filesystem::path store_rejects_path(const std::filesystem::path& store) {
+  return store / "rejects.csv";
+}
+inline std::filesystem::path store_state_dir(const std::filesystem::path& store) {
+  return store / ".ingest";
+}
 std::filesystem::path shard_path(const std::filesystem::path& store, uint32_t shard);
 
 // What a job needs to know about a complete store (read from its manifest).

@@ -23,8 +23,11 @@ IngestConfig read_ingest_config(ConfigMap& map) {
     m.accept_all_keys();
     for (const std::string& table : m.keys()) {
       if (!parse_table_name(table))
-        m.fail(table, "is not a table snds-batch knows (IR_BEN_R, ER_PRS_F, ER_PHA_F, IR_PHA_R, T_MCOyyB/C/D)");
-      for (const auto& f : m.string_list(table, true)) c.inputs_by_table[table].push_back(resolve_path(map, f));
+        m.fail(table,
+               "is not a table snds-batch knows (IR_BEN_R, ER_PRS_F, ER_PHA_F, IR_PHA_R, "
+               "T_MCOyyB/C/D)");
+      for (const auto& f : m.string_list(table, true))
+        c.inputs_by_table[table].push_back(resolve_path(map, f));
     }
   } else {
     map.fail("inputs", "expected a folder or a map TABLE: [files]");
@@ -42,8 +45,9 @@ IngestConfig read_ingest_config(ConfigMap& map) {
   if (c.compression != "deflate" && c.compression != "zstd" && c.compression != "none")
     map.fail("compression", "must be deflate, zstd or none, got '" + c.compression + "'");
   // deflate takes 0-9, zstd 1-22; "none" ignores the level.
-  c.compression_level = static_cast<int>(map.optional_int("compression_level", c.compression == "zstd" ? 3 : 1,
-                                                          c.compression == "zstd" ? 1 : 0, c.compression == "deflate" ? 9 : 22));
+  c.compression_level = static_cast<int>(
+      map.optional_int("compression_level", c.compression == "zstd" ? 3 : 1,
+                       c.compression == "zstd" ? 1 : 0, c.compression == "deflate" ? 9 : 22));
   c.read_chunk_kb = static_cast<uint64_t>(map.optional_int("read_chunk_kb", 32768, 1, 4 << 20));
   map.finish();
   return c;

@@ -1,9 +1,9 @@
 // Building, broadcasting and scanning the ingest plan.
 #include "jobs/ingest/ingest_plan.hpp"
 
+#include <omp.h>
 #include <sys/stat.h>
 #include <zlib.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -49,7 +49,8 @@ void read_header_of(InputFile& f) {
     if (h.body_offset >= start.size() && !whole && want < (size_t(1) << 26)) continue;
     f.body_offset = h.body_offset;
     f.body_line = h.body_line;
-    f.header_crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(start.data()), static_cast<uInt>(h.body_offset)));
+    f.header_crc = static_cast<uint32_t>(
+        crc32(0L, reinterpret_cast<const Bytef*>(start.data()), static_cast<uInt>(h.body_offset)));
     f.header = std::move(h.map);
     return;
   }
@@ -69,7 +70,9 @@ void add_file(IngestPlan& plan, const std::string& path, const TableName& table)
 
 void merge_schema(std::vector<HeaderColumn>& into, const HeaderMap& m, const TableSpec& spec) {
   for (const auto& c : m.columns)
-    if (std::none_of(into.begin(), into.end(), [&](const HeaderColumn& x) { return x.name == c.name; })) into.push_back(c);
+    if (std::none_of(into.begin(), into.end(),
+                     [&](const HeaderColumn& x) { return x.name == c.name; }))
+      into.push_back(c);
   // Canonical order: catalog columns in catalog order, then extras by name.
   auto rank_of = [&](const HeaderColumn& c) -> size_t {
     for (size_t i = 0; i < spec.columns.size(); ++i)
@@ -88,25 +91,32 @@ void merge_schema(std::vector<HeaderColumn>& into, const HeaderMap& m, const Tab
 IngestPlan build_plan(const IngestConfig& config) {
   IngestPlan plan;
   if (!config.inputs_dir.empty()) {
-    if (!fs::is_directory(config.inputs_dir)) throw data_error("input folder {} does not exist", config.inputs_dir);
+    if (!fs::is_directory(config.inputs_dir))
+      throw data_error("input folder {} does not exist", config.inputs_dir);
     std::vector<std::string> ignored;
     for (const auto& entry : fs::directory_iterator(config.inputs_dir)) {
       if (!entry.is_regular_file()) continue;
       const std::string name = entry.path().filename().string();
-      if (auto t = table_for_file(name)) add_file(plan, entry.path().string(), *t);
-      else ignored.push_back(name);
+      if (auto t = table_for_file(name))
+        add_file(plan, entry.path().string(), *t);
+      else
+        ignored.push_back(name);
     }
     if (!ignored.empty())
-      log::info("ignoring {} file(s) in {} not named as an SNDS table snds-batch knows (e.g. {})", ignored.size(),
-                config.inputs_dir, ignored.front());
+      log::info("ignoring {} file(s) in {} not named as an SNDS table snds-batch knows (e.g. {})",
+                ignored.size(), config.inputs_dir, ignored.front());
   } else {
     for (const auto& [table, files] : config.inputs_by_table)
       for (const auto& f : files) add_file(plan, f, *parse_table_name(table));
   }
-  if (plan.files.empty()) throw usage_error("{}: no input table found in inputs", config.config_path);
-  std::sort(plan.files.begin(), plan.files.end(), [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
+  if (plan.files.empty())
+    throw usage_error("{}: no input table found in inputs", config.config_path);
+  std::sort(plan.files.begin(), plan.files.end(),
+            [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
   for (size_t i = 1; i < plan.files.size(); ++i)
-    if (plan.files[i].path == plan.files[i - 1].path) throw usage_error("{}: input file {} is listed twice", config.config_path, plan.files[i].path);
+    if (plan.files[i].path == plan.files[i - 1].path)
+      throw usage_error("{}: input file {} is listed twice", config.config_path,
+                        plan.files[i].path);
 
   const uint64_t chunk = config.read_chunk_kb << 10;
   for (uint32_t i = 0; i < plan.files.size(); ++i) {
@@ -118,7 +128,8 @@ IngestPlan build_plan(const IngestConfig& config) {
       plan.units.push_back(WorkUnit{i, 0, f.size, false, 0});
       continue;
     }
-    for (uint64_t a = f.body_offset; a < f.size; a += chunk) plan.units.push_back(WorkUnit{i, a, std::min(f.size, a + chunk), false, 0});
+    for (uint64_t a = f.body_offset; a < f.size; a += chunk)
+      plan.units.push_back(WorkUnit{i, a, std::min(f.size, a + chunk), false, 0});
   }
   return plan;
 }
@@ -230,7 +241,8 @@ void scan_units(Communicator& comm, IngestPlan& plan, int threads) {
     try {
       const WorkUnit& u = plan.units[static_cast<size_t>(mine[k])];
       const std::string buf = read_file_range(plan.files[u.file].path, u.begin, u.end - u.begin);
-      if (buf.size() != u.end - u.begin) throw data_error("{} changed size while being read", plan.files[u.file].path);
+      if (buf.size() != u.end - u.begin)
+        throw data_error("{} changed size while being read", plan.files[u.file].path);
       const RangeScan s = scan_range(buf.data(), buf.size());
       counts[static_cast<size_t>(2 * mine[k])] = s.newlines;
       counts[static_cast<size_t>(2 * mine[k] + 1)] = s.quotes;

@@ -26,8 +26,8 @@ struct InputFile {
   bool gzip = false;
   uint64_t body_offset = 0;  // plain files: first byte after the header
   uint64_t body_line = 2;
-  uint32_t header_crc = 0;   // CRC32 of bytes [0, body_offset) (plain files)
-  HeaderMap header;  // how its records map to columns
+  uint32_t header_crc = 0;  // CRC32 of bytes [0, body_offset) (plain files)
+  HeaderMap header;         // how its records map to columns
 };
 
 struct WorkUnit {

@@ -13,8 +13,8 @@
 #include <numeric>
 #include <span>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "core/atomic_file.hpp"
 #include "core/csv/csv_file.hpp"
@@ -93,7 +93,8 @@ std::string csv_field(std::string_view s) {
 void checkpoint(Communicator& comm, const std::string& where) {
   if (!comm.any(stop_requested())) return;
   if (comm.is_master())
-    throw stopped_error(fmt::format("ingest stopped by a signal {}; rerun the same command to resume", where));
+    throw stopped_error(
+        fmt::format("ingest stopped by a signal {}; rerun the same command to resume", where));
   throw PeerFailure(ExitCode::kStopped);
 }
 
@@ -112,7 +113,11 @@ void local_step(std::exception_ptr& failure, F&& fn) {
 class IngestRun {
  public:
   IngestRun(const IngestConfig& config, CommandContext& ctx, bool force)
-      : cfg_(config), comm_(ctx.comm), threads_(std::max(1, ctx.threads)), force_(force), store_(config.store) {}
+      : cfg_(config),
+        comm_(ctx.comm),
+        threads_(std::max(1, ctx.threads)),
+        force_(force),
+        store_(config.store) {}
 
   int execute();
 
@@ -125,10 +130,11 @@ class IngestRun {
   void finalize();
 
   ParsedUnit parse_unit(size_t unit_index) const;
-  void read_round(const std::vector<size_t>& mine, size_t& pos, Outbox& outbox, uint64_t& bytes_done, uint64_t& rows);
+  void read_round(const std::vector<size_t>& mine, size_t& pos, Outbox& outbox,
+                  uint64_t& bytes_done, uint64_t& rows);
   void join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbox& outbox, uint64_t& rows);
-  void write_shard(uint32_t shard, const std::vector<std::string>& tables, const ShardWriterOptions& options,
-                   uint64_t& rows, uint64_t& bytes);
+  void write_shard(uint32_t shard, const std::vector<std::string>& tables,
+                   const ShardWriterOptions& options, uint64_t& rows, uint64_t& bytes);
   std::vector<size_t> my_units() const;
   Batch conform(const std::string& table, Batch&& rows) const;
   std::vector<std::string> stored_tables() const;
@@ -167,9 +173,13 @@ int IngestRun::execute() {
   // Each thread holds a range's text and its parsed rows while routing them (about 3x the range).
   const uint64_t in_flight = static_cast<uint64_t>(threads_) * 3 * (cfg_.read_chunk_kb << 10);
   if (budget <= in_flight)
-    throw usage_error("{}: memory_budget_mb = {} is too small for {} threads reading {} KB ranges; raise memory_budget_mb to at least {} or lower read_chunk_kb",
-                      cfg_.config_path, cfg_.memory_budget_mb, threads_, cfg_.read_chunk_kb, static_cast<double>(2 * in_flight) / static_cast<double>(kMiB));
-  const fs::path scratch = fs::path(cfg_.scratch) / fmt::format("rank{}-{}", comm_.rank(), ::getpid());
+    throw usage_error(
+        "{}: memory_budget_mb = {} is too small for {} threads reading {} KB ranges; raise "
+        "memory_budget_mb to at least {} or lower read_chunk_kb",
+        cfg_.config_path, cfg_.memory_budget_mb, threads_, cfg_.read_chunk_kb,
+        static_cast<double>(2 * in_flight) / static_cast<double>(kMiB));
+  const fs::path scratch =
+      fs::path(cfg_.scratch) / fmt::format("rank{}-{}", comm_.rank(), ::getpid());
   buckets_ = std::make_unique<BucketStore>(budget - in_flight, scratch);
 
   all_or_none(comm_, [&] { read_phase(); });
@@ -189,13 +199,14 @@ void IngestRun::prepare() {
   all_or_none(comm_, [&] {
     if (!comm_.is_master()) return;
     plan_ = build_plan(cfg_);
-    const std::string fingerprint =
-        fmt::format("{} {} {}", plan_.fingerprint(), boost::json::serialize(cfg_.to_json()), kVersion);
+    const std::string fingerprint = fmt::format("{} {} {}", plan_.fingerprint(),
+                                                boost::json::serialize(cfg_.to_json()), kVersion);
     const bool resume = prepare_store_folder(store_, fingerprint, force_) == StoreStart::kResume;
     encoded = plan_.encode();
     encoded.push_back(static_cast<char>(resume ? 1 : 0));
-    log::info("ingest: {} files, {:.1f} MB, {} tables, {} shards, {} ranks x {} threads", plan_.files.size(),
-              static_cast<double>(plan_.total_bytes) / 1e6, plan_.schemas.size(), cfg_.shards, comm_.size(), threads_);
+    log::info("ingest: {} files, {:.1f} MB, {} tables, {} shards, {} ranks x {} threads",
+              plan_.files.size(), static_cast<double>(plan_.total_bytes) / 1e6,
+              plan_.schemas.size(), cfg_.shards, comm_.size(), threads_);
   });
   comm_.broadcast(encoded, 0);
   resume_ = encoded.back() != 0;
@@ -211,7 +222,8 @@ std::vector<size_t> IngestRun::my_units() const {
   std::vector<size_t> order(plan_.units.size());
   std::iota(order.begin(), order.end(), size_t{0});
   auto bytes = [&](size_t i) { return plan_.units[i].end - plan_.units[i].begin; };
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return bytes(a) > bytes(b); });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return bytes(a) > bytes(b); });
   std::vector<uint64_t> load(static_cast<size_t>(comm_.size()), 0);
   std::vector<size_t> mine;
   for (size_t i : order) {
@@ -231,7 +243,8 @@ ParsedUnit IngestRun::parse_unit(size_t ui) const {
   ParseResult parsed;
   if (f.gzip) {
     const std::string raw = read_file_range(f.path, 0, f.size);
-    out.stats.crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(raw.data()), static_cast<uInt>(raw.size())));
+    out.stats.crc = static_cast<uint32_t>(
+        crc32(0L, reinterpret_cast<const Bytef*>(raw.data()), static_cast<uInt>(raw.size())));
     out.stats.crc_len = raw.size();
     const std::string data = read_gzip_file(f.path);
     parsed = parse_csv_buffer(f.table.kind, data.data(), data.size(), u.file, f.path);
@@ -239,23 +252,30 @@ ParsedUnit IngestRun::parse_unit(size_t ui) const {
     const bool first = u.begin == f.body_offset;
     const uint64_t lead = first ? 0 : 1;  // one byte before `begin`: find_record_start looks at it
     const bool last = u.end >= f.size;
-    const bool next_in_quotes = !last && ui + 1 < plan_.units.size() && plan_.units[ui + 1].in_quotes;
+    const bool next_in_quotes =
+        !last && ui + 1 < plan_.units.size() && plan_.units[ui + 1].in_quotes;
     uint64_t want = (u.end - u.begin) + lead + std::min<uint64_t>(kMiB, f.size - u.end);
     std::string buf;
     size_t start = 0, cut = 0;
     for (;;) {
       buf = read_file_range(f.path, u.begin - lead, want);
       start = first ? 0 : find_record_start(buf.data(), buf.size(), 1, u.in_quotes);
-      cut = last ? buf.size() : find_record_start(buf.data(), buf.size(), (u.end - u.begin) + lead, next_in_quotes);
+      cut = last ? buf.size()
+                 : find_record_start(buf.data(), buf.size(), (u.end - u.begin) + lead,
+                                     next_in_quotes);
       const bool buffer_at_eof = u.begin - lead + buf.size() >= f.size;
       if (cut < buf.size() || last || buffer_at_eof) break;
       want *= 2;  // a record runs past the look-ahead: read further
     }
     start = std::min(start, cut);
-    out.stats.crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(buf.data() + lead), static_cast<uInt>(u.end - u.begin)));
+    out.stats.crc = static_cast<uint32_t>(crc32(
+        0L, reinterpret_cast<const Bytef*>(buf.data() + lead), static_cast<uInt>(u.end - u.begin)));
     out.stats.crc_len = u.end - u.begin;
-    const uint64_t first_line = u.newlines_before + 1 + (start > lead ? scan_range(buf.data() + lead, start - lead).newlines : 0);
-    parsed = parse_records(f.header, buf.data() + start, cut - start, u.begin - lead + start, first_line, u.file, f.path);
+    const uint64_t first_line =
+        u.newlines_before + 1 +
+        (start > lead ? scan_range(buf.data() + lead, start - lead).newlines : 0);
+    parsed = parse_records(f.header, buf.data() + start, cut - start, u.begin - lead + start,
+                           first_line, u.file, f.path);
   }
   out.stats.rows_read = parsed.rows_read;
   out.stats.rejected = parsed.rejects.size();
@@ -276,7 +296,8 @@ void IngestRun::read_phase() {
   uint64_t bytes_done = 0, rows = 0;
   std::exception_ptr failure;
   for (;;) {
-    std::vector<uint64_t> flags = {mine.size() - pos, bytes_done, stop_requested() ? 1u : 0u, failure ? 1u : 0u};
+    std::vector<uint64_t> flags = {mine.size() - pos, bytes_done, stop_requested() ? 1u : 0u,
+                                   failure ? 1u : 0u};
     comm_.allreduce_sum(flags);
     if (flags[3]) break;  // a rank failed: all leave; all_or_none reports it
     progress.update(flags[1] / kMiB);
@@ -291,39 +312,43 @@ void IngestRun::read_phase() {
   metrics_.end_phase(rows, bytes_done);
 }
 
-void IngestRun::read_round(const std::vector<size_t>& mine, size_t& pos, Outbox& outbox, uint64_t& bytes_done, uint64_t& rows) {
-    const size_t take = std::min(mine.size() - pos, static_cast<size_t>(threads_));
-    if (take == 0) return;
-    std::vector<ParsedUnit> parsed(take);
-    std::exception_ptr error;
+void IngestRun::read_round(const std::vector<size_t>& mine, size_t& pos, Outbox& outbox,
+                           uint64_t& bytes_done, uint64_t& rows) {
+  const size_t take = std::min(mine.size() - pos, static_cast<size_t>(threads_));
+  if (take == 0) return;
+  std::vector<ParsedUnit> parsed(take);
+  std::exception_ptr error;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
-    for (size_t k = 0; k < take; ++k) {
-      try {
-        parsed[k] = parse_unit(mine[pos + k]);
-      } catch (...) {
+  for (size_t k = 0; k < take; ++k) {
+    try {
+      parsed[k] = parse_unit(mine[pos + k]);
+    } catch (...) {
 #pragma omp critical
-        if (!error) error = std::current_exception();
-      }
+      if (!error) error = std::current_exception();
     }
-    if (error) std::rethrow_exception(error);
-    for (size_t k = 0; k < take; ++k) {
-      ParsedUnit& p = parsed[k];
-      const WorkUnit& u = plan_.units[mine[pos + k]];
-      const std::string& table = plan_.files[u.file].table.name;
-      local_counts_[table].read += p.stats.rows_read;
-      local_counts_[table].rejected += p.stats.rejected;
-      rows += p.stats.rows_read;
-      bytes_done += u.end - u.begin;
-      unit_stats_.push_back(p.stats);
-      for (auto& r : p.routed) outbox.add(space_.owner(r.bucket, comm_.size()), r.bucket, r.table, std::move(r.rows));
-      for (auto& rj : p.rejects) {
-        if (rejects_.size() >= kMaxRejectDetailsPerRank)
-          throw data_error("more than {} rejected rows on one rank: the inputs are not SNDS CSV extracts as expected (see {})",
-                           kMaxRejectDetailsPerRank, store_rejects_path(store_).string());
-        rejects_.push_back(std::move(rj));
-      }
+  }
+  if (error) std::rethrow_exception(error);
+  for (size_t k = 0; k < take; ++k) {
+    ParsedUnit& p = parsed[k];
+    const WorkUnit& u = plan_.units[mine[pos + k]];
+    const std::string& table = plan_.files[u.file].table.name;
+    local_counts_[table].read += p.stats.rows_read;
+    local_counts_[table].rejected += p.stats.rejected;
+    rows += p.stats.rows_read;
+    bytes_done += u.end - u.begin;
+    unit_stats_.push_back(p.stats);
+    for (auto& r : p.routed)
+      outbox.add(space_.owner(r.bucket, comm_.size()), r.bucket, r.table, std::move(r.rows));
+    for (auto& rj : p.rejects) {
+      if (rejects_.size() >= kMaxRejectDetailsPerRank)
+        throw data_error(
+            "more than {} rejected rows on one rank: the inputs are not SNDS CSV extracts as "
+            "expected (see {})",
+            kMaxRejectDetailsPerRank, store_rejects_path(store_).string());
+      rejects_.push_back(std::move(rj));
     }
-    pos += take;
+  }
+  pos += take;
 }
 
 void IngestRun::check_rejects() {
@@ -366,10 +391,13 @@ void IngestRun::check_rejects() {
         rows.push_back(std::move(j));
       }
     }
-    std::sort(rows.begin(), rows.end(), [](const Reject& a, const Reject& b) { return std::tie(a.file, a.line) < std::tie(b.file, b.line); });
+    std::sort(rows.begin(), rows.end(), [](const Reject& a, const Reject& b) {
+      return std::tie(a.file, a.line) < std::tie(b.file, b.line);
+    });
     std::string text = "file,line,reason,raw\n";
     for (const auto& j : rows)
-      text += fmt::format("{},{},{},{}\n", csv_field(j.file), j.line, csv_field(j.reason), csv_field(j.raw));
+      text += fmt::format("{},{},{},{}\n", csv_field(j.file), j.line, csv_field(j.reason),
+                          csv_field(j.raw));
     write_file_atomic(store_rejects_path(store_), text);
   });
   all.clear();
@@ -382,15 +410,19 @@ void IngestRun::check_rejects() {
     for (size_t i = 0; i < tables.size(); ++i) {
       const uint64_t read = v[2 * i], rejected = v[2 * i + 1];
       if (rejected == 0) continue;
-      const double ratio = static_cast<double>(rejected) / static_cast<double>(std::max<uint64_t>(read, 1));
+      const double ratio =
+          static_cast<double>(rejected) / static_cast<double>(std::max<uint64_t>(read, 1));
       if (ratio > cfg_.max_reject_ratio) {
         if (!comm_.is_master()) throw PeerFailure(ExitCode::kData);
-        throw data_error("table {}: {} of {} rows rejected ({:.3g}%), above max_reject_ratio = {} in {}; the rows and reasons are in {}",
-                         tables[i], rejected, read, 100.0 * ratio, cfg_.max_reject_ratio, cfg_.config_path,
-                         store_rejects_path(store_).string());
+        throw data_error(
+            "table {}: {} of {} rows rejected ({:.3g}%), above max_reject_ratio = {} in {}; the "
+            "rows and reasons are in {}",
+            tables[i], rejected, read, 100.0 * ratio, cfg_.max_reject_ratio, cfg_.config_path,
+            store_rejects_path(store_).string());
       }
       if (comm_.is_master())
-        log::warn("table {}: {} of {} rows rejected (see {})", tables[i], rejected, read, store_rejects_path(store_).string());
+        log::warn("table {}: {} of {} rows rejected (see {})", tables[i], rejected, read,
+                  store_rejects_path(store_).string());
     }
   });
 }
@@ -405,7 +437,8 @@ void IngestRun::join_phase() {
   uint64_t rows = 0;
   std::exception_ptr failure;
   for (;;) {
-    std::vector<uint64_t> flags = {mine.size() - pos, stop_requested() ? 1u : 0u, failure ? 1u : 0u};
+    std::vector<uint64_t> flags = {mine.size() - pos, stop_requested() ? 1u : 0u,
+                                   failure ? 1u : 0u};
     comm_.allreduce_sum(flags);
     if (flags[2]) break;
     if (flags[1]) checkpoint(comm_, "while joining detail tables");
@@ -417,43 +450,47 @@ void IngestRun::join_phase() {
   metrics_.end_phase(rows, 0);
 }
 
-void IngestRun::join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbox& outbox, uint64_t& rows) {
-    const size_t take = std::min(mine.size() - pos, static_cast<size_t>(threads_));
-    if (take == 0) return;
-    std::vector<std::map<std::string, std::vector<Batch>>> inputs(take);
-    for (size_t k = 0; k < take; ++k) inputs[k] = buckets_->take(mine[pos + k]);
-    std::vector<std::vector<Routed>> outputs(take);
-    std::vector<JoinCounts> counts(take);
-    std::exception_ptr error;
+void IngestRun::join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbox& outbox,
+                           uint64_t& rows) {
+  const size_t take = std::min(mine.size() - pos, static_cast<size_t>(threads_));
+  if (take == 0) return;
+  std::vector<std::map<std::string, std::vector<Batch>>> inputs(take);
+  for (size_t k = 0; k < take; ++k) inputs[k] = buckets_->take(mine[pos + k]);
+  std::vector<std::vector<Routed>> outputs(take);
+  std::vector<JoinCounts> counts(take);
+  std::exception_ptr error;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
-    for (size_t k = 0; k < take; ++k) {
-      try {
-        outputs[k] = join_bucket(std::move(inputs[k]), space_, counts[k]);
-      } catch (...) {
+  for (size_t k = 0; k < take; ++k) {
+    try {
+      outputs[k] = join_bucket(std::move(inputs[k]), space_, counts[k]);
+    } catch (...) {
 #pragma omp critical
-        if (!error) error = std::current_exception();
-      }
+      if (!error) error = std::current_exception();
     }
-    if (error) std::rethrow_exception(error);
-    for (size_t k = 0; k < take; ++k) {
-      join_counts_.add(counts[k]);
-      for (auto& r : outputs[k]) {
-        rows += r.rows.rows();
-        outbox.add(space_.owner(r.bucket, comm_.size()), r.bucket, r.table, std::move(r.rows));
-      }
+  }
+  if (error) std::rethrow_exception(error);
+  for (size_t k = 0; k < take; ++k) {
+    join_counts_.add(counts[k]);
+    for (auto& r : outputs[k]) {
+      rows += r.rows.rows();
+      outbox.add(space_.owner(r.bucket, comm_.size()), r.bucket, r.table, std::move(r.rows));
     }
-    pos += take;
+  }
+  pos += take;
 }
 
-void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tables, const ShardWriterOptions& options,
-                            uint64_t& rows, uint64_t& bytes) {
+void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tables,
+                            const ShardWriterOptions& options, uint64_t& rows, uint64_t& bytes) {
   auto data = buckets_->take(shard);
   uint64_t shard_bytes = 0;
   for (auto& [t, parts] : data)
     for (auto& b : parts) shard_bytes += b.byte_size();
   if (static_cast<double>(shard_bytes) > cfg_.memory_budget_mb * static_cast<double>(kMiB))
-    throw data_error("shard {} holds {:.2f} MB of rows, more than memory_budget_mb = {} in {}: raise memory_budget_mb or use more shards",
-                     shard, static_cast<double>(shard_bytes) / static_cast<double>(kMiB), cfg_.memory_budget_mb, cfg_.config_path);
+    throw data_error(
+        "shard {} holds {:.2f} MB of rows, more than memory_budget_mb = {} in {}: raise "
+        "memory_budget_mb or use more shards",
+        shard, static_cast<double>(shard_bytes) / static_cast<double>(kMiB), cfg_.memory_budget_mb,
+        cfg_.config_path);
   std::vector<Batch> sorted(tables.size());
   std::exception_ptr error;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
@@ -479,7 +516,9 @@ void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tabl
     return;
   }
   const fs::path tmp = temp_path_for(final_path);
-  FileAttributes attrs{{"shard", int64_t(shard)}, {"shards", int64_t(space_.shards)}, {"program_version", std::string(kVersion)}};
+  FileAttributes attrs{{"shard", int64_t(shard)},
+                       {"shards", int64_t(space_.shards)},
+                       {"program_version", std::string(kVersion)}};
   ShardWriter writer(tmp, attrs, options);
   for (size_t k = 0; k < tables.size(); ++k) {
     // Orphan tables exist only where there are orphans: no job reads them, and every empty
@@ -508,14 +547,16 @@ Batch IngestRun::conform(const std::string& table, Batch&& rows) const {
   // Stored columns: the table's schema (union of its files' headers), then for joined detail
   // rows the columns their parent brought; orphans keep the schema only.
   const bool orphans = table.ends_with(kOrphanSuffix);
-  const std::string base = orphans ? table.substr(0, table.size() - std::string_view(kOrphanSuffix).size()) : table;
+  const std::string base =
+      orphans ? table.substr(0, table.size() - std::string_view(kOrphanSuffix).size()) : table;
   const auto name = parse_table_name(base);
   std::vector<std::pair<std::string, ColumnType>> want;
   for (const auto& c : plan_.schemas.at(base)) want.emplace_back(c.name, c.type);
   if (!orphans && name && is_detail_table(name->kind)) {
     const bool dcir = name->kind == TableKind::kErPhaF;
     const TableSpec& parent = table_spec(dcir ? TableKind::kErPrsF : TableKind::kMcoC);
-    auto carried = dcir ? std::span<const std::string_view>(kPrsCarried) : std::span<const std::string_view>(kStayCarried);
+    auto carried = dcir ? std::span<const std::string_view>(kPrsCarried)
+                        : std::span<const std::string_view>(kStayCarried);
     for (auto c : carried)
       if (std::none_of(want.begin(), want.end(), [&](auto& w) { return w.first == c; }))
         want.emplace_back(std::string(c), find_column(parent, c)->type);
@@ -528,7 +569,8 @@ Batch IngestRun::conform(const std::string& table, Batch&& rows) const {
     if (i >= 0) {
       if (rows.columns[static_cast<size_t>(i)].type != type)
         throw internal_error("table {} column {} arrived as {} instead of {}", table, col,
-                             column_type_name(rows.columns[static_cast<size_t>(i)].type), column_type_name(type));
+                             column_type_name(rows.columns[static_cast<size_t>(i)].type),
+                             column_type_name(type));
       out.columns.push_back(std::move(rows.columns[static_cast<size_t>(i)]));
     } else {
       Column c(col, type);
@@ -552,13 +594,16 @@ void IngestRun::write_phase() {
   uint64_t rows = 0, bytes = 0;
   std::exception_ptr failure;
   for (;;) {
-    std::vector<uint64_t> flags = {mine.size() - pos, pos, stop_requested() ? 1u : 0u, failure ? 1u : 0u};
+    std::vector<uint64_t> flags = {mine.size() - pos, pos, stop_requested() ? 1u : 0u,
+                                   failure ? 1u : 0u};
     comm_.allreduce_sum(flags);
     if (flags[3]) break;
     progress.update(flags[1]);
-    if (flags[2]) checkpoint(comm_, fmt::format("after writing {} of {} shards", flags[1], space_.shards));
+    if (flags[2])
+      checkpoint(comm_, fmt::format("after writing {} of {} shards", flags[1], space_.shards));
     if (flags[0] == 0) break;
-    if (pos < mine.size()) local_step(failure, [&] { write_shard(mine[pos++], tables, options, rows, bytes); });
+    if (pos < mine.size())
+      local_step(failure, [&] { write_shard(mine[pos++], tables, options, rows, bytes); });
   }
   if (failure) std::rethrow_exception(failure);
   progress.finish();
@@ -580,7 +625,8 @@ void IngestRun::write_phase() {
       commit_file(tmp, final_path);
     }
   }
-  if (!buckets_->buckets().empty()) throw internal_error("rows left unwritten in {} buckets", buckets_->buckets().size());
+  if (!buckets_->buckets().empty())
+    throw internal_error("rows left unwritten in {} buckets", buckets_->buckets().size());
   metrics_.end_phase(rows, bytes);
 }
 
@@ -614,7 +660,8 @@ void IngestRun::finalize() {
 
   std::map<std::string, uint64_t> stored;
   for (size_t k = 0; k < tables.size(); ++k) stored[tables[k]] = v[k];
-  std::vector<std::vector<uint64_t>> per_shard(space_.shards, std::vector<uint64_t>(tables.size(), 0));
+  std::vector<std::vector<uint64_t>> per_shard(space_.shards,
+                                               std::vector<uint64_t>(tables.size(), 0));
   std::vector<UnitStats> units;
   for (const auto& b : all) {
     ByteReader r(b);
@@ -626,7 +673,8 @@ void IngestRun::finalize() {
     auto u = r.get_vector<UnitStats>();
     units.insert(units.end(), u.begin(), u.end());
   }
-  std::sort(units.begin(), units.end(), [](const UnitStats& a, const UnitStats& b) { return a.unit < b.unit; });
+  std::sort(units.begin(), units.end(),
+            [](const UnitStats& a, const UnitStats& b) { return a.unit < b.unit; });
 
   boost::json::object manifest;
   manifest["format"] = "snds-batch-store";
@@ -656,7 +704,8 @@ void IngestRun::finalize() {
       }
     }
     if (rows_stored + rejected != read)
-      throw internal_error("table {}: {} rows read but {} stored and {} rejected", t, read, rows_stored, rejected);
+      throw internal_error("table {}: {} rows read but {} stored and {} rejected", t, read,
+                           rows_stored, rejected);
     boost::json::object o;
     o["kind"] = table_kind_name(name->kind);
     o["read"] = read;
@@ -681,7 +730,9 @@ void IngestRun::finalize() {
     uint64_t rows_read = 0, rejected = 0;
     for (const auto& u : units) {
       if (plan_.units[u.unit].file != fi) continue;
-      crc = f.gzip ? u.crc : static_cast<uint32_t>(crc32_combine(crc, u.crc, static_cast<z_off_t>(u.crc_len)));
+      crc = f.gzip
+                ? u.crc
+                : static_cast<uint32_t>(crc32_combine(crc, u.crc, static_cast<z_off_t>(u.crc_len)));
       rows_read += u.rows_read;
       rejected += u.rejected;
     }

@@ -29,18 +29,23 @@ struct ProbeEqual {
   using is_transparent = void;
   const KeyColumns* parent;
   bool operator()(uint32_t a, uint32_t b) const noexcept { return parent->equal(a, *parent, b); }
-  bool operator()(const Probe& p, uint32_t b) const noexcept { return p.keys->equal(p.row, *parent, b); }
-  bool operator()(uint32_t a, const Probe& p) const noexcept { return p.keys->equal(p.row, *parent, a); }
+  bool operator()(const Probe& p, uint32_t b) const noexcept {
+    return p.keys->equal(p.row, *parent, b);
+  }
+  bool operator()(uint32_t a, const Probe& p) const noexcept {
+    return p.keys->equal(p.row, *parent, a);
+  }
 };
 
 using ParentIndex = boost::unordered_flat_map<uint32_t, uint32_t, ProbeHash, ProbeEqual>;
 
 // Joins `details` against `parents` on their key columns; appends routed outputs. When a key
 // has several parent rows, the one first in input order (smallest `_src`) wins.
-void join_table(const std::string& detail_table, const Batch& details, const KeyColumns& detail_keys,
-                const Batch& parents, const KeyColumns& parent_keys, std::span<const std::string_view> carried,
-                std::string_view patient_column, const BucketSpace& space, JoinCounts& counts,
-                std::vector<Routed>& out, const std::string& parent_table) {
+void join_table(const std::string& detail_table, const Batch& details,
+                const KeyColumns& detail_keys, const Batch& parents, const KeyColumns& parent_keys,
+                std::span<const std::string_view> carried, std::string_view patient_column,
+                const BucketSpace& space, JoinCounts& counts, std::vector<Routed>& out,
+                const std::string& parent_table) {
   ParentIndex index(parents.rows(), ProbeHash{&parent_keys}, ProbeEqual{&parent_keys});
   const auto& src = parents.at(kSrcColumn).ints;
   uint64_t dups = 0;
@@ -72,17 +77,21 @@ void join_table(const std::string& detail_table, const Batch& details, const Key
       Column c(std::string(name), parents.at(name).type);
       c.gather_from(parents.at(name), parent_row);
       const int existing = joined.find(name);
-      if (existing >= 0) joined.columns[static_cast<size_t>(existing)] = std::move(c);
-      else joined.columns.push_back(std::move(c));
+      if (existing >= 0)
+        joined.columns[static_cast<size_t>(existing)] = std::move(c);
+      else
+        joined.columns.push_back(std::move(c));
     }
     const Column& nir = joined.at(patient_column);
     std::vector<uint32_t> bucket(joined.rows());
-    for (size_t i = 0; i < bucket.size(); ++i) bucket[i] = shard_of_patient(nir.strings.at(i), space.shards);
+    for (size_t i = 0; i < bucket.size(); ++i)
+      bucket[i] = shard_of_patient(nir.strings.at(i), space.shards);
     for (auto& r : split_by_bucket(detail_table, joined, bucket)) out.push_back(std::move(r));
   }
   if (!orphan.empty()) {
     Batch orphans = details.gather(orphan);
-    for (auto& r : split_by_bucket(detail_table + kOrphanSuffix, orphans, orphan_bucket)) out.push_back(std::move(r));
+    for (auto& r : split_by_bucket(detail_table + kOrphanSuffix, orphans, orphan_bucket))
+      out.push_back(std::move(r));
   }
 }
 
@@ -112,8 +121,8 @@ Batch concat(std::vector<Batch>&& parts) {
   return out;
 }
 
-std::vector<Routed> join_bucket(std::map<std::string, std::vector<Batch>>&& data, const BucketSpace& space,
-                                JoinCounts& counts) {
+std::vector<Routed> join_bucket(std::map<std::string, std::vector<Batch>>&& data,
+                                const BucketSpace& space, JoinCounts& counts) {
   std::vector<Routed> out;
   // DCIR: ER_PHA_F against the ER_PRS_F key projection.
   {
@@ -123,19 +132,22 @@ std::vector<Routed> join_bucket(std::map<std::string, std::vector<Batch>>&& data
       if (parents.columns.empty()) {
         // No parent rows in this partition at all: every detail row is an orphan.
         const TableSpec& prs = table_spec(TableKind::kErPrsF);
-        for (auto name : kDcirJoinKeys) parents.columns.emplace_back(std::string(name), find_column(prs, name)->type);
-        for (auto name : kPrsCarried) parents.columns.emplace_back(std::string(name), find_column(prs, name)->type);
+        for (auto name : kDcirJoinKeys)
+          parents.columns.emplace_back(std::string(name), find_column(prs, name)->type);
+        for (auto name : kPrsCarried)
+          parents.columns.emplace_back(std::string(name), find_column(prs, name)->type);
         parents.columns.emplace_back(kSrcColumn, ColumnType::kInt64);
       }
-      join_table("ER_PHA_F", details, dcir_key(details), parents, dcir_key(parents), kPrsCarried, "BEN_NIR_PSA", space,
-                 counts, out, "ER_PRS_F");
+      join_table("ER_PHA_F", details, dcir_key(details), parents, dcir_key(parents), kPrsCarried,
+                 "BEN_NIR_PSA", space, counts, out, "ER_PRS_F");
     }
   }
   // PMSI: per year, T_MCOyyB and T_MCOyyD against the T_MCOyyC key projection.
   std::vector<std::string> detail_tables;
   for (auto& [name, parts] : data) {
     auto t = parse_table_name(name);
-    if (t && (t->kind == TableKind::kMcoB || t->kind == TableKind::kMcoD)) detail_tables.push_back(name);
+    if (t && (t->kind == TableKind::kMcoB || t->kind == TableKind::kMcoD))
+      detail_tables.push_back(name);
   }
   std::map<int, Batch> parents_by_year;
   for (const auto& name : detail_tables) {
@@ -154,8 +166,8 @@ std::vector<Routed> join_bucket(std::map<std::string, std::vector<Batch>>&& data
     }
     const Batch& parents = parents_by_year[t.year];
     Batch details = take_concat(data, name);
-    join_table(name, details, stay_key(details, t.year), parents, stay_key(parents, t.year), kStayCarried, "NIR_ANO_17",
-               space, counts, out, c_name);
+    join_table(name, details, stay_key(details, t.year), parents, stay_key(parents, t.year),
+               kStayCarried, "NIR_ANO_17", space, counts, out, c_name);
   }
   return out;
 }

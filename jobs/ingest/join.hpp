@@ -16,14 +16,14 @@
 namespace snds {
 
 struct JoinCounts {
-  std::map<std::string, uint64_t> joined;     // per detail table
-  std::map<std::string, uint64_t> orphans;    // per detail table
+  std::map<std::string, uint64_t> joined;                 // per detail table
+  std::map<std::string, uint64_t> orphans;                // per detail table
   std::map<std::string, uint64_t> duplicate_parent_keys;  // per parent table
   void add(const JoinCounts& o);
 };
 
-std::vector<Routed> join_bucket(std::map<std::string, std::vector<Batch>>&& data, const BucketSpace& space,
-                                JoinCounts& counts);
+std::vector<Routed> join_bucket(std::map<std::string, std::vector<Batch>>&& data,
+                                const BucketSpace& space, JoinCounts& counts);
 
 // Concatenates batches (columns matched by name).
 Batch concat(std::vector<Batch>&& parts);

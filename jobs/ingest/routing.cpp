@@ -18,7 +18,8 @@ Batch project(const Batch& rows, std::initializer_list<std::string_view> names) 
 
 }  // namespace
 
-KeyColumns::KeyColumns(const Batch& b, std::span<const std::string_view> names, int64_t salt) : salt_(salt) {
+KeyColumns::KeyColumns(const Batch& b, std::span<const std::string_view> names, int64_t salt)
+    : salt_(salt) {
   for (auto name : names) columns_.push_back(&b.at(name));
 }
 
@@ -27,9 +28,15 @@ uint64_t KeyColumns::hash(size_t row) const {
   for (const Column* c : columns_) {
     switch (c->type) {
       case ColumnType::kInt64:
-      case ColumnType::kDecimal: h = hash_combine(h, static_cast<uint64_t>(c->ints[row])); break;
-      case ColumnType::kDate: h = hash_combine(h, static_cast<uint64_t>(static_cast<int64_t>(c->dates[row]))); break;
-      case ColumnType::kString: h = hash_combine(h, hash_bytes(c->strings.at(row))); break;
+      case ColumnType::kDecimal:
+        h = hash_combine(h, static_cast<uint64_t>(c->ints[row]));
+        break;
+      case ColumnType::kDate:
+        h = hash_combine(h, static_cast<uint64_t>(static_cast<int64_t>(c->dates[row])));
+        break;
+      case ColumnType::kString:
+        h = hash_combine(h, hash_bytes(c->strings.at(row)));
+        break;
     }
   }
   return h;
@@ -56,7 +63,8 @@ bool KeyColumns::equal(size_t row, const KeyColumns& other, size_t other_row) co
   return true;
 }
 
-std::vector<Routed> split_by_bucket(const std::string& table, const Batch& rows, const std::vector<uint32_t>& bucket_of_row) {
+std::vector<Routed> split_by_bucket(const std::string& table, const Batch& rows,
+                                    const std::vector<uint32_t>& bucket_of_row) {
   std::vector<std::pair<uint32_t, uint32_t>> order(bucket_of_row.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = {bucket_of_row[i], i};
   std::stable_sort(order.begin(), order.end(), [](auto& a, auto& b) { return a.first < b.first; });
@@ -71,7 +79,8 @@ std::vector<Routed> split_by_bucket(const std::string& table, const Batch& rows,
   return out;
 }
 
-std::vector<Routed> route_parsed(const TableName& table, const Batch& rows, const BucketSpace& space) {
+std::vector<Routed> route_parsed(const TableName& table, const Batch& rows,
+                                 const BucketSpace& space) {
   const size_t n = rows.rows();
   std::vector<uint32_t> bucket(n);
   std::vector<Routed> out;
@@ -82,8 +91,12 @@ std::vector<Routed> route_parsed(const TableName& table, const Batch& rows, cons
     for (auto& p : parts) out.push_back(std::move(p));
   };
   switch (table.kind) {
-    case TableKind::kIrBenR: by_patient("BEN_NIR_PSA"); break;
-    case TableKind::kIrPhaR: out.push_back(Routed{space.referential(), table.name, rows}); break;
+    case TableKind::kIrBenR:
+      by_patient("BEN_NIR_PSA");
+      break;
+    case TableKind::kIrPhaR:
+      out.push_back(Routed{space.referential(), table.name, rows});
+      break;
     case TableKind::kErPrsF:
     case TableKind::kErPhaF: {
       const KeyColumns keys = dcir_key(rows);
@@ -91,9 +104,10 @@ std::vector<Routed> route_parsed(const TableName& table, const Batch& rows, cons
       if (table.kind == TableKind::kErPhaF) {
         out = split_by_bucket(table.name, rows, bucket);
       } else {
-        Batch keys_only = project(rows, {"DCT_ORD_NUM", "FLX_DIS_DTD", "FLX_EMT_NUM", "FLX_EMT_ORD", "FLX_EMT_TYP",
-                                         "FLX_TRT_DTD", "ORG_CLE_NUM", "PRS_ORD_NUM", "REM_TYP_AFF", "BEN_NIR_PSA",
-                                         "BEN_RNG_GEM", "EXE_SOI_DTD", "DPN_QLF", kSrcColumn});
+        Batch keys_only = project(
+            rows, {"DCT_ORD_NUM", "FLX_DIS_DTD", "FLX_EMT_NUM", "FLX_EMT_ORD", "FLX_EMT_TYP",
+                   "FLX_TRT_DTD", "ORG_CLE_NUM", "PRS_ORD_NUM", "REM_TYP_AFF", "BEN_NIR_PSA",
+                   "BEN_RNG_GEM", "EXE_SOI_DTD", "DPN_QLF", kSrcColumn});
         out = split_by_bucket(table.name + kKeysSuffix, keys_only, bucket);
         by_patient("BEN_NIR_PSA");
       }
@@ -107,7 +121,8 @@ std::vector<Routed> route_parsed(const TableName& table, const Batch& rows, cons
       if (table.kind != TableKind::kMcoC) {
         out = split_by_bucket(table.name, rows, bucket);
       } else {
-        Batch keys_only = project(rows, {"ETA_NUM", "RSA_NUM", "NIR_ANO_17", "EXE_SOI_DTD", kSrcColumn});
+        Batch keys_only =
+            project(rows, {"ETA_NUM", "RSA_NUM", "NIR_ANO_17", "EXE_SOI_DTD", kSrcColumn});
         out = split_by_bucket(table.name + kKeysSuffix, keys_only, bucket);
         by_patient("NIR_ANO_17");
       }

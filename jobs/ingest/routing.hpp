@@ -24,7 +24,9 @@ struct BucketSpace {
   uint32_t shards;
   uint32_t join_buckets;
   uint32_t referential() const { return shards + join_buckets; }
-  uint32_t join(uint64_t key_hash) const { return shards + static_cast<uint32_t>(key_hash % join_buckets); }
+  uint32_t join(uint64_t key_hash) const {
+    return shards + static_cast<uint32_t>(key_hash % join_buckets);
+  }
   // The rank holding a bucket: round robin, but the referential is gathered on rank 0.
   int owner(uint32_t bucket, int ranks) const {
     return bucket == referential() ? 0 : static_cast<int>(bucket % static_cast<uint32_t>(ranks));
@@ -46,11 +48,16 @@ class KeyColumns {
   int64_t salt_;
 };
 
-inline KeyColumns dcir_key(const Batch& b) { return KeyColumns(b, kDcirJoinKeys); }
-inline KeyColumns stay_key(const Batch& b, int year) { return KeyColumns(b, kMcoStayKeys, year); }
+inline KeyColumns dcir_key(const Batch& b) {
+  return KeyColumns(b, kDcirJoinKeys);
+}
+inline KeyColumns stay_key(const Batch& b, int year) {
+  return KeyColumns(b, kMcoStayKeys, year);
+}
 
 // The columns of ER_PRS_F (or T_MCOyyC) that their detail rows take over in the join.
-inline constexpr std::string_view kPrsCarried[] = {"BEN_NIR_PSA", "BEN_RNG_GEM", "EXE_SOI_DTD", "DPN_QLF"};
+inline constexpr std::string_view kPrsCarried[] = {"BEN_NIR_PSA", "BEN_RNG_GEM", "EXE_SOI_DTD",
+                                                   "DPN_QLF"};
 inline constexpr std::string_view kStayCarried[] = {"NIR_ANO_17", "EXE_SOI_DTD"};
 
 // A routed piece of a parsed batch.
@@ -63,9 +70,11 @@ struct Routed {
 // Splits a parsed batch of `table` (with `_src`) into its buckets: patient-keyed tables to their
 // shard, detail tables to their join partition, parent tables to their shard and a key projection
 // to the join partition, IR_PHA_R to the referential.
-std::vector<Routed> route_parsed(const TableName& table, const Batch& rows, const BucketSpace& space);
+std::vector<Routed> route_parsed(const TableName& table, const Batch& rows,
+                                 const BucketSpace& space);
 
 // Splits `rows` by a per-row bucket id into Routed pieces (ascending bucket order).
-std::vector<Routed> split_by_bucket(const std::string& table, const Batch& rows, const std::vector<uint32_t>& bucket_of_row);
+std::vector<Routed> split_by_bucket(const std::string& table, const Batch& rows,
+                                    const std::vector<uint32_t>& bucket_of_row);
 
 }  // namespace snds

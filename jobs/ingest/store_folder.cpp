@@ -27,7 +27,8 @@ StoreStart prepare_store_folder(const fs::path& store, const std::string& finger
   const fs::path fp_file = state / "fingerprint";
   if (fs::exists(store_manifest_path(store))) {
     if (!force)
-      throw usage_error("store {} already exists and is complete; use --force to replace it", store.string());
+      throw usage_error("store {} already exists and is complete; use --force to replace it",
+                        store.string());
     log::info("--force: replacing the store in {}", store.string());
     remove_store_content(store);
   } else if (fs::exists(fp_file)) {
@@ -40,11 +41,14 @@ StoreStart prepare_store_folder(const fs::path& store, const std::string& finger
       log::info("resuming the unfinished ingest in {}", store.string());
       return StoreStart::kResume;
     }
-    log::info("{} holds an unfinished ingest of other inputs or settings: starting over", store.string());
+    log::info("{} holds an unfinished ingest of other inputs or settings: starting over",
+              store.string());
     remove_store_content(store);
   } else if (fs::exists(store) && !fs::is_empty(store)) {
     if (!fs::exists(store / "shards"))
-      throw usage_error("store folder {} exists and is not an snds-batch store; choose an empty or new folder", store.string());
+      throw usage_error(
+          "store folder {} exists and is not an snds-batch store; choose an empty or new folder",
+          store.string());
     remove_store_content(store);
   }
   make_output_dir(store);

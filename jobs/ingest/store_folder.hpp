@@ -12,7 +12,8 @@ enum class StoreStart { kFresh, kResume };
 
 // Rank 0 only. `fingerprint` identifies inputs + settings; an unfinished ingest with the same
 // fingerprint is resumed.
-StoreStart prepare_store_folder(const std::filesystem::path& store, const std::string& fingerprint, bool force);
+StoreStart prepare_store_folder(const std::filesystem::path& store, const std::string& fingerprint,
+                                bool force);
 // Rank 0, at the very end: removes the checkpoint state.
 void finish_store_folder(const std::filesystem::path& store);
 

@@ -21,7 +21,9 @@ static std::string usage_message(const std::function<void()>& fn) {
 
 TEST(Config, ReadsTypedValuesWithDefaults) {
   test::TempDir dir;
-  test::write_text(dir / "c.yaml", "store: s/\nshards: 7\nperiod: {start: 2019-01-01, end: 2019-12-31}\ngroup_by: [atc, month]\n");
+  test::write_text(dir / "c.yaml",
+                   "store: s/\nshards: 7\nperiod: {start: 2019-01-01, end: 2019-12-31}\ngroup_by: "
+                   "[atc, month]\n");
   ConfigMap m = load_config((dir / "c.yaml").string());
   EXPECT_EQ(m.required_string("store"), "s/");
   EXPECT_EQ(m.optional_int("shards", 64, 1, 100000), 7);
@@ -52,7 +54,9 @@ TEST(Config, NestedUnknownKeyGivesItsPath) {
   p.required_date("start");
   p.has("end");
   const std::string msg = usage_message([&] { p.finish(); });
-  EXPECT_NE(msg.find(":3: unknown key 'period.ned' (did you mean 'period.end'?)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(":3: unknown key 'period.ned' (did you mean 'period.end'?)"),
+            std::string::npos)
+      << msg;
 }
 
 TEST(Config, BadValuesAreUsageErrors) {
@@ -60,9 +64,14 @@ TEST(Config, BadValuesAreUsageErrors) {
   const auto path = (dir / "c.yaml").string();
   test::write_text(path, "shards: many\nstart: 2019-02-30\n");
   ConfigMap m = load_config(path);
-  EXPECT_NE(usage_message([&] { m.optional_int("shards", 1, 1, 10); }).find(":1: shards: expected an integer"), std::string::npos);
-  EXPECT_NE(usage_message([&] { m.required_date("start"); }).find(":2: start: expected a date"), std::string::npos);
-  EXPECT_NE(usage_message([&] { m.required_string("store"); }).find("store: is required"), std::string::npos);
+  EXPECT_NE(usage_message([&] {
+              m.optional_int("shards", 1, 1, 10);
+            }).find(":1: shards: expected an integer"),
+            std::string::npos);
+  EXPECT_NE(usage_message([&] { m.required_date("start"); }).find(":2: start: expected a date"),
+            std::string::npos);
+  EXPECT_NE(usage_message([&] { m.required_string("store"); }).find("store: is required"),
+            std::string::npos);
 }
 
 TEST(Config, SyntaxErrorAndMissingFile) {
@@ -70,7 +79,9 @@ TEST(Config, SyntaxErrorAndMissingFile) {
   const auto path = (dir / "c.yaml").string();
   test::write_text(path, "a: [1, 2\n");
   EXPECT_NE(usage_message([&] { load_config(path); }).find("invalid YAML"), std::string::npos);
-  EXPECT_NE(usage_message([&] { load_config((dir / "nope.yaml").string()); }).find("does not exist"), std::string::npos);
+  EXPECT_NE(
+      usage_message([&] { load_config((dir / "nope.yaml").string()); }).find("does not exist"),
+      std::string::npos);
 }
 
 TEST(Config, ClosestMatchIgnoresUnrelatedWords) {

@@ -23,7 +23,8 @@ TEST_P(LocalComm, ReducesBroadcastsAndGathers) {
     EXPECT_EQ(b, (Bytes{'h', 'i'}));
     auto all = c.allgather(Bytes(static_cast<size_t>(c.rank()), 'x'));
     ASSERT_EQ(all.size(), static_cast<size_t>(n));
-    for (int r = 0; r < n; ++r) EXPECT_EQ(all[static_cast<size_t>(r)].size(), static_cast<size_t>(r));
+    for (int r = 0; r < n; ++r)
+      EXPECT_EQ(all[static_cast<size_t>(r)].size(), static_cast<size_t>(r));
     auto g = c.gather(Bytes{static_cast<char>(c.rank())}, 0);
     if (c.is_master()) {
       ASSERT_EQ(g.size(), static_cast<size_t>(n));
@@ -39,10 +40,14 @@ TEST_P(LocalComm, AllToAllDeliversEachPairsBuffer) {
   run_in_process(n, [n](Communicator& c) {
     for (int round = 0; round < 3; ++round) {
       std::vector<Bytes> send(static_cast<size_t>(n));
-      for (int d = 0; d < n; ++d) send[static_cast<size_t>(d)] = Bytes{static_cast<char>(c.rank()), static_cast<char>(d), static_cast<char>(round)};
+      for (int d = 0; d < n; ++d)
+        send[static_cast<size_t>(d)] =
+            Bytes{static_cast<char>(c.rank()), static_cast<char>(d), static_cast<char>(round)};
       auto recv = c.alltoallv(send);
       for (int s = 0; s < n; ++s) {
-        EXPECT_EQ(recv[static_cast<size_t>(s)], (Bytes{static_cast<char>(s), static_cast<char>(c.rank()), static_cast<char>(round)}));
+        EXPECT_EQ(
+            recv[static_cast<size_t>(s)],
+            (Bytes{static_cast<char>(s), static_cast<char>(c.rank()), static_cast<char>(round)}));
       }
     }
   });

@@ -73,7 +73,8 @@ TEST_P(ShardQueue, AFailingShardFailsEveryRank) {
 
 TEST_P(ShardQueue, ZeroShardsIsFine) {
   run_in_process(GetParam(), [&](Communicator& comm) {
-    run_shard_queue(comm, 0, [](uint32_t) { return Bytes{}; }, [](uint32_t, Bytes&&) { FAIL(); }, "test");
+    run_shard_queue(
+        comm, 0, [](uint32_t) { return Bytes{}; }, [](uint32_t, Bytes&&) { FAIL(); }, "test");
   });
 }
 

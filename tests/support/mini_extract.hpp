@@ -19,11 +19,12 @@ struct MiniCounts {
 };
 
 // Writes the extract into `dir`; returns per table instance name its counts.
-std::map<std::string, MiniCounts> write_mini_extract(const std::filesystem::path& dir, int patients, uint64_t seed,
-                                                     bool gzip_some = false);
+std::map<std::string, MiniCounts> write_mini_extract(const std::filesystem::path& dir, int patients,
+                                                     uint64_t seed, bool gzip_some = false);
 
 // Writes an ingest config at `path`.
 void write_ingest_config(const std::filesystem::path& path, const std::filesystem::path& inputs,
-                         const std::filesystem::path& store, int shards, const std::string& extra = "");
+                         const std::filesystem::path& store, int shards,
+                         const std::string& extra = "");
 
 }  // namespace snds::test

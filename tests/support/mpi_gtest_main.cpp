@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   int failed = RUN_ALL_TESTS() != 0 ? 1 : 0;
   const bool any_failed = world.any(failed != 0);
   if (any_failed && world.rank() == 0 && !failed)
-    fprintf(stderr, "a test failed on another rank (run with --gtest_output or per rank to see it)\n");
+    fprintf(stderr,
+            "a test failed on another rank (run with --gtest_output or per rank to see it)\n");
   snds::mpi_shutdown();
   return any_failed ? 1 : 0;
 }

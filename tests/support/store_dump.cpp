@@ -17,26 +17,33 @@ namespace {
 
 std::string cell(const Column& c, size_t i) {
   switch (c.type) {
-    case ColumnType::kInt64: return c.ints[i] == kMissingInt ? "" : std::to_string(c.ints[i]);
-    case ColumnType::kDecimal: return format_decimal(c.ints[i]);
-    case ColumnType::kDate: return format_iso_date(c.dates[i]);
-    case ColumnType::kString: return std::string(c.strings.at(i));
+    case ColumnType::kInt64:
+      return c.ints[i] == kMissingInt ? "" : std::to_string(c.ints[i]);
+    case ColumnType::kDecimal:
+      return format_decimal(c.ints[i]);
+    case ColumnType::kDate:
+      return format_iso_date(c.dates[i]);
+    case ColumnType::kString:
+      return std::string(c.strings.at(i));
   }
   return {};
 }
 
-void dump_file(const fs::path& file, const std::string& prefix, std::map<std::string, std::vector<std::string>>& out) {
+void dump_file(const fs::path& file, const std::string& prefix,
+               std::map<std::string, std::vector<std::string>>& out) {
   ShardReader reader(file);
   for (const auto& table : reader.tables()) {
     Batch b = reader.read_table(table);
     std::vector<size_t> order(b.columns.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return b.columns[x].name < b.columns[y].name; });
+    std::sort(order.begin(), order.end(),
+              [&](size_t x, size_t y) { return b.columns[x].name < b.columns[y].name; });
     std::string header;
     for (size_t k : order) header += b.columns[k].name + "|";
     auto& lines = out[table];
     // Every shard names the same columns: one header line per distinct column list.
-    if (std::find(lines.begin(), lines.end(), " " + header) == lines.end()) lines.push_back(" " + header);
+    if (std::find(lines.begin(), lines.end(), " " + header) == lines.end())
+      lines.push_back(" " + header);
     for (size_t r = 0; r < b.rows(); ++r) {
       std::string line = prefix;
       for (size_t k : order) line += cell(b.columns[k], r) + "|";
@@ -54,7 +61,8 @@ std::string dump_store(const fs::path& store, bool per_shard) {
     if (e.path().extension() == ".h5") files.push_back(e.path());
   std::sort(files.begin(), files.end());
   for (const auto& f : files) dump_file(f, per_shard ? f.filename().string() + ":" : "", tables);
-  if (fs::exists(store_referential_path(store))) dump_file(store_referential_path(store), "", tables);
+  if (fs::exists(store_referential_path(store)))
+    dump_file(store_referential_path(store), "", tables);
   std::string out;
   for (auto& [table, lines] : tables) {
     std::sort(lines.begin(), lines.end());

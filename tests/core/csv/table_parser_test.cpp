@@ -245,3 +245,18 @@ TEST(CsvTable, RangesParsedApartAppendToTheSequentialResult) {
 
 }  // namespace
 }  // namespace snds
+
+namespace snds {
+
+TEST(CsvTable, ANulByteInATextFieldRejectsTheRow) {
+  std::string text = "PHA_CIP_C13;PHA_ATC_C07\n3400930000001;C10AA01\n3400930000002;C10";
+  text += '\0';
+  text += "AA05\n";
+  const ParseResult r = parse_csv_buffer(TableKind::kIrPhaR, text.data(), text.size(), 0, "IR_PHA_R.csv");
+  EXPECT_EQ(r.rows.rows(), 1u);
+  ASSERT_EQ(r.rejects.size(), 1u);
+  EXPECT_EQ(r.rejects[0].line, 3u);
+  EXPECT_NE(r.rejects[0].reason.find("PHA_ATC_C07"), std::string::npos);
+}
+
+}  // namespace snds

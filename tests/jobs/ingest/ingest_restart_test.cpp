@@ -35,12 +35,17 @@ TEST(IngestRestart, AKilledRankLeavesAStoreThatTheRerunCompletes) {
   const std::string reference = reference_dump(dir);
   test::write_ingest_config(dir / "c.yaml", dir / "in", dir / "store", 6);
   std::string out;
-  const int killed = test::run_command("SNDS_FAULT=kill_after_shard=2 mpirun -n 2 " + test::snds_bin() + " ingest " +
-                                           (dir / "c.yaml").string(), &out);
+  const int killed =
+      test::run_command("SNDS_FAULT=kill_after_shard=2 mpirun -n 2 " + test::snds_bin() +
+                            " ingest " + (dir / "c.yaml").string(),
+                        &out);
   EXPECT_NE(killed, 0) << out;
   EXPECT_FALSE(fs::exists(dir / "store" / "manifest.json"));
   EXPECT_TRUE(fs::exists(dir / "store" / "shards" / "shard_00000.h5"));
-  ASSERT_EQ(test::run_command("mpirun -n 3 " + test::snds_bin() + " ingest " + (dir / "c.yaml").string(), &out), 0) << out;
+  ASSERT_EQ(test::run_command(
+                "mpirun -n 3 " + test::snds_bin() + " ingest " + (dir / "c.yaml").string(), &out),
+            0)
+      << out;
   EXPECT_NE(out.find("resuming"), std::string::npos) << out;
   EXPECT_EQ(test::dump_store(dir / "store"), reference);
 }
@@ -51,13 +56,19 @@ TEST(IngestRestart, AStopSignalExits75AndTheRerunResumes) {
   const std::string reference = reference_dump(dir);
   test::write_ingest_config(dir / "c.yaml", dir / "in", dir / "store", 6);
   std::string out;
-  EXPECT_EQ(test::run_command("SNDS_FAULT=stop_after_shard=1 " + test::snds_bin() + " ingest " + (dir / "c.yaml").string(), &out), 75) << out;
+  EXPECT_EQ(test::run_command("SNDS_FAULT=stop_after_shard=1 " + test::snds_bin() + " ingest " +
+                                  (dir / "c.yaml").string(),
+                              &out),
+            75)
+      << out;
   EXPECT_NE(out.find("rerun the same command to resume"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir / "store" / "manifest.json"));
-  ASSERT_EQ(test::run_command(test::snds_bin() + " ingest " + (dir / "c.yaml").string(), &out), 0) << out;
+  ASSERT_EQ(test::run_command(test::snds_bin() + " ingest " + (dir / "c.yaml").string(), &out), 0)
+      << out;
   EXPECT_EQ(test::dump_store(dir / "store"), reference);
   // Complete now: a third run is refused, as any complete store is.
-  EXPECT_EQ(test::run_command(test::snds_bin() + " ingest " + (dir / "c.yaml").string(), &out), 2) << out;
+  EXPECT_EQ(test::run_command(test::snds_bin() + " ingest " + (dir / "c.yaml").string(), &out), 2)
+      << out;
 }
 
 }  // namespace snds

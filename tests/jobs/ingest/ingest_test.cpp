@@ -42,7 +42,8 @@ class IngestFixture : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new test::TempDir("ingest");
     counts_ = test::write_mini_extract(dir_->path() / "in", 400, 7);
-    test::write_ingest_config(dir_->path() / "ref.yaml", dir_->path() / "in", dir_->path() / "ref", 5);
+    test::write_ingest_config(dir_->path() / "ref.yaml", dir_->path() / "in", dir_->path() / "ref",
+                              5);
     ingest(dir_->path() / "ref.yaml", 1, 1);
     reference_ = test::dump_store(dir_->path() / "ref");
   }
@@ -86,10 +87,15 @@ TEST_F(IngestFixture, ContentIsTheSameForAnyRankThreadAndShardCount) {
     int ranks, threads, shards;
     std::string extra;
   };
-  const std::vector<Layout> layouts = {{2, 1, 5, ""}, {3, 2, 1, ""}, {4, 1, 7, "read_chunk_kb: 4\n"}, {2, 2, 64, "read_chunk_kb: 1\n"}};
+  const std::vector<Layout> layouts = {{2, 1, 5, ""},
+                                       {3, 2, 1, ""},
+                                       {4, 1, 7, "read_chunk_kb: 4\n"},
+                                       {2, 2, 64, "read_chunk_kb: 1\n"}};
   for (const auto& l : layouts) {
-    SCOPED_TRACE(fmt::format("{} ranks, {} threads, {} shards {}", l.ranks, l.threads, l.shards, l.extra));
-    const fs::path yaml = dir_->path() / fmt::format("l{}_{}_{}.yaml", l.ranks, l.threads, l.shards);
+    SCOPED_TRACE(
+        fmt::format("{} ranks, {} threads, {} shards {}", l.ranks, l.threads, l.shards, l.extra));
+    const fs::path yaml =
+        dir_->path() / fmt::format("l{}_{}_{}.yaml", l.ranks, l.threads, l.shards);
     const fs::path store = dir_->path() / fmt::format("s{}_{}_{}", l.ranks, l.threads, l.shards);
     test::write_ingest_config(yaml, dir_->path() / "in", store, l.shards, l.extra);
     ingest(yaml, l.ranks, l.threads);
@@ -101,13 +107,15 @@ TEST_F(IngestFixture, SameShardCountGivesTheSameShardsWhateverTheRanks) {
   const fs::path yaml = dir_->path() / "same.yaml";
   test::write_ingest_config(yaml, dir_->path() / "in", dir_->path() / "same", 5);
   ingest(yaml, 3, 2);
-  EXPECT_EQ(test::dump_store(dir_->path() / "same", true), test::dump_store(dir_->path() / "ref", true));
+  EXPECT_EQ(test::dump_store(dir_->path() / "same", true),
+            test::dump_store(dir_->path() / "ref", true));
 }
 
 TEST_F(IngestFixture, ABudgetFarBelowTheDataSpillsAndGivesTheSameStore) {
   const fs::path yaml = dir_->path() / "small.yaml";
   test::write_ingest_config(yaml, dir_->path() / "in", dir_->path() / "small", 64,
-                            fmt::format("memory_budget_mb: 0.1\nread_chunk_kb: 8\nscratch: {}\n", (dir_->path() / "spill").string()));
+                            fmt::format("memory_budget_mb: 0.1\nread_chunk_kb: 8\nscratch: {}\n",
+                                        (dir_->path() / "spill").string()));
   ingest(yaml, 2, 1);
   EXPECT_EQ(test::dump_store(dir_->path() / "small"), reference_);
   const auto m = manifest(dir_->path() / "small");
@@ -116,7 +124,8 @@ TEST_F(IngestFixture, ABudgetFarBelowTheDataSpillsAndGivesTheSameStore) {
 
 TEST_F(IngestFixture, AShardLargerThanTheBudgetIsACleanErrorNamingTheSetting) {
   const fs::path yaml = dir_->path() / "tiny.yaml";
-  test::write_ingest_config(yaml, dir_->path() / "in", dir_->path() / "tiny", 1, "memory_budget_mb: 0.1\nread_chunk_kb: 8\n");
+  test::write_ingest_config(yaml, dir_->path() / "in", dir_->path() / "tiny", 1,
+                            "memory_budget_mb: 0.1\nread_chunk_kb: 8\n");
   try {
     ingest(yaml, 1, 1);
     FAIL() << "expected an error";
@@ -140,16 +149,18 @@ TEST_F(IngestFixture, ACompleteStoreIsRefusedUnlessForced) {
 
 TEST(Ingest, RejectsOverTheRatioFailWithExitCode3AndTheRejectFile) {
   test::TempDir dir;
-  test::write_text(dir / "in" / "IR_BEN_R.csv",
-                   "BEN_NIR_PSA;BEN_RNG_GEM;BEN_SEX_COD;BEN_NAI_ANN;BEN_NAI_MOI;BEN_RES_DPT;BEN_DCD_DTE\n"
-                   "A;1;1;1950;1;075;\nB;x;1;1950;1;075;\n");
+  test::write_text(
+      dir / "in" / "IR_BEN_R.csv",
+      "BEN_NIR_PSA;BEN_RNG_GEM;BEN_SEX_COD;BEN_NAI_ANN;BEN_NAI_MOI;BEN_RES_DPT;BEN_DCD_DTE\n"
+      "A;1;1;1950;1;075;\nB;x;1;1950;1;075;\n");
   test::write_ingest_config(dir / "c.yaml", dir / "in", dir / "store", 2);
   try {
     ingest(dir / "c.yaml", 2, 1);
     FAIL() << "expected a data error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::kData);
-    EXPECT_NE(std::string(e.what()).find("IR_BEN_R: 1 of 2 rows rejected"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("IR_BEN_R: 1 of 2 rows rejected"), std::string::npos)
+        << e.what();
     EXPECT_NE(std::string(e.what()).find("max_reject_ratio"), std::string::npos);
   }
   const std::string rejects = test::read_text(dir / "store" / "rejects.csv");
