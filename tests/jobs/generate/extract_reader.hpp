@@ -139,7 +139,7 @@ inline bool normalise_date(std::string_view s, std::string& iso) {
       d > static_cast<int>(days_in_month(y, static_cast<unsigned>(m))))
     return false;
   if (y == 1600 && m == 1 && d == 1) return true;
-  char buf[11];
+  char buf[40];  // room for any int, so -Wformat-truncation has nothing to say
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
   iso.assign(buf, 10);
   return true;
