@@ -32,7 +32,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 tool="$repo/scripts/capacity/capacity.py"
 
-usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 die() { echo "capacity-run: $*" >&2; exit 2; }
 log() { echo "[$(date -u +%H:%M:%S) capacity] $*"; }
 
@@ -61,7 +61,7 @@ while [ $# -gt 0 ]; do
     --no-report) no_report=1; shift ;;
     --report-only) report_only=1; shift ;;
     --no-check) no_check=1; shift ;;
-    -h | --help) usage ;;
+    -h | --help) usage 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done

@@ -24,7 +24,7 @@ struct IngestConfig {
   double max_reject_ratio = 0.001;
   double memory_budget_mb = 2048;  // per rank, for shuffled data held in memory (fractions allowed)
   std::string scratch;             // spill folder; default $TMPDIR, else STORE/.ingest/spill
-  std::string compression = "deflate";
+  std::string compression = "zstd";
   int compression_level = 1;
   uint64_t read_chunk_kb = 32768;  // size of the byte ranges plain files are split into
 

@@ -199,8 +199,13 @@ void IngestRun::prepare() {
   all_or_none(comm_, [&] {
     if (!comm_.is_master()) return;
     plan_ = build_plan(cfg_);
-    const std::string fingerprint = fmt::format("{} {} {}", plan_.fingerprint(),
-                                                boost::json::serialize(cfg_.to_json()), kVersion);
+    // What the store's content depends on: inputs, shard count, compression, program version.
+    // Operational settings (scratch folder, memory budget, range size) may change between a
+    // stopped run and its resubmission without losing the finished shards.
+    boost::json::object settings = cfg_.to_json();
+    for (const char* key : {"scratch", "memory_budget_mb", "read_chunk_kb"}) settings.erase(key);
+    const std::string fingerprint =
+        fmt::format("{} {} {}", plan_.fingerprint(), boost::json::serialize(settings), kVersion);
     const bool resume = prepare_store_folder(store_, fingerprint, force_) == StoreStart::kResume;
     encoded = plan_.encode();
     encoded.push_back(static_cast<char>(resume ? 1 : 0));
