@@ -63,8 +63,12 @@ TEST(IngestRestart, AStopSignalExits75AndTheRerunResumes) {
       << out;
   EXPECT_NE(out.find("rerun the same command to resume"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir / "store" / "manifest.json"));
-  ASSERT_EQ(test::run_command(test::snds_bin() + " ingest " + (dir / "c.yaml").string(), &out), 0)
+  // Resubmitted with other operational settings (budget, scratch): still a resume.
+  test::write_ingest_config(dir / "c2.yaml", dir / "in", dir / "store", 6,
+                            "memory_budget_mb: 512\nscratch: " + (dir / "spill").string() + "\n");
+  ASSERT_EQ(test::run_command(test::snds_bin() + " ingest " + (dir / "c2.yaml").string(), &out), 0)
       << out;
+  EXPECT_NE(out.find("resuming"), std::string::npos) << out;
   EXPECT_EQ(test::dump_store(dir / "store"), reference);
   // Complete now: a third run is refused, as any complete store is.
   EXPECT_EQ(test::run_command(test::snds_bin() + " ingest " + (dir / "c.yaml").string(), &out), 2)
