@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   const fs::path out =
       fs::temp_directory_path() / fmt::format("snds-aggregate-bench-{}", ::getpid());
   try {
-    const AggregateShardSource source = store_aggregate_source(store);
+    const AggregateShardSource source = store_shard_source(store);
     fmt::print("store {} ({} shards), 1 rank x {} threads, best of {}\n", store, source.shards,
                threads, repeat);
     fmt::print("{:<18} {:>9} {:>12} {:>12} {:>9} {:>9} {:>14} {:>16}\n", "case", "wall_s",

@@ -8,6 +8,8 @@
 // (which run the very same pipeline at several rank, thread and shard counts).
 #pragma once
 
+#include "jobs/job_support.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -22,22 +24,11 @@
 
 namespace snds {
 
-struct AggregateShardSource {
-  uint32_t shards = 0;
-  // One shard's tables restricted to the wanted columns. Called on the communicator's thread.
-  std::function<ShardData(uint32_t shard, const WantedTables& wanted)> load_shard;
-  // IR_PHA_R, loaded once per rank for the dispensing source.
-  std::function<DrugReferential()> load_referential;
-  // The store's identity, recorded in manifest.json.
-  boost::json::object store;
-};
+// Where the job's shards come from (jobs/job_support.hpp).
+using AggregateShardSource = JobShardSource;
 
 // The tables and columns the source's extractor reads (IR_BEN_R always).
 WantedTables aggregate_wanted_tables(const AggregateSpec& spec);
-
-// The source reading the store at `store` (opened on every rank: a data error, exit 3, when it is
-// missing or incomplete).
-AggregateShardSource store_aggregate_source(const std::string& store);
 
 struct AggregateRunSummary {
   uint64_t rows = 0;        // groups written (rank 0)

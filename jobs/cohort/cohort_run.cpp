@@ -83,15 +83,6 @@ struct WorkTimes {
   double read = 0, extract = 0, evaluate = 0;
 };
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // Serialises a JSON value with two-space indentation (manifests are read by people too).
 void pretty(std::string& out, const boost::json::value& v, int indent) {
   const std::string pad(static_cast<size_t>(indent) * 2, ' ');
@@ -148,34 +139,6 @@ WantedTables cohort_wanted_tables(const CohortSpec& spec) {
   return wanted;
 }
 
-CohortShardSource store_shard_source(const std::string& store) {
-  const StoreInfo info = open_store(store);
-  CohortShardSource source;
-  source.shards = info.shards;
-  source.store = {{"path", info.path.string()},
-                  {"identity", info.identity},
-                  {"shards", info.shards},
-                  {"created", info.created}};
-  const fs::path root = info.path;
-  source.load_shard = [root](uint32_t shard, const WantedTables& wanted) {
-    ShardData data = read_shard(shard_path(root, shard), wanted);
-    data.shard = shard;
-    return data;
-  };
-  source.load_referential = [root]() {
-    const fs::path path = store_referential_path(root);
-    if (!fs::exists(path)) {
-      log::warn("store {} has no drug referential (IR_PHA_R): every dispensing's ATC is UNKNOWN",
-                root.string());
-      return DrugReferential();
-    }
-    ShardData ref = read_shard(path, {{"IR_PHA_R", {"PHA_CIP_C13", "PHA_ATC_C07"}}});
-    const Batch* table = ref.find("IR_PHA_R");
-    return table ? DrugReferential(*table) : DrugReferential();
-  };
-  return source;
-}
-
 void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
                 const CohortShardSource& source) {
   const CohortSpec& spec = config.spec;
@@ -187,17 +150,7 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
   metrics.begin_phase("prepare");
   DrugReferential referential;
   all_or_none(comm, [&] {
-    if (comm.is_master()) {
-      if (fs::exists(output) && !fs::is_directory(output))
-        throw usage_error("{}: output {} exists and is not a folder", config.config_file,
-                          output.string());
-      make_output_dir(output);
-      std::error_code ec;
-      fs::remove(output / "manifest.json", ec);
-      if (ec)
-        throw data_error("cannot remove the old {}: {}", (output / "manifest.json").string(),
-                         ec.message());
-    }
+    if (comm.is_master()) prepare_output_folder(output, config.config_file);
     if (spec.uses_source(CohortSource::kDispensing)) referential = source.load_referential();
   });
   metrics.end_phase(referential.size(), 0);

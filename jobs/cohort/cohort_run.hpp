@@ -7,6 +7,8 @@
 // (which run the very same pipeline at several rank, thread and shard counts).
 #pragma once
 
+#include "jobs/job_support.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -21,22 +23,11 @@
 
 namespace snds {
 
-struct CohortShardSource {
-  uint32_t shards = 0;
-  // One shard's tables restricted to the wanted columns. Called on the communicator's thread.
-  std::function<ShardData(uint32_t shard, const WantedTables& wanted)> load_shard;
-  // IR_PHA_R, loaded once per rank when the study has a dispensing event.
-  std::function<DrugReferential()> load_referential;
-  // The store's identity, recorded in manifest.json.
-  boost::json::object store;
-};
+// Where the job's shards come from (jobs/job_support.hpp).
+using CohortShardSource = JobShardSource;
 
 // The tables and columns the study's extractors read (IR_BEN_R always).
 WantedTables cohort_wanted_tables(const CohortSpec& spec);
-
-// The source reading the store of config.store (opened on every rank: a data error, exit 3,
-// when it is missing or incomplete).
-CohortShardSource store_shard_source(const std::string& store);
 
 // Collective: runs the study and writes the outputs (on rank 0). Throws snds::Error identically
 // on every rank when any rank fails.

@@ -1,0 +1,38 @@
+// What the store-reading jobs (aggregate, cohort) share: where their shards come from (a store on
+// disk, or memory in tests), the preparation of their output folder, and manifest timestamps.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include <boost/json.hpp>
+
+#include "core/events/events.hpp"
+#include "core/shard_data.hpp"
+#include "core/store/shard_reader.hpp"
+
+namespace snds {
+
+struct JobShardSource {
+  uint32_t shards = 0;
+  // One shard's tables restricted to the wanted columns. Called on the communicator's thread.
+  std::function<ShardData(uint32_t shard, const WantedTables& wanted)> load_shard;
+  // IR_PHA_R, loaded once per rank by jobs that read dispensings.
+  std::function<DrugReferential()> load_referential;
+  // The store's identity, recorded in manifest.json.
+  boost::json::object store;
+};
+
+// Shards and referential of a complete store on disk (data_error when missing or incomplete).
+JobShardSource store_shard_source(const std::string& store);
+
+// Rank 0: creates the output folder (0750) and removes an old manifest.json first, so that from
+// the moment a run starts writing, the folder says "incomplete" until the new manifest lands.
+void prepare_output_folder(const std::filesystem::path& output, const std::string& config_file);
+
+// "2026-11-28T15:04:05Z".
+std::string utc_now();
+
+}  // namespace snds
