@@ -1,15 +1,56 @@
 // Shared pieces of the store-reading jobs (see job_support.hpp).
 #include "jobs/job_support.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/store/store_layout.hpp"
 #include "runtime/log.hpp"
+#include "snds_version.hpp"
 
 namespace snds {
 namespace fs = std::filesystem;
+
+namespace {
+
+// JSON with two-space indentation, keys in insertion order (boost::json prints one line);
+// arrays of scalars stay on one line.
+void pretty(std::string& out, const boost::json::value& v, int indent) {
+  const std::string pad(static_cast<size_t>(indent) * 2, ' ');
+  const std::string inner(static_cast<size_t>(indent + 1) * 2, ' ');
+  if (v.is_object() && !v.as_object().empty()) {
+    out += "{\n";
+    bool first = true;
+    for (const auto& kv : v.as_object()) {
+      if (!first) out += ",\n";
+      first = false;
+      out += inner + boost::json::serialize(boost::json::value(kv.key())) + ": ";
+      pretty(out, kv.value(), indent + 1);
+    }
+    out += "\n" + pad + "}";
+  } else if (v.is_array() && !v.as_array().empty()) {
+    const auto& a = v.as_array();
+    const bool flat = std::all_of(a.begin(), a.end(),
+                                  [](const auto& x) { return !x.is_object() && !x.is_array(); });
+    if (flat) {
+      out += boost::json::serialize(v);
+      return;
+    }
+    out += "[\n";
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (i) out += ",\n";
+      out += inner;
+      pretty(out, a[i], indent + 1);
+    }
+    out += "\n" + pad + "]";
+  } else {
+    out += boost::json::serialize(v);
+  }
+}
+
+}  // namespace
 
 JobShardSource store_shard_source(const std::string& store) {
   const StoreInfo info = open_store(store);
@@ -57,6 +98,37 @@ std::string utc_now() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+boost::json::object job_manifest(const std::string& job, const std::string& config_file,
+                                 boost::json::value config, const boost::json::object& store,
+                                 int ranks, int threads,
+                                 const std::map<std::string, uint64_t>& rows_read) {
+  boost::json::object m;
+  m["job"] = job;
+  m["program"] = {{"name", "snds-batch"}, {"version", kVersion}};
+  m["config_file"] = config_file;
+  m["config"] = std::move(config);
+  m["store"] = store;
+  m["ranks"] = ranks;
+  m["threads"] = threads;
+  boost::json::object per_table;
+  uint64_t total = 0;
+  for (const auto& [name, rows] : rows_read) {
+    per_table[name] = rows;
+    total += rows;
+  }
+  m["rows_read"] = total;
+  m["rows_read_per_table"] = std::move(per_table);
+  return m;
+}
+
+void write_job_manifest(const fs::path& file, boost::json::object manifest) {
+  manifest["finished_at"] = utc_now();
+  std::string text;
+  pretty(text, manifest, 0);
+  text += "\n";
+  write_file_atomic(file, text);
 }
 
 }  // namespace snds

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 
 #include <boost/json.hpp>
@@ -34,5 +35,15 @@ void prepare_output_folder(const std::filesystem::path& output, const std::strin
 
 // "2026-11-28T15:04:05Z".
 std::string utc_now();
+
+// The fields every job's manifest.json starts with (contract section 7): job, program version,
+// config file and resolved config, store identity, ranks, threads and rows read (total and per
+// table).
+boost::json::object job_manifest(const std::string& job, const std::string& config_file,
+                                 boost::json::value config, const boost::json::object& store,
+                                 int ranks, int threads,
+                                 const std::map<std::string, uint64_t>& rows_read);
+// Stamps `finished_at` and writes the manifest atomically, indented for people to read.
+void write_job_manifest(const std::filesystem::path& file, boost::json::object manifest);
 
 }  // namespace snds

@@ -76,40 +76,6 @@ struct WorkTimes {
   double aggregate = 0;
 };
 
-// JSON with two-space indentation, keys in insertion order (boost::json prints one line).
-void pretty(std::string& out, const boost::json::value& v, int indent) {
-  const std::string pad(static_cast<size_t>(indent) * 2, ' ');
-  const std::string inner(static_cast<size_t>(indent + 1) * 2, ' ');
-  if (v.is_object() && !v.as_object().empty()) {
-    out += "{\n";
-    bool first = true;
-    for (const auto& kv : v.as_object()) {
-      if (!first) out += ",\n";
-      first = false;
-      out += inner + boost::json::serialize(boost::json::value(kv.key())) + ": ";
-      pretty(out, kv.value(), indent + 1);
-    }
-    out += "\n" + pad + "}";
-  } else if (v.is_array() && !v.as_array().empty()) {
-    const auto& a = v.as_array();
-    const bool flat = std::all_of(a.begin(), a.end(),
-                                  [](const auto& x) { return !x.is_object() && !x.is_array(); });
-    if (flat) {
-      out += boost::json::serialize(v);
-      return;
-    }
-    out += "[\n";
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (i) out += ",\n";
-      out += inner;
-      pretty(out, a[i], indent + 1);
-    }
-    out += "\n" + pad + "]";
-  } else {
-    out += boost::json::serialize(v);
-  }
-}
-
 }  // namespace
 
 WantedTables aggregate_wanted_tables(const AggregateSpec& spec) {
@@ -191,22 +157,9 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
 
   all_or_none(comm, [&] {
     if (!comm.is_master()) return;
-    boost::json::object m;
-    m["job"] = "aggregate";
-    m["program"] = {{"name", "snds-batch"}, {"version", kVersion}};
-    m["config_file"] = config.config_file;
-    m["config"] = aggregate_config_to_json(config);
-    m["store"] = source.store;
-    m["ranks"] = comm.size();
-    m["threads"] = threads;
-    boost::json::object rows_read;
-    uint64_t total = 0;
-    for (const auto& [name, rows] : merged.rows_read) {
-      rows_read[name] = rows;
-      total += rows;
-    }
-    m["rows_read"] = total;
-    m["rows_read_per_table"] = std::move(rows_read);
+    boost::json::object m =
+        job_manifest("aggregate", config.config_file, aggregate_config_to_json(config),
+                     source.store, comm.size(), threads, merged.rows_read);
     m["events"] = {{"source", merged.stats.events}, {"in_period_and_filter", merged.stats.kept}};
     m["phases"] = std::move(phases);
     m["shard_work_s"] = {{"read", {{"sum", work[0]}, {"max_rank", work_max[0]}}},
@@ -216,11 +169,7 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
     m["shards_per_rank"] = std::move(per_rank);
     m["outputs"] = {{"result.csv", {{"rows", summary.rows}, {"suppressed", summary.suppressed}}},
                     {"result.h5", {{"rows", summary.rows}}}};
-    m["finished_at"] = utc_now();
-    std::string text;
-    pretty(text, m, 0);
-    text += "\n";
-    write_file_atomic(output / "manifest.json", text);
+    write_job_manifest(output / "manifest.json", std::move(m));
     log::info("aggregate: {} groups ({} suppressed) from {} events, written to {}", summary.rows,
               summary.suppressed, merged.stats.kept, output.string());
   });

@@ -83,45 +83,6 @@ struct WorkTimes {
   double read = 0, extract = 0, evaluate = 0;
 };
 
-// Serialises a JSON value with two-space indentation (manifests are read by people too).
-void pretty(std::string& out, const boost::json::value& v, int indent) {
-  const std::string pad(static_cast<size_t>(indent) * 2, ' ');
-  const std::string inner(static_cast<size_t>(indent + 1) * 2, ' ');
-  if (v.is_object()) {
-    const auto& o = v.get_object();
-    if (o.empty()) {
-      out += "{}";
-      return;
-    }
-    out += "{\n";
-    bool first = true;
-    for (const auto& kv : o) {
-      if (!first) out += ",\n";
-      first = false;
-      out += inner + boost::json::serialize(boost::json::value(kv.key())) + ": ";
-      pretty(out, kv.value(), indent + 1);
-    }
-    out += "\n" + pad + "}";
-  } else if (v.is_array()) {
-    const auto& a = v.get_array();
-    bool scalars = std::all_of(a.begin(), a.end(),
-                               [](const auto& x) { return !x.is_object() && !x.is_array(); });
-    if (a.empty() || scalars) {
-      out += boost::json::serialize(v);
-      return;
-    }
-    out += "[\n";
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (i) out += ",\n";
-      out += inner;
-      pretty(out, a[i], indent + 1);
-    }
-    out += "\n" + pad + "]";
-  } else {
-    out += boost::json::serialize(v);
-  }
-}
-
 }  // namespace
 
 WantedTables cohort_wanted_tables(const CohortSpec& spec) {
@@ -214,22 +175,9 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
 
   all_or_none(comm, [&] {
     if (!comm.is_master()) return;
-    boost::json::object m;
-    m["job"] = "cohort";
-    m["program"] = {{"name", "snds-batch"}, {"version", kVersion}};
-    m["config_file"] = config.config_file;
-    m["config"] = cohort_config_to_json(config);
-    m["store"] = source.store;
-    m["ranks"] = comm.size();
-    m["threads"] = threads;
-    boost::json::object rows_read;
-    uint64_t total = 0;
-    for (const auto& [name, rows] : merged.rows_read) {
-      rows_read[name] = rows;
-      total += rows;
-    }
-    m["rows_read"] = total;
-    m["rows_read_per_table"] = std::move(rows_read);
+    boost::json::object m =
+        job_manifest("cohort", config.config_file, cohort_config_to_json(config), source.store,
+                     comm.size(), threads, merged.rows_read);
     m["phases"] = std::move(phases);
     m["shard_work_s"] = {{"read", {{"sum", work[0]}, {"max_rank", work_max[0]}}},
                          {"extract", {{"sum", work[1]}, {"max_rank", work_max[1]}}},
@@ -240,11 +188,7 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
     m["outputs"] = {{"cohort.csv", {{"rows", merged.cohort.rows.size()}}},
                     {"attrition.csv", {{"rows", merged.cohort.attrition.size()}}},
                     {"cohort.h5", {{"rows", merged.cohort.rows.size()}}}};
-    m["finished_at"] = utc_now();
-    std::string text;
-    pretty(text, m, 0);
-    text += "\n";
-    write_file_atomic(output / "manifest.json", text);
+    write_job_manifest(output / "manifest.json", std::move(m));
     log::info("cohort: {} patients in the cohort, written to {}", merged.cohort.rows.size(),
               output.string());
   });

@@ -28,6 +28,7 @@
 #include "jobs/ingest/routing.hpp"
 #include "jobs/ingest/shard_sort.hpp"
 #include "jobs/ingest/store_folder.hpp"
+#include "jobs/job_support.hpp"
 #include "runtime/bucket_store.hpp"
 #include "runtime/collective.hpp"
 #include "runtime/exchange.hpp"
@@ -68,15 +69,6 @@ struct ParsedUnit {
   std::vector<Routed> routed;
   std::vector<Reject> rejects;
 };
-
-std::string iso_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string csv_field(std::string_view s) {
   if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
@@ -218,7 +210,7 @@ void IngestRun::prepare() {
   encoded.pop_back();
   if (!comm_.is_master()) plan_ = IngestPlan::decode(encoded);
   space_ = BucketSpace{cfg_.shards, cfg_.shards};
-  created_ = iso_now();
+  created_ = utc_now();
   metrics_.end_phase(plan_.files.size(), plan_.total_bytes);
 }
 
