@@ -78,14 +78,15 @@ size_t Column::size() const {
     case ColumnType::kDate:
       return dates.size();
     case ColumnType::kString:
-      return strings.size();
+      return encoded ? codes.size() : strings.size();
   }
   return 0;
 }
 
 size_t Column::byte_size() const {
   return ints.size() * sizeof(int64_t) + dates.size() * sizeof(Date) + strings.bytes().size() +
-         strings.offsets().size() * sizeof(uint64_t);
+         strings.offsets().size() * sizeof(uint64_t) + codes.size() * sizeof(int32_t) +
+         dictionary.bytes().size() + dictionary.offsets().size() * sizeof(uint64_t);
 }
 
 void Column::append_from(const Column& other, size_t i) {

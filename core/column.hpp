@@ -64,13 +64,23 @@ struct Column {
   ColumnType type = ColumnType::kString;
   std::vector<int64_t> ints;  // kInt64, kDecimal
   std::vector<Date> dates;    // kDate
-  StringColumn strings;       // kString
+  StringColumn strings;       // kString, decoded
+  // kString as the store keeps it, when a reader asked for codes (ShardReadOptions): `codes`
+  // index `dictionary`, which is sorted in byte order (codes compare as their strings do), and
+  // `strings` stays empty. Only the jobs' read path makes these; string_at() reads either form,
+  // the row-moving methods below want decoded columns.
+  std::vector<int32_t> codes;
+  StringColumn dictionary;
+  bool encoded = false;
 
   Column() = default;
   Column(std::string n, ColumnType t) : name(std::move(n)), type(t) {}
 
   size_t size() const;
   size_t byte_size() const;
+  std::string_view string_at(size_t i) const {
+    return encoded ? dictionary.at(static_cast<size_t>(codes[i])) : strings.at(i);
+  }
   // Appends row `i` of `other` (same type) to this column.
   void append_from(const Column& other, size_t i);
   void append_missing();

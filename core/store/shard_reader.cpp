@@ -1,7 +1,11 @@
 // Shard file reading: metadata at open, columns on demand, dictionary decoding, read_shard().
 #include "core/store/shard_reader.hpp"
 
+#include <omp.h>
+
 #include <cstring>
+#include <exception>
+#include <mutex>
 
 #include "core/catalog.hpp"
 #include "core/error.hpp"
@@ -187,21 +191,8 @@ uint64_t ShardReader::stored_bytes(const std::string& table) const {
   return total;
 }
 
-EncodedStringColumn ShardReader::read_string_codes(const std::string& table,
-                                                   const std::string& column) const {
-  const StoredColumn& info = column_info(table, column);
-  if (info.type != ColumnType::kString)
-    throw data_error("column {} of table {} in shard file {} is not a string column", column, table,
-                     path_.string());
-  const uint64_t rows = table_info(table).rows;
-  h5::Lock lock(h5::mutex());
-  EncodedStringColumn out;
-  const std::string object = "/" + table + "/" + column;
-  {
-    h5::Dataset d = open_integer_dataset(file_.get(), object, rows, where(object));
-    out.codes = read_all<int32_t>(d, H5T_NATIVE_INT32, rows, where(object));
-  }
-
+// The dictionary of string column dataset `object` (lock held by the caller).
+StringColumn ShardReader::read_dictionary(const std::string& object) const {
   const std::string dict_object = object + std::string(kDictionarySuffix);
   const std::string dict_where = where(dict_object);
   const std::string what = "cannot read dataset " + dict_where;
@@ -215,10 +206,6 @@ EncodedStringColumn ShardReader::read_string_codes(const std::string& table,
   const hssize_t n = H5Sget_simple_extent_npoints(file_space.get());
   if (n < 0 || width == 0) h5::fail(Failure::kData, what);
   const uint64_t d_rows = static_cast<uint64_t>(n);
-  for (int32_t c : out.codes)
-    if (c < 0 || static_cast<uint64_t>(c) >= d_rows)
-      throw data_error("dataset {} holds a code outside its dictionary (the file is corrupt)",
-                       where(object));
 
   // Read one chunk's worth of rows at a time: the padded form never sits whole in memory.
   hsize_t chunk = 0;
@@ -251,8 +238,183 @@ EncodedStringColumn ShardReader::read_string_codes(const std::string& table,
       offsets.push_back(bytes.size());
     }
   }
-  out.dictionary.assign(std::move(bytes), std::move(offsets));
+  StringColumn dictionary;
+  dictionary.assign(std::move(bytes), std::move(offsets));
+  return dictionary;
+}
+
+EncodedStringColumn ShardReader::read_string_codes(const std::string& table,
+                                                   const std::string& column) const {
+  const StoredColumn& info = column_info(table, column);
+  if (info.type != ColumnType::kString)
+    throw data_error("column {} of table {} in shard file {} is not a string column", column, table,
+                     path_.string());
+  const uint64_t rows = table_info(table).rows;
+  h5::Lock lock(h5::mutex());
+  EncodedStringColumn out;
+  const std::string object = "/" + table + "/" + column;
+  {
+    h5::Dataset d = open_integer_dataset(file_.get(), object, rows, where(object));
+    out.codes = read_all<int32_t>(d, H5T_NATIVE_INT32, rows, where(object));
+  }
+
+  out.dictionary = read_dictionary(object);
+  const uint64_t d_rows = out.dictionary.size();
+  for (int32_t c : out.codes)
+    if (c < 0 || static_cast<uint64_t>(c) >= d_rows)
+      throw data_error("dataset {} holds a code outside its dictionary (the file is corrupt)",
+                       where(object));
   return out;
+}
+
+StoredColumnChunks ShardReader::read_stored_chunks(const std::string& table,
+                                                   const std::string& column,
+                                                   bool keep_codes) const {
+  const StoredColumn& info = column_info(table, column);
+  const uint64_t rows = table_info(table).rows;
+  const std::string object = "/" + table + "/" + info.name;
+  StoredColumnChunks out;
+  out.rows = rows;
+  out.where = where(object);
+  out.column = Column(info.name, info.type);
+  const bool is_string = info.type == ColumnType::kString;
+  const size_t width = info.type == ColumnType::kInt64 || info.type == ColumnType::kDecimal ? 8 : 4;
+  out.element_size = width;
+
+  h5::Lock lock(h5::mutex());
+  h5::Dataset d = open_integer_dataset(file_.get(), object, rows, out.where);
+  const std::string what = "cannot read dataset " + out.where;
+  if (info.type == ColumnType::kDecimal &&
+      h5::read_int_attribute(d.get(), shard_attr::kScale, out.where) != kDecimalScale)
+    throw data_error("dataset {} has a decimal scale other than {}", out.where, kDecimalScale);
+
+  // Decodable outside HDF5: chunked, little-endian signed integers of the native width, known
+  // filters, every chunk allocated. Anything else goes through H5Dread (same values, slower).
+  bool raw = rows > 0;
+  hsize_t chunk = 0;
+  if (raw) {
+    h5::Datatype type(h5::check_id(H5Dget_type(d.get()), Failure::kData, what));
+    raw = H5Tget_size(type.get()) == width && H5Tget_order(type.get()) == H5T_ORDER_LE &&
+          H5Tget_sign(type.get()) == H5T_SGN_2;
+  }
+  std::optional<ChunkPipeline> pipeline;
+  if (raw) {
+    h5::PropList dcpl(h5::check_id(H5Dget_create_plist(d.get()), Failure::kData, what));
+    raw = H5Pget_layout(dcpl.get()) == H5D_CHUNKED && H5Pget_chunk(dcpl.get(), 1, &chunk) == 1 &&
+          chunk > 0;
+    if (raw) pipeline = ChunkPipeline::of(dcpl.get(), width);
+    raw = raw && pipeline.has_value();
+  }
+  if (raw) {
+    const uint64_t n = (rows + chunk - 1) / chunk;
+    out.chunks.resize(n);
+    out.masks.resize(n);
+    for (uint64_t k = 0; k < n && raw; ++k) {
+      const hsize_t offset = k * chunk;
+      hsize_t bytes = 0;
+      if (H5Dget_chunk_storage_size(d.get(), &offset, &bytes) < 0 || bytes == 0) {
+        raw = false;
+        break;
+      }
+      out.chunks[k].resize(bytes);
+      h5::check(H5Dread_chunk(d.get(), H5P_DEFAULT, &offset, &out.masks[k], out.chunks[k].data()),
+                Failure::kData, what);
+    }
+  }
+  if (!raw) {
+    if (is_string && keep_codes) {
+      EncodedStringColumn e = read_string_codes(table, info.name);
+      out.column.codes = std::move(e.codes);
+      out.column.dictionary = std::move(e.dictionary);
+      out.column.encoded = true;
+    } else {
+      out.column = read_column(table, info);
+    }
+    out.decoded = true;
+    out.chunks.clear();
+    return out;
+  }
+  out.pipeline = std::move(*pipeline);
+  out.chunk_rows = chunk;
+  const size_t padded = out.chunks.size() * chunk;
+  switch (info.type) {
+    case ColumnType::kInt64:
+    case ColumnType::kDecimal:
+      out.column.ints.resize(padded);
+      break;
+    case ColumnType::kDate:
+      out.column.dates.resize(padded);
+      break;
+    case ColumnType::kString:
+      out.column.codes.resize(padded);
+      out.column.dictionary = read_dictionary(object);
+      out.column.encoded = true;
+      out.expand_strings = !keep_codes;
+      break;
+  }
+  return out;
+}
+
+void decode_stored_chunk(StoredColumnChunks& stored, size_t k) {
+  if (stored.decoded) return;
+  Column& c = stored.column;
+  char* base = nullptr;
+  switch (c.type) {
+    case ColumnType::kInt64:
+    case ColumnType::kDecimal:
+      base = reinterpret_cast<char*>(c.ints.data());
+      break;
+    case ColumnType::kDate:
+      base = reinterpret_cast<char*>(c.dates.data());
+      break;
+    case ColumnType::kString:
+      base = reinterpret_cast<char*>(c.codes.data());
+      break;
+  }
+  const size_t bytes = stored.chunk_rows * stored.element_size;
+  decode_chunk(stored.pipeline, stored.chunks[k], stored.masks[k],
+               std::span<char>(base + k * bytes, bytes), stored.where);
+  if (c.type == ColumnType::kString) {
+    const auto dict = static_cast<int64_t>(c.dictionary.size());
+    const size_t first = k * stored.chunk_rows;
+    const size_t last = std::min<size_t>(stored.rows, first + stored.chunk_rows);
+    for (size_t i = first; i < last; ++i)
+      if (c.codes[i] < 0 || c.codes[i] >= dict)
+        throw data_error("dataset {} holds a code outside its dictionary (the file is corrupt)",
+                         stored.where);
+  }
+  std::vector<char>().swap(stored.chunks[k]);  // the stored bytes are no longer needed
+}
+
+Column finish_stored_column(StoredColumnChunks&& stored) {
+  Column c = std::move(stored.column);
+  if (stored.decoded) return c;
+  c.ints.resize(c.type == ColumnType::kInt64 || c.type == ColumnType::kDecimal ? stored.rows : 0);
+  c.dates.resize(c.type == ColumnType::kDate ? stored.rows : 0);
+  c.codes.resize(c.type == ColumnType::kString ? stored.rows : 0);
+  if (stored.expand_strings) {
+    const auto& dict_offsets = c.dictionary.offsets();
+    const char* dict_bytes = c.dictionary.bytes().data();
+    uint64_t total = 0;
+    for (int32_t code : c.codes)
+      total +=
+          dict_offsets[static_cast<size_t>(code) + 1] - dict_offsets[static_cast<size_t>(code)];
+    std::string bytes(total, '\0');
+    std::vector<uint64_t> offsets(c.codes.size() + 1);
+    uint64_t at = 0;
+    for (size_t i = 0; i < c.codes.size(); ++i) {
+      const auto code = static_cast<size_t>(c.codes[i]);
+      const uint64_t len = dict_offsets[code + 1] - dict_offsets[code];
+      std::memcpy(bytes.data() + at, dict_bytes + dict_offsets[code], len);
+      at += len;
+      offsets[i + 1] = at;
+    }
+    c.strings.assign(std::move(bytes), std::move(offsets));
+    c.codes = {};
+    c.dictionary = StringColumn();
+    c.encoded = false;
+  }
+  return c;
 }
 
 Column ShardReader::read_column(const std::string& table, const StoredColumn& info) const {
@@ -314,24 +476,70 @@ Batch ShardReader::read_table(const std::string& table,
   return batch;
 }
 
-ShardData read_shard(const fs::path& path, const WantedTables& wanted) {
+ShardData read_shard(const fs::path& path, const WantedTables& wanted,
+                     const ShardReadOptions& options) {
   ShardReader reader(path);
   ShardData data;
   if (auto shard = reader.int_attribute("shard"); shard && *shard >= 0)
     data.shard = static_cast<uint32_t>(*shard);
+
+  // 1. This thread copies every wanted column's stored chunks out of the file (HDF5 calls).
+  struct Pending {
+    std::string table;
+    std::vector<StoredColumnChunks> columns;
+  };
+  std::vector<Pending> pending;
   for (const auto& table : reader.tables()) {
     const std::vector<std::string>* columns = nullptr;
-    static const std::vector<std::string> kAll;
     if (wanted.empty()) {
-      columns = &kAll;
+      columns = nullptr;
     } else if (auto it = wanted.find(table); it != wanted.end()) {
       columns = &it->second;
     } else if (auto name = parse_table_name(table)) {
       // A pattern key ("T_MCOaaC") wants every year's instance.
-      if (auto p = wanted.find(table_kind_name(name->kind)); p != wanted.end())
-        columns = &p->second;
+      auto p = wanted.find(table_kind_name(name->kind));
+      if (p == wanted.end()) continue;
+      columns = &p->second;
+    } else {
+      continue;
     }
-    if (columns != nullptr) data.tables.emplace(table, reader.read_table(table, *columns));
+    Pending p{table, {}};
+    std::vector<std::string> names;
+    if (columns == nullptr || columns->empty()) {
+      for (const auto& c : reader.columns(table)) names.push_back(c.name);
+    } else {
+      names = *columns;
+    }
+    for (const auto& name : names)
+      p.columns.push_back(reader.read_stored_chunks(table, name, options.keep_string_codes));
+    pending.push_back(std::move(p));
+  }
+
+  // 2. The threads decode every chunk (no HDF5 call), then finish each column.
+  std::vector<std::pair<StoredColumnChunks*, size_t>> tasks;
+  for (auto& p : pending)
+    for (auto& c : p.columns)
+      for (size_t k = 0; k < c.chunks.size(); ++k) tasks.emplace_back(&c, k);
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  const auto n = static_cast<int64_t>(tasks.size());
+  const int threads = std::max(1, std::min<int>(options.threads, static_cast<int>(n)));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
+  for (int64_t i = 0; i < n; ++i) {
+    try {
+      decode_stored_chunk(*tasks[static_cast<size_t>(i)].first,
+                          tasks[static_cast<size_t>(i)].second);
+    } catch (...) {
+      std::lock_guard guard(failure_mutex);
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  for (auto& p : pending) {
+    Batch batch;
+    batch.columns.reserve(p.columns.size());
+    for (auto& c : p.columns) batch.columns.push_back(finish_stored_column(std::move(c)));
+    data.tables.emplace(p.table, std::move(batch));
   }
   return data;
 }

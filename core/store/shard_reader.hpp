@@ -14,6 +14,7 @@
 
 #include "core/column.hpp"
 #include "core/shard_data.hpp"
+#include "core/store/chunk_pipeline.hpp"
 #include "core/store/h5.hpp"
 #include "core/store/shard_format.hpp"
 
@@ -30,6 +31,29 @@ struct EncodedStringColumn {
   std::vector<int32_t> codes;
   StringColumn dictionary;
 };
+
+// One column's chunks as stored, copied out of the file by the HDF5 thread so that any thread can
+// decode them (decode_stored_chunk). A dataset this reader cannot decode outside HDF5 (another
+// filter, a non-native integer type) comes back already decoded (`decoded`).
+struct StoredColumnChunks {
+  Column column;  // name, type, dictionary when encoded; values sized by read_stored_chunks
+  bool decoded = false;
+  bool expand_strings = false;  // a string column wanted decoded: codes first, then strings
+  ChunkPipeline pipeline;
+  uint64_t rows = 0;
+  uint64_t chunk_rows = 0;
+  size_t element_size = 0;
+  std::vector<std::vector<char>> chunks;
+  std::vector<uint32_t> masks;
+  std::string where;
+};
+
+// Decodes chunk `k` of `stored` into its column (any thread; chunks of one column may be decoded
+// concurrently). Codes outside their dictionary are a data_error.
+void decode_stored_chunk(StoredColumnChunks& stored, size_t k);
+// After every chunk: trims the chunk padding and, for a string column wanted decoded, expands its
+// codes into strings. Returns the column.
+Column finish_stored_column(StoredColumnChunks&& stored);
 
 class ShardReader {
  public:
@@ -59,6 +83,10 @@ class ShardReader {
   Batch read_table(const std::string& table, const std::vector<std::string>& columns = {}) const;
   // A string column without decoding: its codes and dictionary.
   EncodedStringColumn read_string_codes(const std::string& table, const std::string& column) const;
+  // A column's stored chunks (and dictionary), undecoded: the HDF5 half of a parallel read.
+  // `keep_codes`: a string column stays encoded (Column::encoded).
+  StoredColumnChunks read_stored_chunks(const std::string& table, const std::string& column,
+                                        bool keep_codes) const;
 
  private:
   struct TableInfo {
@@ -68,6 +96,7 @@ class ShardReader {
   const TableInfo& table_info(const std::string& table) const;
   const StoredColumn& column_info(const std::string& table, const std::string& column) const;
   Column read_column(const std::string& table, const StoredColumn& column) const;
+  StringColumn read_dictionary(const std::string& object) const;
   std::string where(const std::string& object) const;
 
   std::filesystem::path path_;
@@ -82,8 +111,16 @@ class ShardReader {
 // row of a table); missing columns of a present table are a data_error.
 using WantedTables = std::map<std::string, std::vector<std::string>>;
 
+struct ShardReadOptions {
+  // String columns keep their codes and dictionary (Column::encoded) instead of being expanded.
+  bool keep_string_codes = false;
+  // OpenMP threads decoding chunks; HDF5 itself is called by the calling thread only.
+  int threads = 1;
+};
+
 // Reads the wanted tables of one shard file (all tables when `wanted` is empty). `shard` comes
 // from the file's `shard` attribute when present.
-ShardData read_shard(const std::filesystem::path& path, const WantedTables& wanted = {});
+ShardData read_shard(const std::filesystem::path& path, const WantedTables& wanted = {},
+                     const ShardReadOptions& options = {});
 
 }  // namespace snds

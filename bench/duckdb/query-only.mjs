@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Times the job queries of bench.mjs on a DuckDB database bench.mjs already loaded (its
+// --db file, kept by compare.sh in $WORK/duckdb/snds.duckdb), without loading again: for quick
+// before/after comparisons on a quiet machine.
+//
+//   node query-only.mjs --db FILE --threads N [--repeat R] CONFIG.yaml...
+import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+
+import { DuckDBInstance } from '@duckdb/node-api';
+import YAML from 'yaml';
+
+import { aggregateQuery } from './lib/aggregate.mjs';
+import { cohortQueries } from './lib/cohort.mjs';
+
+const { values: opt, positionals: configs } = parseArgs({
+  allowPositionals: true,
+  options: {
+    db: { type: 'string' },
+    threads: { type: 'string', default: '1' },
+    repeat: { type: 'string', default: '5' },
+  },
+});
+if (!opt.db || !fs.existsSync(opt.db)) {
+  console.error('usage: node query-only.mjs --db FILE --threads N [--repeat R] CONFIG.yaml...');
+  process.exit(2);
+}
+const instance = await DuckDBInstance.create(opt.db);
+const con = await instance.connect();
+await con.run(`SET threads = ${Number(opt.threads)}`);
+await con.run('SET preserve_insertion_order = false');
+const timed = async (sql) => {
+  const t0 = performance.now();
+  (await con.runAndReadAll(sql)).getRows();
+  return (performance.now() - t0) / 1000;
+};
+for (const configPath of configs) {
+  const cfg = YAML.parse(fs.readFileSync(configPath, 'utf8'));
+  const sqls = cfg.job === 'aggregate' ? [aggregateQuery(cfg).sql]
+    : (({ stepsSql, attritionSql, rowsSql }) => [stepsSql, attritionSql, rowsSql])(cohortQueries(cfg));
+  const runs = [];
+  for (let k = 0; k < Number(opt.repeat); ++k) {
+    let s = 0;
+    for (const q of sqls) s += await timed(q);
+    runs.push(s);
+  }
+  runs.sort((a, b) => a - b);
+  console.log(`${configPath}: best ${runs[0].toFixed(3)} s, median ${runs[Math.floor(runs.length / 2)].toFixed(3)} s (${runs.length} runs, ${opt.threads} threads)`);
+}

@@ -1,0 +1,186 @@
+// Filter pipeline decoding outside HDF5 (see chunk_pipeline.hpp). Each filter is the exact
+// inverse of the one HDF5 ran on write: H5Z_filter_fletcher32 (checksum appended, little-endian),
+// H5Z_filter_deflate (a zlib stream), the zstd plugin (one zstd frame, core/store/zstd_codec.h)
+// and H5Z_filter_shuffle (byte planes).
+#include "core/store/chunk_pipeline.hpp"
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cstring>
+
+#include "core/error.hpp"
+#include "core/store/zstd_filter.hpp"
+
+namespace snds {
+
+std::optional<ChunkPipeline> ChunkPipeline::of(hid_t dcpl, size_t element_size) {
+  ChunkPipeline p;
+  p.element_size = element_size;
+  const int n = H5Pget_nfilters(dcpl);
+  if (n < 0) return std::nullopt;
+  for (int k = 0; k < n; ++k) {
+    unsigned flags = 0, config = 0;
+    size_t cd_n = 0;
+    const H5Z_filter_t id =
+        H5Pget_filter2(dcpl, static_cast<unsigned>(k), &flags, &cd_n, nullptr, 0, nullptr, &config);
+    switch (id) {
+      case H5Z_FILTER_SHUFFLE:
+        p.filters.push_back(ChunkFilter::kShuffle);
+        break;
+      case H5Z_FILTER_DEFLATE:
+        p.filters.push_back(ChunkFilter::kDeflate);
+        break;
+      case H5Z_FILTER_FLETCHER32:
+        p.filters.push_back(ChunkFilter::kFletcher32);
+        break;
+      case h5::kZstdFilterId:
+        p.filters.push_back(ChunkFilter::kZstd);
+        break;
+      default:
+        return std::nullopt;
+    }
+  }
+  return p;
+}
+
+uint32_t hdf5_fletcher32(const void* data, size_t len) {
+  const auto* b = static_cast<const uint8_t*>(data);
+  size_t words = len / 2;
+  uint32_t sum1 = 0, sum2 = 0;
+  // 360 words keep both sums below 2^32 before folding (HDF5's block length).
+  while (words > 0) {
+    size_t block = words > 360 ? 360 : words;
+    words -= block;
+    do {
+      sum1 += (static_cast<uint32_t>(b[0]) << 8) | b[1];
+      b += 2;
+      sum2 += sum1;
+    } while (--block > 0);
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  }
+  if (len % 2 != 0) {
+    sum1 += static_cast<uint32_t>(*b) << 8;
+    sum2 += sum1;
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  }
+  sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+  sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  return (sum2 << 16) | sum1;
+}
+
+namespace {
+
+// Byte planes back to elements: plane j holds byte j of every element; bytes past the last
+// whole element were left in place.
+void unshuffle(const char* in, char* out, size_t bytes, size_t width) {
+  const size_t n = bytes / width;
+  if (width == 4) {
+    const char *p0 = in, *p1 = in + n, *p2 = in + 2 * n, *p3 = in + 3 * n;
+    for (size_t i = 0; i < n; ++i) {
+      out[4 * i] = p0[i];
+      out[4 * i + 1] = p1[i];
+      out[4 * i + 2] = p2[i];
+      out[4 * i + 3] = p3[i];
+    }
+  } else if (width == 8) {
+    const auto* u = reinterpret_cast<const uint8_t*>(in);
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t v = 0;
+      for (size_t j = 0; j < 8; ++j) v |= static_cast<uint64_t>(u[j * n + i]) << (8 * j);
+      std::memcpy(out + 8 * i, &v, 8);
+    }
+  } else {
+    for (size_t j = 0; j < width; ++j)
+      for (size_t i = 0; i < n; ++i) out[i * width + j] = in[j * n + i];
+  }
+  std::memcpy(out + n * width, in + n * width, bytes - n * width);
+}
+
+}  // namespace
+
+void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, uint32_t filter_mask,
+                  std::span<char> out, const std::string& where) {
+  // Decoding order: the reverse of the write order, skipped filters left out. The last step that
+  // produces bytes writes straight into `out`; the steps before it use two scratch buffers per
+  // thread, reused chunk after chunk.
+  std::vector<ChunkFilter> steps;
+  for (size_t k = pipeline.filters.size(); k-- > 0;)
+    if (((filter_mask >> k) & 1u) == 0) steps.push_back(pipeline.filters[k]);
+  size_t last_producer = steps.size();
+  for (size_t k = 0; k < steps.size(); ++k)
+    if (steps[k] != ChunkFilter::kFletcher32) last_producer = k;
+
+  thread_local std::vector<char> a, b;
+  thread_local ZSTD_DCtx* zstd = ZSTD_createDCtx();  // freed with the thread (OS reclaims)
+  const char* cur = stored.data();
+  size_t size = stored.size();
+  bool into_a = true;
+  for (size_t k = 0; k < steps.size(); ++k) {
+    const bool final_step = k == last_producer;
+    std::vector<char>& scratch = into_a ? a : b;
+    char* dst = nullptr;
+    size_t capacity = 0;
+    switch (steps[k]) {
+      case ChunkFilter::kFletcher32: {
+        if (size < 4) throw data_error("a chunk of {} is too short for its checksum", where);
+        size -= 4;
+        uint32_t stored_sum = 0;
+        for (int i = 3; i >= 0; --i)
+          stored_sum = (stored_sum << 8) | static_cast<uint8_t>(cur[size + static_cast<size_t>(i)]);
+        if (stored_sum != hdf5_fletcher32(cur, size))
+          throw data_error("a chunk of {} fails its checksum (the file is damaged)", where);
+        continue;  // the data is the same bytes, shorter
+      }
+      case ChunkFilter::kZstd: {
+        const unsigned long long n = ZSTD_getFrameContentSize(cur, size);
+        if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN)
+          throw data_error("a chunk of {} is not a zstd frame with its size recorded", where);
+        if (final_step && n != out.size())
+          throw data_error("a chunk of {} holds {} bytes where {} were expected", where, n,
+                           out.size());
+        if (!final_step) scratch.resize(static_cast<size_t>(n));
+        dst = final_step ? out.data() : scratch.data();
+        capacity = static_cast<size_t>(n);
+        const size_t got = ZSTD_decompressDCtx(zstd, dst, capacity, cur, size);
+        if (ZSTD_isError(got) || got != n)
+          throw data_error("a chunk of {} does not decompress (zstd)", where);
+        size = got;
+        break;
+      }
+      case ChunkFilter::kDeflate: {
+        // A deflated chunk decodes to at most the chunk's size (shuffle keeps sizes).
+        if (!final_step) scratch.resize(out.size());
+        dst = final_step ? out.data() : scratch.data();
+        uLongf got = out.size();
+        if (uncompress(reinterpret_cast<Bytef*>(dst), &got, reinterpret_cast<const Bytef*>(cur),
+                       size) != Z_OK)
+          throw data_error("a chunk of {} does not decompress (deflate)", where);
+        size = got;
+        break;
+      }
+      case ChunkFilter::kShuffle:
+        if (final_step && size != out.size())
+          throw data_error("a chunk of {} holds {} bytes where {} were expected", where, size,
+                           out.size());
+        if (!final_step) scratch.resize(size);
+        dst = final_step ? out.data() : scratch.data();
+        if (pipeline.element_size > 1) {
+          unshuffle(cur, dst, size, pipeline.element_size);
+        } else {
+          std::memcpy(dst, cur, size);
+        }
+        break;
+    }
+    cur = dst;
+    into_a = !into_a;
+  }
+  if (size != out.size())
+    throw data_error("a chunk of {} decodes to {} bytes where {} were expected", where, size,
+                     out.size());
+  if (cur != out.data()) std::memcpy(out.data(), cur, size);
+}
+
+}  // namespace snds
