@@ -173,7 +173,7 @@ int cli_main(int argc, char** argv) {
     ArgList args;
     const int threads = configured_threads(rest, args);
     omp_set_num_threads(threads);
-    Communicator& comm = mpi_world();
+    Communicator& comm = world();
     mpi_started = true;
     rank = comm.rank();
     log::set_rank(comm.rank(), comm.size());

@@ -52,7 +52,7 @@ void pretty(std::string& out, const boost::json::value& v, int indent) {
 
 }  // namespace
 
-JobShardSource store_shard_source(const std::string& store) {
+JobShardSource store_shard_source(const std::string& store, int threads) {
   const StoreInfo info = open_store(store);
   JobShardSource source;
   source.shards = info.shards;
@@ -61,8 +61,13 @@ JobShardSource store_shard_source(const std::string& store) {
                   {"shards", info.shards},
                   {"created", info.created}};
   const fs::path root = info.path;
-  source.load_shard = [root](uint32_t shard, const WantedTables& wanted) {
-    ShardData data = read_shard(shard_path(root, shard), wanted);
+  // The extractors read string columns as codes: no expansion of BEN_NIR_PSA or PHA_PRS_C13 into
+  // per-row strings, and the rank's threads decode the chunks.
+  ShardReadOptions options;
+  options.keep_string_codes = true;
+  options.threads = std::max(1, threads);
+  source.load_shard = [root, options](uint32_t shard, const WantedTables& wanted) {
+    ShardData data = read_shard(shard_path(root, shard), wanted, options);
     data.shard = shard;
     return data;
   };

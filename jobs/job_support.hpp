@@ -27,7 +27,8 @@ struct JobShardSource {
 };
 
 // Shards and referential of a complete store on disk (data_error when missing or incomplete).
-JobShardSource store_shard_source(const std::string& store);
+// Shards are decoded by `threads` OpenMP threads, string columns kept as dictionary codes.
+JobShardSource store_shard_source(const std::string& store, int threads = 1);
 
 // Rank 0: creates the output folder (0750) and removes an old manifest.json first, so that from
 // the moment a run starts writing, the folder says "incomplete" until the new manifest lands.

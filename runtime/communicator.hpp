@@ -72,6 +72,15 @@ class Communicator {
 // rank is rethrown here (the first by rank order) after every rank has finished or failed.
 void run_in_process(int ranks, const std::function<void(Communicator&)>& body);
 
+// The process's communicator: MPI_COMM_WORLD when a launcher started this process as an MPI rank
+// (mpirun, srun with PMI or PMIx), otherwise a single in-process rank. A lone process thus skips
+// MPI_Init, which for Open MPI means starting a singleton orted: about 0.3 s per command.
+// SNDS_MPI=always|never overrides the detection.
+Communicator& world();
+bool launched_by_mpi();
+// One in-process rank (rank 0 of 1); abort() exits the process.
+Communicator& solo_world();
+
 // The process-wide MPI communicator (MPI_COMM_WORLD). Initialises MPI on first use if nobody did
 // (MPI_THREAD_FUNNELED) and finalises at exit only what it initialised.
 Communicator& mpi_world();

@@ -3,10 +3,12 @@
 // collective must be called by every rank in the same order.
 #include <algorithm>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "core/error.hpp"
@@ -61,7 +63,8 @@ struct Hub {
 
 class LocalCommunicator final : public Communicator {
  public:
-  LocalCommunicator(Hub& hub, int rank) : hub_(hub), rank_(rank) {}
+  LocalCommunicator(Hub& hub, int rank, bool exit_on_abort = false)
+      : hub_(hub), rank_(rank), exit_on_abort_(exit_on_abort) {}
 
   int rank() const override { return rank_; }
   int size() const override { return hub_.size; }
@@ -152,6 +155,7 @@ class LocalCommunicator final : public Communicator {
   }
 
   [[noreturn]] void abort(int exit_code) override {
+    if (exit_on_abort_) std::_Exit(exit_code);  // a whole process: nobody else to tell
     throw internal_error("in-process rank {} aborted with code {}", rank_, exit_code);
   }
 
@@ -176,9 +180,33 @@ class LocalCommunicator final : public Communicator {
 
   Hub& hub_;
   int rank_;
+  bool exit_on_abort_;
 };
 
 }  // namespace
+
+Communicator& solo_world() {
+  static Hub hub(1);
+  static LocalCommunicator world(hub, 0, /*exit_on_abort=*/true);
+  return world;
+}
+
+bool launched_by_mpi() {
+  if (const char* forced = std::getenv("SNDS_MPI")) {
+    const std::string_view v(forced);
+    if (v == "always" || v == "1") return true;
+    if (v == "never" || v == "0") return false;
+  }
+  // What mpirun (Open MPI, MPICH/Hydra) and srun's PMI/PMIx plugins put in a rank's environment.
+  for (const char* name :
+       {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "PMI_FD", "MPI_LOCALNRANKS"})
+    if (std::getenv(name) != nullptr) return true;
+  return false;
+}
+
+Communicator& world() {
+  return launched_by_mpi() ? mpi_world() : solo_world();
+}
 
 void run_in_process(int ranks, const std::function<void(Communicator&)>& body) {
   Hub hub(ranks);

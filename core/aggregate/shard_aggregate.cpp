@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <optional>
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
@@ -176,6 +177,272 @@ GroupTable aggregate_events(const std::vector<Event>& events, const PatientIndex
   return out;
 }
 
+// ---- Dispensing lines on integer keys.
+// Every dimension value of a line becomes a small id (ATC levels and CIP13s through the shard's
+// CIP13 dictionary, sex and department through per-patient ids, month and year as offsets from
+// the shard's first date, the age band as its index), the ids are packed into one 64-bit key, and
+// strings are only built once per group at the end. Byte-identical to the string-key path, which
+// remains for the rare spec whose ids do not fit in 64 bits.
+
+// Interns strings into dense ids, in first-seen order.
+class Interner {
+ public:
+  uint32_t id(std::string_view s) {
+    auto [it, fresh] = ids_.try_emplace(s, static_cast<uint32_t>(values_.size()));
+    if (fresh) values_.push_back(s);
+    return it->second;
+  }
+  const std::vector<std::string_view>& values() const { return values_; }
+
+ private:
+  boost::unordered_flat_map<std::string_view, uint32_t> ids_;
+  std::vector<std::string_view> values_;
+};
+
+unsigned bits_for(size_t distinct) {
+  unsigned b = 0;
+  while (b < 64 && (uint64_t{1} << b) < distinct) ++b;
+  return b;
+}
+
+constexpr uint32_t kUnknownAgeBand = 10;
+
+uint32_t age_band_index(int64_t age) {
+  if (age == kMissingInt || age < 0) return kUnknownAgeBand;
+  return static_cast<uint32_t>(std::min<int64_t>(age / 10, 9));
+}
+
+struct PackedDim {
+  Dimension dim;
+  unsigned shift = 0;
+  unsigned bits = 0;
+  std::vector<uint32_t> of_cip;           // ATC levels, CIP13: id per CIP13 of the shard
+  std::vector<std::string_view> strings;  // id -> value, for dimensions decoded by table
+};
+
+std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& source,
+                                                      const PatientIndex& patients,
+                                                      const AggregateSpec& spec, int threads,
+                                                      ShardAggregateStats* stats,
+                                                      size_t morsel_events) {
+  const auto& cips = source.cip13s();
+  const auto& atcs = source.atcs();
+  // CIP13s whose ATC passes the filter.
+  std::vector<uint8_t> keep_cip(cips.size(), 1);
+  if (!spec.atc_filter.empty())
+    for (size_t c = 0; c < cips.size(); ++c) keep_cip[c] = has_prefix(atcs[c], spec.atc_filter);
+
+  // The month and year range of the shard's lines, for offsets (the period narrows it).
+  const Date lo_bound = spec.period_start.value_or(std::numeric_limits<Date>::min() + 1);
+  const Date hi_bound = spec.period_end.value_or(std::numeric_limits<Date>::max());
+  Date lo = std::numeric_limits<Date>::max(), hi = std::numeric_limits<Date>::min();
+  for (const Date d : source.dates()) {
+    if (d == kMissingDate || d < lo_bound || d > hi_bound) continue;
+    lo = std::min(lo, d);
+    hi = std::max(hi, d);
+  }
+  const bool any_date = lo <= hi;
+  const CivilDate first = civil_from_days(any_date ? lo : 0);
+  const CivilDate last = civil_from_days(any_date ? hi : 0);
+  const int64_t first_month = int64_t{first.year} * 12 + first.month - 1;
+  const int64_t months = int64_t{last.year} * 12 + last.month - 1 - first_month + 1;
+
+  // Per-patient ids of sex and department.
+  std::vector<uint32_t> sex_of, dpt_of;
+  Interner sexes, dpts;
+  std::vector<PackedDim> dims;
+  unsigned shift = 0;
+  for (const Dimension d : spec.group_by) {
+    PackedDim pd;
+    pd.dim = d;
+    switch (d) {
+      case Dimension::kAtc:
+      case Dimension::kAtc1:
+      case Dimension::kAtc2:
+      case Dimension::kAtc3:
+      case Dimension::kAtc4: {
+        const size_t chars = d == Dimension::kAtc    ? 7
+                             : d == Dimension::kAtc1 ? 1
+                             : d == Dimension::kAtc2 ? 3
+                             : d == Dimension::kAtc3 ? 4
+                                                     : 5;
+        Interner levels;
+        pd.of_cip.resize(cips.size());
+        for (size_t c = 0; c < cips.size(); ++c)
+          pd.of_cip[c] = levels.id(atc_level(atcs[c], chars));
+        pd.strings = levels.values();
+        pd.bits = bits_for(pd.strings.size());
+        break;
+      }
+      case Dimension::kCip13:
+        pd.bits = bits_for(cips.size());
+        break;
+      case Dimension::kMonth:
+        pd.bits = bits_for(static_cast<size_t>(months));
+        break;
+      case Dimension::kYear:
+        pd.bits = bits_for(static_cast<size_t>(last.year - first.year + 1));
+        break;
+      case Dimension::kSex:
+        if (sex_of.empty()) {
+          sex_of.reserve(patients.patients.size());
+          for (const Patient& p : patients.patients) sex_of.push_back(sexes.id(p.sex));
+        }
+        pd.bits = bits_for(sexes.values().size());
+        break;
+      case Dimension::kDepartment:
+        if (dpt_of.empty()) {
+          dpt_of.reserve(patients.patients.size());
+          for (const Patient& p : patients.patients) dpt_of.push_back(dpts.id(p.department));
+        }
+        pd.bits = bits_for(dpts.values().size());
+        break;
+      case Dimension::kAgeBand:
+        pd.bits = bits_for(kUnknownAgeBand + 1);
+        break;
+      default:  // a dimension dispensing lines do not have: always ""
+        pd.bits = 0;
+        break;
+    }
+    pd.shift = shift;
+    shift += pd.bits;
+    dims.push_back(std::move(pd));
+  }
+  if (shift > 64) return std::nullopt;
+
+  const std::vector<size_t> bounds = source.ranges(std::max<size_t>(1, morsel_events));
+  const auto morsels = static_cast<int64_t>(bounds.size() - 1);
+  const int nthreads = std::max(1, std::min<int>(threads, static_cast<int>(morsels)));
+  using PackedTable = boost::unordered_flat_map<uint64_t, LocalGroup>;
+  std::vector<PackedTable> tables(static_cast<size_t>(nthreads));
+  std::vector<uint64_t> seen(static_cast<size_t>(nthreads), 0), kept(seen);
+
+#pragma omp parallel num_threads(nthreads)
+  {
+    const auto t = static_cast<size_t>(omp_get_thread_num());
+    PackedTable& table = tables[t];
+    std::vector<DispensingLine> lines;
+    CivilCache civil;
+    uint64_t n_seen = 0, n_kept = 0;
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t mi = 0; mi < morsels; ++mi) {
+      lines.clear();
+      const auto m = static_cast<size_t>(mi);
+      n_seen += source.lines(bounds[m], bounds[m + 1], lines, &keep_cip);
+      for (const DispensingLine& l : lines) {
+        if (l.date == kMissingDate || l.date < lo_bound || l.date > hi_bound) continue;
+        ++n_kept;
+        uint64_t key = 0;
+        for (const PackedDim& pd : dims) {
+          uint64_t id = 0;
+          switch (pd.dim) {
+            case Dimension::kAtc:
+            case Dimension::kAtc1:
+            case Dimension::kAtc2:
+            case Dimension::kAtc3:
+            case Dimension::kAtc4:
+              id = pd.of_cip[l.cip];
+              break;
+            case Dimension::kCip13:
+              id = l.cip;
+              break;
+            case Dimension::kMonth: {
+              const CivilDate& c = civil.of(l.date);
+              id = static_cast<uint64_t>(int64_t{c.year} * 12 + c.month - 1 - first_month);
+              break;
+            }
+            case Dimension::kYear:
+              id = static_cast<uint64_t>(civil.of(l.date).year - first.year);
+              break;
+            case Dimension::kSex:
+              id = sex_of[l.patient];
+              break;
+            case Dimension::kDepartment:
+              id = dpt_of[l.patient];
+              break;
+            case Dimension::kAgeBand:
+              id = age_band_index(age_in_year(patients.patients[l.patient], civil.of(l.date).year));
+              break;
+            default:
+              break;
+          }
+          key |= id << pd.shift;
+        }
+        LocalGroup& g = table[key];
+        ++g.m.lines;
+        g.m.boxes += l.boxes;
+        if (g.last_patient != l.patient) {
+          g.last_patient = l.patient;
+          ++g.m.patients;
+        }
+      }
+    }
+    seen[t] = n_seen;
+    kept[t] = n_kept;
+  }
+
+  // Thread tables into the first, then one string key per group.
+  PackedTable& all = tables[0];
+  for (size_t t = 1; t < tables.size(); ++t)
+    for (const auto& [k, g] : tables[t]) all[k].m.add(g.m);
+  GroupTable out(spec.group_by.size());
+  out.reserve(all.size());
+  std::string key;
+  for (const auto& [packed, g] : all) {
+    key.clear();
+    for (const PackedDim& pd : dims) {
+      const uint64_t id = pd.bits == 0
+                              ? 0
+                              : (packed >> pd.shift) &
+                                    ((pd.bits == 64 ? ~uint64_t{0} : (uint64_t{1} << pd.bits) - 1));
+      switch (pd.dim) {
+        case Dimension::kAtc:
+        case Dimension::kAtc1:
+        case Dimension::kAtc2:
+        case Dimension::kAtc3:
+        case Dimension::kAtc4:
+          GroupTable::append_key_value(key, pd.strings[id]);
+          break;
+        case Dimension::kCip13:
+          GroupTable::append_key_value(key, cips[id]);
+          break;
+        case Dimension::kMonth: {
+          const int64_t month = first_month + static_cast<int64_t>(id);
+          key.push_back(7);
+          append_digits(key, static_cast<int>(month / 12), 4);
+          key.push_back('-');
+          append_digits(key, static_cast<int>(month % 12 + 1), 2);
+          break;
+        }
+        case Dimension::kYear:
+          key.push_back(4);
+          append_digits(key, first.year + static_cast<int>(id), 4);
+          break;
+        case Dimension::kSex:
+          GroupTable::append_key_value(key, sexes.values()[id]);
+          break;
+        case Dimension::kDepartment:
+          GroupTable::append_key_value(key, dpts.values()[id]);
+          break;
+        case Dimension::kAgeBand:
+          GroupTable::append_key_value(key, id == kUnknownAgeBand
+                                                ? age_band(kMissingInt)
+                                                : age_band(static_cast<int64_t>(id) * 10));
+          break;
+        default:
+          GroupTable::append_key_value(key, {});
+          break;
+      }
+    }
+    out.add_encoded(std::string_view(key), g.m);
+  }
+  if (stats) {
+    for (const auto n : seen) stats->events += n;
+    for (const auto n : kept) stats->kept += n;
+  }
+  return out;
+}
+
 }  // namespace
 
 GroupTable aggregate_shard(const ShardData& shard, const DrugReferential& referential,
@@ -184,7 +451,13 @@ GroupTable aggregate_shard(const ShardData& shard, const DrugReferential& refere
   const PatientIndex patients = build_patient_index(shard);
   switch (spec.source) {
     case ExtractorKind::kDispensing: {
-      const auto lines = extract_dispensing_lines(shard, patients, referential);
+      const DispensingSource source(shard, patients, referential);
+      if (auto packed =
+              aggregate_dispensing_packed(source, patients, spec, threads, stats, morsel_events))
+        return std::move(*packed);
+      std::vector<DispensingLine> lines;
+      lines.reserve(source.rows());
+      source.lines(0, source.rows(), lines);
       auto keep = [&](const DispensingLine& l) {
         return spec.atc_filter.empty() || has_prefix(l.atc, spec.atc_filter);
       };

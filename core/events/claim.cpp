@@ -6,14 +6,16 @@
 
 namespace snds {
 using events_detail::or_zero;
+using events_detail::Strings;
 using events_detail::typed_column;
+using events_detail::typed_strings;
 
 std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex& patients) {
   std::vector<ClaimLine> out;
   const Batch* prs = shard.find("ER_PRS_F");
   if (!prs || prs->rows() == 0 || patients.patients.empty()) return out;
   constexpr std::string_view kT = "ER_PRS_F";
-  const auto& nir = typed_column(*prs, kT, "BEN_NIR_PSA", ColumnType::kString).strings;
+  const Strings nir = typed_strings(*prs, kT, "BEN_NIR_PSA");
   const auto& rank = typed_column(*prs, kT, "BEN_RNG_GEM", ColumnType::kInt64).ints;
   const auto& date = typed_column(*prs, kT, "EXE_SOI_DTD", ColumnType::kDate).dates;
   const auto& dpn = typed_column(*prs, kT, "DPN_QLF", ColumnType::kInt64).ints;

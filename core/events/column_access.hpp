@@ -21,6 +21,21 @@ inline const Column& typed_column(const Batch& batch, std::string_view table, st
   return c;
 }
 
+// A string column in either of its in-memory forms (decoded, or codes and dictionary as the
+// store keeps them): the extractors read both, so jobs can skip the expansion.
+class Strings {
+ public:
+  explicit Strings(const Column& c) : c_(&c) {}
+  std::string_view at(size_t i) const { return c_->string_at(i); }
+
+ private:
+  const Column* c_;
+};
+
+inline Strings typed_strings(const Batch& batch, std::string_view table, std::string_view name) {
+  return Strings(typed_column(batch, table, name, ColumnType::kString));
+}
+
 // Missing numbers count as 0 in sums (the line itself still counts).
 inline int64_t or_zero(int64_t v) {
   return v == kMissingInt ? 0 : v;

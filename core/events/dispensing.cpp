@@ -7,14 +7,16 @@
 
 namespace snds {
 using events_detail::or_zero;
+using events_detail::Strings;
 using events_detail::typed_column;
+using events_detail::typed_strings;
 
 DrugReferential::DrugReferential(const Batch& ir_pha_r) {
   auto rows = std::make_shared<const Batch>(ir_pha_r);
   auto map = std::make_shared<std::unordered_map<std::string_view, std::string_view>>();
   if (rows->rows() > 0) {
-    const auto& cip = typed_column(*rows, "IR_PHA_R", "PHA_CIP_C13", ColumnType::kString).strings;
-    const auto& atc = typed_column(*rows, "IR_PHA_R", "PHA_ATC_C07", ColumnType::kString).strings;
+    const Strings cip = typed_strings(*rows, "IR_PHA_R", "PHA_CIP_C13");
+    const Strings atc = typed_strings(*rows, "IR_PHA_R", "PHA_ATC_C07");
     map->reserve(rows->rows());
     for (size_t i = 0; i < rows->rows(); ++i) {
       if (cip.at(i).empty()) continue;
@@ -32,53 +34,128 @@ std::string_view DrugReferential::atc_of(std::string_view cip13) const {
   return it->second;
 }
 
-std::vector<DispensingLine> extract_dispensing_lines(const ShardData& shard,
-                                                     const PatientIndex& patients,
-                                                     const DrugReferential& referential) {
-  std::vector<DispensingLine> out;
-  const Batch* pha = shard.find("ER_PHA_F");
-  if (!pha || pha->rows() == 0 || patients.patients.empty()) return out;
-  constexpr std::string_view kT = "ER_PHA_F";
-  const auto& nir = typed_column(*pha, kT, "BEN_NIR_PSA", ColumnType::kString).strings;
-  const auto& rank = typed_column(*pha, kT, "BEN_RNG_GEM", ColumnType::kInt64).ints;
-  const auto& date = typed_column(*pha, kT, "EXE_SOI_DTD", ColumnType::kDate).dates;
-  const auto& dpn = typed_column(*pha, kT, "DPN_QLF", ColumnType::kInt64).ints;
-  const auto& cip = typed_column(*pha, kT, "PHA_PRS_C13", ColumnType::kString).strings;
-  const auto& qsn = typed_column(*pha, kT, "PHA_ACT_QSN", ColumnType::kDecimal).ints;
+namespace {
 
-  events_detail::PatientLookup lookup(patients);
-  out.reserve(pha->rows());
-  // Memoises the referential for runs of the same CIP13 (a patient's repeat prescriptions).
-  std::string_view last_cip, last_atc = kUnknownAtc;
-  bool have_last = false;
-  for (size_t r = 0; r < pha->rows(); ++r) {
-    if (dpn[r] == events_detail::kInfoOnlyDpnQlf) continue;
-    const int64_t p = lookup.find(nir.at(r), rank[r]);
-    if (p < 0) continue;
-    const std::string_view c = cip.at(r);
-    if (!have_last || c != last_cip) {
-      last_cip = c;
-      last_atc = referential.atc_of(c);
-      have_last = true;
+// A string column as ids ordered like its strings: the store's codes as they are, or, for a
+// decoded column (hand-made shards), ids assigned here. `owned` keeps ids made here alive.
+const int32_t* ordered_ids(const Column& c, std::vector<uint32_t>& owned,
+                           std::vector<std::string_view>& values) {
+  if (c.encoded) {
+    values.resize(c.dictionary.size());
+    for (size_t i = 0; i < values.size(); ++i) values[i] = c.dictionary.at(i);
+    return c.codes.data();
+  }
+  const size_t n = c.strings.size();
+  std::vector<uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return c.strings.at(a) < c.strings.at(b); });
+  owned.assign(n, 0);
+  values.clear();
+  for (const uint32_t r : order) {
+    if (values.empty() || values.back() != c.strings.at(r)) values.push_back(c.strings.at(r));
+    owned[r] = static_cast<uint32_t>(values.size() - 1);
+  }
+  return reinterpret_cast<const int32_t*>(owned.data());
+}
+
+}  // namespace
+
+DispensingSource::DispensingSource(const ShardData& shard, const PatientIndex& patients,
+                                   const DrugReferential& referential)
+    : patients_(&patients) {
+  const Batch* pha = shard.find("ER_PHA_F");
+  if (!pha || pha->rows() == 0 || patients.patients.empty()) return;
+  constexpr std::string_view kT = "ER_PHA_F";
+  rows_ = pha->rows();
+  std::vector<std::string_view> nirs;
+  nir_codes_ =
+      ordered_ids(typed_column(*pha, kT, "BEN_NIR_PSA", ColumnType::kString), nir_of_row_, nirs);
+  cip_codes_ =
+      ordered_ids(typed_column(*pha, kT, "PHA_PRS_C13", ColumnType::kString), cip_of_row_, cip13_);
+  rank_ = typed_column(*pha, kT, "BEN_RNG_GEM", ColumnType::kInt64).ints.data();
+  date_ = typed_column(*pha, kT, "EXE_SOI_DTD", ColumnType::kDate).dates.data();
+  dpn_ = typed_column(*pha, kT, "DPN_QLF", ColumnType::kInt64).ints.data();
+  qsn_ = typed_column(*pha, kT, "PHA_ACT_QSN", ColumnType::kDecimal).ints.data();
+
+  atc_.resize(cip13_.size());
+  for (size_t i = 0; i < cip13_.size(); ++i) atc_[i] = referential.atc_of(cip13_[i]);
+  patients_of_nir_.assign(nirs.size(), {0u, 0u});
+  for (size_t i = 0; i < nirs.size(); ++i)
+    if (auto it = patients.by_nir.find(nirs[i]); it != patients.by_nir.end())
+      patients_of_nir_[i] = it->second;
+  // Grouped by patient when (BEN_NIR_PSA, BEN_RNG_GEM) never decreases (the stored order).
+  for (size_t r = 1; r < rows_ && grouped_; ++r)
+    grouped_ = nir_codes_[r - 1] < nir_codes_[r] ||
+               (nir_codes_[r - 1] == nir_codes_[r] && rank_[r - 1] <= rank_[r]);
+}
+
+std::vector<size_t> DispensingSource::ranges(size_t rows_per_range) const {
+  std::vector<size_t> bounds{0};
+  if (rows_ == 0) return bounds;
+  if (!grouped_) {
+    bounds.push_back(rows_);
+    return bounds;
+  }
+  size_t at = 0;
+  while (at < rows_) {
+    size_t end = std::min(rows_, at + std::max<size_t>(1, rows_per_range));
+    while (end < rows_ && nir_codes_[end] == nir_codes_[end - 1] && rank_[end] == rank_[end - 1])
+      ++end;
+    bounds.push_back(end);
+    at = end;
+  }
+  return bounds;
+}
+
+size_t DispensingSource::lines(size_t begin, size_t end, std::vector<DispensingLine>& out,
+                               const std::vector<uint8_t>* keep_cip) const {
+  const size_t first = out.size();
+  // The patient of the previous row, reused while (BEN_NIR_PSA, BEN_RNG_GEM) repeats.
+  int32_t last_nir = -1;
+  int64_t last_rank = 0;
+  int64_t patient = -1;
+  size_t count = 0;
+  for (size_t r = begin; r < end; ++r) {
+    if (dpn_[r] == events_detail::kInfoOnlyDpnQlf) continue;
+    if (nir_codes_[r] != last_nir || rank_[r] != last_rank) {
+      last_nir = nir_codes_[r];
+      last_rank = rank_[r];
+      patient = -1;
+      const auto [p0, twins] = patients_of_nir_[static_cast<size_t>(last_nir)];
+      for (uint32_t p = p0; p < p0 + twins; ++p)
+        if (patients_->patients[p].rank == last_rank) {
+          patient = p;
+          break;
+        }
     }
-    out.push_back(DispensingLine{static_cast<uint32_t>(p), date[r], c, last_atc, or_zero(qsn[r])});
+    if (patient < 0) continue;
+    ++count;
+    const auto cip = static_cast<uint32_t>(cip_codes_[r]);
+    if (keep_cip && (*keep_cip)[cip] == 0) continue;
+    out.push_back(DispensingLine{static_cast<uint32_t>(patient), date_[r], cip, cip13_[cip],
+                                 atc_[cip], or_zero(qsn_[r])});
   }
   // Stored rows are sorted by patient then date (then input order); the CIP13 tie-break makes
   // lines of one (patient, date, CIP13) adjacent for netting and never depends on how rows were
-  // laid out. Sorting each (patient, date) run is linear when the store order holds already.
-  auto by_patient_date = [](const DispensingLine& a, const DispensingLine& b) {
+  // laid out. The check is linear and almost always passes.
+  auto less = [](const DispensingLine& a, const DispensingLine& b) {
     if (a.patient != b.patient) return a.patient < b.patient;
-    return a.date < b.date;
+    if (a.date != b.date) return a.date < b.date;
+    return a.cip < b.cip;
   };
-  auto by_cip = [](const DispensingLine& a, const DispensingLine& b) { return a.cip13 < b.cip13; };
-  if (!std::is_sorted(out.begin(), out.end(), by_patient_date))
-    std::stable_sort(out.begin(), out.end(), by_patient_date);
-  for (auto run = out.begin(); run != out.end();) {
-    auto end = run + 1;
-    while (end != out.end() && end->patient == run->patient && end->date == run->date) ++end;
-    if (end - run > 1 && !std::is_sorted(run, end, by_cip)) std::stable_sort(run, end, by_cip);
-    run = end;
-  }
+  const auto from = out.begin() + static_cast<std::ptrdiff_t>(first);
+  if (!std::is_sorted(from, out.end(), less)) std::stable_sort(from, out.end(), less);
+  return count;
+}
+
+std::vector<DispensingLine> extract_dispensing_lines(const ShardData& shard,
+                                                     const PatientIndex& patients,
+                                                     const DrugReferential& referential) {
+  const DispensingSource source(shard, patients, referential);
+  std::vector<DispensingLine> out;
+  out.reserve(source.rows());
+  source.lines(0, source.rows(), out);
   return out;
 }
 
@@ -90,7 +167,7 @@ std::vector<DispensingEvent> dispensing_events(const std::vector<DispensingLine>
     int64_t net = 0;
     size_t j = i;
     for (; j < lines.size() && lines[j].patient == first.patient && lines[j].date == first.date &&
-           lines[j].cip13 == first.cip13;
+           lines[j].cip == first.cip;
          ++j)
       net += lines[j].boxes;
     if (net > 0)

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -59,6 +60,7 @@ std::string_view age_band(int64_t age);
 struct DispensingLine {
   uint32_t patient;
   Date date;               // EXE_SOI_DTD of the ER_PRS_F row
+  uint32_t cip;            // the CIP13's rank among the shard's CIP13s (byte order)
   std::string_view cip13;  // PHA_PRS_C13
   std::string_view atc;    // PHA_ATC_C07 from IR_PHA_R, "UNKNOWN" when absent
   int64_t boxes;           // PHA_ACT_QSN, Decimal scaled, signed
@@ -108,6 +110,49 @@ class DrugReferential {
  private:
   std::shared_ptr<const Batch> rows_;
   std::shared_ptr<const std::unordered_map<std::string_view, std::string_view>> atc_;
+};
+
+// A shard's pharmacy lines, resolved once per dictionary entry rather than once per row: which
+// patients a BEN_NIR_PSA names, which ATC a CIP13 has. Reads ER_PHA_F in either string form
+// (decoded, or the store's codes). The views it hands out point into the shard, the patient
+// index and the referential, which must outlive it.
+class DispensingSource {
+ public:
+  DispensingSource(const ShardData& shard, const PatientIndex& patients,
+                   const DrugReferential& referential);
+
+  size_t rows() const { return rows_; }
+  // The distinct CIP13s of the shard in byte order (DispensingLine::cip indexes them), and the
+  // ATC of each.
+  const std::vector<std::string_view>& cip13s() const { return cip13_; }
+  const std::vector<std::string_view>& atcs() const { return atc_; }
+  // EXE_SOI_DTD of every row (lines or not), for range scans.
+  std::span<const Date> dates() const { return {date_, rows_}; }
+  // Bounds of row ranges of about `rows_per_range` rows that never split a patient's rows, for
+  // threads to extract independently: {0, b1, ..., rows()}. One range when the stored rows are
+  // not grouped by patient (the extraction then sorts them all).
+  std::vector<size_t> ranges(size_t rows_per_range) const;
+  // Appends the lines of rows [begin, end) to `out`, sorted by (patient, date, CIP13) with input
+  // order kept among equals. `keep_cip`, when given, is indexed by DispensingLine::cip: lines of
+  // a CIP13 it marks 0 are left out. Returns the lines of the range before that filter.
+  size_t lines(size_t begin, size_t end, std::vector<DispensingLine>& out,
+               const std::vector<uint8_t>* keep_cip = nullptr) const;
+
+ private:
+  size_t rows_ = 0;
+  bool grouped_ = true;
+  std::vector<uint32_t> cip_of_row_;  // set when PHA_PRS_C13 came decoded
+  std::vector<uint32_t> nir_of_row_;  // set when BEN_NIR_PSA came decoded
+  const int32_t* cip_codes_ = nullptr;
+  const int32_t* nir_codes_ = nullptr;
+  const int64_t* rank_ = nullptr;
+  const Date* date_ = nullptr;
+  const int64_t* dpn_ = nullptr;
+  const int64_t* qsn_ = nullptr;
+  std::vector<std::string_view> cip13_, atc_;
+  // Per BEN_NIR_PSA id: the patients bearing it, [first, first + count) in the index.
+  std::vector<std::pair<uint32_t, uint32_t>> patients_of_nir_;
+  const PatientIndex* patients_ = nullptr;
 };
 
 std::vector<DispensingLine> extract_dispensing_lines(const ShardData& shard,

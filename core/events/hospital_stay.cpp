@@ -14,7 +14,9 @@
 
 namespace snds {
 using events_detail::or_zero;
+using events_detail::Strings;
 using events_detail::typed_column;
+using events_detail::typed_strings;
 
 namespace {
 
@@ -36,11 +38,11 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
   if (!b || b->rows() == 0) return;  // no B row: no stay of this year is complete
   const Batch* d = shard.find(d_name);
 
-  const auto& b_eta = typed_column(*b, b_name, "ETA_NUM", ColumnType::kString).strings;
-  const auto& b_rsa = typed_column(*b, b_name, "RSA_NUM", ColumnType::kString).strings;
-  const auto& dp = typed_column(*b, b_name, "DGN_PAL", ColumnType::kString).strings;
-  const auto& dr = typed_column(*b, b_name, "DGN_REL", ColumnType::kString).strings;
-  const auto& ghm = typed_column(*b, b_name, "GRG_GHM", ColumnType::kString).strings;
+  const Strings b_eta = typed_strings(*b, b_name, "ETA_NUM");
+  const Strings b_rsa = typed_strings(*b, b_name, "RSA_NUM");
+  const Strings dp = typed_strings(*b, b_name, "DGN_PAL");
+  const Strings dr = typed_strings(*b, b_name, "DGN_REL");
+  const Strings ghm = typed_strings(*b, b_name, "GRG_GHM");
   const auto& nbj = typed_column(*b, b_name, "SEJ_NBJ", ColumnType::kInt64).ints;
   boost::unordered_flat_map<StayKey, uint32_t, StayKeyHash> b_row;
   b_row.reserve(b->rows());
@@ -50,22 +52,21 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
   // D rows of a stay, in stored order: (first index into d_rows, count) per key.
   boost::unordered_flat_map<StayKey, std::vector<std::string_view>, StayKeyHash> das_of;
   if (d && d->rows() > 0) {
-    const auto& d_eta = typed_column(*d, d_name, "ETA_NUM", ColumnType::kString).strings;
-    const auto& d_rsa = typed_column(*d, d_name, "RSA_NUM", ColumnType::kString).strings;
-    const auto& das = typed_column(*d, d_name, "ASS_DGN", ColumnType::kString).strings;
+    const Strings d_eta = typed_strings(*d, d_name, "ETA_NUM");
+    const Strings d_rsa = typed_strings(*d, d_name, "RSA_NUM");
+    const Strings das = typed_strings(*d, d_name, "ASS_DGN");
     for (size_t r = 0; r < d->rows(); ++r) {
       if (das.at(r).empty()) continue;
       das_of[StayKey{d_eta.at(r), d_rsa.at(r)}].push_back(das.at(r));
     }
   }
 
-  const auto& eta = typed_column(c, c_name, "ETA_NUM", ColumnType::kString).strings;
-  const auto& rsa = typed_column(c, c_name, "RSA_NUM", ColumnType::kString).strings;
-  const auto& nir = typed_column(c, c_name, "NIR_ANO_17", ColumnType::kString).strings;
+  const Strings eta = typed_strings(c, c_name, "ETA_NUM");
+  const Strings rsa = typed_strings(c, c_name, "RSA_NUM");
+  const Strings nir = typed_strings(c, c_name, "NIR_ANO_17");
   const auto& date = typed_column(c, c_name, "EXE_SOI_DTD", ColumnType::kDate).dates;
-  const StringColumn* ret[std::size(kMcoReturnCodes)];
-  for (size_t i = 0; i < std::size(kMcoReturnCodes); ++i)
-    ret[i] = &typed_column(c, c_name, kMcoReturnCodes[i], ColumnType::kString).strings;
+  std::vector<Strings> ret;
+  for (const std::string_view code : kMcoReturnCodes) ret.push_back(typed_strings(c, c_name, code));
 
   boost::unordered_flat_set<StayKey, StayKeyHash> seen;
   seen.reserve(c.rows());
@@ -73,7 +74,7 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
     const StayKey key{eta.at(r), rsa.at(r)};
     if (!seen.insert(key).second) continue;  // the first C row of a stay decides
     bool valid = true;
-    for (const StringColumn* col : ret) valid = valid && col->at(r) == "0";
+    for (const Strings& col : ret) valid = valid && col.at(r) == "0";
     if (!valid) continue;
     auto bi = b_row.find(key);
     if (bi == b_row.end()) continue;

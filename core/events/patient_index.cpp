@@ -6,7 +6,9 @@
 #include "core/events/events.hpp"
 
 namespace snds {
+using events_detail::Strings;
 using events_detail::typed_column;
+using events_detail::typed_strings;
 
 int64_t PatientIndex::find(std::string_view nir, int64_t rank) const {
   auto it = by_nir.find(nir);
@@ -22,11 +24,11 @@ PatientIndex build_patient_index(const ShardData& shard) {
   const Batch* ben = shard.find("IR_BEN_R");
   if (!ben || ben->rows() == 0) return index;
   constexpr std::string_view kT = "IR_BEN_R";
-  const auto& nir = typed_column(*ben, kT, "BEN_NIR_PSA", ColumnType::kString).strings;
+  const Strings nir = typed_strings(*ben, kT, "BEN_NIR_PSA");
   const auto& rank = typed_column(*ben, kT, "BEN_RNG_GEM", ColumnType::kInt64).ints;
-  const auto& sex = typed_column(*ben, kT, "BEN_SEX_COD", ColumnType::kString).strings;
+  const Strings sex = typed_strings(*ben, kT, "BEN_SEX_COD");
   const auto& born = typed_column(*ben, kT, "BEN_NAI_ANN", ColumnType::kInt64).ints;
-  const auto& dpt = typed_column(*ben, kT, "BEN_RES_DPT", ColumnType::kString).strings;
+  const Strings dpt = typed_strings(*ben, kT, "BEN_RES_DPT");
   const auto& death = typed_column(*ben, kT, "BEN_DCD_DTE", ColumnType::kDate).dates;
 
   // Stored order is already (nir, rank); sorting again costs little and makes hand-made shards

@@ -78,18 +78,21 @@ namespace {
 void unshuffle(const char* in, char* out, size_t bytes, size_t width) {
   const size_t n = bytes / width;
   if (width == 4) {
-    const char *p0 = in, *p1 = in + n, *p2 = in + 2 * n, *p3 = in + 3 * n;
+    const auto* u = reinterpret_cast<const uint8_t*>(in);
+    const uint8_t *p0 = u, *p1 = u + n, *p2 = u + 2 * n, *p3 = u + 3 * n;
     for (size_t i = 0; i < n; ++i) {
-      out[4 * i] = p0[i];
-      out[4 * i + 1] = p1[i];
-      out[4 * i + 2] = p2[i];
-      out[4 * i + 3] = p3[i];
+      const uint32_t v =
+          uint32_t{p0[i]} | uint32_t{p1[i]} << 8 | uint32_t{p2[i]} << 16 | uint32_t{p3[i]} << 24;
+      std::memcpy(out + 4 * i, &v, 4);
     }
   } else if (width == 8) {
     const auto* u = reinterpret_cast<const uint8_t*>(in);
+    const uint8_t *p0 = u, *p1 = u + n, *p2 = u + 2 * n, *p3 = u + 3 * n, *p4 = u + 4 * n,
+                  *p5 = u + 5 * n, *p6 = u + 6 * n, *p7 = u + 7 * n;
     for (size_t i = 0; i < n; ++i) {
-      uint64_t v = 0;
-      for (size_t j = 0; j < 8; ++j) v |= static_cast<uint64_t>(u[j * n + i]) << (8 * j);
+      const uint64_t v = uint64_t{p0[i]} | uint64_t{p1[i]} << 8 | uint64_t{p2[i]} << 16 |
+                         uint64_t{p3[i]} << 24 | uint64_t{p4[i]} << 32 | uint64_t{p5[i]} << 40 |
+                         uint64_t{p6[i]} << 48 | uint64_t{p7[i]} << 56;
       std::memcpy(out + 8 * i, &v, 8);
     }
   } else {

@@ -12,7 +12,7 @@ int aggregate_job(ConfigMap& config, CommandContext& ctx, const JobOptions& opti
   const AggregateJobConfig job = read_aggregate_config(config);
   if (options.validate_only) return 0;
   AggregateShardSource source;
-  all_or_none(ctx.comm, [&] { source = store_shard_source(job.store); });
+  all_or_none(ctx.comm, [&] { source = store_shard_source(job.store, ctx.threads); });
   run_aggregate(job, ctx.comm, ctx.threads, source);
   return 0;
 }

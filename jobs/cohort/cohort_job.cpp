@@ -12,7 +12,7 @@ int cohort_job(ConfigMap& config, CommandContext& ctx, const JobOptions& options
   const CohortJobConfig cohort = read_cohort_config(config);
   if (options.validate_only) return 0;
   CohortShardSource source;
-  all_or_none(ctx.comm, [&] { source = store_shard_source(cohort.store); });
+  all_or_none(ctx.comm, [&] { source = store_shard_source(cohort.store, ctx.threads); });
   run_cohort(cohort, ctx.comm, ctx.threads, source);
   return 0;
 }
