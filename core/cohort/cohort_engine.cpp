@@ -318,6 +318,42 @@ size_t evaluate_patient(const CohortSpec& spec, const Patient& patient,
   return passed;
 }
 
+std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
+                                                      const DispensingSource& source, int threads) {
+  const auto& cips = source.cip13s();
+  const auto& atcs = source.atcs();
+  std::vector<uint8_t> keep(cips.size(), 0);
+  for (const auto& def : spec.events) {
+    if (def.source != CohortSource::kDispensing) continue;
+    for (size_t c = 0; c < cips.size(); ++c)
+      keep[c] = keep[c] || has_prefix(atcs[c], def.atc) || has_exact(cips[c], def.cip13);
+  }
+  // Rows per range: fixed, so the ranges (and the output order) never depend on `threads`.
+  constexpr size_t kRowsPerRange = 32768;
+  const std::vector<size_t> bounds = source.ranges(kRowsPerRange);
+  const auto ranges = static_cast<int64_t>(bounds.size() - 1);
+  std::vector<std::vector<DispensingEvent>> parts(
+      static_cast<size_t>(std::max<int64_t>(0, ranges)));
+  const int nthreads = std::max(1, std::min<int>(threads, static_cast<int>(ranges)));
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
+  {
+    std::vector<DispensingLine> lines;
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t k = 0; k < ranges; ++k) {
+      lines.clear();
+      source.lines(bounds[static_cast<size_t>(k)], bounds[static_cast<size_t>(k) + 1], lines,
+                   &keep);
+      parts[static_cast<size_t>(k)] = dispensing_events(lines);
+    }
+  }
+  size_t total = 0;
+  for (const auto& part : parts) total += part.size();
+  std::vector<DispensingEvent> out;
+  out.reserve(total);
+  for (auto& part : parts) out.insert(out.end(), part.begin(), part.end());
+  return out;
+}
+
 CohortPartial evaluate_cohort(const CohortSpec& spec, const PatientIndex& patients,
                               const ShardEvents& events, int threads) {
   const size_t n = patients.patients.size();

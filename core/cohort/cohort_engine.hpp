@@ -73,6 +73,13 @@ size_t evaluate_patient(const CohortSpec& spec, const Patient& patient,
 
 // Every patient of the shard: events of each source are grouped by patient, each patient's
 // events are matched against the definitions once, then evaluate_patient() decides.
+// The dispensing events the spec's definitions can match, for the whole shard: lines of other
+// CIP13s are never extracted (netting is per CIP13, so leaving them out changes no other event).
+// The rank's threads extract patient-aligned row ranges; the result is the same sequence as
+// dispensing_events(extract_dispensing_lines(...)) restricted to those CIP13s, whatever `threads`.
+std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
+                                                      const DispensingSource& source, int threads);
+
 CohortPartial evaluate_cohort(const CohortSpec& spec, const PatientIndex& patients,
                               const ShardEvents& events, int threads);
 

@@ -136,8 +136,8 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
         const PatientIndex patients = build_patient_index(data);
         ShardEvents events;
         if (spec.uses_source(CohortSource::kDispensing))
-          events.dispensing =
-              dispensing_events(extract_dispensing_lines(data, patients, referential));
+          events.dispensing = cohort_dispensing_events(
+              spec, DispensingSource(data, patients, referential), threads);
         if (spec.uses_source(CohortSource::kHospitalStay))
           events.stays = extract_stays(data, patients);
         if (spec.uses_source(CohortSource::kClaim)) events.claims = extract_claims(data, patients);
