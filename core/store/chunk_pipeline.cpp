@@ -134,22 +134,26 @@ void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, u
         for (int i = 3; i >= 0; --i)
           stored_sum = (stored_sum << 8) | static_cast<uint8_t>(cur[size + static_cast<size_t>(i)]);
         if (stored_sum != hdf5_fletcher32(cur, size))
-          throw data_error("a chunk of {} fails its checksum (the file is damaged)", where);
+          throw data_error("a chunk of {} fails its checksum (the file is corrupt)", where);
         continue;  // the data is the same bytes, shorter
       }
       case ChunkFilter::kZstd: {
         const unsigned long long n = ZSTD_getFrameContentSize(cur, size);
         if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN)
-          throw data_error("a chunk of {} is not a zstd frame with its size recorded", where);
+          throw data_error(
+              "a chunk of {} is not a zstd frame with its size recorded (the file is corrupt)",
+              where);
         if (final_step && n != out.size())
-          throw data_error("a chunk of {} holds {} bytes where {} were expected", where, n,
-                           out.size());
+          throw data_error(
+              "a chunk of {} holds {} bytes where {} were expected (the file is corrupt)", where, n,
+              out.size());
         if (!final_step) scratch.resize(static_cast<size_t>(n));
         dst = final_step ? out.data() : scratch.data();
         capacity = static_cast<size_t>(n);
         const size_t got = ZSTD_decompressDCtx(zstd, dst, capacity, cur, size);
         if (ZSTD_isError(got) || got != n)
-          throw data_error("a chunk of {} does not decompress (zstd)", where);
+          throw data_error("a chunk of {} does not decompress with zstd (the file is corrupt)",
+                           where);
         size = got;
         break;
       }
@@ -160,14 +164,16 @@ void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, u
         uLongf got = out.size();
         if (uncompress(reinterpret_cast<Bytef*>(dst), &got, reinterpret_cast<const Bytef*>(cur),
                        size) != Z_OK)
-          throw data_error("a chunk of {} does not decompress (deflate)", where);
+          throw data_error("a chunk of {} does not decompress with deflate (the file is corrupt)",
+                           where);
         size = got;
         break;
       }
       case ChunkFilter::kShuffle:
         if (final_step && size != out.size())
-          throw data_error("a chunk of {} holds {} bytes where {} were expected", where, size,
-                           out.size());
+          throw data_error(
+              "a chunk of {} holds {} bytes where {} were expected (the file is corrupt)", where,
+              size, out.size());
         if (!final_step) scratch.resize(size);
         dst = final_step ? out.data() : scratch.data();
         if (pipeline.element_size > 1) {
@@ -181,8 +187,9 @@ void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, u
     into_a = !into_a;
   }
   if (size != out.size())
-    throw data_error("a chunk of {} decodes to {} bytes where {} were expected", where, size,
-                     out.size());
+    throw data_error(
+        "a chunk of {} decodes to {} bytes where {} were expected (the file is corrupt)", where,
+        size, out.size());
   if (cur != out.data()) std::memcpy(out.data(), cur, size);
 }
 

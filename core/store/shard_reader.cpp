@@ -243,6 +243,48 @@ StringColumn ShardReader::read_dictionary(const std::string& object) const {
   return dictionary;
 }
 
+// The dictionary's stored chunks, when it can be decoded outside HDF5 (lock held by the caller).
+std::optional<StoredColumnChunks::RawDictionary> ShardReader::read_raw_dictionary(
+    const std::string& object) const {
+  const std::string dict_object = object + std::string(kDictionarySuffix);
+  StoredColumnChunks::RawDictionary out;
+  out.where = where(dict_object);
+  const std::string what = "cannot read dataset " + out.where;
+  h5::Dataset d(
+      h5::check_id(H5Dopen2(file_.get(), dict_object.c_str(), H5P_DEFAULT), Failure::kData, what));
+  h5::Datatype type(h5::check_id(H5Dget_type(d.get()), Failure::kData, what));
+  if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) > 0 ||
+      H5Tget_strpad(type.get()) != H5T_STR_NULLPAD)
+    return std::nullopt;
+  out.width = H5Tget_size(type.get());
+  h5::Dataspace space(h5::check_id(H5Dget_space(d.get()), Failure::kData, what));
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if (n <= 0 || out.width == 0) return std::nullopt;
+  out.rows = static_cast<uint64_t>(n);
+  h5::PropList dcpl(h5::check_id(H5Dget_create_plist(d.get()), Failure::kData, what));
+  hsize_t chunk = 0;
+  if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED || H5Pget_chunk(dcpl.get(), 1, &chunk) != 1 ||
+      chunk == 0)
+    return std::nullopt;
+  auto pipeline = ChunkPipeline::of(dcpl.get(), out.width);
+  if (!pipeline) return std::nullopt;
+  out.pipeline = std::move(*pipeline);
+  out.chunk_rows = chunk;
+  const uint64_t chunks = (out.rows + chunk - 1) / chunk;
+  out.chunks.resize(chunks);
+  out.masks.resize(chunks);
+  for (uint64_t k = 0; k < chunks; ++k) {
+    const hsize_t offset = k * chunk;
+    hsize_t bytes = 0;
+    if (H5Dget_chunk_storage_size(d.get(), &offset, &bytes) < 0 || bytes == 0) return std::nullopt;
+    out.chunks[k].resize(bytes);
+    h5::check(H5Dread_chunk(d.get(), H5P_DEFAULT, &offset, &out.masks[k], out.chunks[k].data()),
+              Failure::kData, what);
+  }
+  out.padded.resize(chunks * chunk * out.width);
+  return out;
+}
+
 EncodedStringColumn ShardReader::read_string_codes(const std::string& table,
                                                    const std::string& column) const {
   const StoredColumn& info = column_info(table, column);
@@ -347,7 +389,13 @@ StoredColumnChunks ShardReader::read_stored_chunks(const std::string& table,
       break;
     case ColumnType::kString:
       out.column.codes.resize(padded);
-      out.column.dictionary = read_dictionary(object);
+      out.dictionary = read_raw_dictionary(object);
+      if (out.dictionary) {
+        out.dictionary_size = out.dictionary->rows;
+      } else {
+        out.column.dictionary = read_dictionary(object);
+        out.dictionary_size = out.column.dictionary.size();
+      }
       out.column.encoded = true;
       out.expand_strings = !keep_codes;
       break;
@@ -357,6 +405,15 @@ StoredColumnChunks ShardReader::read_stored_chunks(const std::string& table,
 
 void decode_stored_chunk(StoredColumnChunks& stored, size_t k) {
   if (stored.decoded) return;
+  if (k >= stored.chunks.size()) {
+    auto& d = *stored.dictionary;
+    const size_t j = k - stored.chunks.size();
+    const size_t bytes = d.chunk_rows * d.width;
+    decode_chunk(d.pipeline, d.chunks[j], d.masks[j],
+                 std::span<char>(d.padded.data() + j * bytes, bytes), d.where);
+    std::vector<char>().swap(d.chunks[j]);
+    return;
+  }
   Column& c = stored.column;
   char* base = nullptr;
   switch (c.type) {
@@ -375,7 +432,7 @@ void decode_stored_chunk(StoredColumnChunks& stored, size_t k) {
   decode_chunk(stored.pipeline, stored.chunks[k], stored.masks[k],
                std::span<char>(base + k * bytes, bytes), stored.where);
   if (c.type == ColumnType::kString) {
-    const auto dict = static_cast<int64_t>(c.dictionary.size());
+    const auto dict = static_cast<int64_t>(stored.dictionary_size);
     const size_t first = k * stored.chunk_rows;
     const size_t last = std::min<size_t>(stored.rows, first + stored.chunk_rows);
     for (size_t i = first; i < last; ++i)
@@ -389,6 +446,22 @@ void decode_stored_chunk(StoredColumnChunks& stored, size_t k) {
 Column finish_stored_column(StoredColumnChunks&& stored) {
   Column c = std::move(stored.column);
   if (stored.decoded) return c;
+  if (stored.dictionary) {
+    // Null-padded fixed-width strings to an arena (the padding is never part of a value).
+    const auto& d = *stored.dictionary;
+    std::string bytes;
+    bytes.reserve(d.rows * d.width);
+    std::vector<uint64_t> offsets{0};
+    offsets.reserve(d.rows + 1);
+    for (uint64_t i = 0; i < d.rows; ++i) {
+      const char* s = d.padded.data() + i * d.width;
+      size_t len = d.width;
+      while (len > 0 && s[len - 1] == '\0') --len;
+      bytes.append(s, len);
+      offsets.push_back(bytes.size());
+    }
+    c.dictionary.assign(std::move(bytes), std::move(offsets));
+  }
   c.ints.resize(c.type == ColumnType::kInt64 || c.type == ColumnType::kDecimal ? stored.rows : 0);
   c.dates.resize(c.type == ColumnType::kDate ? stored.rows : 0);
   c.codes.resize(c.type == ColumnType::kString ? stored.rows : 0);
@@ -519,7 +592,7 @@ ShardData read_shard(const fs::path& path, const WantedTables& wanted,
   std::vector<std::pair<StoredColumnChunks*, size_t>> tasks;
   for (auto& p : pending)
     for (auto& c : p.columns)
-      for (size_t k = 0; k < c.chunks.size(); ++k) tasks.emplace_back(&c, k);
+      for (size_t k = 0; k < c.tasks(); ++k) tasks.emplace_back(&c, k);
   std::exception_ptr failure;
   std::mutex failure_mutex;
   const auto n = static_cast<int64_t>(tasks.size());

@@ -46,9 +46,26 @@ struct StoredColumnChunks {
   std::vector<std::vector<char>> chunks;
   std::vector<uint32_t> masks;
   std::string where;
+  // A string column's dictionary read raw too (fixed-width, null-padded strings), decoded into
+  // `padded` by the same tasks; absent when it was read through HDF5 into column.dictionary.
+  struct RawDictionary {
+    ChunkPipeline pipeline;
+    uint64_t rows = 0;
+    uint64_t chunk_rows = 0;
+    size_t width = 0;
+    std::vector<std::vector<char>> chunks;
+    std::vector<uint32_t> masks;
+    std::vector<char> padded;
+    std::string where;
+  };
+  std::optional<RawDictionary> dictionary;
+  uint64_t dictionary_size = 0;
+
+  // Decoding tasks: value chunks, then dictionary chunks.
+  size_t tasks() const { return chunks.size() + (dictionary ? dictionary->chunks.size() : 0); }
 };
 
-// Decodes chunk `k` of `stored` into its column (any thread; chunks of one column may be decoded
+// Runs decoding task `k` (< stored.tasks()) of `stored` (any thread; tasks of one column may run
 // concurrently). Codes outside their dictionary are a data_error.
 void decode_stored_chunk(StoredColumnChunks& stored, size_t k);
 // After every chunk: trims the chunk padding and, for a string column wanted decoded, expands its
@@ -97,6 +114,8 @@ class ShardReader {
   const StoredColumn& column_info(const std::string& table, const std::string& column) const;
   Column read_column(const std::string& table, const StoredColumn& column) const;
   StringColumn read_dictionary(const std::string& object) const;
+  std::optional<StoredColumnChunks::RawDictionary> read_raw_dictionary(
+      const std::string& object) const;
   std::string where(const std::string& object) const;
 
   std::filesystem::path path_;

@@ -2,6 +2,9 @@
 // propagate instead of deadlocking.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <string>
+
 #include <atomic>
 
 #include "core/error.hpp"
@@ -95,4 +98,39 @@ TEST_P(LocalComm, AFailureOnOneRankFailsEveryRankWithItsCode) {
 
 INSTANTIATE_TEST_SUITE_P(Ranks, LocalComm, ::testing::Values(1, 2, 3, 4));
 
+}  // namespace snds
+
+namespace snds {
+namespace {
+
+// A lone process (no launcher in its environment) runs as one in-process rank without MPI_Init;
+// SNDS_MPI forces either way.
+TEST(WorldCommunicator, ALoneProcessIsOneRankAndALauncherMeansMpi) {
+  const char* saved_ompi = std::getenv("OMPI_COMM_WORLD_SIZE");
+  const char* saved_force = std::getenv("SNDS_MPI");
+  const std::string ompi = saved_ompi ? saved_ompi : "", force = saved_force ? saved_force : "";
+  ::unsetenv("SNDS_MPI");
+  ::setenv("OMPI_COMM_WORLD_SIZE", "4", 1);
+  EXPECT_TRUE(launched_by_mpi());
+  ::setenv("SNDS_MPI", "never", 1);
+  EXPECT_FALSE(launched_by_mpi());
+  ::unsetenv("OMPI_COMM_WORLD_SIZE");
+  ::setenv("SNDS_MPI", "always", 1);
+  EXPECT_TRUE(launched_by_mpi());
+  ::setenv("SNDS_MPI", "never", 1);
+  Communicator& solo = world();
+  EXPECT_EQ(solo.rank(), 0);
+  EXPECT_EQ(solo.size(), 1);
+  EXPECT_EQ(solo.sum(41) + 1, 42u);
+  solo.send(0, 3, Bytes{'x'});
+  EXPECT_EQ(solo.recv(0, 3).payload, Bytes{'x'});
+  if (saved_ompi) ::setenv("OMPI_COMM_WORLD_SIZE", ompi.c_str(), 1);
+  if (saved_force) {
+    ::setenv("SNDS_MPI", force.c_str(), 1);
+  } else {
+    ::unsetenv("SNDS_MPI");
+  }
+}
+
+}  // namespace
 }  // namespace snds

@@ -67,12 +67,23 @@ void write_pattern(const std::filesystem::path& path, Compression compression) {
   w.close();
 }
 
-// Reading `table` must throw a data error that names the file and says it is corrupt.
-void expect_corruption_detected(const std::filesystem::path& path, const std::string& column) {
-  ShardReader reader(path);
+// Reading `table` must throw a data error that names the file and says it is corrupt, through
+// HDF5's own pipeline (ShardReader::read_table) and through the jobs' parallel raw-chunk decoding
+// (read_shard).
+void expect_corruption_detected_by(const std::filesystem::path& path, const std::string& column,
+                                   bool raw_chunks) {
+  SCOPED_TRACE(raw_chunks ? "read_shard" : "read_table");
   testing::internal::CaptureStderr();
   try {
-    (void)reader.read_table("ER_PRS_F", {column});
+    if (raw_chunks) {
+      ShardReadOptions options;
+      options.threads = 2;
+      options.keep_string_codes = true;
+      (void)read_shard(path, {{"ER_PRS_F", {column}}}, options);
+    } else {
+      ShardReader reader(path);
+      (void)reader.read_table("ER_PRS_F", {column});
+    }
     const std::string noise = testing::internal::GetCapturedStderr();
     FAIL() << "a damaged chunk of " << column << " was read as data";
   } catch (const Error& e) {
@@ -83,6 +94,11 @@ void expect_corruption_detected(const std::filesystem::path& path, const std::st
     EXPECT_NE(std::string(e.what()).find("corrupt"), std::string::npos) << e.what();
     EXPECT_EQ(noise, "") << "HDF5 printed its error stack";
   }
+}
+
+void expect_corruption_detected(const std::filesystem::path& path, const std::string& column) {
+  expect_corruption_detected_by(path, column, false);
+  expect_corruption_detected_by(path, column, true);
 }
 
 class Corruption : public ::testing::TestWithParam<Compression> {};

@@ -1,0 +1,175 @@
+// DispensingSource: the per-dictionary-entry resolution of pharmacy lines gives the same lines
+// whether the shard's strings come decoded or as the store's codes, and its patient-aligned
+// row ranges together give exactly the whole shard's lines.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include "core/events/events.hpp"
+#include "tests/core/events/shard_builder.hpp"
+
+namespace snds {
+namespace {
+
+using test::Row;
+using test::ShardBuilder;
+
+Row ben(const std::string& nir, const std::string& rank, const std::string& sex) {
+  return {{"BEN_NIR_PSA", nir},
+          {"BEN_RNG_GEM", rank},
+          {"BEN_SEX_COD", sex},
+          {"BEN_NAI_ANN", "1960"},
+          {"BEN_RES_DPT", "075"}};
+}
+
+Row pha(const std::string& nir, const std::string& rank, const std::string& date,
+        const std::string& cip, const std::string& qty, const std::string& dpn = "0") {
+  return {{"BEN_NIR_PSA", nir}, {"BEN_RNG_GEM", rank}, {"EXE_SOI_DTD", date},
+          {"PHA_PRS_C13", cip}, {"PHA_ACT_QSN", qty},  {"DPN_QLF", dpn}};
+}
+
+DrugReferential referential() {
+  Batch b = test::empty_store_table(TableKind::kIrPhaR);
+  test::append_row(b, {{"PHA_CIP_C13", "3400930000001"}, {"PHA_ATC_C07", "C10AA01"}});
+  test::append_row(b, {{"PHA_CIP_C13", "3400930000002"}, {"PHA_ATC_C07", "N02BE01"}});
+  return DrugReferential(b);
+}
+const DrugReferential kRef = referential();
+
+// Patients A(1), B(1), B(2) (twins), C(1); lines grouped by patient as the store keeps them,
+// with an information-only line, a cancellation, an unlisted CIP13 and an orphan (Z).
+ShardBuilder grouped_shard() {
+  ShardBuilder s;
+  s.add("IR_BEN_R",
+        {ben("A", "1", "1"), ben("B", "1", "2"), ben("B", "2", "1"), ben("C", "1", "2")});
+  s.add("IR_PHA_R", {});
+  s.add("ER_PHA_F", {pha("A", "1", "2020-01-10", "3400930000001", "2"),
+                     pha("A", "1", "2020-01-10", "3400930000002", "1"),
+                     pha("A", "1", "2020-02-10", "3400930000001", "1", "71"),
+                     pha("A", "1", "2020-03-10", "3400930000001", "1"),
+                     pha("B", "1", "2020-01-05", "3400930000001", "1"),
+                     pha("B", "1", "2020-01-05", "3400930000001", "-1"),
+                     pha("B", "2", "2021-05-05", "3400939999999", "3"),
+                     pha("B", "2", "2021-06-05", "3400930000002", "1"),
+                     pha("C", "1", "2019-12-31", "3400930000002", "4"),
+                     pha("Z", "1", "2019-12-31", "3400930000002", "4")});
+  return s;
+}
+
+// The store's form of every string column: codes into a sorted dictionary of distinct values.
+void encode_strings(ShardData& shard) {
+  for (auto& [name, batch] : shard.tables)
+    for (Column& c : batch.columns) {
+      if (c.type != ColumnType::kString || c.encoded) continue;
+      std::vector<std::string_view> values;
+      for (size_t i = 0; i < c.strings.size(); ++i) values.push_back(c.strings.at(i));
+      std::vector<std::string_view> dict = values;
+      std::sort(dict.begin(), dict.end());
+      dict.erase(std::unique(dict.begin(), dict.end()), dict.end());
+      StringColumn d;
+      for (auto v : dict) d.push_back(v);
+      std::vector<int32_t> codes;
+      for (auto v : values)
+        codes.push_back(
+            static_cast<int32_t>(std::lower_bound(dict.begin(), dict.end(), v) - dict.begin()));
+      c.codes = std::move(codes);
+      c.dictionary = std::move(d);
+      c.strings = StringColumn();
+      c.encoded = true;
+    }
+}
+
+struct Plain {
+  uint32_t patient;
+  Date date;
+  std::string cip13, atc;
+  int64_t boxes;
+  bool operator==(const Plain&) const = default;
+};
+
+std::vector<Plain> plain(const std::vector<DispensingLine>& lines) {
+  std::vector<Plain> out;
+  for (const auto& l : lines)
+    out.push_back({l.patient, l.date, std::string(l.cip13), std::string(l.atc), l.boxes});
+  return out;
+}
+
+TEST(DispensingSource, StoreCodesGiveTheSameLinesAsDecodedStrings) {
+  const ShardData decoded = grouped_shard().take();
+  ShardData encoded = grouped_shard().take();
+  encode_strings(encoded);
+  const auto from_strings =
+      plain(extract_dispensing_lines(decoded, build_patient_index(decoded), kRef));
+  const auto from_codes =
+      plain(extract_dispensing_lines(encoded, build_patient_index(encoded), kRef));
+  EXPECT_EQ(from_strings.size(), 8u);  // 10 rows - an information-only line - the orphan
+  EXPECT_EQ(from_strings, from_codes);
+  EXPECT_EQ(from_codes.back().atc, "N02BE01");
+  EXPECT_EQ(from_codes[5].atc, std::string(kUnknownAtc));  // B(2)'s unlisted CIP13
+}
+
+TEST(DispensingSource, RangesNeverSplitAPatientAndTogetherGiveTheWholeShard) {
+  ShardData shard = grouped_shard().take();
+  encode_strings(shard);
+  const PatientIndex patients = build_patient_index(shard);
+  const DispensingSource source(shard, patients, kRef);
+  std::vector<DispensingLine> whole;
+  const size_t counted = source.lines(0, source.rows(), whole);
+  EXPECT_EQ(counted, whole.size());
+  for (size_t per_range : {1, 2, 3, 100}) {
+    SCOPED_TRACE(per_range);
+    const auto bounds = source.ranges(per_range);
+    ASSERT_EQ(bounds.front(), 0u);
+    ASSERT_EQ(bounds.back(), source.rows());
+    std::vector<DispensingLine> joined;
+    for (size_t k = 0; k + 1 < bounds.size(); ++k) {
+      std::vector<DispensingLine> part;
+      source.lines(bounds[k], bounds[k + 1], part);
+      // No patient of this range appears in the lines gathered so far.
+      for (const auto& l : part)
+        for (const auto& j : joined) ASSERT_NE(l.patient, j.patient);
+      joined.insert(joined.end(), part.begin(), part.end());
+    }
+    EXPECT_EQ(plain(joined), plain(whole));
+  }
+  // Per range of one row, the twins B(1) and B(2) start ranges of their own.
+  EXPECT_EQ(source.ranges(1), (std::vector<size_t>{0, 4, 6, 8, 9, 10}));
+}
+
+TEST(DispensingSource, AFilterOnCip13sKeepsOnlyTheirLinesButCountsAll) {
+  ShardData shard = grouped_shard().take();
+  encode_strings(shard);
+  const PatientIndex patients = build_patient_index(shard);
+  const DispensingSource source(shard, patients, kRef);
+  std::vector<uint8_t> keep(source.cip13s().size(), 0);
+  for (size_t c = 0; c < keep.size(); ++c) keep[c] = source.atcs()[c].starts_with("C10");
+  std::vector<DispensingLine> lines;
+  EXPECT_EQ(source.lines(0, source.rows(), lines, &keep), 8u);
+  ASSERT_EQ(lines.size(), 4u);
+  for (const auto& l : lines) EXPECT_EQ(l.atc, "C10AA01");
+}
+
+TEST(DispensingSource, RowsNotGroupedByPatientAreOneRangeAndComeOutSorted) {
+  ShardBuilder s;
+  s.add("IR_BEN_R", {ben("A", "1", "1"), ben("B", "1", "2")});
+  s.add("IR_PHA_R", {});
+  s.add("ER_PHA_F", {pha("B", "1", "2020-01-10", "3400930000001", "1"),
+                     pha("A", "1", "2020-01-12", "3400930000001", "1"),
+                     pha("A", "1", "2020-01-11", "3400930000002", "1")});
+  ShardData shard = s.take();
+  encode_strings(shard);
+  const PatientIndex patients = build_patient_index(shard);
+  const DispensingSource source(shard, patients, kRef);
+  EXPECT_EQ(source.ranges(1), (std::vector<size_t>{0, 3}));
+  std::vector<DispensingLine> lines;
+  source.lines(0, 3, lines);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].patient, 0u);
+  EXPECT_LT(lines[0].date, lines[1].date);
+  EXPECT_EQ(lines[2].patient, 1u);
+}
+
+}  // namespace
+}  // namespace snds
