@@ -139,13 +139,20 @@ size_t DispensingSource::lines(size_t begin, size_t end, std::vector<DispensingL
   // Stored rows are sorted by patient then date (then input order); the CIP13 tie-break makes
   // lines of one (patient, date, CIP13) adjacent for netting and never depends on how rows were
   // laid out. The check is linear and almost always passes.
-  auto less = [](const DispensingLine& a, const DispensingLine& b) {
+  auto by_patient_date = [](const DispensingLine& a, const DispensingLine& b) {
     if (a.patient != b.patient) return a.patient < b.patient;
-    if (a.date != b.date) return a.date < b.date;
-    return a.cip < b.cip;
+    return a.date < b.date;
   };
+  auto by_cip = [](const DispensingLine& a, const DispensingLine& b) { return a.cip < b.cip; };
   const auto from = out.begin() + static_cast<std::ptrdiff_t>(first);
-  if (!std::is_sorted(from, out.end(), less)) std::stable_sort(from, out.end(), less);
+  if (!std::is_sorted(from, out.end(), by_patient_date))
+    std::stable_sort(from, out.end(), by_patient_date);
+  for (auto run = from; run != out.end();) {
+    auto stop = run + 1;
+    while (stop != out.end() && stop->patient == run->patient && stop->date == run->date) ++stop;
+    if (stop - run > 1 && !std::is_sorted(run, stop, by_cip)) std::stable_sort(run, stop, by_cip);
+    run = stop;
+  }
   return count;
 }
 

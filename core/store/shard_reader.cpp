@@ -101,29 +101,9 @@ ShardReader::ShardReader(fs::path path) : path_(std::move(path)) {
   index = 0;
   h5::check(H5Literate(file_.get(), H5_INDEX_NAME, H5_ITER_INC, &index, collect_link, &links),
             Failure::kData, what);
-  for (const auto& table : links) {
-    const std::string group_where = where("table /" + table);
-    h5::Group group(h5::check_id(H5Gopen2(file_.get(), table.c_str(), H5P_DEFAULT), Failure::kData,
-                                 "cannot open " + group_where));
-    TableInfo info;
-    const int64_t rows = h5::read_int_attribute(group.get(), shard_attr::kRows, group_where);
-    if (rows < 0) throw data_error("{} has a negative row count", group_where);
-    info.rows = static_cast<uint64_t>(rows);
-    const auto columns =
-        h5::read_string_list_attribute(group.get(), shard_attr::kColumns, group_where);
-    const auto types = h5::read_string_list_attribute(group.get(), shard_attr::kTypes, group_where);
-    if (columns.size() != types.size())
-      throw data_error("{} lists {} columns but {} types", group_where, columns.size(),
-                       types.size());
-    for (size_t i = 0; i < columns.size(); ++i) {
-      const auto type = parse_column_type(types[i]);
-      if (!type)
-        throw data_error("column {} of {} has unknown type '{}'", columns[i], group_where,
-                         types[i]);
-      info.columns.push_back({columns[i], *type});
-    }
-    tables_.emplace(table, std::move(info));
-  }
+  // Table metadata (rows, columns, types) is read when a table is first asked for: a job reads
+  // a few of a shard's tables, and every attribute read is an HDF5 metadata lookup.
+  for (const auto& table : links) tables_.emplace(table, std::nullopt);
 }
 
 ShardReader::~ShardReader() = default;
@@ -156,7 +136,30 @@ std::vector<std::string> ShardReader::tables() const {
 const ShardReader::TableInfo& ShardReader::table_info(const std::string& table) const {
   auto it = tables_.find(table);
   if (it == tables_.end()) throw data_error("shard file {} has no table {}", path_.string(), table);
-  return it->second;
+  h5::Lock lock(h5::mutex());  // also guards the lazy fill against threads sharing a reader
+  if (it->second) return *it->second;
+  const std::string group_where = where("table /" + table);
+  h5::Group group(h5::check_id(H5Gopen2(file_.get(), table.c_str(), H5P_DEFAULT), Failure::kData,
+                               "cannot open " + group_where));
+  TableInfo info;
+  const int64_t rows = h5::read_int_attribute(group.get(), shard_attr::kRows, group_where);
+  if (rows < 0) throw data_error("{} has a negative row count", group_where);
+  info.rows = static_cast<uint64_t>(rows);
+  const auto columns =
+      h5::read_string_list_attribute(group.get(), shard_attr::kColumns, group_where);
+  const auto types = h5::read_string_list_attribute(group.get(), shard_attr::kTypes, group_where);
+  if (columns.size() != types.size())
+    throw data_error("{} lists {} columns but {} types", group_where, columns.size(),
+                     types.size());
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const auto type = parse_column_type(types[i]);
+    if (!type)
+      throw data_error("column {} of {} has unknown type '{}'", columns[i], group_where,
+                       types[i]);
+    info.columns.push_back({columns[i], *type});
+  }
+  it->second = std::move(info);
+  return *it->second;
 }
 
 const StoredColumn& ShardReader::column_info(const std::string& table,

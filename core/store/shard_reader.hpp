@@ -121,7 +121,8 @@ class ShardReader {
   std::filesystem::path path_;
   h5::File file_;
   FileAttributes attributes_;
-  std::map<std::string, TableInfo> tables_;
+  // Every table of the file; its metadata once table_info() has read it.
+  mutable std::map<std::string, std::optional<TableInfo>> tables_;
 };
 
 // Tables and columns a job wants from a shard: table -> columns (empty: all columns). A key may
