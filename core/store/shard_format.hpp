@@ -13,7 +13,11 @@
 namespace snds {
 
 // Written last, by ShardWriter::close(): a file without it is not a complete shard.
-inline constexpr int64_t kShardFormatVersion = 1;
+// Version 2: integer columns and string codes are stored in the narrowest signed integer type
+// (8, 16, 32 or 64 bits) that holds them; a narrowed int64/decimal column stores a missing value
+// as its type's minimum (its `missing` attribute says so). Version 1 files (all 64/32-bit) read
+// unchanged.
+inline constexpr int64_t kShardFormatVersion = 2;
 
 namespace shard_attr {
 // On the file (root group).

@@ -5,7 +5,9 @@
 
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <mutex>
+#include <type_traits>
 
 #include "core/catalog.hpp"
 #include "core/error.hpp"
@@ -149,13 +151,11 @@ const ShardReader::TableInfo& ShardReader::table_info(const std::string& table) 
       h5::read_string_list_attribute(group.get(), shard_attr::kColumns, group_where);
   const auto types = h5::read_string_list_attribute(group.get(), shard_attr::kTypes, group_where);
   if (columns.size() != types.size())
-    throw data_error("{} lists {} columns but {} types", group_where, columns.size(),
-                     types.size());
+    throw data_error("{} lists {} columns but {} types", group_where, columns.size(), types.size());
   for (size_t i = 0; i < columns.size(); ++i) {
     const auto type = parse_column_type(types[i]);
     if (!type)
-      throw data_error("column {} of {} has unknown type '{}'", columns[i], group_where,
-                       types[i]);
+      throw data_error("column {} of {} has unknown type '{}'", columns[i], group_where, types[i]);
     info.columns.push_back({columns[i], *type});
   }
   it->second = std::move(info);
@@ -337,17 +337,21 @@ StoredColumnChunks ShardReader::read_stored_chunks(const std::string& table,
   // filters, every chunk allocated. Anything else goes through H5Dread (same values, slower).
   bool raw = rows > 0;
   hsize_t chunk = 0;
+  size_t stored = 0;
   if (raw) {
     h5::Datatype type(h5::check_id(H5Dget_type(d.get()), Failure::kData, what));
-    raw = H5Tget_size(type.get()) == width && H5Tget_order(type.get()) == H5T_ORDER_LE &&
-          H5Tget_sign(type.get()) == H5T_SGN_2;
+    stored = H5Tget_size(type.get());
+    raw = (stored == 1 || stored == 2 || stored == 4 || stored == 8) && stored <= width &&
+          H5Tget_order(type.get()) == H5T_ORDER_LE && H5Tget_sign(type.get()) == H5T_SGN_2 &&
+          (stored == width || info.type != ColumnType::kDate);
   }
+  out.stored_size = stored;
   std::optional<ChunkPipeline> pipeline;
   if (raw) {
     h5::PropList dcpl(h5::check_id(H5Dget_create_plist(d.get()), Failure::kData, what));
     raw = H5Pget_layout(dcpl.get()) == H5D_CHUNKED && H5Pget_chunk(dcpl.get(), 1, &chunk) == 1 &&
           chunk > 0;
-    if (raw) pipeline = ChunkPipeline::of(dcpl.get(), width);
+    if (raw) pipeline = ChunkPipeline::of(dcpl.get(), stored);
     raw = raw && pipeline.has_value();
   }
   if (raw) {
@@ -432,8 +436,46 @@ void decode_stored_chunk(StoredColumnChunks& stored, size_t k) {
       break;
   }
   const size_t bytes = stored.chunk_rows * stored.element_size;
-  decode_chunk(stored.pipeline, stored.chunks[k], stored.masks[k],
-               std::span<char>(base + k * bytes, bytes), stored.where);
+  if (stored.stored_size == stored.element_size) {
+    decode_chunk(stored.pipeline, stored.chunks[k], stored.masks[k],
+                 std::span<char>(base + k * bytes, bytes), stored.where);
+  } else {
+    // Narrowed (format 2): decode the narrow values, then widen them in place of the chunk.
+    thread_local std::vector<char> narrow;
+    narrow.resize(stored.chunk_rows * stored.stored_size);
+    decode_chunk(stored.pipeline, stored.chunks[k], stored.masks[k], narrow, stored.where);
+    const bool sentinel = c.type == ColumnType::kInt64 || c.type == ColumnType::kDecimal;
+    const size_t first = k * stored.chunk_rows;
+    auto widen = [&](auto narrow_tag, auto* dst) {
+      using N = decltype(narrow_tag);
+      using W = std::remove_pointer_t<decltype(dst)>;
+      const auto* src = reinterpret_cast<const N*>(narrow.data());
+      for (size_t i = 0; i < stored.chunk_rows; ++i) {
+        const N v = src[i];
+        dst[first + i] = sentinel && v == std::numeric_limits<N>::min()
+                             ? static_cast<W>(kMissingInt)
+                             : static_cast<W>(v);
+      }
+    };
+    auto widen_into = [&](auto* dst) {
+      switch (stored.stored_size) {
+        case 1:
+          widen(int8_t{}, dst);
+          break;
+        case 2:
+          widen(int16_t{}, dst);
+          break;
+        default:
+          widen(int32_t{}, dst);
+          break;
+      }
+    };
+    if (c.type == ColumnType::kString) {
+      widen_into(c.codes.data());
+    } else {
+      widen_into(c.ints.data());
+    }
+  }
   if (c.type == ColumnType::kString) {
     const auto dict = static_cast<int64_t>(stored.dictionary_size);
     const size_t first = k * stored.chunk_rows;
@@ -507,6 +549,13 @@ Column ShardReader::read_column(const std::string& table, const StoredColumn& in
         throw data_error("dataset {} has a decimal scale other than {}", where(object),
                          kDecimalScale);
       column.ints = read_all<int64_t>(d, H5T_NATIVE_INT64, rows, where(object));
+      // A narrowed column (format 2) stores missing as its type's minimum.
+      h5::Datatype type(h5::check_id(H5Dget_type(d.get()), Failure::kData, where(object)));
+      if (const size_t size = H5Tget_size(type.get()); size < 8) {
+        const int64_t narrow_min = -(int64_t{1} << (8 * size - 1));
+        for (int64_t& v : column.ints)
+          if (v == narrow_min) v = kMissingInt;
+      }
       break;
     }
     case ColumnType::kDate: {

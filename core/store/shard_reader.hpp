@@ -42,7 +42,8 @@ struct StoredColumnChunks {
   ChunkPipeline pipeline;
   uint64_t rows = 0;
   uint64_t chunk_rows = 0;
-  size_t element_size = 0;
+  size_t element_size = 0;  // in memory: 8 (int64, decimal) or 4 (date, string codes)
+  size_t stored_size = 0;   // in the file: narrower for format 2's narrowed integers
   std::vector<std::vector<char>> chunks;
   std::vector<uint32_t> masks;
   std::string where;

@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <string>
 #include <tuple>
+#include <utility>
 
 #include "core/store/chunk_pipeline.hpp"
+#include "core/store/h5.hpp"
 #include "core/store/shard_reader.hpp"
 #include "core/store/shard_writer.hpp"
 #include "tests/core/store/store_test_util.hpp"
@@ -100,6 +102,44 @@ INSTANTIATE_TEST_SUITE_P(Pipelines, ShardParallelRead,
                            return std::string(compression_name(std::get<0>(p.param))) +
                                   (std::get<1>(p.param) ? "_shuffle" : "_noshuffle");
                          });
+
+// Format 2 stores integers in the narrowest type that holds them, the type's minimum standing for
+// a missing value: a real value equal to that minimum forces the next width.
+TEST(NarrowedIntegers, KeepTheirValuesAndMissingOnBothReadPaths) {
+  test::TempDir dir;
+  const auto path = dir / "shard.h5";
+  Batch b;
+  b.columns.push_back(test::int_column("w1", {1, -127, 127, kMissingInt, 0}));
+  b.columns.push_back(test::int_column("w2", {-128, 5, kMissingInt, 127, 0}));
+  b.columns.push_back(
+      test::int_column("w4", {INT32_MAX, kMissingInt, -INT32_MAX, 1, 2}, ColumnType::kDecimal));
+  b.columns.push_back(
+      test::int_column("w8", {INT64_MAX, INT64_MIN + 1, INT32_MIN, 0, kMissingInt}));
+  {
+    ShardWriter w(path, {}, ShardWriterOptions::with(Compression::kZstd));
+    w.write_table("T", b);
+    w.close();
+  }
+  {
+    h5::Lock lock(h5::mutex());
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    for (const auto& [name, size] : std::vector<std::pair<std::string, size_t>>{
+             {"/T/w1", 1}, {"/T/w2", 2}, {"/T/w4", 4}, {"/T/w8", 8}}) {
+      const hid_t d = H5Dopen2(f, name.c_str(), H5P_DEFAULT);
+      const hid_t t = H5Dget_type(d);
+      EXPECT_EQ(H5Tget_size(t), size) << name;
+      H5Tclose(t);
+      H5Dclose(d);
+    }
+    H5Fclose(f);
+  }
+  ShardReader reader(path);
+  test::expect_same_batch(b, reader.read_table("T"));
+  ShardReadOptions options;
+  options.threads = 2;
+  test::expect_same_batch(b, read_shard(path, {}, options).tables.at("T"));
+}
 
 TEST(ChunkPipeline, Fletcher32MatchesHandComputedValuesOnEvenAndOddLengths) {
   // Reference values of HDF5's H5_checksum_fletcher32 (16-bit big-endian words, 360-word blocks,
