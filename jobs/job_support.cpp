@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <ctime>
+#include <memory>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/store/store_layout.hpp"
+#include "jobs/shard_read_ahead.hpp"
 #include "runtime/log.hpp"
 #include "snds_version.hpp"
 
@@ -62,15 +64,23 @@ JobShardSource store_shard_source(const std::string& store, int threads) {
                   {"created", info.created}};
   const fs::path root = info.path;
   // The extractors read string columns as codes: no expansion of BEN_NIR_PSA or PHA_PRS_C13 into
-  // per-row strings, and the rank's threads decode the chunks.
+  // per-row strings.
   ShardReadOptions options;
   options.keep_string_codes = true;
   options.threads = std::max(1, threads);
-  source.load_shard = [root, options](uint32_t shard, const WantedTables& wanted) {
-    ShardData data = read_shard(shard_path(root, shard), wanted, options);
+  auto ahead =
+      std::make_shared<ShardReadAhead>([root, options](uint32_t shard, const WantedTables& wanted) {
+        return read_stored_shard(shard_path(root, shard), wanted, options);
+      });
+  source.load_shard = [ahead, options](uint32_t shard, const WantedTables& wanted) {
+    ShardData data = decode_stored_shard(ahead->take(shard, wanted), options.threads);
     data.shard = shard;
     return data;
   };
+  source.prefetch = [ahead](uint32_t shard, const WantedTables& wanted) {
+    ahead->start(shard, wanted);
+  };
+  source.settle = [ahead] { ahead->settle(); };
   source.load_referential = [root]() {
     const fs::path path = store_referential_path(root);
     if (!fs::exists(path)) {

@@ -20,6 +20,10 @@ struct JobShardSource {
   uint32_t shards = 0;
   // One shard's tables restricted to the wanted columns. Called on the communicator's thread.
   std::function<ShardData(uint32_t shard, const WantedTables& wanted)> load_shard;
+  // Optional: starts reading a shard that load_shard will be asked for next (run_shard_queue's
+  // `upcoming`), and waits for such reads to end (before the job calls HDF5 itself again).
+  std::function<void(uint32_t shard, const WantedTables& wanted)> prefetch;
+  std::function<void()> settle;
   // IR_PHA_R, loaded once per rank by jobs that read dispensings.
   std::function<DrugReferential()> load_referential;
   // The store's identity, recorded in manifest.json.
@@ -27,7 +31,9 @@ struct JobShardSource {
 };
 
 // Shards and referential of a complete store on disk (data_error when missing or incomplete).
-// Shards are decoded by `threads` OpenMP threads, string columns kept as dictionary codes.
+// Shards are read ahead by one I/O thread (the rank's only HDF5 caller while shards are being
+// processed, jobs/shard_read_ahead.hpp) and decoded by `threads` OpenMP threads, string columns
+// kept as dictionary codes.
 JobShardSource store_shard_source(const std::string& store, int threads = 1);
 
 // Rank 0: creates the output folder (0750) and removes an old manifest.json first, so that from

@@ -61,7 +61,8 @@ uint8_t run_one(const std::function<Bytes(uint32_t)>& work, uint32_t shard, Byte
 ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards,
                                 const std::function<Bytes(uint32_t)>& work,
                                 const std::function<void(uint32_t, Bytes&&)>& merge,
-                                const std::string& phase) {
+                                const std::string& phase,
+                                const std::function<void(uint32_t)>& upcoming) {
   const auto start = std::chrono::steady_clock::now();
   ShardQueueStats stats;
   std::exception_ptr local_error;
@@ -101,12 +102,26 @@ ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards,
       }
       progress.update(received);
     };
-    while (next < shards && !stop_handout && !local_error) {
+    uint32_t claimed = kNoShard;  // rank 0's next shard, announced to `upcoming`
+    for (;;) {
       while (auto m = comm.try_recv(kTagToMaster)) handle(std::move(*m));
       if (stop_requested()) stop_handout = true;
-      if (stop_handout || next >= shards) break;
-      const uint32_t s = next++;
-      ++assigned;
+      if (stop_handout || local_error) break;
+      uint32_t s = 0;
+      if (claimed != kNoShard) {
+        s = claimed;
+        claimed = kNoShard;
+      } else if (next < shards) {
+        s = next++;
+        ++assigned;
+      } else {
+        break;
+      }
+      if (upcoming && next < shards) {
+        claimed = next++;
+        ++assigned;
+        upcoming(claimed);
+      }
       Bytes partial;
       const uint8_t status = run_one(work, s, partial, local_error);
       ++received;
@@ -119,6 +134,7 @@ ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards,
       }
       progress.update(received);
     }
+    if (claimed != kNoShard) --assigned;  // announced but never run: no result is owed for it
     stop_handout = true;
     while (workers_open > 0 || received < assigned) handle(comm.recv(-1, kTagToMaster));
     progress.finish();

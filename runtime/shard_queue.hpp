@@ -23,9 +23,14 @@ struct ShardQueueStats {
   double wall_s = 0;
 };
 
+// `upcoming`, when given, is told the shard this rank will work on after the current one as soon
+// as that is known, so the caller can read it ahead while `work` computes. Rank 0 knows it (it
+// claims its next shard before starting the current one); other ranks learn theirs from rank 0
+// only when they ask, so they are not told.
 ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards,
                                 const std::function<Bytes(uint32_t shard)>& work,
                                 const std::function<void(uint32_t shard, Bytes&& partial)>& merge,
-                                const std::string& phase);
+                                const std::string& phase,
+                                const std::function<void(uint32_t shard)>& upcoming = {});
 
 }  // namespace snds

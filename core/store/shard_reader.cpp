@@ -601,19 +601,12 @@ Batch ShardReader::read_table(const std::string& table,
   return batch;
 }
 
-ShardData read_shard(const fs::path& path, const WantedTables& wanted,
-                     const ShardReadOptions& options) {
+StoredShard read_stored_shard(const fs::path& path, const WantedTables& wanted,
+                              const ShardReadOptions& options) {
   ShardReader reader(path);
-  ShardData data;
+  StoredShard stored;
   if (auto shard = reader.int_attribute("shard"); shard && *shard >= 0)
-    data.shard = static_cast<uint32_t>(*shard);
-
-  // 1. This thread copies every wanted column's stored chunks out of the file (HDF5 calls).
-  struct Pending {
-    std::string table;
-    std::vector<StoredColumnChunks> columns;
-  };
-  std::vector<Pending> pending;
+    stored.shard = static_cast<uint32_t>(*shard);
   for (const auto& table : reader.tables()) {
     const std::vector<std::string>* columns = nullptr;
     if (wanted.empty()) {
@@ -628,7 +621,7 @@ ShardData read_shard(const fs::path& path, const WantedTables& wanted,
     } else {
       continue;
     }
-    Pending p{table, {}};
+    StoredShard::Table t{table, {}};
     std::vector<std::string> names;
     if (columns == nullptr || columns->empty()) {
       for (const auto& c : reader.columns(table)) names.push_back(c.name);
@@ -636,37 +629,46 @@ ShardData read_shard(const fs::path& path, const WantedTables& wanted,
       names = *columns;
     }
     for (const auto& name : names)
-      p.columns.push_back(reader.read_stored_chunks(table, name, options.keep_string_codes));
-    pending.push_back(std::move(p));
+      t.columns.push_back(reader.read_stored_chunks(table, name, options.keep_string_codes));
+    stored.tables.push_back(std::move(t));
   }
+  return stored;
+}
 
-  // 2. The threads decode every chunk (no HDF5 call), then finish each column.
+ShardData decode_stored_shard(StoredShard&& stored, int threads) {
   std::vector<std::pair<StoredColumnChunks*, size_t>> tasks;
-  for (auto& p : pending)
-    for (auto& c : p.columns)
+  for (auto& t : stored.tables)
+    for (auto& c : t.columns)
       for (size_t k = 0; k < c.tasks(); ++k) tasks.emplace_back(&c, k);
   std::exception_ptr failure;
   std::mutex failure_mutex;
   const auto n = static_cast<int64_t>(tasks.size());
-  const int threads = std::max(1, std::min<int>(options.threads, static_cast<int>(n)));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
+  const int team = std::max(1, std::min<int>(threads, static_cast<int>(n)));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
   for (int64_t i = 0; i < n; ++i) {
     try {
-      decode_stored_chunk(*tasks[static_cast<size_t>(i)].first,
-                          tasks[static_cast<size_t>(i)].second);
+      const auto& [column, k] = tasks[static_cast<size_t>(i)];
+      decode_stored_chunk(*column, k);
     } catch (...) {
       std::lock_guard guard(failure_mutex);
       if (!failure) failure = std::current_exception();
     }
   }
   if (failure) std::rethrow_exception(failure);
-  for (auto& p : pending) {
+  ShardData data;
+  data.shard = stored.shard;
+  for (auto& t : stored.tables) {
     Batch batch;
-    batch.columns.reserve(p.columns.size());
-    for (auto& c : p.columns) batch.columns.push_back(finish_stored_column(std::move(c)));
-    data.tables.emplace(p.table, std::move(batch));
+    batch.columns.reserve(t.columns.size());
+    for (auto& c : t.columns) batch.columns.push_back(finish_stored_column(std::move(c)));
+    data.tables.emplace(t.name, std::move(batch));
   }
   return data;
+}
+
+ShardData read_shard(const fs::path& path, const WantedTables& wanted,
+                     const ShardReadOptions& options) {
+  return decode_stored_shard(read_stored_shard(path, wanted, options), options.threads);
 }
 
 }  // namespace snds

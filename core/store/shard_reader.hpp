@@ -139,6 +139,21 @@ struct ShardReadOptions {
   int threads = 1;
 };
 
+// A shard's wanted columns as stored (read_stored_shard, HDF5 calls) awaiting decoding
+// (decode_stored_shard, no HDF5 call): the two halves of read_shard, so that one thread can read
+// the next shard while others decode and compute on the current one.
+struct StoredShard {
+  struct Table {
+    std::string name;
+    std::vector<StoredColumnChunks> columns;
+  };
+  uint32_t shard = 0;
+  std::vector<Table> tables;
+};
+StoredShard read_stored_shard(const std::filesystem::path& path, const WantedTables& wanted,
+                              const ShardReadOptions& options);
+ShardData decode_stored_shard(StoredShard&& stored, int threads);
+
 // Reads the wanted tables of one shard file (all tables when `wanted` is empty). `shard` comes
 // from the file's `shard` attribute when present.
 ShardData read_shard(const std::filesystem::path& path, const WantedTables& wanted = {},

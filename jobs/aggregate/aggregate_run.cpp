@@ -133,7 +133,11 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
         merged.stats.kept += p.stats.kept;
         merged.groups.merge(std::move(p.groups));
       },
-      "aggregate");
+      "aggregate",
+      [&](uint32_t next) {
+        if (source.prefetch) source.prefetch(next, wanted);
+      });
+  if (source.settle) source.settle();  // no read of a shard left running past this phase
   metrics.end_phase(rank_rows, 0);
 
   // Rank 0 alone holds the groups: sorting makes the answer independent of arrival order.

@@ -152,7 +152,11 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
         for (const auto& [name, rows] : r.rows_read) merged.rows_read[name] += rows;
         merged.cohort.merge(std::move(r.cohort));
       },
-      "cohort");
+      "cohort",
+      [&](uint32_t next) {
+        if (source.prefetch) source.prefetch(next, wanted);
+      });
+  if (source.settle) source.settle();  // no read of a shard left running past this phase
   metrics.end_phase(rank_rows, 0);
 
   // Rank 0 alone holds the rows: sorting makes the answer independent of arrival order.

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <mutex>
 #include <set>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/serialize.hpp"
@@ -15,6 +16,38 @@
 namespace snds {
 
 class ShardQueue : public ::testing::TestWithParam<int> {};
+
+// Rank 0 announces its next shard before working on the current one, so it can be read ahead:
+// every announced shard is the one rank 0 then works on, and no shard is lost or run twice.
+TEST_P(ShardQueue, RankZeroAnnouncesItsNextShardBeforeWorkingOnTheCurrentOne) {
+  const int ranks = GetParam();
+  constexpr uint32_t kShards = 23;
+  std::mutex mu;
+  std::multiset<uint32_t> worked;
+  std::vector<uint32_t> announced, rank0_worked;
+  run_in_process(ranks, [&](Communicator& comm) {
+    run_shard_queue(
+        comm, kShards,
+        [&](uint32_t s) {
+          std::lock_guard lock(mu);
+          worked.insert(s);
+          if (comm.is_master()) rank0_worked.push_back(s);
+          return Bytes{};
+        },
+        [&](uint32_t, Bytes&&) {}, "test",
+        [&](uint32_t next) {
+          EXPECT_TRUE(comm.is_master());
+          std::lock_guard lock(mu);
+          announced.push_back(next);
+        });
+  });
+  EXPECT_EQ(worked.size(), kShards);
+  for (uint32_t s = 0; s < kShards; ++s) EXPECT_EQ(worked.count(s), 1u) << s;
+  ASSERT_FALSE(rank0_worked.empty());
+  // Rank 0 worked on each announced shard right after the one it was announced during.
+  ASSERT_EQ(announced.size(), rank0_worked.size() - 1);
+  for (size_t i = 0; i < announced.size(); ++i) EXPECT_EQ(announced[i], rank0_worked[i + 1]);
+}
 
 TEST_P(ShardQueue, EveryShardOnceAndMergedOnTheMaster) {
   const int ranks = GetParam();
