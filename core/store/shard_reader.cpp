@@ -60,6 +60,28 @@ std::vector<T> read_all(const h5::Dataset& d, hid_t memory_type, uint64_t rows,
   return out;
 }
 
+// Codes into a dictionary, expanded into one string per row (one allocation for the bytes).
+StringColumn expand_codes(const std::vector<int32_t>& codes, const StringColumn& dictionary) {
+  const auto& dict_offsets = dictionary.offsets();
+  const char* dict_bytes = dictionary.bytes().data();
+  uint64_t total = 0;
+  for (const int32_t code : codes)
+    total += dict_offsets[static_cast<size_t>(code) + 1] - dict_offsets[static_cast<size_t>(code)];
+  std::string bytes(total, '\0');
+  std::vector<uint64_t> offsets(codes.size() + 1);
+  uint64_t at = 0;
+  for (size_t i = 0; i < codes.size(); ++i) {
+    const auto code = static_cast<size_t>(codes[i]);
+    const uint64_t len = dict_offsets[code + 1] - dict_offsets[code];
+    std::memcpy(bytes.data() + at, dict_bytes + dict_offsets[code], len);
+    at += len;
+    offsets[i + 1] = at;
+  }
+  StringColumn out;
+  out.assign(std::move(bytes), std::move(offsets));
+  return out;
+}
+
 }  // namespace
 
 ShardReader::ShardReader(fs::path path) : path_(std::move(path)) {
@@ -511,23 +533,7 @@ Column finish_stored_column(StoredColumnChunks&& stored) {
   c.dates.resize(c.type == ColumnType::kDate ? stored.rows : 0);
   c.codes.resize(c.type == ColumnType::kString ? stored.rows : 0);
   if (stored.expand_strings) {
-    const auto& dict_offsets = c.dictionary.offsets();
-    const char* dict_bytes = c.dictionary.bytes().data();
-    uint64_t total = 0;
-    for (int32_t code : c.codes)
-      total +=
-          dict_offsets[static_cast<size_t>(code) + 1] - dict_offsets[static_cast<size_t>(code)];
-    std::string bytes(total, '\0');
-    std::vector<uint64_t> offsets(c.codes.size() + 1);
-    uint64_t at = 0;
-    for (size_t i = 0; i < c.codes.size(); ++i) {
-      const auto code = static_cast<size_t>(c.codes[i]);
-      const uint64_t len = dict_offsets[code + 1] - dict_offsets[code];
-      std::memcpy(bytes.data() + at, dict_bytes + dict_offsets[code], len);
-      at += len;
-      offsets[i + 1] = at;
-    }
-    c.strings.assign(std::move(bytes), std::move(offsets));
+    c.strings = expand_codes(c.codes, c.dictionary);
     c.codes = {};
     c.dictionary = StringColumn();
     c.encoded = false;
@@ -565,23 +571,8 @@ Column ShardReader::read_column(const std::string& table, const StoredColumn& in
       break;
     }
     case ColumnType::kString: {
-      EncodedStringColumn encoded = read_string_codes(table, info.name);
-      const auto& dict_offsets = encoded.dictionary.offsets();
-      const char* dict_bytes = encoded.dictionary.bytes().data();
-      uint64_t total = 0;
-      for (int32_t c : encoded.codes)
-        total += dict_offsets[static_cast<size_t>(c) + 1] - dict_offsets[static_cast<size_t>(c)];
-      std::string bytes(total, '\0');
-      std::vector<uint64_t> offsets(encoded.codes.size() + 1);
-      uint64_t at = 0;
-      for (size_t i = 0; i < encoded.codes.size(); ++i) {
-        const auto c = static_cast<size_t>(encoded.codes[i]);
-        const uint64_t len = dict_offsets[c + 1] - dict_offsets[c];
-        std::memcpy(bytes.data() + at, dict_bytes + dict_offsets[c], len);
-        at += len;
-        offsets[i + 1] = at;
-      }
-      column.strings.assign(std::move(bytes), std::move(offsets));
+      const EncodedStringColumn encoded = read_string_codes(table, info.name);
+      column.strings = expand_codes(encoded.codes, encoded.dictionary);
       break;
     }
   }

@@ -13,6 +13,7 @@
 namespace snds {
 namespace {
 
+using test::pha_row;
 using test::Row;
 using test::ShardBuilder;
 
@@ -22,12 +23,6 @@ Row ben(const std::string& nir, const std::string& rank, const std::string& sex)
           {"BEN_SEX_COD", sex},
           {"BEN_NAI_ANN", "1960"},
           {"BEN_RES_DPT", "075"}};
-}
-
-Row pha(const std::string& nir, const std::string& rank, const std::string& date,
-        const std::string& cip, const std::string& qty, const std::string& dpn = "0") {
-  return {{"BEN_NIR_PSA", nir}, {"BEN_RNG_GEM", rank}, {"EXE_SOI_DTD", date},
-          {"PHA_PRS_C13", cip}, {"PHA_ACT_QSN", qty},  {"DPN_QLF", dpn}};
 }
 
 DrugReferential referential() {
@@ -45,16 +40,16 @@ ShardBuilder grouped_shard() {
   s.add("IR_BEN_R",
         {ben("A", "1", "1"), ben("B", "1", "2"), ben("B", "2", "1"), ben("C", "1", "2")});
   s.add("IR_PHA_R", {});
-  s.add("ER_PHA_F", {pha("A", "1", "2020-01-10", "3400930000001", "2"),
-                     pha("A", "1", "2020-01-10", "3400930000002", "1"),
-                     pha("A", "1", "2020-02-10", "3400930000001", "1", "71"),
-                     pha("A", "1", "2020-03-10", "3400930000001", "1"),
-                     pha("B", "1", "2020-01-05", "3400930000001", "1"),
-                     pha("B", "1", "2020-01-05", "3400930000001", "-1"),
-                     pha("B", "2", "2021-05-05", "3400939999999", "3"),
-                     pha("B", "2", "2021-06-05", "3400930000002", "1"),
-                     pha("C", "1", "2019-12-31", "3400930000002", "4"),
-                     pha("Z", "1", "2019-12-31", "3400930000002", "4")});
+  s.add("ER_PHA_F", {pha_row("A", "1", "2020-01-10", "3400930000001", "2"),
+                     pha_row("A", "1", "2020-01-10", "3400930000002", "1"),
+                     pha_row("A", "1", "2020-02-10", "3400930000001", "1", "71"),
+                     pha_row("A", "1", "2020-03-10", "3400930000001", "1"),
+                     pha_row("B", "1", "2020-01-05", "3400930000001", "1"),
+                     pha_row("B", "1", "2020-01-05", "3400930000001", "-1"),
+                     pha_row("B", "2", "2021-05-05", "3400939999999", "3"),
+                     pha_row("B", "2", "2021-06-05", "3400930000002", "1"),
+                     pha_row("C", "1", "2019-12-31", "3400930000002", "4"),
+                     pha_row("Z", "1", "2019-12-31", "3400930000002", "4")});
   return s;
 }
 
@@ -155,9 +150,9 @@ TEST(DispensingSource, RowsNotGroupedByPatientAreOneRangeAndComeOutSorted) {
   ShardBuilder s;
   s.add("IR_BEN_R", {ben("A", "1", "1"), ben("B", "1", "2")});
   s.add("IR_PHA_R", {});
-  s.add("ER_PHA_F", {pha("B", "1", "2020-01-10", "3400930000001", "1"),
-                     pha("A", "1", "2020-01-12", "3400930000001", "1"),
-                     pha("A", "1", "2020-01-11", "3400930000002", "1")});
+  s.add("ER_PHA_F", {pha_row("B", "1", "2020-01-10", "3400930000001", "1"),
+                     pha_row("A", "1", "2020-01-12", "3400930000001", "1"),
+                     pha_row("A", "1", "2020-01-11", "3400930000002", "1")});
   ShardData shard = s.take();
   encode_strings(shard);
   const PatientIndex patients = build_patient_index(shard);

@@ -9,6 +9,7 @@
 namespace snds {
 namespace {
 
+using test::pha_row;
 using test::Row;
 using test::ShardBuilder;
 
@@ -35,12 +36,6 @@ ShardBuilder base_shard() {
                     });
   s.add("IR_PHA_R", {});
   return s;
-}
-
-Row pha(const std::string& nir, const std::string& rank, const std::string& date,
-        const std::string& cip, const std::string& qty, const std::string& dpn = "0") {
-  return {{"BEN_NIR_PSA", nir}, {"BEN_RNG_GEM", rank}, {"EXE_SOI_DTD", date},
-          {"PHA_PRS_C13", cip}, {"PHA_ACT_QSN", qty},  {"DPN_QLF", dpn}};
 }
 
 DrugReferential referential() {
@@ -111,8 +106,8 @@ TEST(AgeBand, EdgesFallInTheUpperBandAndUnknownAgesAreUnknown) {
 
 TEST(DispensingLines, InformationOnlyLinesAreLeftOut) {
   ShardBuilder s = base_shard();
-  s.add("ER_PHA_F", {pha("NIR_P", "1", "2020-01-10", kCipStatin, "2"),
-                     pha("NIR_P", "1", "2020-01-11", kCipStatin, "5", "71")});
+  s.add("ER_PHA_F", {pha_row("NIR_P", "1", "2020-01-10", kCipStatin, "2"),
+                     pha_row("NIR_P", "1", "2020-01-11", kCipStatin, "5", "71")});
   const ShardData shard = s.take();
   const auto lines = extract_dispensing_lines(shard, build_patient_index(shard), kRef);
   ASSERT_EQ(lines.size(), 1u);
@@ -123,10 +118,10 @@ TEST(DispensingLines, InformationOnlyLinesAreLeftOut) {
 
 TEST(DispensingLines, LinesOfPatientsAbsentFromBeneficiariesAndOrphansAreLeftOut) {
   ShardBuilder s = base_shard();
-  s.add("ER_PHA_F", {pha("NIR_GHOST", "1", "2020-01-10", kCipStatin, "1"),
-                     pha("NIR_P", "2", "2020-01-10", kCipStatin, "1"),  // right NIR, wrong rank
-                     pha("NIR_P", "1", "2020-01-12", kCipStatin, "1")});
-  s.add("ER_PHA_F.orphans", {pha("NIR_P", "1", "2020-01-13", kCipStatin, "9")});
+  s.add("ER_PHA_F", {pha_row("NIR_GHOST", "1", "2020-01-10", kCipStatin, "1"),
+                     pha_row("NIR_P", "2", "2020-01-10", kCipStatin, "1"),  // right NIR, wrong rank
+                     pha_row("NIR_P", "1", "2020-01-12", kCipStatin, "1")});
+  s.add("ER_PHA_F.orphans", {pha_row("NIR_P", "1", "2020-01-13", kCipStatin, "9")});
   const ShardData shard = s.take();
   const auto lines = extract_dispensing_lines(shard, build_patient_index(shard), kRef);
   ASSERT_EQ(lines.size(), 1u);
@@ -135,8 +130,8 @@ TEST(DispensingLines, LinesOfPatientsAbsentFromBeneficiariesAndOrphansAreLeftOut
 
 TEST(DispensingLines, ACipAbsentFromTheReferentialHasAtcUnknown) {
   ShardBuilder s = base_shard();
-  s.add("ER_PHA_F", {pha("NIR_P", "1", "2020-01-10", kCipUnlisted, "1"),
-                     pha("NIR_P", "1", "2020-01-10", kCipPara, "1")});
+  s.add("ER_PHA_F", {pha_row("NIR_P", "1", "2020-01-10", kCipUnlisted, "1"),
+                     pha_row("NIR_P", "1", "2020-01-10", kCipPara, "1")});
   const ShardData shard = s.take();
   const auto lines = extract_dispensing_lines(shard, build_patient_index(shard), kRef);
   ASSERT_EQ(lines.size(), 2u);
@@ -148,10 +143,10 @@ TEST(DispensingLines, ACipAbsentFromTheReferentialHasAtcUnknown) {
 
 TEST(DispensingLines, ComeOutSortedByPatientThenDate) {
   ShardBuilder s = base_shard();
-  s.add("ER_PHA_F", {pha("NIR_T", "2", "2020-01-01", kCipStatin, "1"),
-                     pha("NIR_T", "1", "2020-03-01", kCipStatin, "1"),
-                     pha("NIR_T", "1", "2020-02-01", kCipStatin, "1"),
-                     pha("NIR_P", "1", "2021-01-01", kCipStatin, "1")});
+  s.add("ER_PHA_F", {pha_row("NIR_T", "2", "2020-01-01", kCipStatin, "1"),
+                     pha_row("NIR_T", "1", "2020-03-01", kCipStatin, "1"),
+                     pha_row("NIR_T", "1", "2020-02-01", kCipStatin, "1"),
+                     pha_row("NIR_P", "1", "2021-01-01", kCipStatin, "1")});
   const ShardData shard = s.take();
   const auto lines = extract_dispensing_lines(shard, build_patient_index(shard), kRef);
   ASSERT_EQ(lines.size(), 4u);
@@ -164,8 +159,8 @@ TEST(DispensingLines, ComeOutSortedByPatientThenDate) {
 
 TEST(DispensingEvents, ACancelledDispensingIsNoEventButItsLinesRemain) {
   ShardBuilder s = base_shard();
-  s.add("ER_PHA_F", {pha("NIR_P", "1", "2020-02-01", kCipStatin, "1"),
-                     pha("NIR_P", "1", "2020-02-01", kCipStatin, "-1")});
+  s.add("ER_PHA_F", {pha_row("NIR_P", "1", "2020-02-01", kCipStatin, "1"),
+                     pha_row("NIR_P", "1", "2020-02-01", kCipStatin, "-1")});
   const ShardData shard = s.take();
   const auto lines = extract_dispensing_lines(shard, build_patient_index(shard), kRef);
   EXPECT_EQ(lines.size(), 2u);
@@ -174,10 +169,10 @@ TEST(DispensingEvents, ACancelledDispensingIsNoEventButItsLinesRemain) {
 
 TEST(DispensingEvents, ARegularisationNetsTheQuantityAndNegativeSumsAreDropped) {
   ShardBuilder s = base_shard();
-  s.add("ER_PHA_F", {pha("NIR_P", "1", "2020-03-01", kCipStatin, "3"),
-                     pha("NIR_P", "1", "2020-03-01", kCipStatin, "-1"),
-                     pha("NIR_P", "1", "2020-03-01", kCipPara, "-2"),  // a regularisation alone
-                     pha("NIR_P", "1", "2020-03-02", kCipStatin, "0.5")});
+  s.add("ER_PHA_F", {pha_row("NIR_P", "1", "2020-03-01", kCipStatin, "3"),
+                     pha_row("NIR_P", "1", "2020-03-01", kCipStatin, "-1"),
+                     pha_row("NIR_P", "1", "2020-03-01", kCipPara, "-2"),  // a regularisation alone
+                     pha_row("NIR_P", "1", "2020-03-02", kCipStatin, "0.5")});
   const ShardData shard = s.take();
   const auto events =
       dispensing_events(extract_dispensing_lines(shard, build_patient_index(shard), kRef));
@@ -191,9 +186,9 @@ TEST(DispensingEvents, ARegularisationNetsTheQuantityAndNegativeSumsAreDropped) 
 
 TEST(DispensingEvents, ACancellationStoredAfterAnotherCipOfTheSameDayStillCancels) {
   ShardBuilder s = base_shard();
-  s.add("ER_PHA_F", {pha("NIR_P", "1", "2020-04-01", kCipStatin, "1"),
-                     pha("NIR_P", "1", "2020-04-01", kCipPara, "1"),
-                     pha("NIR_P", "1", "2020-04-01", kCipStatin, "-1")});
+  s.add("ER_PHA_F", {pha_row("NIR_P", "1", "2020-04-01", kCipStatin, "1"),
+                     pha_row("NIR_P", "1", "2020-04-01", kCipPara, "1"),
+                     pha_row("NIR_P", "1", "2020-04-01", kCipStatin, "-1")});
   const ShardData shard = s.take();
   const auto events =
       dispensing_events(extract_dispensing_lines(shard, build_patient_index(shard), kRef));
@@ -203,9 +198,9 @@ TEST(DispensingEvents, ACancellationStoredAfterAnotherCipOfTheSameDayStillCancel
 
 TEST(DispensingEvents, TwinsKeepSeparateEventsAndAnInfoLineDoesNotCancel) {
   ShardBuilder s = base_shard();
-  s.add("ER_PHA_F", {pha("NIR_T", "1", "2020-01-05", kCipStatin, "1"),
-                     pha("NIR_T", "2", "2020-01-05", kCipStatin, "1"),
-                     pha("NIR_T", "2", "2020-01-05", kCipStatin, "-1", "71")});
+  s.add("ER_PHA_F", {pha_row("NIR_T", "1", "2020-01-05", kCipStatin, "1"),
+                     pha_row("NIR_T", "2", "2020-01-05", kCipStatin, "1"),
+                     pha_row("NIR_T", "2", "2020-01-05", kCipStatin, "-1", "71")});
   const ShardData shard = s.take();
   const auto events =
       dispensing_events(extract_dispensing_lines(shard, build_patient_index(shard), kRef));

@@ -96,4 +96,11 @@ class ShardBuilder {
   ShardData data_;
 };
 
+// An ER_PHA_F row as the store holds it after ingest (joined to its ER_PRS_F header).
+inline Row pha_row(const std::string& nir, const std::string& rank, const std::string& date,
+                   const std::string& cip, const std::string& qty, const std::string& dpn = "0") {
+  return {{"BEN_NIR_PSA", nir}, {"BEN_RNG_GEM", rank}, {"EXE_SOI_DTD", date},
+          {"PHA_PRS_C13", cip}, {"PHA_ACT_QSN", qty},  {"DPN_QLF", dpn}};
+}
+
 }  // namespace snds::test
