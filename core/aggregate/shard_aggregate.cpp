@@ -213,7 +213,7 @@ uint32_t age_band_index(int64_t age) {
 }
 
 struct PackedDim {
-  Dimension dim;
+  Dimension dim = Dimension::kAtc;
   unsigned shift = 0;
   unsigned bits = 0;
   std::vector<uint32_t> of_cip;           // ATC levels, CIP13: id per CIP13 of the shard
@@ -281,7 +281,7 @@ std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& so
         pd.bits = bits_for(static_cast<size_t>(months));
         break;
       case Dimension::kYear:
-        pd.bits = bits_for(static_cast<size_t>(last.year - first.year + 1));
+        pd.bits = bits_for(static_cast<size_t>(int64_t{last.year} - first.year + 1));
         break;
       case Dimension::kSex:
         if (sex_of.empty()) {

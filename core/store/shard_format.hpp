@@ -52,9 +52,9 @@ inline constexpr int kDefaultDeflateLevel = 1;
 inline constexpr int kDefaultZstdLevel = 3;
 // 128k rows: 1 MiB chunks of int64, 512 KiB of dates and codes; a job reads whole columns, so
 // larger chunks only cost memory in HDF5's chunk buffers, and smaller ones compress worse.
-inline constexpr uint64_t kDefaultChunkRows = 128 * 1024;
+inline constexpr uint64_t kDefaultChunkRows = uint64_t{128} * 1024;
 // Dictionaries chunk by bytes (their width varies): about 1 MiB per chunk.
-inline constexpr uint64_t kDictionaryChunkBytes = 1 << 20;
+inline constexpr uint64_t kDictionaryChunkBytes = uint64_t{1} << 20;
 
 struct ShardWriterOptions {
   Compression compression = kDefaultCompression;
