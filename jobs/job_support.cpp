@@ -73,7 +73,7 @@ JobShardSource store_shard_source(const std::string& store, int threads) {
         return read_stored_shard(shard_path(root, shard), wanted, options);
       });
   source.load_shard = [ahead, options](uint32_t shard, const WantedTables& wanted) {
-    ShardData data = decode_stored_shard(ahead->take(shard, wanted), options.threads);
+    ShardData data = ahead->take(shard, wanted)->finish(options.threads);
     data.shard = shard;
     return data;
   };

@@ -21,8 +21,16 @@ ShardReadAhead::~ShardReadAhead() {
 void ShardReadAhead::loop() {
   std::unique_lock lock(mu_);
   for (;;) {
-    cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+    cv_.wait(lock, [&] { return !queue_.empty() || stopping_ || decodable(); });
     if (stopping_) return;
+    if (queue_.empty()) {
+      // Nothing to read: decode a task of a shard read ahead (reads always come first).
+      const std::shared_ptr<ShardDecoding> decoding = decodable();
+      lock.unlock();
+      decoding->run_one();
+      lock.lock();
+      continue;
+    }
     auto [shard, wanted] = std::move(queue_.front());
     queue_.pop_front();
     reading_ = shard;
@@ -30,7 +38,7 @@ void ShardReadAhead::loop() {
     Done done;
     done.wanted = wanted;
     try {
-      done.stored = read_(shard, wanted);
+      done.decoding = std::make_shared<ShardDecoding>(read_(shard, wanted));
     } catch (...) {
       done.error = std::current_exception();
     }
@@ -39,6 +47,12 @@ void ShardReadAhead::loop() {
     done_[shard] = std::move(done);
     cv_.notify_all();
   }
+}
+
+std::shared_ptr<ShardDecoding> ShardReadAhead::decodable() const {
+  for (const auto& [shard, done] : done_)
+    if (done.decoding && done.decoding->tasks_left()) return done.decoding;
+  return nullptr;
 }
 
 bool ShardReadAhead::known(uint32_t shard) const {
@@ -55,7 +69,7 @@ void ShardReadAhead::start(uint32_t shard, const WantedTables& wanted) {
   cv_.notify_all();
 }
 
-StoredShard ShardReadAhead::take(uint32_t shard, const WantedTables& wanted) {
+std::shared_ptr<ShardDecoding> ShardReadAhead::take(uint32_t shard, const WantedTables& wanted) {
   std::unique_lock lock(mu_);
   if (!known(shard)) {
     queue_.emplace_front(shard, wanted);  // wanted now: ahead of any read-ahead
@@ -73,7 +87,7 @@ StoredShard ShardReadAhead::take(uint32_t shard, const WantedTables& wanted) {
     done_.erase(shard);
     if (done.error) std::rethrow_exception(done.error);
   }
-  return std::move(*done.stored);
+  return done.decoding;
 }
 
 void ShardReadAhead::settle() {

@@ -1,8 +1,10 @@
 // Read-ahead of shard files for the store-reading jobs: one I/O thread per rank makes every
 // HDF5 call of the shard phase (copying the wanted columns' stored chunks out of the file) while
-// the rank's main thread and its OpenMP team decode and compute on the previous shard. HDF5 is
-// thus still called by one thread at a time, MPI only by the main thread, and the serial HDF5
-// part of a shard overlaps the parallel part of the one before instead of idling the other cores.
+// the rank's main thread and its OpenMP team compute on the previous shard. When it has nothing
+// to read, the I/O thread starts decoding what it has read (ShardDecoding tasks, no HDF5 call);
+// the team finishes the decoding when it takes the shard. HDF5 is thus still called by one thread
+// at a time, MPI only by the main thread, and the serial part of a shard overlaps the parallel
+// part of the one before instead of idling a core.
 #pragma once
 
 #include <condition_variable>
@@ -11,11 +13,13 @@
 #include <exception>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <utility>
 
+#include "core/store/shard_decoding.hpp"
 #include "core/store/shard_reader.hpp"
 
 namespace snds {
@@ -32,18 +36,19 @@ class ShardReadAhead {
   void start(uint32_t shard, const WantedTables& wanted);
   // The shard's stored columns: the read queued for it, or a read made next on the I/O thread.
   // Rethrows the read's error. Reads done for other shards are kept for their own take().
-  StoredShard take(uint32_t shard, const WantedTables& wanted);
+  std::shared_ptr<ShardDecoding> take(uint32_t shard, const WantedTables& wanted);
   // Waits until the I/O thread is idle (before the rank calls HDF5 itself again).
   void settle();
 
  private:
   struct Done {
     WantedTables wanted;
-    std::optional<StoredShard> stored;
+    std::shared_ptr<ShardDecoding> decoding;
     std::exception_ptr error;
   };
   void loop();
   bool known(uint32_t shard) const;
+  std::shared_ptr<ShardDecoding> decodable() const;  // a read shard with tasks left
 
   Read read_;
   std::mutex mu_;

@@ -11,6 +11,7 @@
 
 #include "core/catalog.hpp"
 #include "core/error.hpp"
+#include "core/store/shard_decoding.hpp"
 
 namespace snds {
 namespace fs = std::filesystem;
@@ -627,34 +628,7 @@ StoredShard read_stored_shard(const fs::path& path, const WantedTables& wanted,
 }
 
 ShardData decode_stored_shard(StoredShard&& stored, int threads) {
-  std::vector<std::pair<StoredColumnChunks*, size_t>> tasks;
-  for (auto& t : stored.tables)
-    for (auto& c : t.columns)
-      for (size_t k = 0; k < c.tasks(); ++k) tasks.emplace_back(&c, k);
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  const auto n = static_cast<int64_t>(tasks.size());
-  const int team = std::max(1, std::min<int>(threads, static_cast<int>(n)));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
-  for (int64_t i = 0; i < n; ++i) {
-    try {
-      const auto& [column, k] = tasks[static_cast<size_t>(i)];
-      decode_stored_chunk(*column, k);
-    } catch (...) {
-      std::lock_guard guard(failure_mutex);
-      if (!failure) failure = std::current_exception();
-    }
-  }
-  if (failure) std::rethrow_exception(failure);
-  ShardData data;
-  data.shard = stored.shard;
-  for (auto& t : stored.tables) {
-    Batch batch;
-    batch.columns.reserve(t.columns.size());
-    for (auto& c : t.columns) batch.columns.push_back(finish_stored_column(std::move(c)));
-    data.tables.emplace(t.name, std::move(batch));
-  }
-  return data;
+  return ShardDecoding(std::move(stored)).finish(threads);
 }
 
 ShardData read_shard(const fs::path& path, const WantedTables& wanted,

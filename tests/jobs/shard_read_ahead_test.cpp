@@ -50,10 +50,10 @@ TEST(ShardReadAhead, AnnouncedShardsAreReadOnceAndTakenInAnyOrder) {
   const WantedTables wanted{{"ER_PHA_F", {"DPN_QLF"}}};
   ahead.start(1, wanted);
   ahead.start(2, wanted);
-  ahead.start(1, wanted);                      // already queued: not read twice
-  EXPECT_EQ(ahead.take(0, wanted).shard, 0u);  // not announced: read on demand
-  EXPECT_EQ(ahead.take(2, wanted).shard, 2u);
-  EXPECT_EQ(ahead.take(1, wanted).shard, 1u);
+  ahead.start(1, wanted);                                 // already queued: not read twice
+  EXPECT_EQ(ahead.take(0, wanted)->finish(1).shard, 0u);  // not announced: read on demand
+  EXPECT_EQ(ahead.take(2, wanted)->finish(1).shard, 2u);
+  EXPECT_EQ(ahead.take(1, wanted)->finish(1).shard, 1u);
   ahead.settle();
   EXPECT_EQ(r.reads, (std::map<uint32_t, int>{{0, 1}, {1, 1}, {2, 1}}));
   EXPECT_EQ(r.max_concurrent.load(), 1);
@@ -66,14 +66,14 @@ TEST(ShardReadAhead, AReadErrorReachesTheTakerAndTheNextReadsStillWork) {
   ShardReadAhead ahead(reader(r));
   ahead.start(13, {});
   EXPECT_THROW(ahead.take(13, {}), Error);
-  EXPECT_EQ(ahead.take(14, {}).shard, 14u);
+  EXPECT_EQ(ahead.take(14, {})->finish(1).shard, 14u);
 }
 
 TEST(ShardReadAhead, OtherColumnsThanReadAheadAreReadAgain) {
   Recorder r;
   ShardReadAhead ahead(reader(r));
   ahead.start(5, {{"IR_BEN_R", {}}});
-  EXPECT_EQ(ahead.take(5, {{"ER_PHA_F", {}}}).shard, 5u);
+  EXPECT_EQ(ahead.take(5, {{"ER_PHA_F", {}}})->finish(1).shard, 5u);
   EXPECT_EQ(r.reads[5], 2);
 }
 

@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <utility>
 
 #include "core/store/chunk_pipeline.hpp"
 #include "core/store/h5.hpp"
+#include "core/store/shard_decoding.hpp"
 #include "core/store/shard_reader.hpp"
 #include "core/store/shard_writer.hpp"
 #include "tests/core/store/store_test_util.hpp"
@@ -69,6 +71,21 @@ TEST_P(ShardParallelRead, GivesWhatHdf5GivesAtAnyThreadCount) {
     ASSERT_EQ(data.tables.size(), 2u);
     for (const auto& [name, batch] : data.tables) test::expect_same_batch(written_, batch);
   }
+}
+
+// The read-ahead thread runs some decoding tasks while others run on the team: same shard.
+TEST_P(ShardParallelRead, DecodingSharedBetweenAnotherThreadAndTheTeamGivesTheSameShard) {
+  ShardReadOptions options;
+  ShardDecoding decoding(read_stored_shard(path_, {}, options));
+  std::thread helper([&] {
+    for (int k = 0; k < 5 && decoding.run_one(); ++k) {
+    }
+  });
+  helper.join();
+  EXPECT_TRUE(decoding.tasks_left());
+  const ShardData data = decoding.finish(2);
+  EXPECT_FALSE(decoding.tasks_left());
+  for (const auto& [name, batch] : data.tables) test::expect_same_batch(written_, batch);
 }
 
 TEST_P(ShardParallelRead, KeptCodesReadAsTheSameStringsInByteOrder) {
