@@ -2,6 +2,7 @@
 #include "runtime/shard_queue.hpp"
 
 #include <chrono>
+#include <deque>
 #include <exception>
 #include <limits>
 
@@ -18,6 +19,7 @@ constexpr int kTagToMaster = 101;  // worker -> master: [type u8] ...
 constexpr int kTagAssign = 102;    // master -> worker: [shard u32], kNoShard = no more
 constexpr uint8_t kRequest = 1;    // asks for a shard
 constexpr uint8_t kResult = 2;     // [shard u32][status u8][payload: partial or error message]
+constexpr uint8_t kClosed = 3;     // a worker's last message: it has every reply it asked for
 constexpr uint32_t kNoShard = std::numeric_limits<uint32_t>::max();
 
 Bytes encode_result(uint32_t shard, uint8_t status, const Bytes& payload) {
@@ -81,11 +83,12 @@ ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards,
       if (type == kRequest) {
         uint32_t give = kNoShard;
         if (!stop_handout && next < shards) give = next++;
-        if (give == kNoShard)
-          --workers_open;
-        else
-          ++assigned;
+        if (give != kNoShard) ++assigned;
         comm.send(m.source, kTagAssign, encode_u32(give));
+        return;
+      }
+      if (type == kClosed) {
+        --workers_open;
         return;
       }
       const auto shard = r.get<uint32_t>();
@@ -140,19 +143,50 @@ ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards,
     progress.finish();
     if (!failure_code && stop_requested()) failure_code = static_cast<uint64_t>(ExitCode::kStopped);
   } else {
-    Bytes request{static_cast<char>(kRequest)};
-    comm.send(0, kTagToMaster, request);
-    for (;;) {
-      Message m = comm.recv(0, kTagAssign);
+    // Two requests in flight: the reply to the earlier one is usually here by the time the
+    // current shard starts, so the next shard is known early and can be read ahead. Each request
+    // gets exactly one reply; a worker closes once it holds them all (kNoShard is final).
+    const Bytes request{static_cast<char>(kRequest)};
+    int outstanding = 0;
+    bool exhausted = false;
+    std::deque<uint32_t> held;
+    auto ask = [&] {
+      comm.send(0, kTagToMaster, request);
+      ++outstanding;
+    };
+    auto receive = [&](const Message& m) {
+      --outstanding;
       ByteReader r(m.payload);
       const auto shard = r.get<uint32_t>();
-      if (shard == kNoShard) break;
-      comm.send(0, kTagToMaster, request);  // prefetch the next assignment
+      if (shard == kNoShard) {
+        exhausted = true;
+      } else {
+        held.push_back(shard);
+      }
+    };
+    ask();
+    ask();
+    for (;;) {
+      if (held.empty()) {
+        if (outstanding == 0) break;
+        receive(comm.recv(0, kTagAssign));
+        continue;
+      }
+      const uint32_t shard = held.front();
+      held.pop_front();
+      if (!exhausted) ask();
+      while (held.empty() && outstanding > 0) {
+        auto m = comm.try_recv(kTagAssign);
+        if (!m) break;
+        receive(*m);
+      }
+      if (upcoming && !held.empty() && !local_error) upcoming(held.front());
       Bytes partial;
       uint8_t status = 255;  // skipped after an earlier failure on this rank
       if (!local_error) status = run_one(work, shard, partial, local_error);
       comm.send(0, kTagToMaster, encode_result(shard, status, status == 0 ? partial : Bytes{}));
     }
+    comm.send(0, kTagToMaster, Bytes{static_cast<char>(kClosed)});
   }
 
   // Every rank learns the outcome; the rank that failed rethrows its own error.

@@ -1,5 +1,5 @@
-// The job-time work queue: rank 0 hands shards out, each rank asks for the next when done (one
-// request kept in flight so a worker never idles waiting for rank 0), and per-shard partial
+// The job-time work queue: rank 0 hands shards out, each rank asks for the next when done (two
+// requests kept in flight so a worker never idles waiting for rank 0), and per-shard partial
 // results stream back to rank 0, which merges them as they come. Rank 0 works on shards too,
 // between serving requests. Many more shards than ranks balance heavy patients and slow nodes.
 //
@@ -24,9 +24,9 @@ struct ShardQueueStats {
 };
 
 // `upcoming`, when given, is told the shard this rank will work on after the current one as soon
-// as that is known, so the caller can read it ahead while `work` computes. Rank 0 knows it (it
-// claims its next shard before starting the current one); other ranks learn theirs from rank 0
-// only when they ask, so they are not told.
+// as that is known, so the caller can read it ahead while `work` computes: rank 0 claims its next
+// shard before starting the current one; the other ranks keep two requests in flight and announce
+// the next assignment when its reply has arrived by the time they start the current shard.
 ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards,
                                 const std::function<Bytes(uint32_t shard)>& work,
                                 const std::function<void(uint32_t shard, Bytes&& partial)>& merge,

@@ -9,7 +9,7 @@ require_cluster
 out="$WORK/capacity-chain"
 rm -rf "$out"
 "$SNDS_SOURCE_DIR/scripts/capacity-submit.sh" --patients 200 --ranks 1,2 --threads 1 --shards 8 \
-  --out "$out" --sbatch "--mem-per-cpu=256M --time=10" --wait | tee "$WORK/chain.out" \
+  --out "$out" --sbatch "--mem-per-cpu=256M --time=10 --signal=B:USR1@60" --wait | tee "$WORK/chain.out" \
   || { cat "$out"/slurm-logs/*.out >&2 || true; fail "the capacity chain failed"; }
 campaign="$(sed -n 's/^campaign=//p' "$WORK/chain.out")"
 python3 - "$out/history.jsonl" "$campaign" <<'PY'

@@ -17,8 +17,11 @@ export SNDS_SCRATCH="$WORK/scratch"
 export SNDS_PROGRESS=0
 readonly SKIP=77
 
-# Options every test job gets: small, and within what one emulated node offers.
-JOB_OPTS=(--parsable --mem-per-cpu=256M --time=10 --output="$LOGS/%x-%j.out")
+# Options every test job gets: small, and within what one emulated node offers. The templates'
+# own `--signal=B:USR1@600` would be due at once under a 10-minute limit: Slurm would then send
+# its time-limit signal within its ~30 s check cycle, at a random moment of a test (a second,
+# unplanned requeue in requeue_test). One minute before a 10-minute limit never comes.
+JOB_OPTS=(--parsable --mem-per-cpu=256M --time=10 --signal=B:USR1@60 --output="$LOGS/%x-%j.out")
 
 # A failing test cancels its jobs, so that the next test finds the nodes free (the tests run one
 # at a time: every job on the private cluster is the current test's).
