@@ -135,7 +135,9 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
       },
       "aggregate",
       [&](uint32_t next) {
-        if (source.prefetch) source.prefetch(next, wanted);
+        // Read-ahead pays when the rank has cores to spare for its I/O thread; with one thread
+        // per rank (as many ranks as cores) it only competes with the other ranks.
+        if (source.prefetch && threads > 1) source.prefetch(next, wanted);
       });
   if (source.settle) source.settle();  // no read of a shard left running past this phase
   metrics.end_phase(rank_rows, 0);
