@@ -37,13 +37,15 @@ herr_t collect_attribute(hid_t, const char* name, const H5A_info_t*, void* data)
 }
 
 // Opens a dataset and checks it is 1-D with `rows` elements of an integer type.
-h5::Dataset open_integer_dataset(hid_t file, const std::string& object, uint64_t rows,
-                                 const std::string& where) {
+// `stored`, when given, receives the dataset's datatype (for its size, order and sign).
+h5::Dataset open_integer_dataset(hid_t loc, const std::string& object, uint64_t rows,
+                                 const std::string& where, h5::Datatype* stored = nullptr) {
   const std::string what = "cannot read dataset " + where;
-  h5::Dataset d(h5::check_id(H5Dopen2(file, object.c_str(), H5P_DEFAULT), Failure::kData, what));
+  h5::Dataset d(h5::check_id(H5Dopen2(loc, object.c_str(), H5P_DEFAULT), Failure::kData, what));
   h5::Datatype type(h5::check_id(H5Dget_type(d.get()), Failure::kData, what));
   if (H5Tget_class(type.get()) != H5T_INTEGER)
     throw data_error("dataset {} is not an integer dataset", where);
+  if (stored) *stored = std::move(type);
   h5::Dataspace space(h5::check_id(H5Dget_space(d.get()), Failure::kData, what));
   const hssize_t n = H5Sget_simple_extent_npoints(space.get());
   if (H5Sget_simple_extent_ndims(space.get()) != 1 || n < 0 || static_cast<uint64_t>(n) != rows)
@@ -185,6 +187,20 @@ const ShardReader::TableInfo& ShardReader::table_info(const std::string& table) 
   return *it->second;
 }
 
+hid_t ShardReader::table_group(const std::string& table) const {
+  h5::Lock lock(h5::mutex());
+  auto it = groups_.find(table);
+  if (it == groups_.end()) {
+    const std::string group_where = where("table /" + table);
+    it = groups_
+             .emplace(table,
+                      h5::Group(h5::check_id(H5Gopen2(file_.get(), table.c_str(), H5P_DEFAULT),
+                                             Failure::kData, "cannot open " + group_where)))
+             .first;
+  }
+  return it->second.get();
+}
+
 const StoredColumn& ShardReader::column_info(const std::string& table,
                                              const std::string& column) const {
   for (const auto& c : table_info(table).columns)
@@ -271,13 +287,13 @@ StringColumn ShardReader::read_dictionary(const std::string& object) const {
 
 // The dictionary's stored chunks, when it can be decoded outside HDF5 (lock held by the caller).
 std::optional<StoredColumnChunks::RawDictionary> ShardReader::read_raw_dictionary(
-    const std::string& object) const {
-  const std::string dict_object = object + std::string(kDictionarySuffix);
+    const std::string& table, const std::string& column) const {
+  const std::string dict_name = column + std::string(kDictionarySuffix);
   StoredColumnChunks::RawDictionary out;
-  out.where = where(dict_object);
+  out.where = where("/" + table + "/" + dict_name);
   const std::string what = "cannot read dataset " + out.where;
-  h5::Dataset d(
-      h5::check_id(H5Dopen2(file_.get(), dict_object.c_str(), H5P_DEFAULT), Failure::kData, what));
+  h5::Dataset d(h5::check_id(H5Dopen2(table_group(table), dict_name.c_str(), H5P_DEFAULT),
+                             Failure::kData, what));
   h5::Datatype type(h5::check_id(H5Dget_type(d.get()), Failure::kData, what));
   if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) > 0 ||
       H5Tget_strpad(type.get()) != H5T_STR_NULLPAD)
@@ -350,7 +366,8 @@ StoredColumnChunks ShardReader::read_stored_chunks(const std::string& table,
   out.element_size = width;
 
   h5::Lock lock(h5::mutex());
-  h5::Dataset d = open_integer_dataset(file_.get(), object, rows, out.where);
+  h5::Datatype type;
+  h5::Dataset d = open_integer_dataset(table_group(table), info.name, rows, out.where, &type);
   const std::string what = "cannot read dataset " + out.where;
   if (info.type == ColumnType::kDecimal &&
       h5::read_int_attribute(d.get(), shard_attr::kScale, out.where) != kDecimalScale)
@@ -362,7 +379,6 @@ StoredColumnChunks ShardReader::read_stored_chunks(const std::string& table,
   hsize_t chunk = 0;
   size_t stored = 0;
   if (raw) {
-    h5::Datatype type(h5::check_id(H5Dget_type(d.get()), Failure::kData, what));
     stored = H5Tget_size(type.get());
     raw = (stored == 1 || stored == 2 || stored == 4 || stored == 8) && stored <= width &&
           H5Tget_order(type.get()) == H5T_ORDER_LE && H5Tget_sign(type.get()) == H5T_SGN_2 &&
@@ -419,7 +435,7 @@ StoredColumnChunks ShardReader::read_stored_chunks(const std::string& table,
       break;
     case ColumnType::kString:
       out.column.codes.resize(padded);
-      out.dictionary = read_raw_dictionary(object);
+      out.dictionary = read_raw_dictionary(table, info.name);
       if (out.dictionary) {
         out.dictionary_size = out.dictionary->rows;
       } else {

@@ -116,7 +116,9 @@ class ShardReader {
   Column read_column(const std::string& table, const StoredColumn& column) const;
   StringColumn read_dictionary(const std::string& object) const;
   std::optional<StoredColumnChunks::RawDictionary> read_raw_dictionary(
-      const std::string& object) const;
+      const std::string& table, const std::string& column) const;
+  // The table's group, opened once: datasets open relative to it, not from the root.
+  hid_t table_group(const std::string& table) const;
   std::string where(const std::string& object) const;
 
   std::filesystem::path path_;
@@ -124,6 +126,7 @@ class ShardReader {
   FileAttributes attributes_;
   // Every table of the file; its metadata once table_info() has read it.
   mutable std::map<std::string, std::optional<TableInfo>> tables_;
+  mutable std::map<std::string, h5::Group> groups_;  // after file_: closed before it
 };
 
 // Tables and columns a job wants from a shard: table -> columns (empty: all columns). A key may
