@@ -247,9 +247,17 @@ std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& so
   const int64_t first_month = int64_t{first.year} * 12 + first.month - 1;
   const int64_t months = int64_t{last.year} * 12 + last.month - 1 - first_month + 1;
 
-  // Per-patient ids of sex and department.
+  // Per-patient ids of sex and department, built when a group column asks for them.
   std::vector<uint32_t> sex_of, dpt_of;
   Interner sexes, dpts;
+  auto per_patient = [&](std::vector<uint32_t>& ids, Interner& values,
+                         std::string_view Patient::*field) {
+    if (ids.empty()) {
+      ids.reserve(patients.patients.size());
+      for (const Patient& p : patients.patients) ids.push_back(values.id(p.*field));
+    }
+    return bits_for(values.values().size());
+  };
   std::vector<PackedDim> dims;
   unsigned shift = 0;
   for (const Dimension d : spec.group_by) {
@@ -284,18 +292,10 @@ std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& so
         pd.bits = bits_for(static_cast<size_t>(int64_t{last.year} - first.year + 1));
         break;
       case Dimension::kSex:
-        if (sex_of.empty()) {
-          sex_of.reserve(patients.patients.size());
-          for (const Patient& p : patients.patients) sex_of.push_back(sexes.id(p.sex));
-        }
-        pd.bits = bits_for(sexes.values().size());
+        pd.bits = per_patient(sex_of, sexes, &Patient::sex);
         break;
       case Dimension::kDepartment:
-        if (dpt_of.empty()) {
-          dpt_of.reserve(patients.patients.size());
-          for (const Patient& p : patients.patients) dpt_of.push_back(dpts.id(p.department));
-        }
-        pd.bits = bits_for(dpts.values().size());
+        pd.bits = per_patient(dpt_of, dpts, &Patient::department);
         break;
       case Dimension::kAgeBand:
         pd.bits = bits_for(kUnknownAgeBand + 1);
