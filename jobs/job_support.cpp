@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <ctime>
 #include <memory>
+#include <span>
 
 #include "core/atomic_file.hpp"
+#include "core/catalog.hpp"
 #include "core/error.hpp"
 #include "core/store/store_layout.hpp"
 #include "jobs/shard_read_ahead.hpp"
@@ -77,9 +79,12 @@ JobShardSource store_shard_source(const std::string& store, int threads) {
     data.shard = shard;
     return data;
   };
-  source.prefetch = [ahead](uint32_t shard, const WantedTables& wanted) {
-    ahead->start(shard, wanted);
-  };
+  // Read-ahead pays when the rank has cores to spare for its I/O thread; with one thread per
+  // rank (as many ranks as cores) it only competes with the other ranks.
+  if (options.threads > 1)
+    source.prefetch = [ahead](uint32_t shard, const WantedTables& wanted) {
+      ahead->start(shard, wanted);
+    };
   source.settle = [ahead] { ahead->settle(); };
   source.load_referential = [root]() {
     const fs::path path = store_referential_path(root);
@@ -93,6 +98,59 @@ JobShardSource store_shard_source(const std::string& store, int threads) {
     return table ? DrugReferential(*table) : DrugReferential();
   };
   return source;
+}
+
+ShardQueueStats run_job_shards(Communicator& comm, const JobShardSource& source,
+                               const WantedTables& wanted,
+                               const std::function<Bytes(uint32_t)>& work,
+                               const std::function<void(uint32_t, Bytes&&)>& merge,
+                               const std::string& phase) {
+  std::function<void(uint32_t)> upcoming;
+  if (source.prefetch) upcoming = [&](uint32_t next) { source.prefetch(next, wanted); };
+  const ShardQueueStats stats = run_shard_queue(comm, source.shards, work, merge, phase, upcoming);
+  if (source.settle) source.settle();
+  return stats;
+}
+
+void add_wanted(WantedTables& wanted, ExtractorKind kind) {
+  for (const auto& t : columns_needed(kind)) {
+    auto& cols = wanted[table_kind_name(t.kind)];
+    for (const auto& c : t.columns)
+      if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
+  }
+}
+
+void put_rows_read(ByteWriter& w, const std::map<std::string, uint64_t>& rows) {
+  w.put<uint64_t>(rows.size());
+  for (const auto& [table, n] : rows) {
+    w.put_string(table);
+    w.put<uint64_t>(n);
+  }
+}
+
+void get_rows_read(ByteReader& r, std::map<std::string, uint64_t>& rows) {
+  const auto tables = r.get<uint64_t>();
+  for (uint64_t i = 0; i < tables; ++i) {
+    std::string name = r.get_string();
+    rows[name] += r.get<uint64_t>();
+  }
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+boost::json::object shard_work_json(Communicator& comm,
+                                    const std::vector<std::pair<std::string, double>>& parts) {
+  std::vector<double> sum, max;
+  for (const auto& [name, seconds] : parts) sum.push_back(seconds);
+  max = sum;
+  comm.allreduce_sum(std::span<double>(sum));
+  comm.allreduce_max(std::span<double>(max));
+  boost::json::object out;
+  for (size_t i = 0; i < parts.size(); ++i)
+    out[parts[i].first] = {{"sum", sum[i]}, {"max_rank", max[i]}};
+  return out;
 }
 
 void prepare_output_folder(const fs::path& output, const std::string& config_file) {

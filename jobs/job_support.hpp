@@ -2,17 +2,24 @@
 // disk, or memory in tests), the preparation of their output folder, and manifest timestamps.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/json.hpp>
+
+#include "core/serialize.hpp"
 
 #include "core/events/events.hpp"
 #include "core/shard_data.hpp"
 #include "core/store/shard_reader.hpp"
+#include "runtime/communicator.hpp"
+#include "runtime/shard_queue.hpp"
 
 namespace snds {
 
@@ -21,7 +28,8 @@ struct JobShardSource {
   // One shard's tables restricted to the wanted columns. Called on the communicator's thread.
   std::function<ShardData(uint32_t shard, const WantedTables& wanted)> load_shard;
   // Optional: starts reading a shard that load_shard will be asked for next (run_shard_queue's
-  // `upcoming`), and waits for such reads to end (before the job calls HDF5 itself again).
+  // `upcoming`), and waits for such reads to end (before the job calls HDF5 itself again). A
+  // source leaves prefetch unset when reading ahead would not pay (one thread per rank).
   std::function<void(uint32_t shard, const WantedTables& wanted)> prefetch;
   std::function<void()> settle;
   // IR_PHA_R, loaded once per rank by jobs that read dispensings.
@@ -39,6 +47,28 @@ JobShardSource store_shard_source(const std::string& store, int threads = 1);
 // Rank 0: creates the output folder (0750) and removes an old manifest.json first, so that from
 // the moment a run starts writing, the folder says "incomplete" until the new manifest lands.
 void prepare_output_folder(const std::filesystem::path& output, const std::string& config_file);
+
+// Runs the shard queue over the source's shards with `work` and `merge` (run_shard_queue), the
+// source reading each rank's next shard ahead when it can; no read is left running on return.
+ShardQueueStats run_job_shards(Communicator& comm, const JobShardSource& source,
+                               const WantedTables& wanted,
+                               const std::function<Bytes(uint32_t shard)>& work,
+                               const std::function<void(uint32_t shard, Bytes&& partial)>& merge,
+                               const std::string& phase);
+
+// Adds the tables and columns an extractor reads (columns_needed) to `wanted`, each column once.
+void add_wanted(WantedTables& wanted, ExtractorKind kind);
+
+// Rows read per table, as shard partials carry them; reading adds to `rows`.
+void put_rows_read(ByteWriter& w, const std::map<std::string, uint64_t>& rows);
+void get_rows_read(ByteReader& r, std::map<std::string, uint64_t>& rows);
+
+// Seconds since `t`, for the per-part shard work times.
+double seconds_since(std::chrono::steady_clock::time_point t);
+// The manifest's `shard_work_s`: each part's seconds summed over ranks and the largest rank's.
+// Collective: every rank calls it with its own times, in the same part order.
+boost::json::object shard_work_json(Communicator& comm,
+                                    const std::vector<std::pair<std::string, double>>& parts);
 
 // "2026-11-28T15:04:05Z".
 std::string utc_now();

@@ -71,23 +71,20 @@ void ShardReadAhead::start(uint32_t shard, const WantedTables& wanted) {
 
 std::shared_ptr<ShardDecoding> ShardReadAhead::take(uint32_t shard, const WantedTables& wanted) {
   std::unique_lock lock(mu_);
-  if (!known(shard)) {
-    queue_.emplace_front(shard, wanted);  // wanted now: ahead of any read-ahead
-    cv_.notify_all();
-  }
-  cv_.wait(lock, [&] { return done_.count(shard) > 0; });
-  Done done = std::move(done_.at(shard));
-  done_.erase(shard);
-  if (done.error) std::rethrow_exception(done.error);
-  if (done.wanted != wanted) {  // read for other columns: read again, now
-    queue_.emplace_front(shard, wanted);
-    cv_.notify_all();
+  bool asked = known(shard);
+  for (;;) {
+    if (!asked) {
+      queue_.emplace_front(shard, wanted);  // wanted now: ahead of any read-ahead
+      cv_.notify_all();
+      asked = true;
+    }
     cv_.wait(lock, [&] { return done_.count(shard) > 0; });
-    done = std::move(done_.at(shard));
+    Done done = std::move(done_.at(shard));
     done_.erase(shard);
     if (done.error) std::rethrow_exception(done.error);
+    if (done.wanted == wanted) return done.decoding;
+    asked = false;  // read ahead for other columns: read again, now
   }
-  return done.decoding;
 }
 
 void ShardReadAhead::settle() {

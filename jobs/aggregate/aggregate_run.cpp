@@ -30,10 +30,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
 // What one shard sends to rank 0: rows read per table, event counts, then the group partial.
 struct ShardPartial {
   std::map<std::string, uint64_t> rows_read;
@@ -44,11 +40,7 @@ struct ShardPartial {
 Bytes encode_partial(const ShardPartial& p) {
   Bytes out;
   ByteWriter w(out);
-  w.put<uint64_t>(p.rows_read.size());
-  for (const auto& [name, rows] : p.rows_read) {
-    w.put_string(name);
-    w.put<uint64_t>(rows);
-  }
+  put_rows_read(w, p.rows_read);
   w.put<uint64_t>(p.stats.events);
   w.put<uint64_t>(p.stats.kept);
   const std::vector<char> groups = p.groups.serialize();
@@ -59,11 +51,7 @@ Bytes encode_partial(const ShardPartial& p) {
 ShardPartial decode_partial(const Bytes& bytes) {
   ByteReader r(bytes);
   ShardPartial p;
-  const auto tables = r.get<uint64_t>();
-  for (uint64_t i = 0; i < tables; ++i) {
-    std::string name = r.get_string();
-    p.rows_read[name] += r.get<uint64_t>();
-  }
+  get_rows_read(r, p.rows_read);
   p.stats.events = r.get<uint64_t>();
   p.stats.kept = r.get<uint64_t>();
   p.groups = GroupTable::deserialize(r.get_vector<char>());
@@ -80,11 +68,7 @@ struct WorkTimes {
 
 WantedTables aggregate_wanted_tables(const AggregateSpec& spec) {
   WantedTables wanted;
-  for (const auto& t : columns_needed(spec.source)) {
-    auto& cols = wanted[table_kind_name(t.kind)];
-    for (const auto& c : t.columns)
-      if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
-  }
+  add_wanted(wanted, spec.source);
   return wanted;
 }
 
@@ -109,8 +93,8 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
   uint64_t rank_rows = 0;
   ShardPartial merged;
   merged.groups = GroupTable(spec.group_by.size());
-  const ShardQueueStats queue = run_shard_queue(
-      comm, source.shards,
+  const ShardQueueStats queue = run_job_shards(
+      comm, source, wanted,
       [&](uint32_t shard) {
         auto t = Clock::now();
         const ShardData data = source.load_shard(shard, wanted);
@@ -133,13 +117,7 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
         merged.stats.kept += p.stats.kept;
         merged.groups.merge(std::move(p.groups));
       },
-      "aggregate",
-      [&](uint32_t next) {
-        // Read-ahead pays when the rank has cores to spare for its I/O thread; with one thread
-        // per rank (as many ranks as cores) it only competes with the other ranks.
-        if (source.prefetch && threads > 1) source.prefetch(next, wanted);
-      });
-  if (source.settle) source.settle();  // no read of a shard left running past this phase
+      "aggregate");
   metrics.end_phase(rank_rows, 0);
 
   // Rank 0 alone holds the groups: sorting makes the answer independent of arrival order.
@@ -155,10 +133,8 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
   });
   metrics.end_phase(summary.rows, 0);
 
-  double work[2] = {times.read, times.aggregate};
-  double work_max[2] = {times.read, times.aggregate};
-  comm.allreduce_sum(std::span<double>(work, 2));
-  comm.allreduce_max(std::span<double>(work_max, 2));
+  boost::json::object work =
+      shard_work_json(comm, {{"read", times.read}, {"aggregate", times.aggregate}});
   boost::json::array phases = metrics.gather(comm);
 
   all_or_none(comm, [&] {
@@ -168,8 +144,7 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
                      source.store, comm.size(), threads, merged.rows_read);
     m["events"] = {{"source", merged.stats.events}, {"in_period_and_filter", merged.stats.kept}};
     m["phases"] = std::move(phases);
-    m["shard_work_s"] = {{"read", {{"sum", work[0]}, {"max_rank", work_max[0]}}},
-                         {"aggregate", {{"sum", work[1]}, {"max_rank", work_max[1]}}}};
+    m["shard_work_s"] = std::move(work);
     boost::json::array per_rank;
     for (auto n : queue.shards_per_rank) per_rank.push_back(n);
     m["shards_per_rank"] = std::move(per_rank);

@@ -28,10 +28,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
 ExtractorKind extractor_of(CohortSource s) {
   switch (s) {
     case CohortSource::kDispensing:
@@ -56,11 +52,7 @@ struct ShardResult {
 Bytes encode_result(const ShardResult& r) {
   Bytes b;
   ByteWriter w(b);
-  w.put<uint64_t>(r.rows_read.size());
-  for (const auto& [table, rows] : r.rows_read) {
-    w.put_string(table);
-    w.put<uint64_t>(rows);
-  }
+  put_rows_read(w, r.rows_read);
   encode_partial(w, r.cohort);
   return b;
 }
@@ -68,11 +60,7 @@ Bytes encode_result(const ShardResult& r) {
 ShardResult decode_result(const Bytes& b) {
   ByteReader r(b);
   ShardResult out;
-  const auto tables = r.get<uint64_t>();
-  for (uint64_t i = 0; i < tables; ++i) {
-    std::string name = r.get_string();
-    out.rows_read[name] += r.get<uint64_t>();
-  }
+  get_rows_read(r, out.rows_read);
   out.cohort = decode_partial(r);
   if (!r.done()) throw internal_error("a cohort shard result has trailing bytes");
   return out;
@@ -87,16 +75,9 @@ struct WorkTimes {
 
 WantedTables cohort_wanted_tables(const CohortSpec& spec) {
   WantedTables wanted;
-  auto add = [&](const std::vector<TableColumns>& tables) {
-    for (const auto& t : tables) {
-      auto& cols = wanted[table_kind_name(t.kind)];
-      for (const auto& c : t.columns)
-        if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
-    }
-  };
   // Every study has an index event, so IR_BEN_R always comes with some extractor's tables.
   for (auto s : kSources)
-    if (spec.uses_source(s)) add(columns_needed(extractor_of(s)));
+    if (spec.uses_source(s)) add_wanted(wanted, extractor_of(s));
   return wanted;
 }
 
@@ -121,8 +102,8 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
   uint64_t rank_rows = 0;
   ShardResult merged;
   merged.cohort.attrition.assign(spec.step_names().size(), 0);
-  const ShardQueueStats queue = run_shard_queue(
-      comm, source.shards,
+  const ShardQueueStats queue = run_job_shards(
+      comm, source, wanted,
       [&](uint32_t shard) {
         auto t = Clock::now();
         ShardData data = source.load_shard(shard, wanted);
@@ -152,13 +133,7 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
         for (const auto& [name, rows] : r.rows_read) merged.rows_read[name] += rows;
         merged.cohort.merge(std::move(r.cohort));
       },
-      "cohort",
-      [&](uint32_t next) {
-        // Read-ahead pays when the rank has cores to spare for its I/O thread; with one thread
-        // per rank (as many ranks as cores) it only competes with the other ranks.
-        if (source.prefetch && threads > 1) source.prefetch(next, wanted);
-      });
-  if (source.settle) source.settle();  // no read of a shard left running past this phase
+      "cohort");
   metrics.end_phase(rank_rows, 0);
 
   // Rank 0 alone holds the rows: sorting makes the answer independent of arrival order.
@@ -173,10 +148,8 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
   });
   metrics.end_phase(comm.is_master() ? merged.cohort.rows.size() : 0, 0);
 
-  double work[3] = {times.read, times.extract, times.evaluate};
-  double work_max[3] = {times.read, times.extract, times.evaluate};
-  comm.allreduce_sum(std::span<double>(work, 3));
-  comm.allreduce_max(std::span<double>(work_max, 3));
+  boost::json::object work = shard_work_json(
+      comm, {{"read", times.read}, {"extract", times.extract}, {"evaluate", times.evaluate}});
   boost::json::array phases = metrics.gather(comm);
 
   all_or_none(comm, [&] {
@@ -185,9 +158,7 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
         job_manifest("cohort", config.config_file, cohort_config_to_json(config), source.store,
                      comm.size(), threads, merged.rows_read);
     m["phases"] = std::move(phases);
-    m["shard_work_s"] = {{"read", {{"sum", work[0]}, {"max_rank", work_max[0]}}},
-                         {"extract", {{"sum", work[1]}, {"max_rank", work_max[1]}}},
-                         {"evaluate", {{"sum", work[2]}, {"max_rank", work_max[2]}}}};
+    m["shard_work_s"] = std::move(work);
     boost::json::array per_rank;
     for (auto n : queue.shards_per_rank) per_rank.push_back(n);
     m["shards_per_rank"] = std::move(per_rank);
