@@ -17,7 +17,9 @@ namespace snds {
 // (8, 16, 32 or 64 bits) that holds them; a narrowed int64/decimal column stores a missing value
 // as its type's minimum (its `missing` attribute says so). Version 1 files (all 64/32-bit) read
 // unchanged.
-inline constexpr int64_t kShardFormatVersion = 2;
+// Version 3: adds the chunk directory (chunk_directory.hpp), a dataset at the root that a
+// version 2 reader would take for a table.
+inline constexpr int64_t kShardFormatVersion = 3;
 
 namespace shard_attr {
 // On the file (root group).

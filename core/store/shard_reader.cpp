@@ -1,8 +1,13 @@
 // Shard file reading: metadata at open, columns on demand, dictionary decoding, read_shard().
 #include "core/store/shard_reader.hpp"
 
+#include <fcntl.h>
 #include <omp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <exception>
 #include <limits>
@@ -85,9 +90,34 @@ StringColumn expand_codes(const std::vector<int32_t>& codes, const StringColumn&
   return out;
 }
 
+// Narrow stored integers to their in-memory width; a sentinel column's narrow minimum is its
+// missing value. Plain loops over one type pair, so the compiler vectorises them.
+template <typename N, typename W>
+void widen(const N* src, W* dst, size_t n, bool sentinel) {
+  if (sentinel) {
+    for (size_t i = 0; i < n; ++i)
+      dst[i] = src[i] == std::numeric_limits<N>::min() ? static_cast<W>(kMissingInt)
+                                                       : static_cast<W>(src[i]);
+  } else {
+    for (size_t i = 0; i < n; ++i) dst[i] = static_cast<W>(src[i]);
+  }
+}
+
+// Codes must index their dictionary: a reduction first (vectorised), the message only on failure.
+void check_codes(const int32_t* codes, size_t n, uint64_t dictionary_size,
+                 const std::string& where) {
+  int32_t lo = 0, hi = 0;
+  for (size_t i = 0; i < n; ++i) {
+    lo = std::min(lo, codes[i]);
+    hi = std::max(hi, codes[i]);
+  }
+  if (lo < 0 || (n > 0 && static_cast<uint64_t>(hi) >= dictionary_size))
+    throw data_error("dataset {} holds a code outside its dictionary (the file is corrupt)", where);
+}
+
 }  // namespace
 
-ShardReader::ShardReader(fs::path path) : path_(std::move(path)) {
+ShardReader::ShardReader(fs::path path, bool use_chunk_directory) : path_(std::move(path)) {
   h5::init();
   std::error_code ec;
   if (!fs::is_regular_file(path_, ec))
@@ -130,10 +160,79 @@ ShardReader::ShardReader(fs::path path) : path_(std::move(path)) {
             Failure::kData, what);
   // Table metadata (rows, columns, types) is read when a table is first asked for: a job reads
   // a few of a shard's tables, and every attribute read is an HDF5 metadata lookup.
-  for (const auto& table : links) tables_.emplace(table, std::nullopt);
+  for (const auto& table : links)
+    if (table != kChunkDirectoryName) tables_.emplace(table, std::nullopt);
+  if (use_chunk_directory && *version >= 3 &&
+      std::find(links.begin(), links.end(), kChunkDirectoryName) != links.end())
+    load_directory();
 }
 
-ShardReader::~ShardReader() = default;
+ShardReader::~ShardReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void ShardReader::load_directory() {
+  // Any doubt (unreadable, moved, inconsistent) leaves the directory unused: the HDF5 path reads
+  // the same values and checks everything itself.
+  const std::string what = "cannot read dataset " + where(std::string("/") + kChunkDirectoryName);
+  std::vector<char> bytes;
+  haddr_t address = HADDR_UNDEF;
+  {
+    h5::Dataset d(H5Dopen2(file_.get(), kChunkDirectoryName, H5P_DEFAULT));
+    if (!d.valid()) return;
+    address = H5Dget_offset(d.get());
+    h5::Dataspace space(H5Dget_space(d.get()));
+    const hssize_t n = space.valid() ? H5Sget_simple_extent_npoints(space.get()) : -1;
+    if (address == HADDR_UNDEF || n <= 0) return;
+    bytes.resize(static_cast<size_t>(n));
+    if (H5Dread(d.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return;
+    }
+  }
+  auto directory = ChunkDirectory::parse(bytes);
+  if (!directory || directory->self_address != address) return;
+  for (const auto& [table, info] : directory->tables)
+    if (tables_.count(table) == 0) return;
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return;
+  }
+  fd_ = fd;
+  file_size_ = static_cast<uint64_t>(st.st_size);
+  directory_ = std::move(directory);
+}
+
+void ShardReader::read_directory_chunks(const DirectoryDataset& e,
+                                        std::vector<std::vector<char>>& chunks,
+                                        std::vector<uint32_t>& masks,
+                                        const std::string& where) const {
+  chunks.resize(e.chunks.size());
+  masks.resize(e.chunks.size());
+  for (size_t k = 0; k < e.chunks.size(); ++k) {
+    const DirectoryChunk& c = e.chunks[k];
+    if (c.size == 0 || c.address > file_size_ || c.size > file_size_ - c.address)
+      throw data_error(
+          "the chunk directory of shard file {} places a chunk of dataset {} "
+          "outside the file (the file is corrupt)",
+          path_.string(), where);
+    chunks[k].resize(c.size);
+    masks[k] = c.mask;
+    size_t done = 0;
+    while (done < c.size) {
+      const ssize_t got = ::pread(fd_, chunks[k].data() + done, c.size - done,
+                                  static_cast<off_t>(c.address + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0)
+        throw data_error("cannot read dataset {}: {}", where,
+                         got < 0 ? std::strerror(errno) : "the file ends early");
+      done += static_cast<size_t>(got);
+    }
+  }
+}
 
 std::string ShardReader::where(const std::string& object) const {
   return object + " in shard file " + path_.string();
@@ -165,6 +264,15 @@ const ShardReader::TableInfo& ShardReader::table_info(const std::string& table) 
   if (it == tables_.end()) throw data_error("shard file {} has no table {}", path_.string(), table);
   h5::Lock lock(h5::mutex());  // also guards the lazy fill against threads sharing a reader
   if (it->second) return *it->second;
+  if (directory_) {
+    if (auto listed = directory_->tables.find(table); listed != directory_->tables.end()) {
+      TableInfo info;
+      info.rows = listed->second.rows;
+      for (const auto& [name, type] : listed->second.columns) info.columns.push_back({name, type});
+      it->second = std::move(info);
+      return *it->second;
+    }
+  }
   const std::string group_where = where("table /" + table);
   h5::Group group(h5::check_id(H5Gopen2(file_.get(), table.c_str(), H5P_DEFAULT), Failure::kData,
                                "cannot open " + group_where));
@@ -285,12 +393,27 @@ StringColumn ShardReader::read_dictionary(const std::string& object) const {
   return dictionary;
 }
 
-// The dictionary's stored chunks, when it can be decoded outside HDF5 (lock held by the caller).
+// The dictionary's stored chunks, when it can be decoded outside HDF5: from the chunk directory,
+// or through HDF5 (under the lock).
 std::optional<StoredColumnChunks::RawDictionary> ShardReader::read_raw_dictionary(
     const std::string& table, const std::string& column) const {
   const std::string dict_name = column + std::string(kDictionarySuffix);
   StoredColumnChunks::RawDictionary out;
   out.where = where("/" + table + "/" + dict_name);
+  if (const DirectoryDataset* e = directory_ ? directory_->find(table, dict_name) : nullptr;
+      e && e->rows > 0 && e->chunk_rows > 0 && e->pipeline.element_size > 0) {
+    if (e->chunks.size() != (e->rows + e->chunk_rows - 1) / e->chunk_rows)
+      throw data_error("the chunk directory of shard file {} does not match dataset {}",
+                       path_.string(), out.where);
+    out.pipeline = e->pipeline;
+    out.width = e->pipeline.element_size;
+    out.rows = e->rows;
+    out.chunk_rows = e->chunk_rows;
+    read_directory_chunks(*e, out.chunks, out.masks, out.where);
+    out.padded.resize(out.chunks.size() * out.chunk_rows * out.width);
+    return out;
+  }
+  h5::Lock lock(h5::mutex());
   const std::string what = "cannot read dataset " + out.where;
   h5::Dataset d(h5::check_id(H5Dopen2(table_group(table), dict_name.c_str(), H5P_DEFAULT),
                              Failure::kData, what));
@@ -351,6 +474,48 @@ EncodedStringColumn ShardReader::read_string_codes(const std::string& table,
   return out;
 }
 
+bool ShardReader::read_hdf5_chunks(const std::string& table, const StoredColumn& info,
+                                   StoredColumnChunks& out) const {
+  h5::Lock lock(h5::mutex());
+  h5::Datatype type;
+  h5::Dataset d = open_integer_dataset(table_group(table), info.name, out.rows, out.where, &type);
+  const std::string what = "cannot read dataset " + out.where;
+  if (info.type == ColumnType::kDecimal &&
+      h5::read_int_attribute(d.get(), shard_attr::kScale, out.where) != kDecimalScale)
+    throw data_error("dataset {} has a decimal scale other than {}", out.where, kDecimalScale);
+
+  // Decodable outside HDF5: chunked, little-endian signed integers of the native width, known
+  // filters, every chunk allocated. Anything else goes through H5Dread (same values, slower).
+  if (out.rows == 0) return false;
+  const size_t stored = H5Tget_size(type.get());
+  if (!((stored == 1 || stored == 2 || stored == 4 || stored == 8) && stored <= out.element_size &&
+        H5Tget_order(type.get()) == H5T_ORDER_LE && H5Tget_sign(type.get()) == H5T_SGN_2 &&
+        (stored == out.element_size || info.type != ColumnType::kDate)))
+    return false;
+  out.stored_size = stored;
+  h5::PropList dcpl(h5::check_id(H5Dget_create_plist(d.get()), Failure::kData, what));
+  hsize_t chunk = 0;
+  if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED || H5Pget_chunk(dcpl.get(), 1, &chunk) != 1 ||
+      chunk == 0)
+    return false;
+  auto pipeline = ChunkPipeline::of(dcpl.get(), stored);
+  if (!pipeline) return false;
+  const uint64_t n = (out.rows + chunk - 1) / chunk;
+  out.chunks.resize(n);
+  out.masks.resize(n);
+  for (uint64_t k = 0; k < n; ++k) {
+    const hsize_t offset = k * chunk;
+    hsize_t bytes = 0;
+    if (H5Dget_chunk_storage_size(d.get(), &offset, &bytes) < 0 || bytes == 0) return false;
+    out.chunks[k].resize(bytes);
+    h5::check(H5Dread_chunk(d.get(), H5P_DEFAULT, &offset, &out.masks[k], out.chunks[k].data()),
+              Failure::kData, what);
+  }
+  out.pipeline = std::move(*pipeline);
+  out.chunk_rows = chunk;
+  return true;
+}
+
 StoredColumnChunks ShardReader::read_stored_chunks(const std::string& table,
                                                    const std::string& column,
                                                    bool keep_codes) const {
@@ -365,49 +530,23 @@ StoredColumnChunks ShardReader::read_stored_chunks(const std::string& table,
   const size_t width = info.type == ColumnType::kInt64 || info.type == ColumnType::kDecimal ? 8 : 4;
   out.element_size = width;
 
-  h5::Lock lock(h5::mutex());
-  h5::Datatype type;
-  h5::Dataset d = open_integer_dataset(table_group(table), info.name, rows, out.where, &type);
-  const std::string what = "cannot read dataset " + out.where;
-  if (info.type == ColumnType::kDecimal &&
-      h5::read_int_attribute(d.get(), shard_attr::kScale, out.where) != kDecimalScale)
-    throw data_error("dataset {} has a decimal scale other than {}", out.where, kDecimalScale);
-
-  // Decodable outside HDF5: chunked, little-endian signed integers of the native width, known
-  // filters, every chunk allocated. Anything else goes through H5Dread (same values, slower).
-  bool raw = rows > 0;
-  hsize_t chunk = 0;
-  size_t stored = 0;
-  if (raw) {
-    stored = H5Tget_size(type.get());
-    raw = (stored == 1 || stored == 2 || stored == 4 || stored == 8) && stored <= width &&
-          H5Tget_order(type.get()) == H5T_ORDER_LE && H5Tget_sign(type.get()) == H5T_SGN_2 &&
-          (stored == width || info.type != ColumnType::kDate);
-  }
-  out.stored_size = stored;
-  std::optional<ChunkPipeline> pipeline;
-  if (raw) {
-    h5::PropList dcpl(h5::check_id(H5Dget_create_plist(d.get()), Failure::kData, what));
-    raw = H5Pget_layout(dcpl.get()) == H5D_CHUNKED && H5Pget_chunk(dcpl.get(), 1, &chunk) == 1 &&
-          chunk > 0;
-    if (raw) pipeline = ChunkPipeline::of(dcpl.get(), stored);
-    raw = raw && pipeline.has_value();
-  }
-  if (raw) {
-    const uint64_t n = (rows + chunk - 1) / chunk;
-    out.chunks.resize(n);
-    out.masks.resize(n);
-    for (uint64_t k = 0; k < n && raw; ++k) {
-      const hsize_t offset = k * chunk;
-      hsize_t bytes = 0;
-      if (H5Dget_chunk_storage_size(d.get(), &offset, &bytes) < 0 || bytes == 0) {
-        raw = false;
-        break;
-      }
-      out.chunks[k].resize(bytes);
-      h5::check(H5Dread_chunk(d.get(), H5P_DEFAULT, &offset, &out.masks[k], out.chunks[k].data()),
-                Failure::kData, what);
-    }
+  bool raw = false;
+  if (const DirectoryDataset* e =
+          directory_ && rows > 0 ? directory_->find(table, info.name) : nullptr) {
+    const size_t stored = e->pipeline.element_size;
+    if (e->rows != rows || e->chunk_rows == 0 ||
+        e->chunks.size() != (rows + e->chunk_rows - 1) / e->chunk_rows ||
+        !(stored == 1 || stored == 2 || stored == 4 || stored == 8) || stored > width ||
+        (stored != width && info.type == ColumnType::kDate))
+      throw data_error("the chunk directory of shard file {} does not match dataset {}",
+                       path_.string(), out.where);
+    out.stored_size = stored;
+    out.pipeline = e->pipeline;
+    out.chunk_rows = e->chunk_rows;
+    read_directory_chunks(*e, out.chunks, out.masks, out.where);
+    raw = true;
+  } else {
+    raw = read_hdf5_chunks(table, info, out);
   }
   if (!raw) {
     if (is_string && keep_codes) {
@@ -420,11 +559,10 @@ StoredColumnChunks ShardReader::read_stored_chunks(const std::string& table,
     }
     out.decoded = true;
     out.chunks.clear();
+    out.masks.clear();
     return out;
   }
-  out.pipeline = std::move(*pipeline);
-  out.chunk_rows = chunk;
-  const size_t padded = out.chunks.size() * chunk;
+  const size_t padded = out.chunks.size() * out.chunk_rows;
   switch (info.type) {
     case ColumnType::kInt64:
     case ColumnType::kDecimal:
@@ -439,6 +577,7 @@ StoredColumnChunks ShardReader::read_stored_chunks(const std::string& table,
       if (out.dictionary) {
         out.dictionary_size = out.dictionary->rows;
       } else {
+        h5::Lock lock(h5::mutex());
         out.column.dictionary = read_dictionary(object);
         out.dictionary_size = out.column.dictionary.size();
       }
@@ -475,54 +614,41 @@ void decode_stored_chunk(StoredColumnChunks& stored, size_t k) {
       break;
   }
   const size_t bytes = stored.chunk_rows * stored.element_size;
+  const size_t first = k * stored.chunk_rows;
+  const size_t valid = std::min<size_t>(stored.rows, first + stored.chunk_rows) - first;
   if (stored.stored_size == stored.element_size) {
     decode_chunk(stored.pipeline, stored.chunks[k], stored.masks[k],
                  std::span<char>(base + k * bytes, bytes), stored.where);
+    if (c.type == ColumnType::kString)
+      check_codes(c.codes.data() + first, valid, stored.dictionary_size, stored.where);
   } else {
     // Narrowed (format 2): decode the narrow values, then widen them in place of the chunk.
     thread_local std::vector<char> narrow;
     narrow.resize(stored.chunk_rows * stored.stored_size);
     decode_chunk(stored.pipeline, stored.chunks[k], stored.masks[k], narrow, stored.where);
     const bool sentinel = c.type == ColumnType::kInt64 || c.type == ColumnType::kDecimal;
-    const size_t first = k * stored.chunk_rows;
-    auto widen = [&](auto narrow_tag, auto* dst) {
-      using N = decltype(narrow_tag);
-      using W = std::remove_pointer_t<decltype(dst)>;
-      const auto* src = reinterpret_cast<const N*>(narrow.data());
-      for (size_t i = 0; i < stored.chunk_rows; ++i) {
-        const N v = src[i];
-        dst[first + i] = sentinel && v == std::numeric_limits<N>::min()
-                             ? static_cast<W>(kMissingInt)
-                             : static_cast<W>(v);
-      }
-    };
     auto widen_into = [&](auto* dst) {
       switch (stored.stored_size) {
         case 1:
-          widen(int8_t{}, dst);
+          widen(reinterpret_cast<const int8_t*>(narrow.data()), dst + first, stored.chunk_rows,
+                sentinel);
           break;
         case 2:
-          widen(int16_t{}, dst);
+          widen(reinterpret_cast<const int16_t*>(narrow.data()), dst + first, stored.chunk_rows,
+                sentinel);
           break;
         default:
-          widen(int32_t{}, dst);
+          widen(reinterpret_cast<const int32_t*>(narrow.data()), dst + first, stored.chunk_rows,
+                sentinel);
           break;
       }
     };
     if (c.type == ColumnType::kString) {
       widen_into(c.codes.data());
+      check_codes(c.codes.data() + first, valid, stored.dictionary_size, stored.where);
     } else {
       widen_into(c.ints.data());
     }
-  }
-  if (c.type == ColumnType::kString) {
-    const auto dict = static_cast<int64_t>(stored.dictionary_size);
-    const size_t first = k * stored.chunk_rows;
-    const size_t last = std::min<size_t>(stored.rows, first + stored.chunk_rows);
-    for (size_t i = first; i < last; ++i)
-      if (c.codes[i] < 0 || c.codes[i] >= dict)
-        throw data_error("dataset {} holds a code outside its dictionary (the file is corrupt)",
-                         stored.where);
   }
   std::vector<char>().swap(stored.chunks[k]);  // the stored bytes are no longer needed
 }
@@ -611,7 +737,7 @@ Batch ShardReader::read_table(const std::string& table,
 
 StoredShard read_stored_shard(const fs::path& path, const WantedTables& wanted,
                               const ShardReadOptions& options) {
-  ShardReader reader(path);
+  ShardReader reader(path, options.chunk_directory);
   StoredShard stored;
   if (auto shard = reader.int_attribute("shard"); shard && *shard >= 0)
     stored.shard = static_cast<uint32_t>(*shard);

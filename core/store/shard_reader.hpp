@@ -14,6 +14,7 @@
 
 #include "core/column.hpp"
 #include "core/shard_data.hpp"
+#include "core/store/chunk_directory.hpp"
 #include "core/store/chunk_pipeline.hpp"
 #include "core/store/h5.hpp"
 #include "core/store/shard_format.hpp"
@@ -77,7 +78,9 @@ class ShardReader {
  public:
   // Opens read-only; a data_error when the file is missing, not HDF5, incomplete (never closed by
   // its writer) or of a newer format version.
-  explicit ShardReader(std::filesystem::path path);
+  // `use_chunk_directory` false: chunks are located through HDF5 even when the file has a chunk
+  // directory (tests compare both ways; diagnosis).
+  explicit ShardReader(std::filesystem::path path, bool use_chunk_directory = true);
   ~ShardReader();
   ShardReader(const ShardReader&) = delete;
   ShardReader& operator=(const ShardReader&) = delete;
@@ -86,6 +89,9 @@ class ShardReader {
   // Every file attribute: the writer's (format version, compression) and the caller's.
   const FileAttributes& attributes() const { return attributes_; }
   std::optional<int64_t> int_attribute(const std::string& name) const;
+  // Whether chunks are located through the file's chunk directory (format 3, not rewritten by
+  // another tool since) rather than through HDF5.
+  bool uses_chunk_directory() const { return directory_.has_value(); }
   std::optional<std::string> string_attribute(const std::string& name) const;
 
   // Table names in byte order.
@@ -117,6 +123,15 @@ class ShardReader {
   StringColumn read_dictionary(const std::string& object) const;
   std::optional<StoredColumnChunks::RawDictionary> read_raw_dictionary(
       const std::string& table, const std::string& column) const;
+  // A column's chunks through HDF5 (H5Dread_chunk) into `out`; false when the dataset cannot be
+  // decoded outside HDF5 (the caller then reads it with H5Dread).
+  bool read_hdf5_chunks(const std::string& table, const StoredColumn& info,
+                        StoredColumnChunks& out) const;
+  // Reads and checks the chunk directory; leaves directory_ empty when there is none to trust.
+  void load_directory();
+  // Copies a dataset's recorded chunks out of the file with pread (no HDF5 call).
+  void read_directory_chunks(const DirectoryDataset& e, std::vector<std::vector<char>>& chunks,
+                             std::vector<uint32_t>& masks, const std::string& where) const;
   // The table's group, opened once: datasets open relative to it, not from the root.
   hid_t table_group(const std::string& table) const;
   std::string where(const std::string& object) const;
@@ -127,6 +142,9 @@ class ShardReader {
   // Every table of the file; its metadata once table_info() has read it.
   mutable std::map<std::string, std::optional<TableInfo>> tables_;
   mutable std::map<std::string, h5::Group> groups_;  // after file_: closed before it
+  std::optional<ChunkDirectory> directory_;
+  int fd_ = -1;  // the file opened for pread when directory_ is set
+  uint64_t file_size_ = 0;
 };
 
 // Tables and columns a job wants from a shard: table -> columns (empty: all columns). A key may
@@ -140,6 +158,8 @@ struct ShardReadOptions {
   bool keep_string_codes = false;
   // OpenMP threads decoding chunks; HDF5 itself is called by the calling thread only.
   int threads = 1;
+  // Locate chunks through the file's chunk directory when it has one (format 3).
+  bool chunk_directory = true;
 };
 
 // A shard's wanted columns as stored (read_stored_shard, HDF5 calls) awaiting decoding

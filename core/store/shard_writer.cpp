@@ -48,8 +48,8 @@ bool is_reserved_file_attribute(const std::string& name) {
 
 // HDF5 link names cannot hold '/', and "." names the group itself.
 void check_object_name(const std::string& name, const char* kind, const std::string& table) {
-  if (name.empty() || name == "." || name.find('/') != std::string::npos ||
-      name.find('\0') != std::string::npos) {
+  if (name.empty() || (table.empty() && name.front() == '.') || name == "." ||
+      name.find('/') != std::string::npos || name.find('\0') != std::string::npos) {
     if (table.empty()) throw data_error("table name '{}' cannot be stored in a shard", name);
     throw data_error("{} name '{}' of table {} cannot be stored in a shard", kind, name, table);
   }
@@ -285,6 +285,9 @@ void ShardWriter::write_table(const std::string& table, const Batch& rows) {
     h5::write_attribute(group.get(), shard_attr::kRows, static_cast<int64_t>(n), group_where);
     h5::write_attribute(group.get(), shard_attr::kColumns, column_names, group_where);
     h5::write_attribute(group.get(), shard_attr::kTypes, type_names, group_where);
+    DirectoryTable& listed = directory_.tables[table];
+    listed.rows = n;
+    for (const auto& c : rows.columns) listed.columns.emplace_back(c.name, c.type);
     for (const auto& c : rows.columns) write_column(group.get(), table, c);
   } catch (...) {
     abandon();
@@ -322,6 +325,7 @@ void ShardWriter::write_column(hid_t group, const std::string& table, const Colu
           write_all(d, H5T_NATIVE_INT64, column.ints.data(), n, what);
           break;
       }
+      record_chunks(table, column.name, d, n, what);
       h5::write_attribute(d.get(), shard_attr::kType, std::string(column_type_name(column.type)),
                           where(object));
       h5::write_attribute(d.get(), shard_attr::kMissing, missing, where(object));
@@ -332,6 +336,7 @@ void ShardWriter::write_column(hid_t group, const std::string& table, const Colu
     case ColumnType::kDate: {
       h5::Dataset d = create_dataset(group, column.name, H5T_STD_I32LE, n, chunk, options_, what);
       write_all(d, H5T_NATIVE_INT32, column.dates.data(), n, what);
+      record_chunks(table, column.name, d, n, what);
       h5::write_attribute(d.get(), shard_attr::kType, std::string("date"), where(object));
       h5::write_attribute(d.get(), shard_attr::kMissing, int64_t{kMissingDate}, where(object));
       h5::write_attribute(d.get(), shard_attr::kUnits, std::string(kDateUnits), where(object));
@@ -347,6 +352,7 @@ void ShardWriter::write_column(hid_t group, const std::string& table, const Colu
         h5::Dataset d =
             create_dataset(group, column.name, file_int_type(width), n, chunk, options_, what);
         write_all(d, H5T_NATIVE_INT32, encoded.codes.data(), n, what);  // HDF5 narrows
+        record_chunks(table, column.name, d, n, what);
         h5::write_attribute(d.get(), shard_attr::kType, std::string("string"), where(object));
         h5::write_attribute(d.get(), shard_attr::kDictionary, dict_name, where(object));
       }
@@ -389,6 +395,7 @@ void ShardWriter::write_column(hid_t group, const std::string& table, const Colu
                            slab.data()),
                   Failure::kInternal, dict_what);
       }
+      record_chunks(table, dict_name, d, d_rows, dict_what);
       h5::write_attribute(d.get(), shard_attr::kType, std::string("dictionary"),
                           where(dict_object));
       break;
@@ -396,10 +403,62 @@ void ShardWriter::write_column(hid_t group, const std::string& table, const Colu
   }
 }
 
+void ShardWriter::record_chunks(const std::string& table, const std::string& name,
+                                const h5::Dataset& d, uint64_t rows, const std::string& what) {
+  // Chunks still in HDF5's chunk cache have no address yet.
+  h5::check(H5Dflush(d.get()), Failure::kInternal, what);
+  h5::PropList dcpl(h5::check_id(H5Dget_create_plist(d.get()), Failure::kInternal, what));
+  h5::Datatype type(h5::check_id(H5Dget_type(d.get()), Failure::kInternal, what));
+  hsize_t chunk = 0;
+  h5::check(H5Pget_chunk(dcpl.get(), 1, &chunk), Failure::kInternal, what);
+  auto pipeline = ChunkPipeline::of(dcpl.get(), H5Tget_size(type.get()));
+  if (!pipeline || chunk == 0) return;  // readers take the HDF5 path for this dataset
+  DirectoryDataset e;
+  e.rows = rows;
+  e.chunk_rows = chunk;
+  e.pipeline = std::move(*pipeline);
+  const uint64_t chunks = (rows + chunk - 1) / chunk;
+  e.chunks.resize(chunks);
+  for (uint64_t k = 0; k < chunks; ++k) {
+    const hsize_t offset = k * chunk;
+    unsigned mask = 0;
+    haddr_t address = HADDR_UNDEF;
+    hsize_t size = 0;
+    h5::check(H5Dget_chunk_info_by_coord(d.get(), &offset, &mask, &address, &size),
+              Failure::kInternal, what);
+    if (address == HADDR_UNDEF || size == 0) return;
+    e.chunks[k] = {address, size, mask};
+  }
+  directory_.datasets[ChunkDirectory::key(table, name)] = std::move(e);
+}
+
+void ShardWriter::write_directory() {
+  const std::string what = "cannot write dataset " + where(std::string("/") + kChunkDirectoryName);
+  // Serialised once to learn its size (the self address is fixed-width), then again once the
+  // dataset, allocated at creation, knows its own address.
+  std::vector<char> bytes = directory_.serialise();
+  const hsize_t size = bytes.size();
+  h5::Dataspace space(h5::check_id(H5Screate_simple(1, &size, nullptr), Failure::kInternal, what));
+  h5::PropList dcpl(h5::check_id(H5Pcreate(H5P_DATASET_CREATE), Failure::kInternal, what));
+  h5::check(H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS), Failure::kInternal, what);
+  h5::check(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), Failure::kInternal, what);
+  h5::Dataset d(h5::check_id(H5Dcreate2(file_.get(), kChunkDirectoryName, H5T_STD_U8LE, space.get(),
+                                        H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                             Failure::kInternal, what));
+  const haddr_t address = H5Dget_offset(d.get());
+  if (address == HADDR_UNDEF) h5::fail(Failure::kInternal, what);
+  directory_.self_address = address;
+  bytes = directory_.serialise();
+  if (bytes.size() != size) throw internal_error("the chunk directory changed size");
+  h5::check(H5Dwrite(d.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()),
+            Failure::kInternal, what);
+}
+
 void ShardWriter::close() {
   if (done_) throw internal_error("shard file {} is already closed", path_.string());
   h5::Lock lock(h5::mutex());
   try {
+    write_directory();
     // The version goes last: a file without it was never completed.
     h5::write_attribute(file_.get(), shard_attr::kFormatVersion, kShardFormatVersion, where("/"));
     file_.close(Failure::kInternal, "cannot close shard file " + path_.string());

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/column.hpp"
+#include "core/store/chunk_directory.hpp"
 #include "core/store/h5.hpp"
 #include "core/store/shard_format.hpp"
 
@@ -38,12 +39,17 @@ class ShardWriter {
  private:
   void abandon() noexcept;
   void write_column(hid_t group, const std::string& table, const Column& column);
+  // Adds dataset `name` of `table`, just written, to the chunk directory.
+  void record_chunks(const std::string& table, const std::string& name, const h5::Dataset& d,
+                     uint64_t rows, const std::string& what);
+  void write_directory();
   std::string where(const std::string& object) const;
 
   std::filesystem::path path_;
   ShardWriterOptions options_;
   h5::File file_;
   std::set<std::string> tables_;
+  ChunkDirectory directory_;
   bool done_ = false;  // closed or abandoned
 };
 

@@ -19,7 +19,9 @@ class ShardQueue : public ::testing::TestWithParam<int> {};
 
 // A rank announces a shard (for read-ahead) only when that shard is the next one it works on:
 // every announcement is followed by work on that very shard, and no shard is lost or run twice.
-// Rank 0 always knows its next shard; the others when rank 0's reply is already there.
+// Rank 0 always knows its next shard, so every shard it works on after its first was announced
+// (with trivial work, workers may keep it busy answering until none is left: it may work on
+// none); the others know it when rank 0's reply is already there.
 TEST_P(ShardQueue, AnAnnouncedShardIsTheNextOneTheRankWorksOn) {
   const int ranks = GetParam();
   constexpr uint32_t kShards = 23;
@@ -27,7 +29,7 @@ TEST_P(ShardQueue, AnAnnouncedShardIsTheNextOneTheRankWorksOn) {
   std::multiset<uint32_t> worked;
   std::vector<std::vector<uint32_t>> sequence(static_cast<size_t>(ranks));  // "a" + shard, or shard
   constexpr uint32_t kAnnounced = 1u << 31;
-  size_t rank0_announced = 0;
+  size_t rank0_announced = 0, rank0_worked = 0;
   run_in_process(ranks, [&](Communicator& comm) {
     auto& mine = sequence[static_cast<size_t>(comm.rank())];
     run_shard_queue(
@@ -36,6 +38,7 @@ TEST_P(ShardQueue, AnAnnouncedShardIsTheNextOneTheRankWorksOn) {
           std::lock_guard lock(mu);
           worked.insert(s);
           mine.push_back(s);
+          if (comm.is_master()) ++rank0_worked;
           return Bytes{};
         },
         [&](uint32_t, Bytes&&) {}, "test",
@@ -58,7 +61,9 @@ TEST_P(ShardQueue, AnAnnouncedShardIsTheNextOneTheRankWorksOn) {
       EXPECT_EQ(work_after[1], mine[i] & ~kAnnounced);
     }
   }
-  EXPECT_GT(rank0_announced, 0u);
+  if (rank0_worked > 0) {
+    EXPECT_GE(rank0_announced, rank0_worked - 1);
+  }
 }
 
 TEST_P(ShardQueue, EveryShardOnceAndMergedOnTheMaster) {

@@ -42,7 +42,8 @@ Batch awkward_batch() {
   return b;
 }
 
-using Params = std::tuple<Compression, bool>;  // compression, shuffle
+// Compression, shuffle, and whether chunks are located through the chunk directory or HDF5.
+using Params = std::tuple<Compression, bool, bool>;
 
 class ShardParallelRead : public ::testing::TestWithParam<Params> {
  protected:
@@ -56,15 +57,22 @@ class ShardParallelRead : public ::testing::TestWithParam<Params> {
     w.write_table("IR_BEN_R", written_);
     w.close();
   }
+  ShardReadOptions options() const {
+    ShardReadOptions o;
+    o.chunk_directory = std::get<2>(GetParam());
+    return o;
+  }
   test::TempDir dir_;
   std::filesystem::path path_;
   Batch written_ = awkward_batch();
 };
 
 TEST_P(ShardParallelRead, GivesWhatHdf5GivesAtAnyThreadCount) {
+  EXPECT_EQ(ShardReader(path_, std::get<2>(GetParam())).uses_chunk_directory(),
+            std::get<2>(GetParam()));
   for (const int threads : {1, 2, 3}) {
     SCOPED_TRACE("threads " + std::to_string(threads));
-    ShardReadOptions options;
+    ShardReadOptions options = this->options();
     options.threads = threads;
     const ShardData data = read_shard(path_, {}, options);
     EXPECT_EQ(data.shard, 5u);
@@ -75,8 +83,7 @@ TEST_P(ShardParallelRead, GivesWhatHdf5GivesAtAnyThreadCount) {
 
 // The read-ahead thread runs some decoding tasks while others run on the team: same shard.
 TEST_P(ShardParallelRead, DecodingSharedBetweenAnotherThreadAndTheTeamGivesTheSameShard) {
-  ShardReadOptions options;
-  ShardDecoding decoding(read_stored_shard(path_, {}, options));
+  ShardDecoding decoding(read_stored_shard(path_, {}, options()));
   std::thread helper([&] {
     for (int k = 0; k < 5 && decoding.run_one(); ++k) {
     }
@@ -89,7 +96,7 @@ TEST_P(ShardParallelRead, DecodingSharedBetweenAnotherThreadAndTheTeamGivesTheSa
 }
 
 TEST_P(ShardParallelRead, KeptCodesReadAsTheSameStringsInByteOrder) {
-  ShardReadOptions options;
+  ShardReadOptions options = this->options();
   options.threads = 2;
   options.keep_string_codes = true;
   const ShardData data = read_shard(path_, {{"ER_PHA_F", {"DPN_QLF", "BEN_NIR_PSA"}}}, options);
@@ -114,10 +121,11 @@ INSTANTIATE_TEST_SUITE_P(Pipelines, ShardParallelRead,
                          ::testing::Combine(::testing::Values(Compression::kNone,
                                                               Compression::kDeflate,
                                                               Compression::kZstd),
-                                            ::testing::Bool()),
+                                            ::testing::Bool(), ::testing::Bool()),
                          [](const auto& p) {
                            return std::string(compression_name(std::get<0>(p.param))) +
-                                  (std::get<1>(p.param) ? "_shuffle" : "_noshuffle");
+                                  (std::get<1>(p.param) ? "_shuffle" : "_noshuffle") +
+                                  (std::get<2>(p.param) ? "_directory" : "_hdf5");
                          });
 
 // Format 2 stores integers in the narrowest type that holds them, the type's minimum standing for
@@ -166,6 +174,28 @@ TEST(ChunkPipeline, Fletcher32MatchesHandComputedValuesOnEvenAndOddLengths) {
   EXPECT_EQ(hdf5_fletcher32("ab", 2), 0x61626162u);
   // "abc": words 0x6162, then 0x6300: sum1 = 0xC462, sum2 = 0x6162 + 0xC462 = 0x125C4 -> 0x25C5.
   EXPECT_EQ(hdf5_fletcher32("abc", 3), 0x25C5C462u);
+}
+
+// Unshuffle is the exact inverse of HDF5's shuffle (byte j of every element in plane j, bytes past
+// the last whole element left at the end) for every element width, on both sides of the 16-element
+// vector step.
+TEST(ChunkPipeline, UnshuffleInvertsShuffleForEveryWidthAndLength) {
+  for (size_t width = 1; width <= 9; ++width) {
+    for (size_t bytes = 0; bytes <= 40 * width + 3; ++bytes) {
+      std::vector<char> original(bytes);
+      for (size_t i = 0; i < bytes; ++i) original[i] = static_cast<char>((i * 131 + width) & 0xff);
+      const size_t n = bytes / width;
+      std::vector<char> shuffled(original);
+      for (size_t i = 0; i < n; ++i)
+        for (size_t j = 0; j < width; ++j) shuffled[j * n + i] = original[i * width + j];
+      ChunkPipeline pipeline;
+      pipeline.filters = {ChunkFilter::kShuffle};
+      pipeline.element_size = width;
+      std::vector<char> out(bytes);
+      decode_chunk(pipeline, shuffled, 0, out, "test");
+      ASSERT_EQ(out, original) << "width " << width << ", " << bytes << " bytes";
+    }
+  }
 }
 
 TEST(ChunkPipeline, AChunkOfTheWrongSizeIsADataError) {
