@@ -484,7 +484,7 @@ GroupTable aggregate_shard(const ShardData& shard, const DrugReferential& refere
                               morsel_events);
     }
     case ExtractorKind::kHospitalStay: {
-      const auto stays = extract_stays(shard, patients);
+      const auto stays = extract_stays(shard, patients, threads);
       auto keep = [&](const StayEvent& s) {
         if (spec.icd10_filter.empty()) return true;
         if (spec.positions.dp && has_prefix(s.dp, spec.icd10_filter)) return true;

@@ -2,7 +2,9 @@
 // catalog, so a column of another type means a reader bug, reported as an internal error.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "core/column.hpp"
 #include "core/error.hpp"
@@ -35,6 +37,20 @@ class Strings {
 inline Strings typed_strings(const Batch& batch, std::string_view table, std::string_view name) {
   return Strings(typed_column(batch, table, name, ColumnType::kString));
 }
+
+// A string column as dense ids ordered like its strings: the store's codes as they are, or, for a
+// decoded column (hand-made shards), ids assigned here. Extractors resolve each distinct value
+// once (a patient, an ATC, a validity test) and then work on integers per row.
+struct OrderedIds {
+  const int32_t* id = nullptr;           // per row
+  std::vector<std::string_view> values;  // per id: distinct, in byte order
+  std::vector<uint32_t> owned;           // backs `id` for a decoded column
+};
+OrderedIds ordered_ids(const Column& c);
+
+// For each value of `from`, the id of the same value in `to`, or -1 (both sorted, distinct).
+std::vector<int32_t> translate_ids(const std::vector<std::string_view>& from,
+                                   const std::vector<std::string_view>& to);
 
 // Missing numbers count as 0 in sums (the line itself still counts).
 inline int64_t or_zero(int64_t v) {

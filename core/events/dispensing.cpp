@@ -7,6 +7,8 @@
 
 namespace snds {
 using events_detail::or_zero;
+using events_detail::ordered_ids;
+using events_detail::OrderedIds;
 using events_detail::Strings;
 using events_detail::typed_column;
 using events_detail::typed_strings;
@@ -34,33 +36,6 @@ std::string_view DrugReferential::atc_of(std::string_view cip13) const {
   return it->second;
 }
 
-namespace {
-
-// A string column as ids ordered like its strings: the store's codes as they are, or, for a
-// decoded column (hand-made shards), ids assigned here. `owned` keeps ids made here alive.
-const int32_t* ordered_ids(const Column& c, std::vector<uint32_t>& owned,
-                           std::vector<std::string_view>& values) {
-  if (c.encoded) {
-    values.resize(c.dictionary.size());
-    for (size_t i = 0; i < values.size(); ++i) values[i] = c.dictionary.at(i);
-    return c.codes.data();
-  }
-  const size_t n = c.strings.size();
-  std::vector<uint32_t> order(n);
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t a, uint32_t b) { return c.strings.at(a) < c.strings.at(b); });
-  owned.assign(n, 0);
-  values.clear();
-  for (const uint32_t r : order) {
-    if (values.empty() || values.back() != c.strings.at(r)) values.push_back(c.strings.at(r));
-    owned[r] = static_cast<uint32_t>(values.size() - 1);
-  }
-  return reinterpret_cast<const int32_t*>(owned.data());
-}
-
-}  // namespace
-
 DispensingSource::DispensingSource(const ShardData& shard, const PatientIndex& patients,
                                    const DrugReferential& referential)
     : patients_(&patients) {
@@ -68,11 +43,14 @@ DispensingSource::DispensingSource(const ShardData& shard, const PatientIndex& p
   if (!pha || pha->rows() == 0 || patients.patients.empty()) return;
   constexpr std::string_view kT = "ER_PHA_F";
   rows_ = pha->rows();
-  std::vector<std::string_view> nirs;
-  nir_codes_ =
-      ordered_ids(typed_column(*pha, kT, "BEN_NIR_PSA", ColumnType::kString), nir_of_row_, nirs);
-  cip_codes_ =
-      ordered_ids(typed_column(*pha, kT, "PHA_PRS_C13", ColumnType::kString), cip_of_row_, cip13_);
+  OrderedIds nir = ordered_ids(typed_column(*pha, kT, "BEN_NIR_PSA", ColumnType::kString));
+  OrderedIds cip = ordered_ids(typed_column(*pha, kT, "PHA_PRS_C13", ColumnType::kString));
+  nir_of_row_ = std::move(nir.owned);
+  cip_of_row_ = std::move(cip.owned);
+  nir_codes_ = nir.id;
+  cip_codes_ = cip.id;
+  const std::vector<std::string_view>& nirs = nir.values;
+  cip13_ = std::move(cip.values);
   rank_ = typed_column(*pha, kT, "BEN_RNG_GEM", ColumnType::kInt64).ints.data();
   date_ = typed_column(*pha, kT, "EXE_SOI_DTD", ColumnType::kDate).dates.data();
   dpn_ = typed_column(*pha, kT, "DPN_QLF", ColumnType::kInt64).ints.data();

@@ -160,7 +160,9 @@ std::vector<DispensingLine> extract_dispensing_lines(const ShardData& shard,
                                                      const DrugReferential& referential);
 // Nets lines (sorted as extract_dispensing_lines returns them) by (patient, date, CIP13).
 std::vector<DispensingEvent> dispensing_events(const std::vector<DispensingLine>& lines);
-std::vector<StayEvent> extract_stays(const ShardData& shard, const PatientIndex& patients);
+// `threads`: OpenMP threads over the shard's years (same result whatever the count).
+std::vector<StayEvent> extract_stays(const ShardData& shard, const PatientIndex& patients,
+                                     int threads = 1);
 std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex& patients);
 
 // What each extractor reads, so a job asks the store reader for these columns only. PMSI kinds

@@ -3,6 +3,8 @@
 // and the length, D the associated diagnoses. A stay needs its C row and its B row (a stay
 // without B has no GHM to check and no DP); a key listed twice in C or B keeps its first row.
 #include <algorithm>
+#include <exception>
+#include <iterator>
 
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
@@ -10,7 +12,6 @@
 #include "core/catalog.hpp"
 #include "core/events/column_access.hpp"
 #include "core/events/events.hpp"
-#include "core/hash.hpp"
 
 namespace snds {
 using events_detail::or_zero;
@@ -20,13 +21,20 @@ using events_detail::typed_strings;
 
 namespace {
 
-using StayKey = std::pair<std::string_view, std::string_view>;  // ETA_NUM, RSA_NUM
+using events_detail::ordered_ids;
+using events_detail::OrderedIds;
+using events_detail::translate_ids;
 
-struct StayKeyHash {
-  size_t operator()(const StayKey& k) const noexcept {
-    return hash_combine(hash_bytes(k.first), hash_bytes(k.second));
-  }
-};
+// A stay's key within a year: its ETA_NUM and RSA_NUM as ids of the C table's dictionaries. Keys
+// of B and D rows are translated into those ids once per dictionary entry, so the joins hash
+// integers, not strings.
+uint64_t stay_key(int32_t eta, int32_t rsa) {
+  return (uint64_t{static_cast<uint32_t>(eta)} << 32) | static_cast<uint32_t>(rsa);
+}
+
+OrderedIds string_ids(const Batch& batch, const std::string& table, std::string_view column) {
+  return ordered_ids(typed_column(batch, table, column, ColumnType::kString));
+}
 
 void extract_year(const ShardData& shard, const std::string& c_name, int year,
                   const PatientIndex& patients, std::vector<StayEvent>& out) {
@@ -38,78 +46,128 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
   if (!b || b->rows() == 0) return;  // no B row: no stay of this year is complete
   const Batch* d = shard.find(d_name);
 
-  const Strings b_eta = typed_strings(*b, b_name, "ETA_NUM");
-  const Strings b_rsa = typed_strings(*b, b_name, "RSA_NUM");
+  const OrderedIds eta = string_ids(c, c_name, "ETA_NUM");
+  const OrderedIds rsa = string_ids(c, c_name, "RSA_NUM");
+
+  // B: the first row of each key.
+  const OrderedIds b_eta = string_ids(*b, b_name, "ETA_NUM");
+  const OrderedIds b_rsa = string_ids(*b, b_name, "RSA_NUM");
+  const std::vector<int32_t> b_eta_in_c = translate_ids(b_eta.values, eta.values);
+  const std::vector<int32_t> b_rsa_in_c = translate_ids(b_rsa.values, rsa.values);
   const Strings dp = typed_strings(*b, b_name, "DGN_PAL");
   const Strings dr = typed_strings(*b, b_name, "DGN_REL");
-  const Strings ghm = typed_strings(*b, b_name, "GRG_GHM");
+  const OrderedIds ghm = string_ids(*b, b_name, "GRG_GHM");
+  std::vector<uint8_t> ghm_error(ghm.values.size());  // GHM 90: an error stay
+  for (size_t v = 0; v < ghm.values.size(); ++v) ghm_error[v] = ghm.values[v].starts_with("90");
   const auto& nbj = typed_column(*b, b_name, "SEJ_NBJ", ColumnType::kInt64).ints;
-  boost::unordered_flat_map<StayKey, uint32_t, StayKeyHash> b_row;
+  boost::unordered_flat_map<uint64_t, uint32_t> b_row;
   b_row.reserve(b->rows());
-  for (size_t r = 0; r < b->rows(); ++r)
-    b_row.try_emplace(StayKey{b_eta.at(r), b_rsa.at(r)}, static_cast<uint32_t>(r));
+  for (size_t r = 0; r < b->rows(); ++r) {
+    const int32_t e = b_eta_in_c[static_cast<size_t>(b_eta.id[r])];
+    const int32_t k = b_rsa_in_c[static_cast<size_t>(b_rsa.id[r])];
+    if (e >= 0 && k >= 0) b_row.try_emplace(stay_key(e, k), static_cast<uint32_t>(r));
+  }
 
-  // D rows of a stay, in stored order: (first index into d_rows, count) per key.
-  boost::unordered_flat_map<StayKey, std::vector<std::string_view>, StayKeyHash> das_of;
+  // D: the associated diagnoses of each key, in stored order, empty values left out.
+  boost::unordered_flat_map<uint64_t, std::vector<std::string_view>> das_of;
   if (d && d->rows() > 0) {
-    const Strings d_eta = typed_strings(*d, d_name, "ETA_NUM");
-    const Strings d_rsa = typed_strings(*d, d_name, "RSA_NUM");
+    const OrderedIds d_eta = string_ids(*d, d_name, "ETA_NUM");
+    const OrderedIds d_rsa = string_ids(*d, d_name, "RSA_NUM");
+    const std::vector<int32_t> d_eta_in_c = translate_ids(d_eta.values, eta.values);
+    const std::vector<int32_t> d_rsa_in_c = translate_ids(d_rsa.values, rsa.values);
     const Strings das = typed_strings(*d, d_name, "ASS_DGN");
     for (size_t r = 0; r < d->rows(); ++r) {
-      if (das.at(r).empty()) continue;
-      das_of[StayKey{d_eta.at(r), d_rsa.at(r)}].push_back(das.at(r));
+      const int32_t e = d_eta_in_c[static_cast<size_t>(d_eta.id[r])];
+      const int32_t k = d_rsa_in_c[static_cast<size_t>(d_rsa.id[r])];
+      if (e < 0 || k < 0 || das.at(r).empty()) continue;
+      das_of[stay_key(e, k)].push_back(das.at(r));
     }
   }
 
-  const Strings eta = typed_strings(c, c_name, "ETA_NUM");
-  const Strings rsa = typed_strings(c, c_name, "RSA_NUM");
-  const Strings nir = typed_strings(c, c_name, "NIR_ANO_17");
+  // C: return codes are valid when every one is "0": the id of "0" in each code's dictionary.
+  struct ReturnCode {
+    OrderedIds ids;
+    int32_t zero = -1;
+  };
+  std::vector<ReturnCode> ret;
+  for (const std::string_view code : kMcoReturnCodes) {
+    ReturnCode rc{string_ids(c, c_name, code), -1};
+    auto z = std::lower_bound(rc.ids.values.begin(), rc.ids.values.end(), std::string_view("0"));
+    if (z != rc.ids.values.end() && *z == "0")
+      rc.zero = static_cast<int32_t>(z - rc.ids.values.begin());
+    ret.push_back(std::move(rc));
+  }
+  const OrderedIds nir = string_ids(c, c_name, "NIR_ANO_17");
+  std::vector<std::pair<uint32_t, uint32_t>> patients_of(nir.values.size(), {0u, 0u});
+  for (size_t v = 0; v < nir.values.size(); ++v)
+    if (auto it = patients.by_nir.find(nir.values[v]); it != patients.by_nir.end())
+      patients_of[v] = it->second;
   const auto& date = typed_column(c, c_name, "EXE_SOI_DTD", ColumnType::kDate).dates;
-  std::vector<Strings> ret;
-  for (const std::string_view code : kMcoReturnCodes) ret.push_back(typed_strings(c, c_name, code));
 
-  boost::unordered_flat_set<StayKey, StayKeyHash> seen;
+  boost::unordered_flat_set<uint64_t> seen;
   seen.reserve(c.rows());
   for (size_t r = 0; r < c.rows(); ++r) {
-    const StayKey key{eta.at(r), rsa.at(r)};
+    const int32_t e = eta.id[r], k = rsa.id[r];
+    const uint64_t key = stay_key(e, k);
     if (!seen.insert(key).second) continue;  // the first C row of a stay decides
     bool valid = true;
-    for (const Strings& col : ret) valid = valid && col.at(r) == "0";
+    for (const ReturnCode& rc : ret) valid = valid && rc.ids.id[r] == rc.zero;
     if (!valid) continue;
     auto bi = b_row.find(key);
     if (bi == b_row.end()) continue;
     const uint32_t br = bi->second;
-    if (ghm.at(br).starts_with("90")) continue;
-    auto pi = patients.by_nir.find(nir.at(r));
-    if (pi == patients.by_nir.end()) continue;
+    if (ghm_error[static_cast<size_t>(ghm.id[br])]) continue;
+    const auto [first, count] = patients_of[static_cast<size_t>(nir.id[r])];
+    if (count == 0) continue;
     auto di = das_of.find(key);
-    const auto [first, count] = pi->second;
     for (uint32_t p = first; p < first + count; ++p) {
-      StayEvent e;
-      e.patient = p;
-      e.date = date[r];
-      e.year = year;
-      e.dp = dp.at(br);
-      e.dr = dr.at(br);
-      if (di != das_of.end()) e.das = di->second;
-      e.days = or_zero(nbj[br]);
-      e.eta_num = key.first;
-      e.rsa_num = key.second;
-      out.push_back(std::move(e));
+      StayEvent ev;
+      ev.patient = p;
+      ev.date = date[r];
+      ev.year = year;
+      ev.dp = dp.at(br);
+      ev.dr = dr.at(br);
+      if (di != das_of.end()) ev.das = di->second;
+      ev.days = or_zero(nbj[br]);
+      ev.eta_num = eta.values[static_cast<size_t>(e)];
+      ev.rsa_num = rsa.values[static_cast<size_t>(k)];
+      out.push_back(std::move(ev));
     }
   }
 }
 
 }  // namespace
 
-std::vector<StayEvent> extract_stays(const ShardData& shard, const PatientIndex& patients) {
+std::vector<StayEvent> extract_stays(const ShardData& shard, const PatientIndex& patients,
+                                     int threads) {
   std::vector<StayEvent> out;
   if (patients.patients.empty()) return out;
+  std::vector<std::pair<std::string, int>> years;  // C tables, in name order
   for (const auto& [name, batch] : shard.tables) {
     const auto t = parse_table_name(name);
-    if (!t || t->kind != TableKind::kMcoC) continue;
-    extract_year(shard, name, t->year, patients, out);
+    if (t && t->kind == TableKind::kMcoC) years.emplace_back(name, t->year);
   }
+  // Years are independent: one task each, joined in year order (the sort below fixes the
+  // final order anyway).
+  std::vector<std::vector<StayEvent>> parts(years.size());
+  std::vector<std::exception_ptr> errors(years.size());
+  const auto n = static_cast<int64_t>(years.size());
+#pragma omp parallel for schedule(dynamic, 1) \
+    num_threads(std::max(1, threads)) if (threads > 1 && n > 1)
+  for (int64_t y = 0; y < n; ++y) {
+    const auto i = static_cast<size_t>(y);
+    try {
+      extract_year(shard, years[i].first, years[i].second, patients, parts[i]);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  }
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  size_t total = 0;
+  for (const auto& part : parts) total += part.size();
+  out.reserve(total);
+  for (auto& part : parts) std::move(part.begin(), part.end(), std::back_inserter(out));
   std::sort(out.begin(), out.end(), [](const StayEvent& a, const StayEvent& b) {
     if (a.patient != b.patient) return a.patient < b.patient;
     if (a.date != b.date) return a.date < b.date;

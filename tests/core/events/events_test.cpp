@@ -275,13 +275,16 @@ TEST(Stays, AStayIsKeyedByYearSoTheSameNumbersInTwoYearsAreTwoStays) {
   s.add("T_MCO20B", {mco_b("E1", "1", "K35", "06C09", "1")});
   s.add("T_MCO20D", {mco_d("E1", "1", "K65")});
   const ShardData shard = s.take();
-  const auto stays = extract_stays(shard, build_patient_index(shard));
-  ASSERT_EQ(stays.size(), 2u);  // the repeated C row is one stay
-  EXPECT_EQ(stays[0].year, 2019);
-  EXPECT_TRUE(stays[0].das.empty());
-  EXPECT_EQ(stays[1].year, 2020);
-  EXPECT_EQ(stays[1].dp, "K35");
-  EXPECT_EQ(stays[1].das, std::vector<std::string_view>{"K65"});
+  for (const int threads : {1, 3}) {  // years are extracted in parallel: same stays, same order
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    const auto stays = extract_stays(shard, build_patient_index(shard), threads);
+    ASSERT_EQ(stays.size(), 2u);  // the repeated C row is one stay
+    EXPECT_EQ(stays[0].year, 2019);
+    EXPECT_TRUE(stays[0].das.empty());
+    EXPECT_EQ(stays[1].year, 2020);
+    EXPECT_EQ(stays[1].dp, "K35");
+    EXPECT_EQ(stays[1].das, std::vector<std::string_view>{"K65"});
+  }
 }
 
 TEST(Claims, InformationOnlyLinesAndUnknownPatientsAreLeftOut) {
