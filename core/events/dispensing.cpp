@@ -58,10 +58,7 @@ DispensingSource::DispensingSource(const ShardData& shard, const PatientIndex& p
 
   atc_.resize(cip13_.size());
   for (size_t i = 0; i < cip13_.size(); ++i) atc_[i] = referential.atc_of(cip13_[i]);
-  patients_of_nir_.assign(nirs.size(), {0u, 0u});
-  for (size_t i = 0; i < nirs.size(); ++i)
-    if (auto it = patients.by_nir.find(nirs[i]); it != patients.by_nir.end())
-      patients_of_nir_[i] = it->second;
+  patients_of_nir_ = patients.patients_of_sorted(nirs);
   // Grouped by patient when (BEN_NIR_PSA, BEN_RNG_GEM) never decreases (the stored order).
   for (size_t r = 1; r < rows_ && grouped_; ++r)
     grouped_ = nir_codes_[r - 1] < nir_codes_[r] ||

@@ -42,8 +42,17 @@ struct Patient {
 
 struct PatientIndex {
   std::vector<Patient> patients;
-  // Patients sharing a BEN_NIR_PSA (twins) are adjacent: [first, first+count) for a NIR.
-  std::unordered_map<std::string_view, std::pair<uint32_t, uint32_t>> by_nir;
+  // Patients are sorted by BEN_NIR_PSA (byte order), then rank: twins are adjacent. `nirs` lists
+  // the distinct values in that order, `nir_patients` the [first, first + count) of each.
+  // Sorted vectors rather than a hash map: no allocation per patient, and a store dictionary
+  // (sorted the same way) resolves against them in one merge (patients_of_sorted).
+  std::vector<std::string_view> nirs;
+  std::vector<std::pair<uint32_t, uint32_t>> nir_patients;
+  // [first, count) of a BEN_NIR_PSA; count 0 when no patient has it.
+  std::pair<uint32_t, uint32_t> patients_of(std::string_view nir) const;
+  // patients_of() of every value of `sorted` (distinct, byte order), by a merge.
+  std::vector<std::pair<uint32_t, uint32_t>> patients_of_sorted(
+      const std::vector<std::string_view>& sorted) const;
   // Index of (nir, rank), or -1.
   int64_t find(std::string_view nir, int64_t rank) const;
 };

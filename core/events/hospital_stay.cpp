@@ -98,10 +98,8 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
     ret.push_back(std::move(rc));
   }
   const OrderedIds nir = string_ids(c, c_name, "NIR_ANO_17");
-  std::vector<std::pair<uint32_t, uint32_t>> patients_of(nir.values.size(), {0u, 0u});
-  for (size_t v = 0; v < nir.values.size(); ++v)
-    if (auto it = patients.by_nir.find(nir.values[v]); it != patients.by_nir.end())
-      patients_of[v] = it->second;
+  const std::vector<std::pair<uint32_t, uint32_t>> patients_of =
+      patients.patients_of_sorted(nir.values);
   const auto& date = typed_column(c, c_name, "EXE_SOI_DTD", ColumnType::kDate).dates;
 
   boost::unordered_flat_set<uint64_t> seen;

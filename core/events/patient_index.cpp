@@ -10,10 +10,25 @@ using events_detail::Strings;
 using events_detail::typed_column;
 using events_detail::typed_strings;
 
+std::pair<uint32_t, uint32_t> PatientIndex::patients_of(std::string_view nir) const {
+  auto it = std::lower_bound(nirs.begin(), nirs.end(), nir);
+  if (it == nirs.end() || *it != nir) return {0u, 0u};
+  return nir_patients[static_cast<size_t>(it - nirs.begin())];
+}
+
+std::vector<std::pair<uint32_t, uint32_t>> PatientIndex::patients_of_sorted(
+    const std::vector<std::string_view>& sorted) const {
+  std::vector<std::pair<uint32_t, uint32_t>> out(sorted.size(), {0u, 0u});
+  size_t j = 0;
+  for (size_t i = 0; i < sorted.size() && j < nirs.size(); ++i) {
+    while (j < nirs.size() && nirs[j] < sorted[i]) ++j;
+    if (j < nirs.size() && nirs[j] == sorted[i]) out[i] = nir_patients[j];
+  }
+  return out;
+}
+
 int64_t PatientIndex::find(std::string_view nir, int64_t rank) const {
-  auto it = by_nir.find(nir);
-  if (it == by_nir.end()) return -1;
-  const auto [first, count] = it->second;
+  const auto [first, count] = patients_of(nir);
   for (uint32_t i = first; i < first + count; ++i)
     if (patients[i].rank == rank) return i;
   return -1;
@@ -44,7 +59,8 @@ PatientIndex build_patient_index(const ShardData& shard) {
     std::stable_sort(order.begin(), order.end(), less);
 
   index.patients.reserve(order.size());
-  index.by_nir.reserve(order.size());
+  index.nirs.reserve(order.size());
+  index.nir_patients.reserve(order.size());
   for (const uint32_t r : order) {
     const std::string_view n = nir.at(r);
     if (n.empty()) continue;  // a patient without a key cannot be joined to anything
@@ -60,8 +76,11 @@ PatientIndex build_patient_index(const ShardData& shard) {
     p.death = death[r] == kSndsMissingSentinel ? kMissingDate : death[r];
     const auto id = static_cast<uint32_t>(index.patients.size());
     index.patients.push_back(p);
-    auto [it, fresh] = index.by_nir.try_emplace(n, id, 0u);
-    ++it->second.second;
+    if (index.nirs.empty() || index.nirs.back() != n) {
+      index.nirs.push_back(n);
+      index.nir_patients.emplace_back(id, 0u);
+    }
+    ++index.nir_patients.back().second;
   }
   return index;
 }

@@ -62,7 +62,10 @@ TEST(PatientIndex, SortsPatientsByNirThenRankAndGroupsTwins) {
   EXPECT_EQ(idx.patients[1].nir, "NIR_T");
   EXPECT_EQ(idx.patients[1].rank, 1);
   EXPECT_EQ(idx.patients[2].rank, 2);
-  EXPECT_EQ(idx.by_nir.at("NIR_T"), std::make_pair(1u, 2u));
+  EXPECT_EQ(idx.patients_of("NIR_T"), std::make_pair(1u, 2u));
+  EXPECT_EQ(idx.patients_of("NIR_NOBODY").second, 0u);
+  EXPECT_EQ(idx.patients_of_sorted({"NIR_A", "NIR_T", "NIR_Z"}),
+            (std::vector<std::pair<uint32_t, uint32_t>>{{0u, 0u}, {1u, 2u}, {0u, 0u}}));
   EXPECT_EQ(idx.find("NIR_T", 2), 2);
   EXPECT_EQ(idx.find("NIR_T", 3), -1);
   EXPECT_EQ(idx.find("NIR_X", 1), -1);
