@@ -1,8 +1,10 @@
 // Column and Batch operations: appends, gathers and the decimal formatter.
 #include "core/column.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 
 #include "core/error.hpp"
 
@@ -74,7 +76,7 @@ size_t Column::size() const {
   switch (type) {
     case ColumnType::kInt64:
     case ColumnType::kDecimal:
-      return ints.size();
+      return narrow_width ? narrow.size() / narrow_width : ints.size();
     case ColumnType::kDate:
       return dates.size();
     case ColumnType::kString:
@@ -84,9 +86,53 @@ size_t Column::size() const {
 }
 
 size_t Column::byte_size() const {
-  return ints.size() * sizeof(int64_t) + dates.size() * sizeof(Date) + strings.bytes().size() +
-         strings.offsets().size() * sizeof(uint64_t) + codes.size() * sizeof(int32_t) +
-         dictionary.bytes().size() + dictionary.offsets().size() * sizeof(uint64_t);
+  return ints.size() * sizeof(int64_t) + narrow.size() + dates.size() * sizeof(Date) +
+         strings.bytes().size() + strings.offsets().size() * sizeof(uint64_t) +
+         codes.size() * sizeof(int32_t) + dictionary.bytes().size() +
+         dictionary.offsets().size() * sizeof(uint64_t);
+}
+
+namespace {
+
+template <typename N>
+void widen_range(const char* narrow, size_t begin, size_t end, int64_t* out) {
+  const auto* v = reinterpret_cast<const N*>(narrow) + begin;
+  const size_t n = end - begin;
+  for (size_t i = 0; i < n; ++i)
+    out[i] = v[i] == std::numeric_limits<N>::min() ? kMissingInt : static_cast<int64_t>(v[i]);
+}
+
+}  // namespace
+
+void widen_ints(const Column& c, size_t begin, size_t end, int64_t* out) {
+  switch (c.narrow_width) {
+    case 0:
+      std::copy(c.ints.begin() + static_cast<std::ptrdiff_t>(begin),
+                c.ints.begin() + static_cast<std::ptrdiff_t>(end), out);
+      break;
+    case 1:
+      widen_range<int8_t>(c.narrow.data(), begin, end, out);
+      break;
+    case 2:
+      widen_range<int16_t>(c.narrow.data(), begin, end, out);
+      break;
+    default:
+      widen_range<int32_t>(c.narrow.data(), begin, end, out);
+      break;
+  }
+}
+
+int64_t int_at(const Column& c, size_t i) {
+  int64_t v = 0;
+  widen_ints(c, i, i + 1, &v);
+  return v;
+}
+
+const int64_t* int_values(const Column& c, std::vector<int64_t>& scratch) {
+  if (c.narrow_width == 0) return c.ints.data();
+  scratch.resize(c.size());
+  widen_ints(c, 0, scratch.size(), scratch.data());
+  return scratch.data();
 }
 
 void Column::append_from(const Column& other, size_t i) {

@@ -72,6 +72,13 @@ struct Column {
   std::vector<int32_t> codes;
   StringColumn dictionary;
   bool encoded = false;
+  // kInt64/kDecimal as the store keeps it, when a reader asked for narrow integers
+  // (ShardReadOptions::keep_narrow_ints): size() values of `narrow_width` bytes (1, 2 or 4,
+  // little-endian, signed), the type's minimum standing for kMissingInt; `ints` stays empty.
+  // Extractors read either form through int_values()/widen_ints() below: a narrow column is
+  // an eighth to a half of the memory to fill, fault in and stream through.
+  std::vector<char> narrow;
+  uint8_t narrow_width = 0;
 
   Column() = default;
   Column(std::string n, ColumnType t) : name(std::move(n)), type(t) {}
@@ -88,6 +95,14 @@ struct Column {
   void gather_from(const Column& other, std::span<const uint32_t> rows);
   void reserve(size_t rows);
 };
+
+// Rows [begin, end) of an int64/decimal column, in either form, as int64 (missing: kMissingInt).
+void widen_ints(const Column& c, size_t begin, size_t end, int64_t* out);
+// Row `i` of an int64/decimal column, in either form (a switch per call: not for hot loops).
+int64_t int_at(const Column& c, size_t i);
+// The whole int64/decimal column as int64: `c.ints` itself, or a narrow column widened into
+// `scratch`.
+const int64_t* int_values(const Column& c, std::vector<int64_t>& scratch);
 
 // A set of equally long columns: one table's rows (a parse batch, a shard's table, a shuffle
 // block).

@@ -65,10 +65,11 @@ JobShardSource store_shard_source(const std::string& store, int threads) {
                   {"shards", info.shards},
                   {"created", info.created}};
   const fs::path root = info.path;
-  // The extractors read string columns as codes: no expansion of BEN_NIR_PSA or PHA_PRS_C13 into
-  // per-row strings.
+  // The extractors read string columns as codes (no expansion of BEN_NIR_PSA or PHA_PRS_C13 into
+  // per-row strings) and integers as narrow as they are stored (widened a morsel at a time).
   ShardReadOptions options;
   options.keep_string_codes = true;
+  options.keep_narrow_ints = true;
   options.threads = std::max(1, threads);
   auto ahead =
       std::make_shared<ShardReadAhead>([root, options](uint32_t shard, const WantedTables& wanted) {

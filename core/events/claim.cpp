@@ -16,12 +16,17 @@ std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex
   if (!prs || prs->rows() == 0 || patients.patients.empty()) return out;
   constexpr std::string_view kT = "ER_PRS_F";
   const Strings nir = typed_strings(*prs, kT, "BEN_NIR_PSA");
-  const auto& rank = typed_column(*prs, kT, "BEN_RNG_GEM", ColumnType::kInt64).ints;
+  std::vector<int64_t> rank_s, dpn_s, nature_s, qte_s, amount_s;  // narrow columns, widened
+  const int64_t* rank =
+      int_values(typed_column(*prs, kT, "BEN_RNG_GEM", ColumnType::kInt64), rank_s);
   const auto& date = typed_column(*prs, kT, "EXE_SOI_DTD", ColumnType::kDate).dates;
-  const auto& dpn = typed_column(*prs, kT, "DPN_QLF", ColumnType::kInt64).ints;
-  const auto& nature = typed_column(*prs, kT, "PRS_NAT_REF", ColumnType::kInt64).ints;
-  const auto& qte = typed_column(*prs, kT, "PRS_ACT_QTE", ColumnType::kDecimal).ints;
-  const auto& amount = typed_column(*prs, kT, "PRS_PAI_MNT", ColumnType::kDecimal).ints;
+  const int64_t* dpn = int_values(typed_column(*prs, kT, "DPN_QLF", ColumnType::kInt64), dpn_s);
+  const int64_t* nature =
+      int_values(typed_column(*prs, kT, "PRS_NAT_REF", ColumnType::kInt64), nature_s);
+  const int64_t* qte =
+      int_values(typed_column(*prs, kT, "PRS_ACT_QTE", ColumnType::kDecimal), qte_s);
+  const int64_t* amount =
+      int_values(typed_column(*prs, kT, "PRS_PAI_MNT", ColumnType::kDecimal), amount_s);
 
   events_detail::PatientLookup lookup(patients);
   out.reserve(prs->rows());

@@ -51,18 +51,28 @@ DispensingSource::DispensingSource(const ShardData& shard, const PatientIndex& p
   cip_codes_ = cip.id;
   const std::vector<std::string_view>& nirs = nir.values;
   cip13_ = std::move(cip.values);
-  rank_ = typed_column(*pha, kT, "BEN_RNG_GEM", ColumnType::kInt64).ints.data();
+  rank_ = &typed_column(*pha, kT, "BEN_RNG_GEM", ColumnType::kInt64);
   date_ = typed_column(*pha, kT, "EXE_SOI_DTD", ColumnType::kDate).dates.data();
-  dpn_ = typed_column(*pha, kT, "DPN_QLF", ColumnType::kInt64).ints.data();
-  qsn_ = typed_column(*pha, kT, "PHA_ACT_QSN", ColumnType::kDecimal).ints.data();
+  dpn_ = &typed_column(*pha, kT, "DPN_QLF", ColumnType::kInt64);
+  qsn_ = &typed_column(*pha, kT, "PHA_ACT_QSN", ColumnType::kDecimal);
 
   atc_.resize(cip13_.size());
   for (size_t i = 0; i < cip13_.size(); ++i) atc_[i] = referential.atc_of(cip13_[i]);
   patients_of_nir_ = patients.patients_of_sorted(nirs);
   // Grouped by patient when (BEN_NIR_PSA, BEN_RNG_GEM) never decreases (the stored order).
-  for (size_t r = 1; r < rows_ && grouped_; ++r)
-    grouped_ = nir_codes_[r - 1] < nir_codes_[r] ||
-               (nir_codes_[r - 1] == nir_codes_[r] && rank_[r - 1] <= rank_[r]);
+  // Ranks are widened a block at a time, the last one of a block kept for the next.
+  constexpr size_t kBlock = 4096;
+  int64_t rank[kBlock + 1];
+  for (size_t at = 0; at < rows_ && grouped_; at += kBlock) {
+    const size_t n = std::min(kBlock, rows_ - at);
+    if (at > 0) rank[0] = rank[kBlock];
+    widen_ints(*rank_, at, at + n, rank + 1);
+    for (size_t i = at == 0 ? 1 : 0; i < n && grouped_; ++i) {
+      const size_t r = at + i;
+      grouped_ = nir_codes_[r - 1] < nir_codes_[r] ||
+                 (nir_codes_[r - 1] == nir_codes_[r] && rank[i] <= rank[i + 1]);
+    }
+  }
 }
 
 std::vector<size_t> DispensingSource::ranges(size_t rows_per_range) const {
@@ -75,7 +85,8 @@ std::vector<size_t> DispensingSource::ranges(size_t rows_per_range) const {
   size_t at = 0;
   while (at < rows_) {
     size_t end = std::min(rows_, at + std::max<size_t>(1, rows_per_range));
-    while (end < rows_ && nir_codes_[end] == nir_codes_[end - 1] && rank_[end] == rank_[end - 1])
+    while (end < rows_ && nir_codes_[end] == nir_codes_[end - 1] &&
+           int_at(*rank_, end) == int_at(*rank_, end - 1))
       ++end;
     bounds.push_back(end);
     at = end;
@@ -85,17 +96,31 @@ std::vector<size_t> DispensingSource::ranges(size_t rows_per_range) const {
 
 size_t DispensingSource::lines(size_t begin, size_t end, std::vector<DispensingLine>& out,
                                const std::vector<uint8_t>* keep_cip) const {
+  if (begin >= end) return 0;  // also a source without pharmacy rows (no columns)
   const size_t first = out.size();
+  // The range's integer columns widened into buffers reused by this thread (cache-resident for
+  // the callers' morsels), indexed from `begin`.
+  thread_local std::vector<int64_t> rank_buf, dpn_buf, qsn_buf;
+  const size_t n = end - begin;
+  for (auto* buf : {&rank_buf, &dpn_buf, &qsn_buf})
+    if (buf->size() < n) buf->resize(n);
+  widen_ints(*rank_, begin, end, rank_buf.data());
+  widen_ints(*dpn_, begin, end, dpn_buf.data());
+  widen_ints(*qsn_, begin, end, qsn_buf.data());
+  const int64_t* rank = rank_buf.data();
+  const int64_t* dpn = dpn_buf.data();
+  const int64_t* qsn = qsn_buf.data();
   // The patient of the previous row, reused while (BEN_NIR_PSA, BEN_RNG_GEM) repeats.
   int32_t last_nir = -1;
   int64_t last_rank = 0;
   int64_t patient = -1;
   size_t count = 0;
   for (size_t r = begin; r < end; ++r) {
-    if (dpn_[r] == events_detail::kInfoOnlyDpnQlf) continue;
-    if (nir_codes_[r] != last_nir || rank_[r] != last_rank) {
+    const size_t i = r - begin;
+    if (dpn[i] == events_detail::kInfoOnlyDpnQlf) continue;
+    if (nir_codes_[r] != last_nir || rank[i] != last_rank) {
       last_nir = nir_codes_[r];
-      last_rank = rank_[r];
+      last_rank = rank[i];
       patient = -1;
       const auto [p0, twins] = patients_of_nir_[static_cast<size_t>(last_nir)];
       for (uint32_t p = p0; p < p0 + twins; ++p)
@@ -109,7 +134,7 @@ size_t DispensingSource::lines(size_t begin, size_t end, std::vector<DispensingL
     const auto cip = static_cast<uint32_t>(cip_codes_[r]);
     if (keep_cip && (*keep_cip)[cip] == 0) continue;
     out.push_back(DispensingLine{static_cast<uint32_t>(patient), date_[r], cip, cip13_[cip],
-                                 atc_[cip], or_zero(qsn_[r])});
+                                 atc_[cip], or_zero(qsn[i])});
   }
   // Stored rows are sorted by patient then date (then input order); the CIP13 tie-break makes
   // lines of one (patient, date, CIP13) adjacent for netting and never depends on how rows were

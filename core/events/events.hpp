@@ -154,10 +154,11 @@ class DispensingSource {
   std::vector<uint32_t> nir_of_row_;  // set when BEN_NIR_PSA came decoded
   const int32_t* cip_codes_ = nullptr;
   const int32_t* nir_codes_ = nullptr;
-  const int64_t* rank_ = nullptr;
+  // Integer columns in either in-memory form (Column::narrow): lines() widens its range only.
+  const Column* rank_ = nullptr;
   const Date* date_ = nullptr;
-  const int64_t* dpn_ = nullptr;
-  const int64_t* qsn_ = nullptr;
+  const Column* dpn_ = nullptr;
+  const Column* qsn_ = nullptr;
   std::vector<std::string_view> cip13_, atc_;
   // Per BEN_NIR_PSA id: the patients bearing it, [first, first + count) in the index.
   std::vector<std::pair<uint32_t, uint32_t>> patients_of_nir_;

@@ -59,7 +59,8 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
   const OrderedIds ghm = string_ids(*b, b_name, "GRG_GHM");
   std::vector<uint8_t> ghm_error(ghm.values.size());  // GHM 90: an error stay
   for (size_t v = 0; v < ghm.values.size(); ++v) ghm_error[v] = ghm.values[v].starts_with("90");
-  const auto& nbj = typed_column(*b, b_name, "SEJ_NBJ", ColumnType::kInt64).ints;
+  std::vector<int64_t> nbj_s;
+  const int64_t* nbj = int_values(typed_column(*b, b_name, "SEJ_NBJ", ColumnType::kInt64), nbj_s);
   boost::unordered_flat_map<uint64_t, uint32_t> b_row;
   b_row.reserve(b->rows());
   for (size_t r = 0; r < b->rows(); ++r) {

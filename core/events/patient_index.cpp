@@ -40,9 +40,12 @@ PatientIndex build_patient_index(const ShardData& shard) {
   if (!ben || ben->rows() == 0) return index;
   constexpr std::string_view kT = "IR_BEN_R";
   const Strings nir = typed_strings(*ben, kT, "BEN_NIR_PSA");
-  const auto& rank = typed_column(*ben, kT, "BEN_RNG_GEM", ColumnType::kInt64).ints;
+  std::vector<int64_t> rank_s, born_s;  // narrow columns, widened
+  const int64_t* rank =
+      int_values(typed_column(*ben, kT, "BEN_RNG_GEM", ColumnType::kInt64), rank_s);
   const Strings sex = typed_strings(*ben, kT, "BEN_SEX_COD");
-  const auto& born = typed_column(*ben, kT, "BEN_NAI_ANN", ColumnType::kInt64).ints;
+  const int64_t* born =
+      int_values(typed_column(*ben, kT, "BEN_NAI_ANN", ColumnType::kInt64), born_s);
   const Strings dpt = typed_strings(*ben, kT, "BEN_RES_DPT");
   const auto& death = typed_column(*ben, kT, "BEN_DCD_DTE", ColumnType::kDate).dates;
 

@@ -517,8 +517,8 @@ bool ShardReader::read_hdf5_chunks(const std::string& table, const StoredColumn&
 }
 
 StoredColumnChunks ShardReader::read_stored_chunks(const std::string& table,
-                                                   const std::string& column,
-                                                   bool keep_codes) const {
+                                                   const std::string& column, bool keep_codes,
+                                                   bool keep_narrow) const {
   const StoredColumn& info = column_info(table, column);
   const uint64_t rows = table_info(table).rows;
   const std::string object = "/" + table + "/" + info.name;
@@ -566,7 +566,14 @@ StoredColumnChunks ShardReader::read_stored_chunks(const std::string& table,
   switch (info.type) {
     case ColumnType::kInt64:
     case ColumnType::kDecimal:
-      out.column.ints.resize(padded);
+      if (keep_narrow && out.stored_size < 8) {
+        // Decoded as stored, no widening: element_size becomes the stored size.
+        out.element_size = out.stored_size;
+        out.column.narrow_width = static_cast<uint8_t>(out.stored_size);
+        out.column.narrow.resize(padded * out.stored_size);
+      } else {
+        out.column.ints.resize(padded);
+      }
       break;
     case ColumnType::kDate:
       out.column.dates.resize(padded);
@@ -604,7 +611,7 @@ void decode_stored_chunk(StoredColumnChunks& stored, size_t k) {
   switch (c.type) {
     case ColumnType::kInt64:
     case ColumnType::kDecimal:
-      base = reinterpret_cast<char*>(c.ints.data());
+      base = c.narrow_width ? c.narrow.data() : reinterpret_cast<char*>(c.ints.data());
       break;
     case ColumnType::kDate:
       base = reinterpret_cast<char*>(c.dates.data());
@@ -672,7 +679,9 @@ Column finish_stored_column(StoredColumnChunks&& stored) {
     }
     c.dictionary.assign(std::move(bytes), std::move(offsets));
   }
-  c.ints.resize(c.type == ColumnType::kInt64 || c.type == ColumnType::kDecimal ? stored.rows : 0);
+  const bool is_int = c.type == ColumnType::kInt64 || c.type == ColumnType::kDecimal;
+  c.ints.resize(is_int && c.narrow_width == 0 ? stored.rows : 0);
+  c.narrow.resize(is_int ? stored.rows * c.narrow_width : 0);
   c.dates.resize(c.type == ColumnType::kDate ? stored.rows : 0);
   c.codes.resize(c.type == ColumnType::kString ? stored.rows : 0);
   if (stored.expand_strings) {
@@ -763,7 +772,8 @@ StoredShard read_stored_shard(const fs::path& path, const WantedTables& wanted,
       names = *columns;
     }
     for (const auto& name : names)
-      t.columns.push_back(reader.read_stored_chunks(table, name, options.keep_string_codes));
+      t.columns.push_back(reader.read_stored_chunks(table, name, options.keep_string_codes,
+                                                    options.keep_narrow_ints));
     stored.tables.push_back(std::move(t));
   }
   return stored;

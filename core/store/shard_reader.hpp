@@ -109,8 +109,9 @@ class ShardReader {
   EncodedStringColumn read_string_codes(const std::string& table, const std::string& column) const;
   // A column's stored chunks (and dictionary), undecoded: the HDF5 half of a parallel read.
   // `keep_codes`: a string column stays encoded (Column::encoded).
+  // `keep_narrow`: an int64/decimal column stored narrower stays narrow (Column::narrow).
   StoredColumnChunks read_stored_chunks(const std::string& table, const std::string& column,
-                                        bool keep_codes) const;
+                                        bool keep_codes, bool keep_narrow = false) const;
 
  private:
   struct TableInfo {
@@ -156,6 +157,9 @@ using WantedTables = std::map<std::string, std::vector<std::string>>;
 struct ShardReadOptions {
   // String columns keep their codes and dictionary (Column::encoded) instead of being expanded.
   bool keep_string_codes = false;
+  // Integer columns stored narrower than 64 bits stay narrow (Column::narrow) instead of being
+  // widened.
+  bool keep_narrow_ints = false;
   // OpenMP threads decoding chunks; HDF5 itself is called by the calling thread only.
   int threads = 1;
   // Locate chunks through the file's chunk directory when it has one (format 3).

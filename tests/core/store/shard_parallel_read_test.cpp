@@ -130,7 +130,7 @@ INSTANTIATE_TEST_SUITE_P(Pipelines, ShardParallelRead,
 
 // Format 2 stores integers in the narrowest type that holds them, the type's minimum standing for
 // a missing value: a real value equal to that minimum forces the next width.
-TEST(NarrowedIntegers, KeepTheirValuesAndMissingOnBothReadPaths) {
+TEST(NarrowedIntegers, KeepTheirValuesAndMissingOnEveryReadPath) {
   test::TempDir dir;
   const auto path = dir / "shard.h5";
   Batch b;
@@ -164,6 +164,28 @@ TEST(NarrowedIntegers, KeepTheirValuesAndMissingOnBothReadPaths) {
   ShardReadOptions options;
   options.threads = 2;
   test::expect_same_batch(b, read_shard(path, {}, options).tables.at("T"));
+
+  // Kept narrow (the jobs' read): the stored width, the same values once widened.
+  options.keep_narrow_ints = true;
+  const Batch narrow = read_shard(path, {}, options).tables.at("T");
+  const std::vector<uint8_t> widths{1, 2, 4, 0};  // w8 is stored 64-bit: plain ints
+  for (size_t c = 0; c < b.columns.size(); ++c) {
+    SCOPED_TRACE(b.columns[c].name);
+    const Column& col = narrow.columns[c];
+    EXPECT_EQ(col.narrow_width, widths[c]);
+    ASSERT_EQ(col.size(), b.columns[c].ints.size());
+    std::vector<int64_t> scratch;
+    const int64_t* values = int_values(col, scratch);
+    std::vector<int64_t> range(3);
+    widen_ints(col, 1, 4, range.data());
+    for (size_t i = 0; i < col.size(); ++i) {
+      EXPECT_EQ(values[i], b.columns[c].ints[i]) << i;
+      EXPECT_EQ(int_at(col, i), b.columns[c].ints[i]) << i;
+      if (i >= 1 && i < 4) {
+        EXPECT_EQ(range[i - 1], b.columns[c].ints[i]) << i;
+      }
+    }
+  }
 }
 
 TEST(ChunkPipeline, Fletcher32MatchesHandComputedValuesOnEvenAndOddLengths) {
