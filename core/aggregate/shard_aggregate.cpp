@@ -451,7 +451,7 @@ GroupTable aggregate_shard(const ShardData& shard, const DrugReferential& refere
   const PatientIndex patients = build_patient_index(shard);
   switch (spec.source) {
     case ExtractorKind::kDispensing: {
-      const DispensingSource source(shard, patients, referential);
+      const DispensingSource source(shard, patients, referential, threads);
       if (auto packed =
               aggregate_dispensing_packed(source, patients, spec, threads, stats, morsel_events))
         return std::move(*packed);

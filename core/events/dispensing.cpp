@@ -37,7 +37,7 @@ std::string_view DrugReferential::atc_of(std::string_view cip13) const {
 }
 
 DispensingSource::DispensingSource(const ShardData& shard, const PatientIndex& patients,
-                                   const DrugReferential& referential)
+                                   const DrugReferential& referential, int threads)
     : patients_(&patients) {
   const Batch* pha = shard.find("ER_PHA_F");
   if (!pha || pha->rows() == 0 || patients.patients.empty()) return;
@@ -60,19 +60,30 @@ DispensingSource::DispensingSource(const ShardData& shard, const PatientIndex& p
   for (size_t i = 0; i < cip13_.size(); ++i) atc_[i] = referential.atc_of(cip13_[i]);
   patients_of_nir_ = patients.patients_of_sorted(nirs);
   // Grouped by patient when (BEN_NIR_PSA, BEN_RNG_GEM) never decreases (the stored order).
-  // Ranks are widened a block at a time, the last one of a block kept for the next.
-  constexpr size_t kBlock = 4096;
-  int64_t rank[kBlock + 1];
-  for (size_t at = 0; at < rows_ && grouped_; at += kBlock) {
-    const size_t n = std::min(kBlock, rows_ - at);
-    if (at > 0) rank[0] = rank[kBlock];
-    widen_ints(*rank_, at, at + n, rank + 1);
-    for (size_t i = at == 0 ? 1 : 0; i < n && grouped_; ++i) {
-      const size_t r = at + i;
-      grouped_ = nir_codes_[r - 1] < nir_codes_[r] ||
-                 (nir_codes_[r - 1] == nir_codes_[r] && rank[i] <= rank[i + 1]);
+  // Checked in blocks (ranks widened a block at a time, with the row before the block), on the
+  // team: it is the only per-row pass before the morsels.
+  constexpr size_t kBlock = 8192;
+  const auto blocks = static_cast<int64_t>((rows_ + kBlock - 1) / kBlock);
+  bool grouped = true;
+#pragma omp parallel for schedule(static) num_threads(std::max(1, threads)) \
+    if (threads > 1 && blocks > 1) reduction(&& : grouped)
+  for (int64_t b = 0; b < blocks; ++b) {
+    const size_t at = static_cast<size_t>(b) * kBlock;
+    const size_t from = at == 0 ? 1 : at;  // row 0 has no predecessor
+    const size_t to = std::min(rows_, at + kBlock);
+    if (from >= to) continue;
+    thread_local std::vector<int64_t> rank;
+    rank.resize(to - from + 1);
+    widen_ints(*rank_, from - 1, to, rank.data());  // rank[i] is row from - 1 + i
+    bool ok = true;
+    for (size_t r = from; r < to && ok; ++r) {
+      const size_t i = r - from + 1;
+      ok = nir_codes_[r - 1] < nir_codes_[r] ||
+           (nir_codes_[r - 1] == nir_codes_[r] && rank[i - 1] <= rank[i]);
     }
+    grouped = grouped && ok;
   }
+  grouped_ = grouped;
 }
 
 std::vector<size_t> DispensingSource::ranges(size_t rows_per_range) const {

@@ -127,8 +127,9 @@ class DrugReferential {
 // index and the referential, which must outlive it.
 class DispensingSource {
  public:
+  // `threads`: OpenMP threads for the row-order check (the rest is per dictionary entry).
   DispensingSource(const ShardData& shard, const PatientIndex& patients,
-                   const DrugReferential& referential);
+                   const DrugReferential& referential, int threads = 1);
 
   size_t rows() const { return rows_; }
   // The distinct CIP13s of the shard in byte order (DispensingLine::cip indexes them), and the

@@ -1,4 +1,4 @@
-// The preformatted date table of csv_text.hpp, built once at start-up (about 6 MB, 20 ms).
+// The preformatted date table of csv_text.hpp, built once on first use (about 6 MB).
 #include "core/synth/csv_text.hpp"
 
 namespace snds::synth::text {
@@ -21,6 +21,9 @@ DateTable build_date_table() {
 
 }  // namespace
 
-const DateTable kDateTable = build_date_table();
+const DateTable& date_table() {
+  static const DateTable table = build_date_table();
+  return table;
+}
 
 }  // namespace snds::synth::text

@@ -182,16 +182,19 @@ struct DateTable {
   uint32_t days = 0;
   std::unique_ptr<char[]> text[3];
 };
-extern const DateTable kDateTable;  // built at start-up (csv_text.cpp)
+// Built on first use (csv_text.cpp): only `generate` needs it, and every other command would pay
+// its 6 MB and few milliseconds at start-up.
+const DateTable& date_table();
 inline constexpr size_t kDateLength[3] = {10, 10, 18};
 
 // A date in the file's form; a missing date as 1600-01-01 in that form, or nothing.
 inline char* put_date(char* p, Date d, DateForm form, bool missing_as_1600) {
   if (d == kMissingDate) return missing_as_1600 ? put_civil(p, 1600, 1, 1, form) : p;
-  const auto offset = static_cast<uint32_t>(d - kDateTable.first);
+  const DateTable& table = date_table();
+  const auto offset = static_cast<uint32_t>(d - table.first);
   const auto f = static_cast<size_t>(form);
-  if (offset < kDateTable.days) {
-    std::memcpy(p, kDateTable.text[f].get() + offset * DateTable::kSlot, DateTable::kSlot);
+  if (offset < table.days) {
+    std::memcpy(p, table.text[f].get() + offset * DateTable::kSlot, DateTable::kSlot);
     return p + kDateLength[f];
   }
   const CivilDate c = civil_from_days(d);

@@ -166,5 +166,37 @@ TEST(DispensingSource, RowsNotGroupedByPatientAreOneRangeAndComeOutSorted) {
   EXPECT_EQ(lines[2].patient, 1u);
 }
 
+// The order check runs in blocks of rows on the team: a rank going backwards right at a block
+// boundary is seen whatever the thread count, and a grouped shard is found grouped.
+TEST(DispensingSource, TheRowOrderCheckSeesABoundaryAtAnyThreadCount) {
+  constexpr size_t kRows = 8192 + 10;  // two blocks; rows 8191 and 8192 straddle the boundary
+  for (const bool broken : {false, true}) {
+    ShardBuilder s;
+    s.add("IR_BEN_R", {ben("A", "1", "1"), ben("A", "2", "1")});
+    s.add("IR_PHA_R", {});
+    std::vector<Row> rows;
+    for (size_t r = 0; r < kRows; ++r) {
+      const bool second_twin = broken ? r != 8192 && r >= 8191 : r >= 8192;
+      rows.push_back(pha_row("A", second_twin ? "2" : "1", "2020-01-10", "3400930000001", "1"));
+    }
+    s.add("ER_PHA_F", rows);
+    ShardData shard = s.take();
+    encode_strings(shard);
+    const PatientIndex patients = build_patient_index(shard);
+    for (const int threads : {1, 2, 3}) {
+      SCOPED_TRACE(std::string(broken ? "broken" : "grouped") + ", threads " +
+                   std::to_string(threads));
+      const DispensingSource source(shard, patients, kRef, threads);
+      const auto bounds = source.ranges(1000);
+      if (broken) {
+        EXPECT_EQ(bounds, (std::vector<size_t>{0, kRows}));
+      } else {
+        EXPECT_GT(bounds.size(), 2u);
+        EXPECT_EQ(bounds.back(), kRows);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace snds
