@@ -8,7 +8,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin
   libhdf5-openmpi-dev hdf5-tools
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev libboost-iostreams1.81-dev
-  libyaml-cpp-dev libfmt-dev zlib1g-dev libzstd-dev
+  libyaml-cpp-dev libfmt-dev zlib1g-dev libzstd-dev liblz4-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox python3
   slurm-wlm munge

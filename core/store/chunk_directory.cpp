@@ -95,7 +95,7 @@ std::optional<ChunkDirectory> ChunkDirectory::parse(std::span<const char> bytes)
       if (filters > kMaxFilters) return std::nullopt;
       for (uint8_t f = 0; f < filters; ++f) {
         const auto filter = r.get<uint8_t>();
-        if (filter > static_cast<uint8_t>(ChunkFilter::kFletcher32)) return std::nullopt;
+        if (filter > static_cast<uint8_t>(ChunkFilter::kLz4)) return std::nullopt;
         e.pipeline.filters.push_back(static_cast<ChunkFilter>(filter));
       }
       const auto chunks = r.get<uint64_t>();

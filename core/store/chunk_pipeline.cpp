@@ -13,6 +13,7 @@
 #endif
 
 #include "core/error.hpp"
+#include "core/store/lz4_filter.hpp"
 #include "core/store/zstd_filter.hpp"
 
 namespace snds {
@@ -39,6 +40,9 @@ std::optional<ChunkPipeline> ChunkPipeline::of(hid_t dcpl, size_t element_size) 
         break;
       case h5::kZstdFilterId:
         p.filters.push_back(ChunkFilter::kZstd);
+        break;
+      case h5::kLz4FilterId:
+        p.filters.push_back(ChunkFilter::kLz4);
         break;
       default:
         return std::nullopt;
@@ -187,6 +191,21 @@ void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, u
           throw data_error("a chunk of {} does not decompress with zstd (the file is corrupt)",
                            where);
         size = got;
+        break;
+      }
+      case ChunkFilter::kLz4: {
+        // Shuffle keeps sizes: the decoded size is always the chunk's.
+        uint64_t n = 0;
+        for (size_t i = 0; i < 8 && size >= 12; ++i) n = (n << 8) | static_cast<uint8_t>(cur[i]);
+        if (size < 12 || n != out.size())
+          throw data_error("a chunk of {} is not an lz4 stream of {} bytes (the file is corrupt)",
+                           where, out.size());
+        if (!final_step) scratch.resize(out.size());
+        dst = final_step ? out.data() : scratch.data();
+        if (!h5::lz4_decode(cur, size, dst, out.size()))
+          throw data_error("a chunk of {} does not decompress with lz4 (the file is corrupt)",
+                           where);
+        size = out.size();
         break;
       }
       case ChunkFilter::kDeflate: {

@@ -2,8 +2,8 @@
 // is what lets a rank decode a shard on all its OpenMP threads while HDF5 itself (not
 // thread-safe here) is called by one thread only: that thread copies the compressed chunks out of
 // the file, the threads verify, decompress and unshuffle them in memory. It knows the filters
-// the shard writer uses (shuffle, deflate, zstd, fletcher32); a dataset with any other filter is
-// read through H5Dread instead (ChunkPipeline::of returns nothing).
+// the shard writer uses (shuffle, deflate, zstd, lz4, fletcher32); a dataset with any other filter
+// is read through H5Dread instead (ChunkPipeline::of returns nothing).
 #pragma once
 
 #include <hdf5.h>
@@ -17,7 +17,7 @@
 
 namespace snds {
 
-enum class ChunkFilter : uint8_t { kShuffle, kDeflate, kZstd, kFletcher32 };
+enum class ChunkFilter : uint8_t { kShuffle, kDeflate, kZstd, kFletcher32, kLz4 };
 
 struct ChunkPipeline {
   std::vector<ChunkFilter> filters;  // in the order HDF5 applied them on write

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/store/lz4_filter.hpp"
 #include "core/store/zstd_filter.hpp"
 
 namespace snds::h5 {
@@ -23,6 +24,7 @@ void init() {
     if (H5open() < 0) throw internal_error("the HDF5 library cannot be initialised");
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     register_zstd_filter();
+    register_lz4_filter();
   });
 }
 

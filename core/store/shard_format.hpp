@@ -24,7 +24,7 @@ inline constexpr int64_t kShardFormatVersion = 3;
 namespace shard_attr {
 // On the file (root group).
 inline constexpr const char* kFormatVersion = "snds_format_version";
-inline constexpr const char* kCompression = "compression";  // "none" | "deflate" | "zstd"
+inline constexpr const char* kCompression = "compression";  // none|deflate|zstd|lz4
 inline constexpr const char* kCompressionLevel = "compression_level";
 // On each table group.
 inline constexpr const char* kRows = "rows";
@@ -42,10 +42,10 @@ inline constexpr const char* kDictionary = "dictionary";  // string: name of the
 inline constexpr std::string_view kDictionarySuffix = ".dict";
 inline constexpr std::string_view kDateUnits = "days since 1970-01-01";
 
-enum class Compression : uint8_t { kNone = 0, kDeflate = 1, kZstd = 2 };
+enum class Compression : uint8_t { kNone = 0, kDeflate = 1, kZstd = 2, kLz4 = 3 };
 
 const char* compression_name(Compression c);
-// "none", "deflate", "zstd"; nullopt for anything else.
+// "none", "deflate", "zstd", "lz4"; nullopt for anything else.
 std::optional<Compression> parse_compression(std::string_view name);
 
 // Chosen by measurement (docs/store-format.md, bench/store_bench.cpp).
@@ -60,14 +60,16 @@ inline constexpr uint64_t kDictionaryChunkBytes = uint64_t{1} << 20;
 
 struct ShardWriterOptions {
   Compression compression = kDefaultCompression;
-  int level = kDefaultDeflateLevel;  // deflate 1-9, zstd 1-22 (negative: zstd fast modes)
+  int level = kDefaultDeflateLevel;  // deflate 1-9, zstd 1-22 (negative: zstd fast modes); lz4: 0
   bool shuffle = true;               // byte shuffle before compression (not with kNone)
   uint64_t chunk_rows = kDefaultChunkRows;
 
   static ShardWriterOptions with(Compression c) {
     ShardWriterOptions o;
     o.compression = c;
-    o.level = c == Compression::kZstd ? kDefaultZstdLevel : kDefaultDeflateLevel;
+    o.level = c == Compression::kZstd  ? kDefaultZstdLevel
+              : c == Compression::kLz4 ? 0
+                                       : kDefaultDeflateLevel;
     return o;
   }
 };

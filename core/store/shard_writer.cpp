@@ -14,6 +14,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "core/error.hpp"
+#include "core/store/lz4_filter.hpp"
 #include "core/store/zstd_filter.hpp"
 
 namespace snds {
@@ -28,6 +29,8 @@ const char* compression_name(Compression c) {
       return "deflate";
     case Compression::kZstd:
       return "zstd";
+    case Compression::kLz4:
+      return "lz4";
   }
   return "?";
 }
@@ -36,6 +39,7 @@ std::optional<Compression> parse_compression(std::string_view name) {
   if (name == "none") return Compression::kNone;
   if (name == "deflate") return Compression::kDeflate;
   if (name == "zstd") return Compression::kZstd;
+  if (name == "lz4") return Compression::kLz4;
   return std::nullopt;
 }
 
@@ -125,6 +129,10 @@ h5::PropList column_properties(const ShardWriterOptions& options, uint64_t chunk
                 Failure::kInternal, what);
       break;
     }
+    case Compression::kLz4:
+      h5::check(H5Pset_filter(dcpl.get(), h5::kLz4FilterId, H5Z_FLAG_MANDATORY, 0, nullptr),
+                Failure::kInternal, what);
+      break;
   }
   h5::check(H5Pset_fletcher32(dcpl.get()), Failure::kInternal, what);
   return dcpl;

@@ -24,8 +24,8 @@ struct IngestConfig {
   double max_reject_ratio = 0.001;
   double memory_budget_mb = 2048;  // per rank, for shuffled data held in memory (fractions allowed)
   std::string scratch;             // spill folder; default $TMPDIR, else STORE/.ingest/spill
-  std::string compression = "zstd";
-  int compression_level = 1;
+  std::string compression = "lz4";
+  int compression_level = 0;       // zstd 1-22, deflate 0-9; lz4 and none have none
   uint64_t read_chunk_kb = 32768;  // size of the byte ranges plain files are split into
 
   boost::json::object to_json() const;

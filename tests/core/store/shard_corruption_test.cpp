@@ -135,7 +135,7 @@ TEST_P(Corruption, AFlippedByteInACodesChunkIsADataErrorNotData) {
 
 INSTANTIATE_TEST_SUITE_P(Compressions, Corruption,
                          ::testing::Values(Compression::kNone, Compression::kDeflate,
-                                           Compression::kZstd),
+                                           Compression::kZstd, Compression::kLz4),
                          [](const auto& p) { return std::string(compression_name(p.param)); });
 
 void expect_open_refused(const std::filesystem::path& path, const std::string& words) {

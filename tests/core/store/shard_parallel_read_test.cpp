@@ -117,16 +117,16 @@ TEST_P(ShardParallelRead, KeptCodesReadAsTheSameStringsInByteOrder) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Pipelines, ShardParallelRead,
-                         ::testing::Combine(::testing::Values(Compression::kNone,
-                                                              Compression::kDeflate,
-                                                              Compression::kZstd),
-                                            ::testing::Bool(), ::testing::Bool()),
-                         [](const auto& p) {
-                           return std::string(compression_name(std::get<0>(p.param))) +
-                                  (std::get<1>(p.param) ? "_shuffle" : "_noshuffle") +
-                                  (std::get<2>(p.param) ? "_directory" : "_hdf5");
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Pipelines, ShardParallelRead,
+    ::testing::Combine(::testing::Values(Compression::kNone, Compression::kDeflate,
+                                         Compression::kZstd, Compression::kLz4),
+                       ::testing::Bool(), ::testing::Bool()),
+    [](const auto& p) {
+      return std::string(compression_name(std::get<0>(p.param))) +
+             (std::get<1>(p.param) ? "_shuffle" : "_noshuffle") +
+             (std::get<2>(p.param) ? "_directory" : "_hdf5");
+    });
 
 // Format 2 stores integers in the narrowest type that holds them, the type's minimum standing for
 // a missing value: a real value equal to that minimum forces the next width.

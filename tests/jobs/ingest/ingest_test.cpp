@@ -168,6 +168,30 @@ TEST(Ingest, RejectsOverTheRatioFailWithExitCode3AndTheRejectFile) {
   EXPECT_FALSE(fs::exists(dir / "store" / "manifest.json"));
 }
 
+// lz4 by default (docs/ingest.md, "Compression"); zstd and deflate keep their levels; an unknown
+// codec is a config error naming the key.
+TEST(IngestConfig, CompressionDefaultsToLz4AndTakesALevelOnlyWhereItHasOne) {
+  test::TempDir dir("ingest-config");
+  auto config = [&](const std::string& extra) {
+    const fs::path yaml = dir.path() / "c.yaml";
+    write_file_atomic(yaml, "store: s/\nshards: 2\ninputs: in/\n" + extra);
+    return config_for(yaml);
+  };
+  EXPECT_EQ(config("").compression, "lz4");
+  EXPECT_EQ(config("").compression_level, 0);
+  EXPECT_EQ(config("compression: lz4\ncompression_level: 5\n").compression_level, 0);
+  EXPECT_EQ(config("compression: zstd\n").compression_level, 1);
+  EXPECT_EQ(config("compression: zstd\ncompression_level: 3\n").compression_level, 3);
+  EXPECT_EQ(config("compression: deflate\n").compression_level, 1);
+  try {
+    config("compression: brotli\n");
+    FAIL() << "brotli accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("compression"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("lz4"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Ingest, AFolderThatIsNotAStoreIsNeverOverwritten) {
   test::TempDir dir;
   test::write_text(dir / "in" / "IR_PHA_R.csv", "PHA_CIP_C13;PHA_ATC_C07\n1;A\n");
