@@ -98,6 +98,8 @@ struct Column {
 
 // Rows [begin, end) of an int64/decimal column, in either form, as int64 (missing: kMissingInt).
 void widen_ints(const Column& c, size_t begin, size_t end, int64_t* out);
+// Rows `rows` (any order) of an int64/decimal column, in either form, as int64.
+void gather_ints(const Column& c, std::span<const uint32_t> rows, int64_t* out);
 // Row `i` of an int64/decimal column, in either form (a switch per call: not for hot loops).
 int64_t int_at(const Column& c, size_t i);
 // The whole int64/decimal column as int64: `c.ints` itself, or a narrow column widened into

@@ -341,8 +341,8 @@ std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
 #pragma omp for schedule(dynamic, 1)
     for (int64_t k = 0; k < ranges; ++k) {
       lines.clear();
-      source.lines(bounds[static_cast<size_t>(k)], bounds[static_cast<size_t>(k) + 1], lines,
-                   &keep);
+      source.selected_lines(bounds[static_cast<size_t>(k)], bounds[static_cast<size_t>(k) + 1],
+                            lines, keep);
       parts[static_cast<size_t>(k)] = dispensing_events(lines);
     }
   }

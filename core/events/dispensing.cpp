@@ -105,29 +105,42 @@ std::vector<size_t> DispensingSource::ranges(size_t rows_per_range) const {
   return bounds;
 }
 
-size_t DispensingSource::lines(size_t begin, size_t end, std::vector<DispensingLine>& out,
-                               const std::vector<uint8_t>* keep_cip) const {
-  if (begin >= end) return 0;  // also a source without pharmacy rows (no columns)
-  const size_t first = out.size();
-  // The range's integer columns widened into buffers reused by this thread (cache-resident for
-  // the callers' morsels), indexed from `begin`.
-  thread_local std::vector<int64_t> rank_buf, dpn_buf, qsn_buf;
-  const size_t n = end - begin;
-  for (auto* buf : {&rank_buf, &dpn_buf, &qsn_buf})
-    if (buf->size() < n) buf->resize(n);
-  widen_ints(*rank_, begin, end, rank_buf.data());
-  widen_ints(*dpn_, begin, end, dpn_buf.data());
-  widen_ints(*qsn_, begin, end, qsn_buf.data());
-  const int64_t* rank = rank_buf.data();
-  const int64_t* dpn = dpn_buf.data();
-  const int64_t* qsn = qsn_buf.data();
+namespace {
+
+// Stored rows are sorted by patient then date (then input order); the CIP13 tie-break makes lines
+// of one (patient, date, CIP13) adjacent for netting and never depends on how rows were laid
+// out. The check is linear and almost always passes.
+void sort_lines(std::vector<DispensingLine>& out, size_t first) {
+  auto by_patient_date = [](const DispensingLine& a, const DispensingLine& b) {
+    if (a.patient != b.patient) return a.patient < b.patient;
+    return a.date < b.date;
+  };
+  auto by_cip = [](const DispensingLine& a, const DispensingLine& b) { return a.cip < b.cip; };
+  const auto from = out.begin() + static_cast<std::ptrdiff_t>(first);
+  if (!std::is_sorted(from, out.end(), by_patient_date))
+    std::stable_sort(from, out.end(), by_patient_date);
+  for (auto run = from; run != out.end();) {
+    auto stop = run + 1;
+    while (stop != out.end() && stop->patient == run->patient && stop->date == run->date) ++stop;
+    if (stop - run > 1 && !std::is_sorted(run, stop, by_cip)) std::stable_sort(run, stop, by_cip);
+    run = stop;
+  }
+}
+
+}  // namespace
+
+template <typename RowOf>
+size_t DispensingSource::append_lines(size_t n, RowOf row_of, const int64_t* rank,
+                                      const int64_t* dpn, const int64_t* qsn,
+                                      std::vector<DispensingLine>& out,
+                                      const std::vector<uint8_t>* keep_cip) const {
   // The patient of the previous row, reused while (BEN_NIR_PSA, BEN_RNG_GEM) repeats.
   int32_t last_nir = -1;
   int64_t last_rank = 0;
   int64_t patient = -1;
   size_t count = 0;
-  for (size_t r = begin; r < end; ++r) {
-    const size_t i = r - begin;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t r = row_of(i);
     if (dpn[i] == events_detail::kInfoOnlyDpnQlf) continue;
     if (nir_codes_[r] != last_nir || rank[i] != last_rank) {
       last_nir = nir_codes_[r];
@@ -147,24 +160,51 @@ size_t DispensingSource::lines(size_t begin, size_t end, std::vector<DispensingL
     out.push_back(DispensingLine{static_cast<uint32_t>(patient), date_[r], cip, cip13_[cip],
                                  atc_[cip], or_zero(qsn[i])});
   }
-  // Stored rows are sorted by patient then date (then input order); the CIP13 tie-break makes
-  // lines of one (patient, date, CIP13) adjacent for netting and never depends on how rows were
-  // laid out. The check is linear and almost always passes.
-  auto by_patient_date = [](const DispensingLine& a, const DispensingLine& b) {
-    if (a.patient != b.patient) return a.patient < b.patient;
-    return a.date < b.date;
-  };
-  auto by_cip = [](const DispensingLine& a, const DispensingLine& b) { return a.cip < b.cip; };
-  const auto from = out.begin() + static_cast<std::ptrdiff_t>(first);
-  if (!std::is_sorted(from, out.end(), by_patient_date))
-    std::stable_sort(from, out.end(), by_patient_date);
-  for (auto run = from; run != out.end();) {
-    auto stop = run + 1;
-    while (stop != out.end() && stop->patient == run->patient && stop->date == run->date) ++stop;
-    if (stop - run > 1 && !std::is_sorted(run, stop, by_cip)) std::stable_sort(run, stop, by_cip);
-    run = stop;
-  }
   return count;
+}
+
+size_t DispensingSource::lines(size_t begin, size_t end, std::vector<DispensingLine>& out,
+                               const std::vector<uint8_t>* keep_cip) const {
+  if (begin >= end) return 0;  // also a source without pharmacy rows (no columns)
+  const size_t first = out.size();
+  // The range's integer columns widened into buffers reused by this thread (cache-resident for
+  // the callers' morsels), indexed from `begin`.
+  thread_local std::vector<int64_t> rank, dpn, qsn;
+  const size_t n = end - begin;
+  for (auto* buf : {&rank, &dpn, &qsn})
+    if (buf->size() < n) buf->resize(n);
+  widen_ints(*rank_, begin, end, rank.data());
+  widen_ints(*dpn_, begin, end, dpn.data());
+  widen_ints(*qsn_, begin, end, qsn.data());
+  const size_t count = append_lines(
+      n, [begin](size_t i) { return begin + i; }, rank.data(), dpn.data(), qsn.data(), out,
+      keep_cip);
+  sort_lines(out, first);
+  return count;
+}
+
+size_t DispensingSource::selected_lines(size_t begin, size_t end, std::vector<DispensingLine>& out,
+                                        const std::vector<uint8_t>& keep_cip) const {
+  if (begin >= end) return 0;
+  const size_t first = out.size();
+  thread_local std::vector<uint32_t> rows;
+  rows.clear();
+  for (size_t r = begin; r < end; ++r)
+    if (keep_cip[static_cast<size_t>(cip_codes_[r])] != 0) rows.push_back(static_cast<uint32_t>(r));
+  if (rows.empty()) return 0;
+  // Kept rows only: a patient's kept rows are still adjacent, so the run logic is unchanged.
+  thread_local std::vector<int64_t> rank, dpn, qsn;
+  for (auto* buf : {&rank, &dpn, &qsn})
+    if (buf->size() < rows.size()) buf->resize(rows.size());
+  gather_ints(*rank_, rows, rank.data());
+  gather_ints(*dpn_, rows, dpn.data());
+  gather_ints(*qsn_, rows, qsn.data());
+  const std::vector<uint32_t>& picked = rows;
+  append_lines(
+      picked.size(), [&picked](size_t i) { return static_cast<size_t>(picked[i]); }, rank.data(),
+      dpn.data(), qsn.data(), out, nullptr);
+  sort_lines(out, first);
+  return out.size() - first;
 }
 
 std::vector<DispensingLine> extract_dispensing_lines(const ShardData& shard,

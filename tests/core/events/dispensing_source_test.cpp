@@ -146,6 +146,41 @@ TEST(DispensingSource, AFilterOnCip13sKeepsOnlyTheirLinesButCountsAll) {
   for (const auto& l : lines) EXPECT_EQ(l.atc, "C10AA01");
 }
 
+// The selection-vector path (rows of other CIP13s skipped first) gives exactly the filtered
+// lines, range by range, for unsorted shards too.
+TEST(DispensingSource, SelectedLinesAreTheFilteredLinesOfEveryRange) {
+  for (const bool grouped : {true, false}) {
+    SCOPED_TRACE(grouped ? "grouped" : "not grouped");
+    ShardData shard = grouped ? grouped_shard().take() : [] {
+      ShardBuilder s;
+      s.add("IR_BEN_R", {ben("A", "1", "1"), ben("B", "1", "2")});
+      s.add("IR_PHA_R", {});
+      s.add("ER_PHA_F", {pha_row("B", "1", "2020-01-10", "3400930000001", "1"),
+                         pha_row("A", "1", "2020-01-12", "3400930000001", "1"),
+                         pha_row("A", "1", "2020-01-11", "3400930000002", "1"),
+                         pha_row("A", "1", "2020-01-11", "3400930000001", "2", "71")});
+      return s.take();
+    }();
+    encode_strings(shard);
+    const PatientIndex patients = build_patient_index(shard);
+    const DispensingSource source(shard, patients, kRef);
+    for (size_t c = 0; c < source.cip13s().size(); ++c) {
+      std::vector<uint8_t> keep(source.cip13s().size(), 0);
+      keep[c] = 1;
+      for (size_t per_range : {1, 3, 100}) {
+        const auto bounds = source.ranges(per_range);
+        for (size_t k = 0; k + 1 < bounds.size(); ++k) {
+          std::vector<DispensingLine> filtered, selected;
+          source.lines(bounds[k], bounds[k + 1], filtered, &keep);
+          const size_t kept = source.selected_lines(bounds[k], bounds[k + 1], selected, keep);
+          EXPECT_EQ(kept, selected.size());
+          EXPECT_EQ(plain(selected), plain(filtered)) << "CIP " << c << ", range " << k;
+        }
+      }
+    }
+  }
+}
+
 TEST(DispensingSource, RowsNotGroupedByPatientAreOneRangeAndComeOutSorted) {
   ShardBuilder s;
   s.add("IR_BEN_R", {ben("A", "1", "1"), ben("B", "1", "2")});
