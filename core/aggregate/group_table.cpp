@@ -55,41 +55,60 @@ void GroupTable::add(const std::vector<std::string_view>& values, const GroupMea
   add_encoded(key, m);
 }
 
+void GroupTable::settle() {
+  if (distinct_.empty()) return;
+  groups_.reserve(groups_.size() + distinct_.size());
+  for (auto& [k, m] : distinct_) groups_.emplace(std::move(k), m);
+  distinct_.clear();
+}
+
 void GroupTable::add_encoded(std::string_view key, const GroupMeasures& m) {
+  settle();
   auto it = groups_.find(key);
   if (it == groups_.end()) it = groups_.emplace(std::string(key), GroupMeasures{}).first;
   it->second.add(m);
 }
 
 void GroupTable::add_encoded(std::string&& key, const GroupMeasures& m) {
+  settle();
   auto [it, fresh] = groups_.try_emplace(std::move(key));
   it->second.add(m);
+}
+
+void GroupTable::add_distinct_encoded(std::string&& key, const GroupMeasures& m) {
+  distinct_.emplace_back(std::move(key), m);
 }
 
 void GroupTable::merge(GroupTable&& other) {
   if (other.columns_ != columns_)
     throw internal_error("merging group tables of {} and {} columns", other.columns_, columns_);
-  if (groups_.empty()) {
+  if (empty()) {
     groups_ = std::move(other.groups_);
+    distinct_ = std::move(other.distinct_);
   } else {
-    groups_.reserve(groups_.size() + other.groups_.size() / 2);
+    settle();
+    groups_.reserve(groups_.size() + other.size() / 2);
     // Flat maps cannot extract nodes: keys are moved out in place, then `other` is cleared at
     // once, with no lookup in between (its moved-from keys are never hashed again).
     for (auto& [k, m] : other.groups_) add_encoded(std::move(const_cast<std::string&>(k)), m);
+    for (auto& [k, m] : other.distinct_) add_encoded(std::move(k), m);
   }
   other.groups_.clear();
+  other.distinct_.clear();
 }
 
 void GroupTable::merge(const GroupTable& other) {
   if (other.columns_ != columns_)
     throw internal_error("merging group tables of {} and {} columns", other.columns_, columns_);
   for (const auto& [k, m] : other.groups_) add_encoded(k, m);
+  for (const auto& [k, m] : other.distinct_) add_encoded(k, m);
 }
 
 std::vector<GroupRow> GroupTable::sorted_rows() const {
   std::vector<GroupRow> rows;
-  rows.reserve(groups_.size());
+  rows.reserve(size());
   for (const auto& [k, m] : groups_) rows.push_back(GroupRow{decode_key(k, columns_), m, false});
+  for (const auto& [k, m] : distinct_) rows.push_back(GroupRow{decode_key(k, columns_), m, false});
   // Column by column, each compared as bytes (std::string compares as unsigned char).
   std::sort(rows.begin(), rows.end(),
             [](const GroupRow& a, const GroupRow& b) { return a.values < b.values; });
@@ -100,11 +119,13 @@ std::vector<char> GroupTable::serialize() const {
   std::vector<char> out;
   ByteWriter w(out);
   w.put<uint64_t>(columns_);
-  w.put<uint64_t>(groups_.size());
-  for (const auto& [k, m] : groups_) {
+  w.put<uint64_t>(size());
+  auto put = [&](const std::string& k, const GroupMeasures& m) {
     w.put_string(k);
     w.put(m);
-  }
+  };
+  for (const auto& [k, m] : groups_) put(k, m);
+  for (const auto& [k, m] : distinct_) put(k, m);
   return out;
 }
 
@@ -112,11 +133,13 @@ GroupTable GroupTable::deserialize(const std::vector<char>& bytes) {
   ByteReader r(bytes);
   GroupTable t(r.get<uint64_t>());
   const auto n = r.get<uint64_t>();
-  t.groups_.reserve(n);
+  if (n > r.remaining()) throw internal_error("a group table partial announces too many groups");
+  // A serialised table's keys are distinct: kept as a list, hashed by whoever merges it.
+  t.distinct_.reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
     std::string k = r.get_string();
     const auto m = r.get<GroupMeasures>();
-    t.groups_[std::move(k)].add(m);
+    t.distinct_.emplace_back(std::move(k), m);
   }
   if (!r.done()) throw internal_error("trailing bytes after a group table partial");
   return t;

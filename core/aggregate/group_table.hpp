@@ -42,14 +42,19 @@ class GroupTable {
   explicit GroupTable(size_t columns = 0) : columns_(columns) {}
 
   size_t columns() const { return columns_; }
-  size_t size() const { return groups_.size(); }
-  bool empty() const { return groups_.empty(); }
+  size_t size() const { return groups_.size() + distinct_.size(); }
+  bool empty() const { return size() == 0; }
 
   // Adds `m` to the group of `values` (columns() values).
   void add(const std::vector<std::string_view>& values, const GroupMeasures& m);
   // Adds to the group whose key encode_key() built.
   void add_encoded(std::string_view key, const GroupMeasures& m);
   void add_encoded(std::string&& key, const GroupMeasures& m);
+  // Adds a group whose key is known to be new (distinct from every group already added): no
+  // hashing until an operation needs the map. A shard's packed-key aggregation hands its groups
+  // over this way, and a deserialised partial arrives this way, so a partial is hashed once, by
+  // the merge into rank 0's table, not three times.
+  void add_distinct_encoded(std::string&& key, const GroupMeasures& m);
   void merge(const GroupTable& other);
   void merge(GroupTable&& other);  // moves other's keys (it is left empty)
   void reserve(size_t groups) { groups_.reserve(groups); }
@@ -74,8 +79,12 @@ class GroupTable {
     using is_transparent = void;
     bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
   };
+  // Moves distinct_ into groups_ (before any lookup).
+  void settle();
+
   size_t columns_;
   boost::unordered_flat_map<std::string, GroupMeasures, Hash, Eq> groups_;
+  std::vector<std::pair<std::string, GroupMeasures>> distinct_;  // see add_distinct_encoded
 };
 
 }  // namespace snds

@@ -386,7 +386,6 @@ std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& so
   for (size_t t = 1; t < tables.size(); ++t)
     for (const auto& [k, g] : tables[t]) all[k].m.add(g.m);
   GroupTable out(spec.group_by.size());
-  out.reserve(all.size());
   std::string key;
   for (const auto& [packed, g] : all) {
     key.clear();
@@ -434,7 +433,7 @@ std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& so
           break;
       }
     }
-    out.add_encoded(std::string_view(key), g.m);
+    out.add_distinct_encoded(std::string(key), g.m);  // packed keys are distinct
   }
   if (stats) {
     for (const auto n : seen) stats->events += n;

@@ -271,6 +271,32 @@ TEST(GroupTable, MergeOrderDoesNotChangeTheSums) {
   for (size_t i = 0; i < r1.size(); ++i) EXPECT_EQ(r1[i].measures, r2[i].measures);
 }
 
+// Groups handed over as distinct (packed-key output, deserialised partials) behave as any other:
+// they merge with equal keys added later, serialise, and sort with the hashed ones.
+TEST(GroupTable, DistinctGroupsMergeWithLaterAddsAndSurviveARoundTrip) {
+  auto key = [](std::string_view x) {
+    std::string k;
+    GroupTable::append_key_value(k, x);
+    return k;
+  };
+  GroupTable t(1);
+  t.add_distinct_encoded(key("A"), GroupMeasures{1, 0, 0, 0, 1});
+  t.add_distinct_encoded(key("B"), GroupMeasures{2, 0, 0, 0, 1});
+  EXPECT_EQ(t.size(), 2u);
+  const GroupTable copy = GroupTable::deserialize(t.serialize());
+  t.add({"A"}, GroupMeasures{10, 0, 0, 0, 2});  // an equal key after: one group
+  t.merge(copy);
+  const auto rows = t.sorted_rows();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].values, std::vector<std::string>{"A"});
+  EXPECT_EQ(rows[0].measures, (GroupMeasures{12, 0, 0, 0, 4}));
+  EXPECT_EQ(rows[1].measures, (GroupMeasures{4, 0, 0, 0, 2}));
+  GroupTable empty(1);
+  empty.merge(GroupTable::deserialize(t.serialize()));
+  empty.merge(GroupTable::deserialize(copy.serialize()));
+  EXPECT_EQ(empty.sorted_rows()[0].measures, (GroupMeasures{13, 0, 0, 0, 5}));
+}
+
 TEST(GroupTable, SortsColumnByColumnInByteOrder) {
   GroupTable t(2);
   for (const auto& [x, y] : std::vector<std::pair<std::string, std::string>>{
