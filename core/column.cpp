@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "core/multiversion.hpp"
 
 namespace snds {
 
@@ -95,11 +96,29 @@ size_t Column::byte_size() const {
 namespace {
 
 template <typename N>
-void widen_range(const char* narrow, size_t begin, size_t end, int64_t* out) {
-  const auto* v = reinterpret_cast<const N*>(narrow) + begin;
-  const size_t n = end - begin;
+inline void widen_loop(const N* v, size_t n, int64_t* out) {
   for (size_t i = 0; i < n; ++i)
     out[i] = v[i] == std::numeric_limits<N>::min() ? kMissingInt : static_cast<int64_t>(v[i]);
+}
+
+// One function per width, multiversioned (core/multiversion.hpp): these run on every integer
+// value a job reads.
+SNDS_MULTIVERSION void widen8(const int8_t* v, size_t n, int64_t* out) {
+  widen_loop(v, n, out);
+}
+SNDS_MULTIVERSION void widen16(const int16_t* v, size_t n, int64_t* out) {
+  widen_loop(v, n, out);
+}
+SNDS_MULTIVERSION void widen32(const int32_t* v, size_t n, int64_t* out) {
+  widen_loop(v, n, out);
+}
+
+template <typename N>
+void widen_range(const char* narrow, size_t begin, size_t end, int64_t* out) {
+  const auto* v = reinterpret_cast<const N*>(narrow) + begin;
+  if constexpr (sizeof(N) == 1) widen8(v, end - begin, out);
+  if constexpr (sizeof(N) == 2) widen16(v, end - begin, out);
+  if constexpr (sizeof(N) == 4) widen32(v, end - begin, out);
 }
 
 }  // namespace
