@@ -7,12 +7,14 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <array>
 #include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
 #include "core/error.hpp"
+#include "core/multiversion.hpp"
 #include "core/store/lz4_filter.hpp"
 #include "core/store/zstd_filter.hpp"
 
@@ -51,31 +53,53 @@ std::optional<ChunkPipeline> ChunkPipeline::of(hid_t dcpl, size_t element_size) 
   return p;
 }
 
+namespace {
+
+// Sums of one block of at most 256 big-endian 16-bit words: s1 = sum of the words, s2 = sum of
+// word i times (n - i), which is what n steps of Fletcher's running sums add to sum2 beyond
+// n * sum1. 256 words keep s2 below 2^32; the independent lanes let the compiler vectorise.
+SNDS_MULTIVERSION void fletcher_block(const uint8_t* b, uint32_t n, uint32_t* s1, uint32_t* s2) {
+  uint32_t a = 0, c = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t w = (uint32_t{b[2 * i]} << 8) | b[2 * i + 1];
+    a += w;
+    c += (n - i) * w;
+  }
+  *s1 = a;
+  *s2 = c;
+}
+
+}  // namespace
+
+// Equal to HDF5's H5_checksum_fletcher32: its folded sums are the sums modulo 65535, kept in
+// 1..65535 once positive (a fold never turns a positive sum into 0) and 0 only while every word
+// so far was 0. So the sums are taken by blocks, reduced modulo 65535, and represented the same.
 uint32_t hdf5_fletcher32(const void* data, size_t len) {
   const auto* b = static_cast<const uint8_t*>(data);
   size_t words = len / 2;
-  uint32_t sum1 = 0, sum2 = 0;
-  // 360 words keep both sums below 2^32 before folding (HDF5's block length).
+  uint64_t sum1 = 0, sum2 = 0;
+  bool any = false;
+  auto add_block = [&](uint64_t n, uint32_t s1, uint32_t s2) {
+    sum2 = (sum2 + n * sum1 + s2) % 65535;
+    sum1 = (sum1 + s1) % 65535;
+    any = any || s1 != 0;
+  };
   while (words > 0) {
-    size_t block = words > 360 ? 360 : words;
-    words -= block;
-    do {
-      sum1 += (static_cast<uint32_t>(b[0]) << 8) | b[1];
-      b += 2;
-      sum2 += sum1;
-    } while (--block > 0);
-    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
-    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+    const auto n = static_cast<uint32_t>(words > 256 ? 256 : words);
+    uint32_t s1 = 0, s2 = 0;
+    fletcher_block(b, n, &s1, &s2);
+    add_block(n, s1, s2);
+    b += 2 * size_t{n};
+    words -= n;
   }
   if (len % 2 != 0) {
-    sum1 += static_cast<uint32_t>(*b) << 8;
-    sum2 += sum1;
-    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
-    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+    const uint32_t w = uint32_t{*b} << 8;  // an odd last byte is the high byte of a last word
+    add_block(1, w, w);
   }
-  sum1 = (sum1 & 0xffff) + (sum1 >> 16);
-  sum2 = (sum2 & 0xffff) + (sum2 >> 16);
-  return (sum2 << 16) | sum1;
+  const auto fold = [&](uint64_t s) {
+    return !any ? uint32_t{0} : s == 0 ? uint32_t{65535} : static_cast<uint32_t>(s);
+  };
+  return (fold(sum2) << 16) | fold(sum1);
 }
 
 namespace {
@@ -145,9 +169,12 @@ void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, u
   // Decoding order: the reverse of the write order, skipped filters left out. The last step that
   // produces bytes writes straight into `out`; the steps before it use two scratch buffers per
   // thread, reused chunk after chunk.
-  std::vector<ChunkFilter> steps;
-  for (size_t k = pipeline.filters.size(); k-- > 0;)
-    if (((filter_mask >> k) & 1u) == 0) steps.push_back(pipeline.filters[k]);
+  // At most 32 filters (the mask's bits); a fixed array: this runs for every chunk.
+  std::array<ChunkFilter, 32> step_list{};
+  size_t count = 0;
+  for (size_t k = std::min<size_t>(pipeline.filters.size(), 32); k-- > 0;)
+    if (((filter_mask >> k) & 1u) == 0) step_list[count++] = pipeline.filters[k];
+  const std::span<const ChunkFilter> steps(step_list.data(), count);
   size_t last_producer = steps.size();
   for (size_t k = 0; k < steps.size(); ++k)
     if (steps[k] != ChunkFilter::kFletcher32) last_producer = k;

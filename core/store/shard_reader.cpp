@@ -16,6 +16,7 @@
 
 #include "core/catalog.hpp"
 #include "core/error.hpp"
+#include "core/multiversion.hpp"
 #include "core/store/shard_decoding.hpp"
 
 namespace snds {
@@ -93,7 +94,7 @@ StringColumn expand_codes(const std::vector<int32_t>& codes, const StringColumn&
 // Narrow stored integers to their in-memory width; a sentinel column's narrow minimum is its
 // missing value. Plain loops over one type pair, so the compiler vectorises them.
 template <typename N, typename W>
-void widen(const N* src, W* dst, size_t n, bool sentinel) {
+inline void widen(const N* src, W* dst, size_t n, bool sentinel) {
   if (sentinel) {
     for (size_t i = 0; i < n; ++i)
       dst[i] = src[i] == std::numeric_limits<N>::min() ? static_cast<W>(kMissingInt)
@@ -104,8 +105,8 @@ void widen(const N* src, W* dst, size_t n, bool sentinel) {
 }
 
 // Codes must index their dictionary: a reduction first (vectorised), the message only on failure.
-void check_codes(const int32_t* codes, size_t n, uint64_t dictionary_size,
-                 const std::string& where) {
+SNDS_MULTIVERSION void check_codes(const int32_t* codes, size_t n, uint64_t dictionary_size,
+                                   const std::string& where) {
   int32_t lo = 0, hi = 0;
   for (size_t i = 0; i < n; ++i) {
     lo = std::min(lo, codes[i]);

@@ -220,6 +220,53 @@ TEST(ChunkPipeline, UnshuffleInvertsShuffleForEveryWidthAndLength) {
   }
 }
 
+// HDF5's own algorithm, word by word (H5_checksum_fletcher32), as the reference for the blocked
+// implementation.
+uint32_t reference_fletcher32(const uint8_t* b, size_t len) {
+  size_t words = len / 2;
+  uint32_t sum1 = 0, sum2 = 0;
+  while (words > 0) {
+    size_t block = words > 360 ? 360 : words;
+    words -= block;
+    do {
+      sum1 += (static_cast<uint32_t>(b[0]) << 8) | b[1];
+      b += 2;
+      sum2 += sum1;
+    } while (--block > 0);
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  }
+  if (len % 2 != 0) {
+    sum1 += static_cast<uint32_t>(*b) << 8;
+    sum2 += sum1;
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  }
+  sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+  sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  return (sum2 << 16) | sum1;
+}
+
+TEST(ChunkPipeline, Fletcher32EqualsHdf5sWordByWordSumsOnAnyData) {
+  std::vector<uint8_t> data(70000);
+  uint32_t x = 7;
+  for (auto& b : data) {
+    x = x * 1664525u + 1013904223u;
+    b = static_cast<uint8_t>(x >> 24);
+  }
+  for (size_t len :
+       {size_t{0}, size_t{1}, size_t{2}, size_t{3}, size_t{511}, size_t{512}, size_t{513},
+        size_t{720}, size_t{721}, size_t{4097}, size_t{65535}, size_t{70000}})
+    EXPECT_EQ(hdf5_fletcher32(data.data(), len), reference_fletcher32(data.data(), len)) << len;
+  // Sums that are multiples of 65535 (all 0xff) and all-zero data: the edge of the folding.
+  for (const uint8_t fill : {uint8_t{0}, uint8_t{0xff}})
+    for (size_t len : {size_t{1}, size_t{2}, size_t{512}, size_t{1000}, size_t{70000}}) {
+      const std::vector<uint8_t> same(len, fill);
+      EXPECT_EQ(hdf5_fletcher32(same.data(), len), reference_fletcher32(same.data(), len))
+          << int{fill} << " x " << len;
+    }
+}
+
 TEST(ChunkPipeline, AChunkOfTheWrongSizeIsADataError) {
   ChunkPipeline none;  // no filter: the stored bytes are the values
   std::vector<char> out(16);
