@@ -32,11 +32,17 @@ OrderedIds ordered_ids(const Column& c) {
 std::vector<int32_t> translate_ids(const std::vector<std::string_view>& from,
                                    const std::vector<std::string_view>& to) {
   std::vector<int32_t> out(from.size(), -1);
-  size_t j = 0;
-  for (size_t i = 0; i < from.size(); ++i) {
-    while (j < to.size() && to[j] < from[i]) ++j;
-    if (j == to.size()) break;
-    if (to[j] == from[i]) out[i] = static_cast<int32_t>(j);
+  // One three-way comparison per step (these merges run per dictionary of every shard).
+  size_t i = 0, j = 0;
+  while (i < from.size() && j < to.size()) {
+    const int c = from[i].compare(to[j]);
+    if (c < 0) {
+      ++i;
+    } else if (c > 0) {
+      ++j;
+    } else {
+      out[i++] = static_cast<int32_t>(j++);
+    }
   }
   return out;
 }

@@ -19,10 +19,16 @@ std::pair<uint32_t, uint32_t> PatientIndex::patients_of(std::string_view nir) co
 std::vector<std::pair<uint32_t, uint32_t>> PatientIndex::patients_of_sorted(
     const std::vector<std::string_view>& sorted) const {
   std::vector<std::pair<uint32_t, uint32_t>> out(sorted.size(), {0u, 0u});
-  size_t j = 0;
-  for (size_t i = 0; i < sorted.size() && j < nirs.size(); ++i) {
-    while (j < nirs.size() && nirs[j] < sorted[i]) ++j;
-    if (j < nirs.size() && nirs[j] == sorted[i]) out[i] = nir_patients[j];
+  size_t i = 0, j = 0;
+  while (i < sorted.size() && j < nirs.size()) {
+    const int c = sorted[i].compare(nirs[j]);
+    if (c < 0) {
+      ++i;
+    } else if (c > 0) {
+      ++j;
+    } else {
+      out[i++] = nir_patients[j++];
+    }
   }
   return out;
 }

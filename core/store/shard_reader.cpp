@@ -14,6 +14,7 @@
 #include <mutex>
 #include <type_traits>
 
+#include "core/buffer_pool.hpp"
 #include "core/catalog.hpp"
 #include "core/error.hpp"
 #include "core/multiversion.hpp"
@@ -411,7 +412,7 @@ std::optional<StoredColumnChunks::RawDictionary> ShardReader::read_raw_dictionar
     out.rows = e->rows;
     out.chunk_rows = e->chunk_rows;
     read_directory_chunks(*e, out.chunks, out.masks, out.where);
-    out.padded.resize(out.chunks.size() * out.chunk_rows * out.width);
+    out.padded = buffer_pool::take_bytes(out.chunks.size() * out.chunk_rows * out.width);
     return out;
   }
   h5::Lock lock(h5::mutex());
@@ -571,16 +572,16 @@ StoredColumnChunks ShardReader::read_stored_chunks(const std::string& table,
         // Decoded as stored, no widening: element_size becomes the stored size.
         out.element_size = out.stored_size;
         out.column.narrow_width = static_cast<uint8_t>(out.stored_size);
-        out.column.narrow.resize(padded * out.stored_size);
+        out.column.narrow = buffer_pool::take_bytes(padded * out.stored_size);
       } else {
-        out.column.ints.resize(padded);
+        out.column.ints = buffer_pool::take_int64(padded);
       }
       break;
     case ColumnType::kDate:
-      out.column.dates.resize(padded);
+      out.column.dates = buffer_pool::take_int32(padded);
       break;
     case ColumnType::kString:
-      out.column.codes.resize(padded);
+      out.column.codes = buffer_pool::take_int32(padded);
       out.dictionary = read_raw_dictionary(table, info.name);
       if (out.dictionary) {
         out.dictionary_size = out.dictionary->rows;
@@ -679,6 +680,7 @@ Column finish_stored_column(StoredColumnChunks&& stored) {
       offsets.push_back(bytes.size());
     }
     c.dictionary.assign(std::move(bytes), std::move(offsets));
+    buffer_pool::give(std::move(stored.dictionary->padded));
   }
   const bool is_int = c.type == ColumnType::kInt64 || c.type == ColumnType::kDecimal;
   c.ints.resize(is_int && c.narrow_width == 0 ? stored.rows : 0);

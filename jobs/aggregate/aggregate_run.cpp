@@ -13,6 +13,7 @@
 #include "core/aggregate/result_output.hpp"
 #include "core/aggregate/shard_aggregate.hpp"
 #include "core/atomic_file.hpp"
+#include "core/buffer_pool.hpp"
 #include "core/catalog.hpp"
 #include "core/error.hpp"
 #include "core/serialize.hpp"
@@ -97,7 +98,7 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
       comm, source, wanted,
       [&](uint32_t shard) {
         auto t = Clock::now();
-        const ShardData data = source.load_shard(shard, wanted);
+        ShardData data = source.load_shard(shard, wanted);
         times.read += seconds_since(t);
         t = Clock::now();
         ShardPartial partial;
@@ -107,6 +108,7 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
         }
         partial.groups = aggregate_shard(data, referential, spec, threads, &partial.stats);
         Bytes bytes = encode_partial(partial);
+        buffer_pool::recycle(std::move(data));  // its buffers serve the next shard
         times.aggregate += seconds_since(t);
         return bytes;
       },

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/atomic_file.hpp"
+#include "core/buffer_pool.hpp"
 #include "core/catalog.hpp"
 #include "core/cohort/cohort_engine.hpp"
 #include "core/cohort/cohort_output.hpp"
@@ -126,7 +127,9 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
         t = Clock::now();
         result.cohort = evaluate_cohort(spec, patients, events, threads);
         times.evaluate += seconds_since(t);
-        return encode_result(result);
+        Bytes bytes = encode_result(result);
+        buffer_pool::recycle(std::move(data));  // its buffers serve the next shard
+        return bytes;
       },
       [&](uint32_t, Bytes&& partial) {
         ShardResult r = decode_result(partial);
