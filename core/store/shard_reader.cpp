@@ -117,6 +117,25 @@ SNDS_MULTIVERSION void check_codes(const int32_t* codes, size_t n, uint64_t dict
     throw data_error("dataset {} holds a code outside its dictionary (the file is corrupt)", where);
 }
 
+// Copies every chunk of a chunked dataset out as stored (H5Dread_chunk: filtered bytes and the
+// filter mask); false when one is not allocated (the caller then reads through H5Dread).
+bool copy_stored_chunks(hid_t d, uint64_t rows, hsize_t chunk,
+                        std::vector<std::vector<char>>& chunks, std::vector<uint32_t>& masks,
+                        const std::string& what) {
+  const uint64_t n = (rows + chunk - 1) / chunk;
+  chunks.resize(n);
+  masks.resize(n);
+  for (uint64_t k = 0; k < n; ++k) {
+    const hsize_t offset = k * chunk;
+    hsize_t bytes = 0;
+    if (H5Dget_chunk_storage_size(d, &offset, &bytes) < 0 || bytes == 0) return false;
+    chunks[k].resize(bytes);
+    h5::check(H5Dread_chunk(d, H5P_DEFAULT, &offset, &masks[k], chunks[k].data()), Failure::kData,
+              what);
+  }
+  return true;
+}
+
 }  // namespace
 
 ShardReader::ShardReader(fs::path path, bool use_chunk_directory) : path_(std::move(path)) {
@@ -437,18 +456,9 @@ std::optional<StoredColumnChunks::RawDictionary> ShardReader::read_raw_dictionar
   if (!pipeline) return std::nullopt;
   out.pipeline = std::move(*pipeline);
   out.chunk_rows = chunk;
-  const uint64_t chunks = (out.rows + chunk - 1) / chunk;
-  out.chunks.resize(chunks);
-  out.masks.resize(chunks);
-  for (uint64_t k = 0; k < chunks; ++k) {
-    const hsize_t offset = k * chunk;
-    hsize_t bytes = 0;
-    if (H5Dget_chunk_storage_size(d.get(), &offset, &bytes) < 0 || bytes == 0) return std::nullopt;
-    out.chunks[k].resize(bytes);
-    h5::check(H5Dread_chunk(d.get(), H5P_DEFAULT, &offset, &out.masks[k], out.chunks[k].data()),
-              Failure::kData, what);
-  }
-  out.padded.resize(chunks * chunk * out.width);
+  if (!copy_stored_chunks(d.get(), out.rows, chunk, out.chunks, out.masks, what))
+    return std::nullopt;
+  out.padded = buffer_pool::take_bytes(out.chunks.size() * chunk * out.width);
   return out;
 }
 
@@ -502,17 +512,7 @@ bool ShardReader::read_hdf5_chunks(const std::string& table, const StoredColumn&
     return false;
   auto pipeline = ChunkPipeline::of(dcpl.get(), stored);
   if (!pipeline) return false;
-  const uint64_t n = (out.rows + chunk - 1) / chunk;
-  out.chunks.resize(n);
-  out.masks.resize(n);
-  for (uint64_t k = 0; k < n; ++k) {
-    const hsize_t offset = k * chunk;
-    hsize_t bytes = 0;
-    if (H5Dget_chunk_storage_size(d.get(), &offset, &bytes) < 0 || bytes == 0) return false;
-    out.chunks[k].resize(bytes);
-    h5::check(H5Dread_chunk(d.get(), H5P_DEFAULT, &offset, &out.masks[k], out.chunks[k].data()),
-              Failure::kData, what);
-  }
+  if (!copy_stored_chunks(d.get(), out.rows, chunk, out.chunks, out.masks, what)) return false;
   out.pipeline = std::move(*pipeline);
   out.chunk_rows = chunk;
   return true;
