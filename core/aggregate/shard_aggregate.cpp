@@ -246,6 +246,21 @@ std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& so
   const CivilDate last = civil_from_days(any_date ? hi : 0);
   const int64_t first_month = int64_t{first.year} * 12 + first.month - 1;
   const int64_t months = int64_t{last.year} * 12 + last.month - 1 - first_month + 1;
+  // Month offset and year of every day of the range, once per shard: a line's date is then a
+  // table lookup, not a civil-calendar conversion (lines of one patient change date often).
+  struct DayInfo {
+    uint32_t month;  // offset from first_month
+    int32_t year;
+  };
+  std::vector<DayInfo> day_info;
+  if (any_date) {
+    day_info.resize(static_cast<size_t>(int64_t{hi} - lo + 1));
+    for (size_t k = 0; k < day_info.size(); ++k) {
+      const CivilDate c = civil_from_days(lo + static_cast<Date>(k));
+      day_info[k] = {static_cast<uint32_t>(int64_t{c.year} * 12 + c.month - 1 - first_month),
+                     c.year};
+    }
+  }
 
   // Per-patient ids of sex and department, built when a group column asks for them.
   std::vector<uint32_t> sex_of, dpt_of;
@@ -322,7 +337,6 @@ std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& so
     const auto t = static_cast<size_t>(omp_get_thread_num());
     PackedTable& table = tables[t];
     std::vector<DispensingLine> lines;
-    CivilCache civil;
     uint64_t n_seen = 0, n_kept = 0;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t mi = 0; mi < morsels; ++mi) {
@@ -346,13 +360,12 @@ std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& so
             case Dimension::kCip13:
               id = l.cip;
               break;
-            case Dimension::kMonth: {
-              const CivilDate& c = civil.of(l.date);
-              id = static_cast<uint64_t>(int64_t{c.year} * 12 + c.month - 1 - first_month);
+            case Dimension::kMonth:
+              id = day_info[static_cast<size_t>(l.date - lo)].month;
               break;
-            }
             case Dimension::kYear:
-              id = static_cast<uint64_t>(civil.of(l.date).year - first.year);
+              id = static_cast<uint64_t>(day_info[static_cast<size_t>(l.date - lo)].year -
+                                         first.year);
               break;
             case Dimension::kSex:
               id = sex_of[l.patient];
@@ -361,7 +374,8 @@ std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& so
               id = dpt_of[l.patient];
               break;
             case Dimension::kAgeBand:
-              id = age_band_index(age_in_year(patients.patients[l.patient], civil.of(l.date).year));
+              id = age_band_index(age_in_year(patients.patients[l.patient],
+                                              day_info[static_cast<size_t>(l.date - lo)].year));
               break;
             default:
               break;

@@ -219,6 +219,7 @@ std::vector<DispensingLine> extract_dispensing_lines(const ShardData& shard,
 
 std::vector<DispensingEvent> dispensing_events(const std::vector<DispensingLine>& lines) {
   std::vector<DispensingEvent> out;
+  out.reserve(lines.size());  // at most one event per line: no regrowth
   size_t i = 0;
   while (i < lines.size()) {
     const DispensingLine& first = lines[i];
