@@ -399,10 +399,18 @@ std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& so
   PackedTable& all = tables[0];
   for (size_t t = 1; t < tables.size(); ++t)
     for (const auto& [k, g] : tables[t]) all[k].m.add(g.m);
-  GroupTable out(spec.group_by.size());
-  std::string key;
-  for (const auto& [packed, g] : all) {
-    key.clear();
+  // The groups' string keys, built on the team (a few thousand per shard, the last serial part
+  // of a shard's aggregation otherwise); handed over in the table's order, as distinct keys.
+  std::vector<std::pair<uint64_t, GroupMeasures>> entries;
+  entries.reserve(all.size());
+  for (const auto& [packed, g] : all) entries.emplace_back(packed, g.m);
+  std::vector<std::string> keys(entries.size());
+  const auto n_entries = static_cast<int64_t>(entries.size());
+#pragma omp parallel for schedule(static) \
+    num_threads(std::max(1, threads)) if (threads > 1 && n_entries > 1024)
+  for (int64_t e = 0; e < n_entries; ++e) {
+    const uint64_t packed = entries[static_cast<size_t>(e)].first;
+    std::string& key = keys[static_cast<size_t>(e)];
     for (const PackedDim& pd : dims) {
       const uint64_t id = pd.bits == 0
                               ? 0
@@ -447,8 +455,10 @@ std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& so
           break;
       }
     }
-    out.add_distinct_encoded(std::string(key), g.m);  // packed keys are distinct
   }
+  GroupTable out(spec.group_by.size());
+  for (size_t e = 0; e < entries.size(); ++e)
+    out.add_distinct_encoded(std::move(keys[e]), entries[e].second);  // packed keys are distinct
   if (stats) {
     for (const auto n : seen) stats->events += n;
     for (const auto n : kept) stats->kept += n;
