@@ -113,32 +113,29 @@ SNDS_MULTIVERSION void widen32(const int32_t* v, size_t n, int64_t* out) {
   widen_loop(v, n, out);
 }
 
-template <typename N>
-void widen_range(const char* narrow, size_t begin, size_t end, int64_t* out) {
-  const auto* v = reinterpret_cast<const N*>(narrow) + begin;
-  if constexpr (sizeof(N) == 1) widen8(v, end - begin, out);
-  if constexpr (sizeof(N) == 2) widen16(v, end - begin, out);
-  if constexpr (sizeof(N) == 4) widen32(v, end - begin, out);
-}
-
 }  // namespace
 
-void widen_ints(const Column& c, size_t begin, size_t end, int64_t* out) {
-  switch (c.narrow_width) {
-    case 0:
-      std::copy(c.ints.begin() + static_cast<std::ptrdiff_t>(begin),
-                c.ints.begin() + static_cast<std::ptrdiff_t>(end), out);
-      break;
+void widen_narrow(const char* narrow, size_t width, size_t n, int64_t* out) {
+  switch (width) {
     case 1:
-      widen_range<int8_t>(c.narrow.data(), begin, end, out);
+      widen8(reinterpret_cast<const int8_t*>(narrow), n, out);
       break;
     case 2:
-      widen_range<int16_t>(c.narrow.data(), begin, end, out);
+      widen16(reinterpret_cast<const int16_t*>(narrow), n, out);
       break;
     default:
-      widen_range<int32_t>(c.narrow.data(), begin, end, out);
+      widen32(reinterpret_cast<const int32_t*>(narrow), n, out);
       break;
   }
+}
+
+void widen_ints(const Column& c, size_t begin, size_t end, int64_t* out) {
+  if (c.narrow_width == 0) {
+    std::copy(c.ints.begin() + static_cast<std::ptrdiff_t>(begin),
+              c.ints.begin() + static_cast<std::ptrdiff_t>(end), out);
+    return;
+  }
+  widen_narrow(c.narrow.data() + begin * c.narrow_width, c.narrow_width, end - begin, out);
 }
 
 namespace {

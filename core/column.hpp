@@ -96,6 +96,9 @@ struct Column {
   void reserve(size_t rows);
 };
 
+// `n` narrow signed integers of `width` bytes (1, 2 or 4; the type's minimum is missing) as
+// int64 (missing: kMissingInt): the store's narrowed form widened, by columns and the reader.
+void widen_narrow(const char* narrow, size_t width, size_t n, int64_t* out);
 // Rows [begin, end) of an int64/decimal column, in either form, as int64 (missing: kMissingInt).
 void widen_ints(const Column& c, size_t begin, size_t end, int64_t* out);
 // Rows `rows` (any order) of an int64/decimal column, in either form, as int64.

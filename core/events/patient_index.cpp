@@ -18,18 +18,10 @@ std::pair<uint32_t, uint32_t> PatientIndex::patients_of(std::string_view nir) co
 
 std::vector<std::pair<uint32_t, uint32_t>> PatientIndex::patients_of_sorted(
     const std::vector<std::string_view>& sorted) const {
+  const std::vector<int32_t> at = events_detail::translate_ids(sorted, nirs);
   std::vector<std::pair<uint32_t, uint32_t>> out(sorted.size(), {0u, 0u});
-  size_t i = 0, j = 0;
-  while (i < sorted.size() && j < nirs.size()) {
-    const int c = sorted[i].compare(nirs[j]);
-    if (c < 0) {
-      ++i;
-    } else if (c > 0) {
-      ++j;
-    } else {
-      out[i++] = nir_patients[j++];
-    }
-  }
+  for (size_t i = 0; i < at.size(); ++i)
+    if (at[i] >= 0) out[i] = nir_patients[static_cast<size_t>(at[i])];
   return out;
 }
 

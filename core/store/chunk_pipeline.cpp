@@ -223,17 +223,15 @@ void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, u
         break;
       }
       case ChunkFilter::kLz4: {
-        // Shuffle keeps sizes: the decoded size is always the chunk's.
-        uint64_t n = 0;
-        for (size_t i = 0; i < 8 && size >= 12; ++i) n = (n << 8) | static_cast<uint8_t>(cur[i]);
-        if (size < 12 || n != out.size())
-          throw data_error("a chunk of {} is not an lz4 stream of {} bytes (the file is corrupt)",
-                           where, out.size());
+        // Shuffle keeps sizes: the decoded size is always the chunk's, which lz4_decode checks
+        // against the stream's header.
         if (!final_step) scratch.resize(out.size());
         dst = final_step ? out.data() : scratch.data();
         if (!h5::lz4_decode(cur, size, dst, out.size()))
-          throw data_error("a chunk of {} does not decompress with lz4 (the file is corrupt)",
-                           where);
+          throw data_error(
+              "a chunk of {} is not an lz4 stream of {} bytes that decompresses (the file is "
+              "corrupt)",
+              where, out.size());
         size = out.size();
         break;
       }

@@ -10,9 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
-#include <limits>
 #include <mutex>
-#include <type_traits>
 
 #include "core/buffer_pool.hpp"
 #include "core/catalog.hpp"
@@ -92,17 +90,11 @@ StringColumn expand_codes(const std::vector<int32_t>& codes, const StringColumn&
   return out;
 }
 
-// Narrow stored integers to their in-memory width; a sentinel column's narrow minimum is its
-// missing value. Plain loops over one type pair, so the compiler vectorises them.
-template <typename N, typename W>
-inline void widen(const N* src, W* dst, size_t n, bool sentinel) {
-  if (sentinel) {
-    for (size_t i = 0; i < n; ++i)
-      dst[i] = src[i] == std::numeric_limits<N>::min() ? static_cast<W>(kMissingInt)
-                                                       : static_cast<W>(src[i]);
-  } else {
-    for (size_t i = 0; i < n; ++i) dst[i] = static_cast<W>(src[i]);
-  }
+// Narrowed string codes (1 or 2 bytes) to int32 (codes have no missing value).
+template <typename N>
+void widen_codes(const char* narrow, size_t n, int32_t* out) {
+  const auto* v = reinterpret_cast<const N*>(narrow);
+  for (size_t i = 0; i < n; ++i) out[i] = v[i];
 }
 
 // Codes must index their dictionary: a reduction first (vectorised), the message only on failure.
@@ -231,6 +223,9 @@ void ShardReader::read_directory_chunks(const DirectoryDataset& e,
                                         std::vector<std::vector<char>>& chunks,
                                         std::vector<uint32_t>& masks,
                                         const std::string& where) const {
+  if (e.chunk_rows == 0 || e.chunks.size() != (e.rows + e.chunk_rows - 1) / e.chunk_rows)
+    throw data_error("the chunk directory of shard file {} does not match dataset {}",
+                     path_.string(), where);
   chunks.resize(e.chunks.size());
   masks.resize(e.chunks.size());
   for (size_t k = 0; k < e.chunks.size(); ++k) {
@@ -423,9 +418,6 @@ std::optional<StoredColumnChunks::RawDictionary> ShardReader::read_raw_dictionar
   out.where = where("/" + table + "/" + dict_name);
   if (const DirectoryDataset* e = directory_ ? directory_->find(table, dict_name) : nullptr;
       e && e->rows > 0 && e->chunk_rows > 0 && e->pipeline.element_size > 0) {
-    if (e->chunks.size() != (e->rows + e->chunk_rows - 1) / e->chunk_rows)
-      throw data_error("the chunk directory of shard file {} does not match dataset {}",
-                       path_.string(), out.where);
     out.pipeline = e->pipeline;
     out.width = e->pipeline.element_size;
     out.rows = e->rows;
@@ -536,10 +528,8 @@ StoredColumnChunks ShardReader::read_stored_chunks(const std::string& table,
   if (const DirectoryDataset* e =
           directory_ && rows > 0 ? directory_->find(table, info.name) : nullptr) {
     const size_t stored = e->pipeline.element_size;
-    if (e->rows != rows || e->chunk_rows == 0 ||
-        e->chunks.size() != (rows + e->chunk_rows - 1) / e->chunk_rows ||
-        !(stored == 1 || stored == 2 || stored == 4 || stored == 8) || stored > width ||
-        (stored != width && info.type == ColumnType::kDate))
+    if (e->rows != rows || !(stored == 1 || stored == 2 || stored == 4 || stored == 8) ||
+        stored > width || (stored != width && info.type == ColumnType::kDate))
       throw data_error("the chunk directory of shard file {} does not match dataset {}",
                        path_.string(), out.where);
     out.stored_size = stored;
@@ -635,28 +625,15 @@ void decode_stored_chunk(StoredColumnChunks& stored, size_t k) {
     thread_local std::vector<char> narrow;
     narrow.resize(stored.chunk_rows * stored.stored_size);
     decode_chunk(stored.pipeline, stored.chunks[k], stored.masks[k], narrow, stored.where);
-    const bool sentinel = c.type == ColumnType::kInt64 || c.type == ColumnType::kDecimal;
-    auto widen_into = [&](auto* dst) {
-      switch (stored.stored_size) {
-        case 1:
-          widen(reinterpret_cast<const int8_t*>(narrow.data()), dst + first, stored.chunk_rows,
-                sentinel);
-          break;
-        case 2:
-          widen(reinterpret_cast<const int16_t*>(narrow.data()), dst + first, stored.chunk_rows,
-                sentinel);
-          break;
-        default:
-          widen(reinterpret_cast<const int32_t*>(narrow.data()), dst + first, stored.chunk_rows,
-                sentinel);
-          break;
-      }
-    };
     if (c.type == ColumnType::kString) {
-      widen_into(c.codes.data());
-      check_codes(c.codes.data() + first, valid, stored.dictionary_size, stored.where);
+      int32_t* dst = c.codes.data() + first;
+      if (stored.stored_size == 1)
+        widen_codes<int8_t>(narrow.data(), stored.chunk_rows, dst);
+      else
+        widen_codes<int16_t>(narrow.data(), stored.chunk_rows, dst);
+      check_codes(dst, valid, stored.dictionary_size, stored.where);
     } else {
-      widen_into(c.ints.data());
+      widen_narrow(narrow.data(), stored.stored_size, stored.chunk_rows, c.ints.data() + first);
     }
   }
   std::vector<char>().swap(stored.chunks[k]);  // the stored bytes are no longer needed

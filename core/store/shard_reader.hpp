@@ -130,7 +130,8 @@ class ShardReader {
                         StoredColumnChunks& out) const;
   // Reads and checks the chunk directory; leaves directory_ empty when there is none to trust.
   void load_directory();
-  // Copies a dataset's recorded chunks out of the file with pread (no HDF5 call).
+  // Copies a dataset's recorded chunks out of the file with pread (no HDF5 call); a directory
+  // entry whose chunks do not cover its rows, or lie outside the file, is a data_error.
   void read_directory_chunks(const DirectoryDataset& e, std::vector<std::vector<char>>& chunks,
                              std::vector<uint32_t>& masks, const std::string& where) const;
   // The table's group, opened once: datasets open relative to it, not from the root.
