@@ -61,6 +61,12 @@ class GroupTable {
 
   // Rows sorted by the group values, column by column, in byte order.
   std::vector<GroupRow> sorted_rows() const;
+  // Calls f(encoded key, measures) for every group, in no particular order.
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const auto& [k, m] : groups_) f(std::string_view(k), m);
+    for (const auto& [k, m] : distinct_) f(std::string_view(k), m);
+  }
 
   // Wire format of partials (same binary on both ends, core/serialize.hpp).
   std::vector<char> serialize() const;

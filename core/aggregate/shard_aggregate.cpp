@@ -220,27 +220,24 @@ struct PackedDim {
   std::vector<std::string_view> strings;  // id -> value, for dimensions decoded by table
 };
 
-std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& source,
-                                                      const PatientIndex& patients,
-                                                      const AggregateSpec& spec, int threads,
-                                                      ShardAggregateStats* stats,
-                                                      size_t morsel_events) {
+std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& source,
+                                                       const PatientIndex& patients,
+                                                       const AggregateSpec& spec, int threads,
+                                                       ShardAggregateStats* stats,
+                                                       size_t morsel_events) {
   const auto& cips = source.cip13s();
   const auto& atcs = source.atcs();
   // CIP13s whose ATC passes the filter.
   std::vector<uint8_t> keep_cip(cips.size(), 1);
   if (!spec.atc_filter.empty())
     for (size_t c = 0; c < cips.size(); ++c) keep_cip[c] = has_prefix(atcs[c], spec.atc_filter);
+  const bool selective = std::count(keep_cip.begin(), keep_cip.end(), 1) <
+                         static_cast<std::ptrdiff_t>(keep_cip.size());
 
   // The month and year range of the shard's lines, for offsets (the period narrows it).
   const Date lo_bound = spec.period_start.value_or(std::numeric_limits<Date>::min() + 1);
   const Date hi_bound = spec.period_end.value_or(std::numeric_limits<Date>::max());
-  Date lo = std::numeric_limits<Date>::max(), hi = std::numeric_limits<Date>::min();
-  for (const Date d : source.dates()) {
-    if (d == kMissingDate || d < lo_bound || d > hi_bound) continue;
-    lo = std::min(lo, d);
-    hi = std::max(hi, d);
-  }
+  const auto [lo, hi] = source.date_range(lo_bound, hi_bound);
   const bool any_date = lo <= hi;
   const CivilDate first = civil_from_days(any_date ? lo : 0);
   const CivilDate last = civil_from_days(any_date ? hi : 0);
@@ -329,20 +326,30 @@ std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& so
   const auto morsels = static_cast<int64_t>(bounds.size() - 1);
   const int nthreads = std::max(1, std::min<int>(threads, static_cast<int>(morsels)));
   using PackedTable = boost::unordered_flat_map<uint64_t, LocalGroup>;
-  std::vector<PackedTable> tables(static_cast<size_t>(nthreads));
+  // Each thread's table lives as long as the thread (OpenMP keeps its pool) and is cleared, not
+  // freed, between shards: its buckets are reused instead of regrown from empty every shard.
+  std::vector<PackedTable*> tables(static_cast<size_t>(nthreads));
   std::vector<uint64_t> seen(static_cast<size_t>(nthreads), 0), kept(seen);
 
 #pragma omp parallel num_threads(nthreads)
   {
     const auto t = static_cast<size_t>(omp_get_thread_num());
-    PackedTable& table = tables[t];
+    thread_local PackedTable table;
+    table.clear();
+    tables[t] = &table;
     std::vector<DispensingLine> lines;
     uint64_t n_seen = 0, n_kept = 0;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t mi = 0; mi < morsels; ++mi) {
       lines.clear();
       const auto m = static_cast<size_t>(mi);
-      n_seen += source.lines(bounds[m], bounds[m + 1], lines, &keep_cip);
+      if (selective) {
+        // Few CIP13s kept (a study's drugs): the lines are built for those rows only.
+        n_seen += source.count_lines(bounds[m], bounds[m + 1]);
+        source.selected_lines(bounds[m], bounds[m + 1], lines, keep_cip);
+      } else {
+        n_seen += source.lines(bounds[m], bounds[m + 1], lines, &keep_cip);
+      }
       for (const DispensingLine& l : lines) {
         if (l.date == kMissingDate || l.date < lo_bound || l.date > hi_bound) continue;
         ++n_kept;
@@ -395,70 +402,69 @@ std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& so
     kept[t] = n_kept;
   }
 
-  // Thread tables into the first, then one string key per group.
-  PackedTable& all = tables[0];
+  // Thread tables into the first, then the groups in dictionary form: each column's values are
+  // the ones its groups use, in first-use order (rank 0 sorts by value, not by code).
+  PackedTable& all = *tables[0];
   for (size_t t = 1; t < tables.size(); ++t)
-    for (const auto& [k, g] : tables[t]) all[k].m.add(g.m);
-  // The groups' string keys, built on the team (a few thousand per shard, the last serial part
-  // of a shard's aggregation otherwise); handed over in the table's order, as distinct keys.
-  std::vector<std::pair<uint64_t, GroupMeasures>> entries;
-  entries.reserve(all.size());
-  for (const auto& [packed, g] : all) entries.emplace_back(packed, g.m);
-  std::vector<std::string> keys(entries.size());
-  const auto n_entries = static_cast<int64_t>(entries.size());
-#pragma omp parallel for schedule(static) \
-    num_threads(std::max(1, threads)) if (threads > 1 && n_entries > 1024)
-  for (int64_t e = 0; e < n_entries; ++e) {
-    const uint64_t packed = entries[static_cast<size_t>(e)].first;
-    std::string& key = keys[static_cast<size_t>(e)];
-    for (const PackedDim& pd : dims) {
+    for (const auto& [k, g] : *tables[t]) all[k].m.add(g.m);
+  const size_t columns = dims.size();
+  CodedGroups out(columns);
+  out.codes.reserve(all.size() * columns);
+  out.measures.reserve(all.size());
+  std::vector<std::vector<uint32_t>> code_of(columns);  // id -> code, kNoCode until used
+  constexpr uint32_t kNoCode = std::numeric_limits<uint32_t>::max();
+  auto value_of = [&](const PackedDim& pd, uint64_t id) -> std::string {
+    switch (pd.dim) {
+      case Dimension::kAtc:
+      case Dimension::kAtc1:
+      case Dimension::kAtc2:
+      case Dimension::kAtc3:
+      case Dimension::kAtc4:
+        return std::string(pd.strings[id]);
+      case Dimension::kCip13:
+        return std::string(cips[id]);
+      case Dimension::kMonth: {
+        const int64_t month = first_month + static_cast<int64_t>(id);
+        std::string v;
+        append_digits(v, static_cast<int>(month / 12), 4);
+        v.push_back('-');
+        append_digits(v, static_cast<int>(month % 12 + 1), 2);
+        return v;
+      }
+      case Dimension::kYear: {
+        std::string v;
+        append_digits(v, first.year + static_cast<int>(id), 4);
+        return v;
+      }
+      case Dimension::kSex:
+        return std::string(sexes.values()[id]);
+      case Dimension::kDepartment:
+        return std::string(dpts.values()[id]);
+      case Dimension::kAgeBand:
+        return std::string(id == kUnknownAgeBand ? age_band(kMissingInt)
+                                                 : age_band(static_cast<int64_t>(id) * 10));
+      default:
+        return {};
+    }
+  };
+  std::vector<uint32_t> group(columns);
+  for (const auto& [packed, g] : all) {
+    for (size_t c = 0; c < columns; ++c) {
+      const PackedDim& pd = dims[c];
       const uint64_t id = pd.bits == 0
                               ? 0
                               : (packed >> pd.shift) &
-                                    ((pd.bits == 64 ? ~uint64_t{0} : (uint64_t{1} << pd.bits) - 1));
-      switch (pd.dim) {
-        case Dimension::kAtc:
-        case Dimension::kAtc1:
-        case Dimension::kAtc2:
-        case Dimension::kAtc3:
-        case Dimension::kAtc4:
-          GroupTable::append_key_value(key, pd.strings[id]);
-          break;
-        case Dimension::kCip13:
-          GroupTable::append_key_value(key, cips[id]);
-          break;
-        case Dimension::kMonth: {
-          const int64_t month = first_month + static_cast<int64_t>(id);
-          key.push_back(7);
-          append_digits(key, static_cast<int>(month / 12), 4);
-          key.push_back('-');
-          append_digits(key, static_cast<int>(month % 12 + 1), 2);
-          break;
-        }
-        case Dimension::kYear:
-          key.push_back(4);
-          append_digits(key, first.year + static_cast<int>(id), 4);
-          break;
-        case Dimension::kSex:
-          GroupTable::append_key_value(key, sexes.values()[id]);
-          break;
-        case Dimension::kDepartment:
-          GroupTable::append_key_value(key, dpts.values()[id]);
-          break;
-        case Dimension::kAgeBand:
-          GroupTable::append_key_value(key, id == kUnknownAgeBand
-                                                ? age_band(kMissingInt)
-                                                : age_band(static_cast<int64_t>(id) * 10));
-          break;
-        default:
-          GroupTable::append_key_value(key, {});
-          break;
+                                    (pd.bits == 64 ? ~uint64_t{0} : (uint64_t{1} << pd.bits) - 1);
+      auto& codes = code_of[c];
+      if (id >= codes.size()) codes.resize(id + 1, kNoCode);
+      if (codes[id] == kNoCode) {
+        codes[id] = static_cast<uint32_t>(out.values[c].size());
+        out.values[c].push_back(value_of(pd, id));
       }
+      group[c] = codes[id];
     }
+    out.add(group, g.m);
   }
-  GroupTable out(spec.group_by.size());
-  for (size_t e = 0; e < entries.size(); ++e)
-    out.add_distinct_encoded(std::move(keys[e]), entries[e].second);  // packed keys are distinct
   if (stats) {
     for (const auto n : seen) stats->events += n;
     for (const auto n : kept) stats->kept += n;
@@ -468,13 +474,13 @@ std::optional<GroupTable> aggregate_dispensing_packed(const DispensingSource& so
 
 }  // namespace
 
-GroupTable aggregate_shard(const ShardData& shard, const DrugReferential& referential,
-                           const AggregateSpec& spec, int threads, ShardAggregateStats* stats,
-                           size_t morsel_events) {
+CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& referential,
+                            const AggregateSpec& spec, int threads, ShardAggregateStats* stats,
+                            size_t morsel_events) {
   const PatientIndex patients = build_patient_index(shard);
   switch (spec.source) {
     case ExtractorKind::kDispensing: {
-      const DispensingSource source(shard, patients, referential, threads);
+      const DispensingSource source(shard, patients, referential);
       if (auto packed =
               aggregate_dispensing_packed(source, patients, spec, threads, stats, morsel_events))
         return std::move(*packed);
@@ -503,8 +509,8 @@ GroupTable aggregate_shard(const ShardData& shard, const DrugReferential& refere
         }
       };
       auto add = [](const DispensingLine& l, GroupMeasures& m) { m.boxes += l.boxes; };
-      return aggregate_events(lines, patients, spec, threads, keep, text, add, stats,
-                              morsel_events);
+      return to_coded(
+          aggregate_events(lines, patients, spec, threads, keep, text, add, stats, morsel_events));
     }
     case ExtractorKind::kHospitalStay: {
       const auto stays = extract_stays(shard, patients, threads);
@@ -522,19 +528,19 @@ GroupTable aggregate_shard(const ShardData& shard, const DrugReferential& refere
                                    : std::string_view{};
       };
       auto add = [](const StayEvent& s, GroupMeasures& m) { m.days += s.days; };
-      return aggregate_events(stays, patients, spec, threads, keep, text, add, stats,
-                              morsel_events);
+      return to_coded(
+          aggregate_events(stays, patients, spec, threads, keep, text, add, stats, morsel_events));
     }
     case ExtractorKind::kClaim: {
       const auto claims = extract_claims(shard, patients);
       auto keep = [](const ClaimLine&) { return true; };
       auto text = [](Dimension, const ClaimLine&) { return std::string_view{}; };
       auto add = [](const ClaimLine& c, GroupMeasures& m) { m.amount += c.amount; };
-      return aggregate_events(claims, patients, spec, threads, keep, text, add, stats,
-                              morsel_events);
+      return to_coded(
+          aggregate_events(claims, patients, spec, threads, keep, text, add, stats, morsel_events));
     }
   }
-  return GroupTable(spec.group_by.size());
+  return CodedGroups(spec.group_by.size());
 }
 
 }  // namespace snds

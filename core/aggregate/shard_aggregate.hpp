@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "core/aggregate/aggregate_spec.hpp"
-#include "core/aggregate/group_table.hpp"
+#include "core/aggregate/coded_groups.hpp"
 #include "core/events/events.hpp"
 #include "core/shard_data.hpp"
 
@@ -24,7 +24,7 @@ struct ShardAggregateStats {
 inline constexpr size_t kAggregateMorselEvents = 16384;
 
 // `morsel_events` is a tuning knob (tests set it small to get many morsels from small shards).
-GroupTable aggregate_shard(const ShardData& shard, const DrugReferential& referential,
+CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& referential,
                            const AggregateSpec& spec, int threads,
                            ShardAggregateStats* stats = nullptr,
                            size_t morsel_events = kAggregateMorselEvents);

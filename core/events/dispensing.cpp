@@ -1,11 +1,62 @@
 // Pharmacy lines and dispensing events (contract section 3) and the CIP13 -> ATC referential.
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 #include "core/events/column_access.hpp"
 #include "core/events/events.hpp"
+#include "core/multiversion.hpp"
 
 namespace snds {
+namespace {
+
+// True when (code, rank) never decreases from a row to the next. A narrow rank and its code
+// make one int64 in the same order (code above, rank biased to unsigned below), so the check is
+// a single comparison per row, which vectorises.
+template <typename Rank>
+SNDS_MULTIVERSION bool pairs_never_decrease(const int32_t* code, const Rank* rank, size_t n) {
+  uint32_t bad = 0;
+  if constexpr (sizeof(Rank) <= 4) {
+    constexpr int kShift = 8 * sizeof(Rank);
+    constexpr int64_t kBias = int64_t{1} << (kShift - 1);
+    for (size_t r = 1; r < n; ++r) {
+      const int64_t before = (int64_t{code[r - 1]} << kShift) + (rank[r - 1] + kBias);
+      const int64_t after = (int64_t{code[r]} << kShift) + (rank[r] + kBias);
+      bad |= static_cast<uint32_t>(after < before);
+    }
+  } else {
+    for (size_t r = 1; r < n; ++r)
+      bad |= static_cast<uint32_t>((code[r] < code[r - 1]) |
+                                   ((code[r] == code[r - 1]) & (rank[r] < rank[r - 1])));
+  }
+  return bad == 0;
+}
+
+SNDS_MULTIVERSION std::pair<Date, Date> dates_within(const Date* d, size_t n, Date lo, Date hi) {
+  Date first = std::numeric_limits<Date>::max(), last = std::numeric_limits<Date>::min();
+  for (size_t i = 0; i < n; ++i) {
+    const bool in = (d[i] != kMissingDate) & (d[i] >= lo) & (d[i] <= hi);
+    first = std::min(first, in ? d[i] : std::numeric_limits<Date>::max());
+    last = std::max(last, in ? d[i] : std::numeric_limits<Date>::min());
+  }
+  return {first, last};
+}
+
+bool rows_are_grouped(const int32_t* code, const Column& rank, size_t n) {
+  switch (rank.narrow_width) {
+    case 1:
+      return pairs_never_decrease(code, reinterpret_cast<const int8_t*>(rank.narrow.data()), n);
+    case 2:
+      return pairs_never_decrease(code, reinterpret_cast<const int16_t*>(rank.narrow.data()), n);
+    case 4:
+      return pairs_never_decrease(code, reinterpret_cast<const int32_t*>(rank.narrow.data()), n);
+    default:
+      return pairs_never_decrease(code, rank.ints.data(), n);
+  }
+}
+
+}  // namespace
+
 using events_detail::or_zero;
 using events_detail::ordered_ids;
 using events_detail::OrderedIds;
@@ -37,7 +88,7 @@ std::string_view DrugReferential::atc_of(std::string_view cip13) const {
 }
 
 DispensingSource::DispensingSource(const ShardData& shard, const PatientIndex& patients,
-                                   const DrugReferential& referential, int threads)
+                                   const DrugReferential& referential)
     : patients_(&patients) {
   const Batch* pha = shard.find("ER_PHA_F");
   if (!pha || pha->rows() == 0 || patients.patients.empty()) return;
@@ -60,30 +111,9 @@ DispensingSource::DispensingSource(const ShardData& shard, const PatientIndex& p
   for (size_t i = 0; i < cip13_.size(); ++i) atc_[i] = referential.atc_of(cip13_[i]);
   patients_of_nir_ = patients.patients_of_sorted(nirs);
   // Grouped by patient when (BEN_NIR_PSA, BEN_RNG_GEM) never decreases (the stored order).
-  // Checked in blocks (ranks widened a block at a time, with the row before the block), on the
-  // team: it is the only per-row pass before the morsels.
-  constexpr size_t kBlock = 8192;
-  const auto blocks = static_cast<int64_t>((rows_ + kBlock - 1) / kBlock);
-  bool grouped = true;
-#pragma omp parallel for schedule(static) num_threads(std::max(1, threads)) \
-    if (threads > 1 && blocks > 1) reduction(&& : grouped)
-  for (int64_t b = 0; b < blocks; ++b) {
-    const size_t at = static_cast<size_t>(b) * kBlock;
-    const size_t from = at == 0 ? 1 : at;  // row 0 has no predecessor
-    const size_t to = std::min(rows_, at + kBlock);
-    if (from >= to) continue;
-    thread_local std::vector<int64_t> rank;
-    rank.resize(to - from + 1);
-    widen_ints(*rank_, from - 1, to, rank.data());  // rank[i] is row from - 1 + i
-    bool ok = true;
-    for (size_t r = from; r < to && ok; ++r) {
-      const size_t i = r - from + 1;
-      ok = nir_codes_[r - 1] < nir_codes_[r] ||
-           (nir_codes_[r - 1] == nir_codes_[r] && rank[i - 1] <= rank[i]);
-    }
-    grouped = grouped && ok;
-  }
-  grouped_ = grouped;
+  // Serial on purpose: a branch-free pass over the codes and the ranks as stored takes tens of
+  // microseconds a shard, less than waking the team for it.
+  grouped_ = rows_are_grouped(nir_codes_, *rank_, rows_);
 }
 
 std::vector<size_t> DispensingSource::ranges(size_t rows_per_range) const {
@@ -205,6 +235,38 @@ size_t DispensingSource::selected_lines(size_t begin, size_t end, std::vector<Di
       dpn.data(), qsn.data(), out, nullptr);
   sort_lines(out, first);
   return out.size() - first;
+}
+
+std::pair<Date, Date> DispensingSource::date_range(Date lo, Date hi) const {
+  return dates_within(date_, rows_, lo, hi);
+}
+
+size_t DispensingSource::count_lines(size_t begin, size_t end) const {
+  if (begin >= end) return 0;
+  thread_local std::vector<int64_t> rank, dpn;
+  const size_t n = end - begin;
+  for (auto* buf : {&rank, &dpn})
+    if (buf->size() < n) buf->resize(n);
+  widen_ints(*rank_, begin, end, rank.data());
+  widen_ints(*dpn_, begin, end, dpn.data());
+  const int32_t* nir = nir_codes_ + begin;
+  size_t count = 0;
+  // Runs of one (BEN_NIR_PSA, BEN_RNG_GEM); rows out of that order only make runs shorter.
+  for (size_t i = 0; i < n;) {
+    size_t j = i + 1;
+    while (j < n && nir[j] == nir[i] && rank[j] == rank[i]) ++j;
+    const auto [p0, twins] = patients_of_nir_[static_cast<size_t>(nir[i])];
+    bool known = false;
+    for (uint32_t p = p0; p < p0 + twins && !known; ++p)
+      known = patients_->patients[p].rank == rank[i];
+    if (known) {
+      size_t info_only = 0;
+      for (size_t k = i; k < j; ++k) info_only += dpn[k] == events_detail::kInfoOnlyDpnQlf;
+      count += (j - i) - info_only;
+    }
+    i = j;
+  }
+  return count;
 }
 
 std::vector<DispensingLine> extract_dispensing_lines(const ShardData& shard,

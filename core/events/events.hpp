@@ -127,9 +127,8 @@ class DrugReferential {
 // index and the referential, which must outlive it.
 class DispensingSource {
  public:
-  // `threads`: OpenMP threads for the row-order check (the rest is per dictionary entry).
   DispensingSource(const ShardData& shard, const PatientIndex& patients,
-                   const DrugReferential& referential, int threads = 1);
+                   const DrugReferential& referential);
 
   size_t rows() const { return rows_; }
   // The distinct CIP13s of the shard in byte order (DispensingLine::cip indexes them), and the
@@ -138,6 +137,9 @@ class DispensingSource {
   const std::vector<std::string_view>& atcs() const { return atc_; }
   // EXE_SOI_DTD of every row (lines or not), for range scans.
   std::span<const Date> dates() const { return {date_, rows_}; }
+  // The first and last EXE_SOI_DTD of the rows within [lo, hi] (missing dates left out);
+  // {max, min} of Date when there is none.
+  std::pair<Date, Date> date_range(Date lo, Date hi) const;
   // Bounds of row ranges of about `rows_per_range` rows that never split a patient's rows, for
   // threads to extract independently: {0, b1, ..., rows()}. One range when the stored rows are
   // not grouped by patient (the extraction then sorts them all).
@@ -152,6 +154,9 @@ class DispensingSource {
   // the right path when the filter keeps few CIP13s (a study's drugs). Returns the lines kept.
   size_t selected_lines(size_t begin, size_t end, std::vector<DispensingLine>& out,
                         const std::vector<uint8_t>& keep_cip) const;
+  // The lines of rows [begin, end), counted without building them: what lines() returns. A
+  // patient's rows are counted together (one lookup per patient, not per row).
+  size_t count_lines(size_t begin, size_t end) const;
 
  private:
   size_t rows_ = 0;

@@ -121,7 +121,7 @@ bool copy_stored_chunks(hid_t d, uint64_t rows, hsize_t chunk,
     const hsize_t offset = k * chunk;
     hsize_t bytes = 0;
     if (H5Dget_chunk_storage_size(d, &offset, &bytes) < 0 || bytes == 0) return false;
-    chunks[k].resize(bytes);
+    chunks[k] = buffer_pool::take_bytes(bytes);  // overwritten whole: no zero-fill
     h5::check(H5Dread_chunk(d, H5P_DEFAULT, &offset, &masks[k], chunks[k].data()), Failure::kData,
               what);
   }
@@ -235,7 +235,7 @@ void ShardReader::read_directory_chunks(const DirectoryDataset& e,
           "the chunk directory of shard file {} places a chunk of dataset {} "
           "outside the file (the file is corrupt)",
           path_.string(), where);
-    chunks[k].resize(c.size);
+    chunks[k] = buffer_pool::take_bytes(c.size);  // overwritten whole: no zero-fill
     masks[k] = c.mask;
     size_t done = 0;
     while (done < c.size) {
@@ -595,7 +595,7 @@ void decode_stored_chunk(StoredColumnChunks& stored, size_t k) {
     const size_t bytes = d.chunk_rows * d.width;
     decode_chunk(d.pipeline, d.chunks[j], d.masks[j],
                  std::span<char>(d.padded.data() + j * bytes, bytes), d.where);
-    std::vector<char>().swap(d.chunks[j]);
+    buffer_pool::give(std::move(d.chunks[j]));
     return;
   }
   Column& c = stored.column;
@@ -636,7 +636,7 @@ void decode_stored_chunk(StoredColumnChunks& stored, size_t k) {
       widen_narrow(narrow.data(), stored.stored_size, stored.chunk_rows, c.ints.data() + first);
     }
   }
-  std::vector<char>().swap(stored.chunks[k]);  // the stored bytes are no longer needed
+  buffer_pool::give(std::move(stored.chunks[k]));  // the stored bytes serve the next shard
 }
 
 Column finish_stored_column(StoredColumnChunks&& stored) {

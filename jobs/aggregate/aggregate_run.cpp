@@ -35,7 +35,7 @@ using Clock = std::chrono::steady_clock;
 struct ShardPartial {
   std::map<std::string, uint64_t> rows_read;
   ShardAggregateStats stats;
-  GroupTable groups;
+  CodedGroups groups;
 };
 
 Bytes encode_partial(const ShardPartial& p) {
@@ -55,7 +55,7 @@ ShardPartial decode_partial(const Bytes& bytes) {
   get_rows_read(r, p.rows_read);
   p.stats.events = r.get<uint64_t>();
   p.stats.kept = r.get<uint64_t>();
-  p.groups = GroupTable::deserialize(r.get_vector<char>());
+  p.groups = CodedGroups::deserialize(r.get_vector<char>());
   if (!r.done()) throw internal_error("trailing bytes after an aggregate partial");
   return p;
 }
@@ -92,8 +92,9 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
   metrics.begin_phase("shards");
   WorkTimes times;
   uint64_t rank_rows = 0;
-  ShardPartial merged;
-  merged.groups = GroupTable(spec.group_by.size());
+  std::map<std::string, uint64_t> rows_read;
+  ShardAggregateStats event_counts;
+  GroupMerger merged(spec.group_by.size());
   const ShardQueueStats queue = run_job_shards(
       comm, source, wanted,
       [&](uint32_t shard) {
@@ -114,10 +115,10 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
       },
       [&](uint32_t, Bytes&& bytes) {
         ShardPartial p = decode_partial(bytes);
-        for (const auto& [name, rows] : p.rows_read) merged.rows_read[name] += rows;
-        merged.stats.events += p.stats.events;
-        merged.stats.kept += p.stats.kept;
-        merged.groups.merge(std::move(p.groups));
+        for (const auto& [name, rows] : p.rows_read) rows_read[name] += rows;
+        event_counts.events += p.stats.events;
+        event_counts.kept += p.stats.kept;
+        merged.merge(p.groups);
       },
       "aggregate");
   metrics.end_phase(rank_rows, 0);
@@ -127,7 +128,7 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
   AggregateRunSummary summary;
   all_or_none(comm, [&] {
     if (!comm.is_master()) return;
-    std::vector<GroupRow> rows = merged.groups.sorted_rows();
+    std::vector<GroupRow> rows = merged.sorted_rows();
     summary.rows = rows.size();
     summary.suppressed = apply_disclosure(rows, spec.min_patients);
     write_result_csv(output / "result.csv", spec, rows);
@@ -143,8 +144,8 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
     if (!comm.is_master()) return;
     boost::json::object m =
         job_manifest("aggregate", config.config_file, aggregate_config_to_json(config),
-                     source.store, comm.size(), threads, merged.rows_read);
-    m["events"] = {{"source", merged.stats.events}, {"in_period_and_filter", merged.stats.kept}};
+                     source.store, comm.size(), threads, rows_read);
+    m["events"] = {{"source", event_counts.events}, {"in_period_and_filter", event_counts.kept}};
     m["phases"] = std::move(phases);
     m["shard_work_s"] = std::move(work);
     boost::json::array per_rank;
@@ -154,7 +155,7 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
                     {"result.h5", {{"rows", summary.rows}}}};
     write_job_manifest(output / "manifest.json", std::move(m));
     log::info("aggregate: {} groups ({} suppressed) from {} events, written to {}", summary.rows,
-              summary.suppressed, merged.stats.kept, output.string());
+              summary.suppressed, event_counts.kept, output.string());
   });
   return summary;
 }

@@ -119,7 +119,7 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
         ShardEvents events;
         if (spec.uses_source(CohortSource::kDispensing))
           events.dispensing = cohort_dispensing_events(
-              spec, DispensingSource(data, patients, referential, threads), threads);
+              spec, DispensingSource(data, patients, referential), threads);
         if (spec.uses_source(CohortSource::kHospitalStay))
           events.stays = extract_stays(data, patients, threads);
         if (spec.uses_source(CohortSource::kClaim)) events.claims = extract_claims(data, patients);

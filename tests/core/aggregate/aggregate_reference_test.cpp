@@ -196,8 +196,8 @@ std::string engine_csv(const test::RandomExtract& x, const AggregateSpec& spec, 
   for (const auto& shard : test::split_by_patient(x.shard, shards))
     partials.push_back(aggregate_shard(shard, ref, spec, threads).serialize());
   std::shuffle(partials.begin(), partials.end(), std::mt19937_64(shuffle_seed));
-  GroupTable all(spec.group_by.size());
-  for (const auto& p : partials) all.merge(GroupTable::deserialize(p));
+  GroupMerger all(spec.group_by.size());
+  for (const auto& p : partials) all.merge(CodedGroups::deserialize(p));
   auto rows = all.sorted_rows();
   apply_disclosure(rows, spec.min_patients);
   return result_csv(spec, rows);
@@ -277,7 +277,7 @@ TEST(AggregateReference, ThreadsSharingAShardInSmallMorselsGiveTheSameAnswer) {
   for (const auto& spec : specs()) {
     const std::string expected = reference_csv(x, spec);
     for (const int threads : {2, 3}) {
-      GroupTable all(spec.group_by.size());
+      GroupMerger all(spec.group_by.size());
       for (const auto& shard : test::split_by_patient(x.shard, 3))
         all.merge(aggregate_shard(shard, ref, spec, threads, nullptr, 64));
       auto rows = all.sorted_rows();
