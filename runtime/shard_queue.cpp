@@ -105,7 +105,13 @@ ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards,
       }
       progress.update(received);
     };
-    uint32_t claimed = kNoShard;  // rank 0's next shard, announced to `upcoming`
+    // Rank 0's next shard, announced to `upcoming`. Shard 0 is rank 0's first, whatever requests
+    // are already waiting: a job can read it ahead before the queue starts.
+    uint32_t claimed = kNoShard;
+    if (shards > 0) {
+      claimed = next++;
+      ++assigned;
+    }
     for (;;) {
       while (auto m = comm.try_recv(kTagToMaster)) handle(std::move(*m));
       if (stop_requested()) stop_handout = true;

@@ -318,6 +318,21 @@ size_t evaluate_patient(const CohortSpec& spec, const Patient& patient,
   return passed;
 }
 
+StayCodeFilter cohort_stay_codes(const CohortSpec& spec) {
+  StayCodeFilter f;
+  auto add = [](std::vector<std::string>& to, const std::vector<std::string>& codes) {
+    for (const auto& c : codes)
+      if (std::find(to.begin(), to.end(), c) == to.end()) to.push_back(c);
+  };
+  for (const auto& def : spec.events) {
+    if (def.source != CohortSource::kHospitalStay) continue;
+    if (def.positions & kPositionDP) add(f.dp, def.icd10);
+    if (def.positions & kPositionDR) add(f.dr, def.icd10);
+    if (def.positions & kPositionDAS) add(f.das, def.icd10);
+  }
+  return f;
+}
+
 std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
                                                       const DispensingSource& source, int threads) {
   const auto& cips = source.cip13s();

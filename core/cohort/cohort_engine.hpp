@@ -73,6 +73,10 @@ size_t evaluate_patient(const CohortSpec& spec, const Patient& patient,
 
 // Every patient of the shard: events of each source are grouped by patient, each patient's
 // events are matched against the definitions once, then evaluate_patient() decides.
+// The diagnosis prefixes of the spec's hospital-stay definitions, by position: extract_stays
+// with this filter keeps every stay some definition can match, and only those.
+StayCodeFilter cohort_stay_codes(const CohortSpec& spec);
+
 // The dispensing events the spec's definitions can match, for the whole shard: lines of other
 // CIP13s are never extracted (netting is per CIP13, so leaving them out changes no other event).
 // The rank's threads extract patient-aligned row ranges; the result is the same sequence as

@@ -218,9 +218,15 @@ size_t DispensingSource::selected_lines(size_t begin, size_t end, std::vector<Di
   if (begin >= end) return 0;
   const size_t first = out.size();
   thread_local std::vector<uint32_t> rows;
-  rows.clear();
-  for (size_t r = begin; r < end; ++r)
-    if (keep_cip[static_cast<size_t>(cip_codes_[r])] != 0) rows.push_back(static_cast<uint32_t>(r));
+  // Branch-free: every row is written, the cursor advances on kept ones (a study keeps few
+  // CIP13s, whose rows come in no predictable pattern).
+  rows.resize(end - begin + 1);
+  size_t kept = 0;
+  for (size_t r = begin; r < end; ++r) {
+    rows[kept] = static_cast<uint32_t>(r);
+    kept += keep_cip[static_cast<size_t>(cip_codes_[r])] != 0;
+  }
+  rows.resize(kept);
   if (rows.empty()) return 0;
   // Kept rows only: a patient's kept rows are still adjacent, so the run logic is unchanged.
   thread_local std::vector<int64_t> rank, dpn, qsn;

@@ -186,9 +186,18 @@ std::vector<DispensingLine> extract_dispensing_lines(const ShardData& shard,
                                                      const DrugReferential& referential);
 // Nets lines (sorted as extract_dispensing_lines returns them) by (patient, date, CIP13).
 std::vector<DispensingEvent> dispensing_events(const std::vector<DispensingLine>& lines);
-// `threads`: OpenMP threads over the shard's years (same result whatever the count).
+// Diagnosis code prefixes by position. A caller that needs only the stays some code list can
+// match (the cohort job) passes one: a stay none of whose DP, DR or DAS matches its position's
+// prefixes is left out before its patient's events are built. Kept stays are whole (all their
+// DAS), so a kept stay looks the same as without the filter.
+struct StayCodeFilter {
+  std::vector<std::string> dp, dr, das;
+};
+
+// `threads`: OpenMP threads over the shard's years (same result whatever the count). `only`:
+// null for every valid stay.
 std::vector<StayEvent> extract_stays(const ShardData& shard, const PatientIndex& patients,
-                                     int threads = 1);
+                                     int threads = 1, const StayCodeFilter* only = nullptr);
 std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex& patients);
 
 // What each extractor reads, so a job asks the store reader for these columns only. PMSI kinds

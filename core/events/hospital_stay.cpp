@@ -36,8 +36,15 @@ OrderedIds string_ids(const Batch& batch, const std::string& table, std::string_
   return ordered_ids(typed_column(batch, table, column, ColumnType::kString));
 }
 
+bool has_prefix(std::string_view code, const std::vector<std::string>& prefixes) {
+  for (const auto& p : prefixes)
+    if (code.starts_with(p)) return true;
+  return false;
+}
+
 void extract_year(const ShardData& shard, const std::string& c_name, int year,
-                  const PatientIndex& patients, std::vector<StayEvent>& out) {
+                  const PatientIndex& patients, const StayCodeFilter* only,
+                  std::vector<StayEvent>& out) {
   const Batch& c = shard.tables.at(c_name);
   if (c.rows() == 0) return;
   const std::string b_name = table_instance_name(TableKind::kMcoB, year);
@@ -69,21 +76,27 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
     if (e >= 0 && k >= 0) b_row.try_emplace(stay_key(e, k), static_cast<uint32_t>(r));
   }
 
-  // D: the associated diagnoses of each key, in stored order, empty values left out.
-  boost::unordered_flat_map<uint64_t, std::vector<std::string_view>> das_of;
+  // D rows as (stay key, associated diagnosis), empty values left out, in stored order.
+  std::vector<std::pair<uint64_t, std::string_view>> d_rows;
   if (d && d->rows() > 0) {
     const OrderedIds d_eta = string_ids(*d, d_name, "ETA_NUM");
     const OrderedIds d_rsa = string_ids(*d, d_name, "RSA_NUM");
     const std::vector<int32_t> d_eta_in_c = translate_ids(d_eta.values, eta.values);
     const std::vector<int32_t> d_rsa_in_c = translate_ids(d_rsa.values, rsa.values);
     const Strings das = typed_strings(*d, d_name, "ASS_DGN");
+    d_rows.reserve(d->rows());
     for (size_t r = 0; r < d->rows(); ++r) {
       const int32_t e = d_eta_in_c[static_cast<size_t>(d_eta.id[r])];
       const int32_t k = d_rsa_in_c[static_cast<size_t>(d_rsa.id[r])];
       if (e < 0 || k < 0 || das.at(r).empty()) continue;
-      das_of[stay_key(e, k)].push_back(das.at(r));
+      d_rows.emplace_back(stay_key(e, k), das.at(r));
     }
   }
+  // With a filter: the stays one of whose associated diagnoses it keeps.
+  boost::unordered_flat_set<uint64_t> das_hit;
+  if (only && !only->das.empty())
+    for (const auto& [key, das] : d_rows)
+      if (has_prefix(das, only->das)) das_hit.insert(key);
 
   // C: return codes are valid when every one is "0": the id of "0" in each code's dictionary.
   struct ReturnCode {
@@ -105,6 +118,9 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
 
   boost::unordered_flat_set<uint64_t> seen;
   seen.reserve(c.rows());
+  // The events of each stay kept, [first, first + count) in `out`, for its diagnoses from D.
+  boost::unordered_flat_map<uint64_t, std::pair<uint32_t, uint32_t>> events_of;
+  const size_t out_before = out.size();
   for (size_t r = 0; r < c.rows(); ++r) {
     const int32_t e = eta.id[r], k = rsa.id[r];
     const uint64_t key = stay_key(e, k);
@@ -118,7 +134,10 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
     if (ghm_error[static_cast<size_t>(ghm.id[br])]) continue;
     const auto [first, count] = patients_of[static_cast<size_t>(nir.id[r])];
     if (count == 0) continue;
-    auto di = das_of.find(key);
+    if (only && !has_prefix(dp.at(br), only->dp) && !has_prefix(dr.at(br), only->dr) &&
+        !das_hit.contains(key))
+      continue;
+    events_of.emplace(key, std::pair{static_cast<uint32_t>(out.size() - out_before), count});
     for (uint32_t p = first; p < first + count; ++p) {
       StayEvent ev;
       ev.patient = p;
@@ -126,19 +145,25 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
       ev.year = year;
       ev.dp = dp.at(br);
       ev.dr = dr.at(br);
-      if (di != das_of.end()) ev.das = di->second;
       ev.days = or_zero(nbj[br]);
       ev.eta_num = eta.values[static_cast<size_t>(e)];
       ev.rsa_num = rsa.values[static_cast<size_t>(k)];
       out.push_back(std::move(ev));
     }
   }
+  // Each kept stay's associated diagnoses, in D's stored order, on every event of the stay.
+  for (const auto& [key, das] : d_rows) {
+    auto it = events_of.find(key);
+    if (it == events_of.end()) continue;
+    const auto [first, count] = it->second;
+    for (uint32_t i = 0; i < count; ++i) out[out_before + first + i].das.push_back(das);
+  }
 }
 
 }  // namespace
 
 std::vector<StayEvent> extract_stays(const ShardData& shard, const PatientIndex& patients,
-                                     int threads) {
+                                     int threads, const StayCodeFilter* only) {
   std::vector<StayEvent> out;
   if (patients.patients.empty()) return out;
   std::vector<std::pair<std::string, int>> years;  // C tables, in name order
@@ -156,7 +181,7 @@ std::vector<StayEvent> extract_stays(const ShardData& shard, const PatientIndex&
   for (int64_t y = 0; y < n; ++y) {
     const auto i = static_cast<size_t>(y);
     try {
-      extract_year(shard, years[i].first, years[i].second, patients, parts[i]);
+      extract_year(shard, years[i].first, years[i].second, patients, only, parts[i]);
     } catch (...) {
       errors[i] = std::current_exception();
     }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <future>
 #include <map>
 
 #include <fmt/format.h>
@@ -87,7 +88,9 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
   const CohortSpec& spec = config.spec;
   const fs::path output = config.output;
   const WantedTables wanted = cohort_wanted_tables(spec);
+  const StayCodeFilter stay_codes = cohort_stay_codes(spec);
   Metrics metrics;
+  source.read_first_shard_ahead(comm, wanted);
 
   // The folder says "incomplete" (no manifest.json) from the moment a run starts writing into it.
   metrics.begin_phase("prepare");
@@ -121,7 +124,7 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
           events.dispensing = cohort_dispensing_events(
               spec, DispensingSource(data, patients, referential), threads);
         if (spec.uses_source(CohortSource::kHospitalStay))
-          events.stays = extract_stays(data, patients, threads);
+          events.stays = extract_stays(data, patients, threads, &stay_codes);
         if (spec.uses_source(CohortSource::kClaim)) events.claims = extract_claims(data, patients);
         times.extract += seconds_since(t);
         t = Clock::now();
@@ -144,10 +147,19 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
   all_or_none(comm, [&] {
     if (!comm.is_master()) return;
     merged.cohort.sort_rows();
-    write_file_atomic(output / "cohort.csv", cohort_csv(merged.cohort.rows));
-    write_file_atomic(output / "attrition.csv",
-                      attrition_csv(spec.step_names(), merged.cohort.attrition));
-    write_cohort_h5(output / "cohort.h5", merged.cohort.rows);
+    // The CSV files on a helper thread (no HDF5 there) while this thread writes the HDF5 copy.
+    auto csv = std::async(std::launch::async, [&] {
+      write_file_atomic(output / "cohort.csv", cohort_csv(merged.cohort.rows));
+      write_file_atomic(output / "attrition.csv",
+                        attrition_csv(spec.step_names(), merged.cohort.attrition));
+    });
+    try {
+      write_cohort_h5(output / "cohort.h5", merged.cohort.rows);
+    } catch (...) {
+      csv.wait();
+      throw;
+    }
+    csv.get();
   });
   metrics.end_phase(comm.is_master() ? merged.cohort.rows.size() : 0, 0);
 

@@ -219,9 +219,9 @@ Row mco_c(const std::string& eta, const std::string& rsa, const std::string& nir
           {"FHO_RET", "0"},     {"PMS_RET", "0"}, {"DAT_RET", "0"}};
 }
 Row mco_b(const std::string& eta, const std::string& rsa, const std::string& dp,
-          const std::string& ghm, const std::string& days) {
-  return {{"ETA_NUM", eta},   {"RSA_NUM", rsa}, {"DGN_PAL", dp},
-          {"DGN_REL", "E11"}, {"GRG_GHM", ghm}, {"SEJ_NBJ", days}};
+          const std::string& ghm, const std::string& days, const std::string& dr = "E11") {
+  return {{"ETA_NUM", eta}, {"RSA_NUM", rsa}, {"DGN_PAL", dp},
+          {"DGN_REL", dr},  {"GRG_GHM", ghm}, {"SEJ_NBJ", days}};
 }
 Row mco_d(const std::string& eta, const std::string& rsa, const std::string& das) {
   return {{"ETA_NUM", eta}, {"RSA_NUM", rsa}, {"ASS_DGN", das}};
@@ -288,6 +288,41 @@ TEST(Stays, AStayIsKeyedByYearSoTheSameNumbersInTwoYearsAreTwoStays) {
     EXPECT_EQ(stays[1].dp, "K35");
     EXPECT_EQ(stays[1].das, std::vector<std::string_view>{"K65"});
   }
+}
+
+// A code filter keeps the stays one of whose diagnoses matches at its position, each whole (every
+// DAS, in stored order, on every twin), and leaves the others out.
+TEST(Stays, ACodeFilterKeepsMatchingStaysWhole) {
+  ShardBuilder s = base_shard();
+  s.add("T_MCO20C", {mco_c("E1", "1", "NIR_T", "2020-05-02"),    // DP I21: kept (DP)
+                     mco_c("E1", "2", "NIR_P", "2020-06-02"),    // DAS I22: kept (DAS)
+                     mco_c("E1", "3", "NIR_P", "2020-07-02"),    // DR I21 only: left out
+                     mco_c("E1", "4", "NIR_P", "2020-08-02")});  // nothing: left out
+  s.add("T_MCO20B",
+        {mco_b("E1", "1", "I214", "05M042", "4"), mco_b("E1", "2", "J18", "04M05T", "3"),
+         mco_b("E1", "3", "K35", "06C09", "1", "I21"), mco_b("E1", "4", "K35", "06C09", "1")});
+  s.add("T_MCO20D", {mco_d("E1", "1", "E785"), mco_d("E1", "2", "I10"), mco_d("E1", "2", "I220"),
+                     mco_d("E1", "4", "Z000")});
+  const ShardData shard = s.take();
+  const PatientIndex patients = build_patient_index(shard);
+  const StayCodeFilter filter{{"I21"}, {}, {"I22"}};
+  const auto all = extract_stays(shard, patients);
+  const auto kept = extract_stays(shard, patients, 1, &filter);
+  std::vector<StayEvent> expected;
+  for (const auto& st : all)
+    if (st.rsa_num == "1" || st.rsa_num == "2") expected.push_back(st);
+  ASSERT_EQ(kept.size(), 3u);  // stay 1 on both twins, stay 2
+  ASSERT_EQ(kept.size(), expected.size());
+  for (size_t i = 0; i < kept.size(); ++i) {
+    EXPECT_EQ(kept[i].patient, expected[i].patient);
+    EXPECT_EQ(kept[i].rsa_num, expected[i].rsa_num);
+    EXPECT_EQ(kept[i].dp, expected[i].dp);
+    EXPECT_EQ(kept[i].das, expected[i].das);
+  }
+  for (const auto& st : kept)
+    if (st.rsa_num == "2") {
+      EXPECT_EQ(st.das, (std::vector<std::string_view>{"I10", "I220"}));
+    }
 }
 
 TEST(Claims, InformationOnlyLinesAndUnknownPatientsAreLeftOut) {
