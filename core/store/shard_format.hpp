@@ -19,7 +19,10 @@ namespace snds {
 // unchanged.
 // Version 3: adds the chunk directory (chunk_directory.hpp), a dataset at the root that a
 // version 2 reader would take for a table.
-inline constexpr int64_t kShardFormatVersion = 3;
+// Version 4: adds the header (shard_header.hpp) in a 1 KiB HDF5 user block: the root attributes
+// and the directory's place, for readers that open the file without HDF5. Version 3 readers
+// read version 4 files through HDF5, which skips the user block.
+inline constexpr int64_t kShardFormatVersion = 4;
 
 namespace shard_attr {
 // On the file (root group).

@@ -11,12 +11,14 @@
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <span>
 
 #include "core/buffer_pool.hpp"
 #include "core/catalog.hpp"
 #include "core/error.hpp"
 #include "core/multiversion.hpp"
 #include "core/store/shard_decoding.hpp"
+#include "core/store/shard_header.hpp"
 
 namespace snds {
 namespace fs = std::filesystem;
@@ -135,12 +137,10 @@ ShardReader::ShardReader(fs::path path, bool use_chunk_directory) : path_(std::m
   std::error_code ec;
   if (!fs::is_regular_file(path_, ec))
     throw data_error("shard file {} does not exist", path_.string());
+  if (use_chunk_directory && open_from_header()) return;
   h5::Lock lock(h5::mutex());
   const std::string what = "cannot open shard file " + path_.string();
-  h5::PropList fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), Failure::kInternal, what));
-  h5::check(H5Pset_file_locking(fapl.get(), false, true), Failure::kInternal, what);
-  file_ = h5::File(
-      h5::check_id(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, fapl.get()), Failure::kData, what));
+  file();
 
   // File attributes: integers and strings (the writer writes no other kind).
   std::vector<std::string> names;
@@ -157,15 +157,8 @@ ShardReader::ShardReader(fs::path path, bool use_chunk_directory) : path_(std::m
     else if (cls == H5T_STRING)
       attributes_[name] = h5::read_string_attribute(file_.get(), name.c_str(), where("/"));
   }
-  const auto version = int_attribute(shard_attr::kFormatVersion);
-  if (!version)
-    throw data_error(
-        "{} is not a complete snds-batch shard (no {} attribute: its writer did not "
-        "finish, or another program wrote it)",
-        path_.string(), shard_attr::kFormatVersion);
-  if (*version < 1 || *version > kShardFormatVersion)
-    throw data_error("shard file {} has format version {}; this snds-batch reads versions 1 to {}",
-                     path_.string(), *version, kShardFormatVersion);
+  check_format_version();
+  const int64_t version = *int_attribute(shard_attr::kFormatVersion);
 
   std::vector<std::string> links;
   index = 0;
@@ -175,9 +168,86 @@ ShardReader::ShardReader(fs::path path, bool use_chunk_directory) : path_(std::m
   // a few of a shard's tables, and every attribute read is an HDF5 metadata lookup.
   for (const auto& table : links)
     if (table != kChunkDirectoryName) tables_.emplace(table, std::nullopt);
-  if (use_chunk_directory && *version >= 3 &&
+  if (use_chunk_directory && version >= 3 &&
       std::find(links.begin(), links.end(), kChunkDirectoryName) != links.end())
     load_directory();
+}
+
+void ShardReader::check_format_version() const {
+  const auto version = int_attribute(shard_attr::kFormatVersion);
+  if (!version)
+    throw data_error(
+        "{} is not a complete snds-batch shard (no {} attribute: its writer did not "
+        "finish, or another program wrote it)",
+        path_.string(), shard_attr::kFormatVersion);
+  if (*version < 1 || *version > kShardFormatVersion)
+    throw data_error("shard file {} has format version {}; this snds-batch reads versions 1 to {}",
+                     path_.string(), *version, kShardFormatVersion);
+}
+
+hid_t ShardReader::file() const {
+  h5::Lock lock(h5::mutex());
+  if (!file_.valid()) {
+    const std::string what = "cannot open shard file " + path_.string();
+    h5::PropList fapl(h5::check_id(H5Pcreate(H5P_FILE_ACCESS), Failure::kInternal, what));
+    h5::check(H5Pset_file_locking(fapl.get(), false, true), Failure::kInternal, what);
+    file_ = h5::File(
+        h5::check_id(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, fapl.get()), Failure::kData, what));
+  }
+  return file_.get();
+}
+
+namespace {
+
+// Reads exactly bytes.size() bytes at `offset`; false on any error or a short file.
+bool pread_exactly(int fd, std::span<char> bytes, uint64_t offset) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t got =
+        ::pread(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    done += static_cast<size_t>(got);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ShardReader::open_from_header() {
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  auto give_up = [fd] {
+    ::close(fd);
+    return false;
+  };
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return give_up();
+  const auto size = static_cast<uint64_t>(st.st_size);
+  std::vector<char> block(std::min<uint64_t>(kShardHeaderBytes, size));
+  if (!pread_exactly(fd, block, 0)) return give_up();
+  auto header = ShardHeader::parse(block);
+  if (!header || header->directory_size == 0 || header->directory_address > size ||
+      header->directory_size > size - header->directory_address)
+    return give_up();
+  std::vector<char> bytes(header->directory_size);
+  if (!pread_exactly(fd, bytes, header->directory_address)) return give_up();
+  // The directory checks itself (magic, checksum) and must say it lies where the header says: a
+  // rewritten file (h5repack keeping the user block) has something else there.
+  auto directory = ChunkDirectory::parse(bytes);
+  if (!directory || directory->self_address != header->directory_address) return give_up();
+  attributes_ = std::move(header->attributes);
+  try {
+    check_format_version();
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  for (const auto& [table, info] : directory->tables) tables_.emplace(table, std::nullopt);
+  fd_ = fd;
+  file_size_ = size;
+  directory_ = std::move(directory);
+  return true;
 }
 
 ShardReader::~ShardReader() {
@@ -290,7 +360,7 @@ const ShardReader::TableInfo& ShardReader::table_info(const std::string& table) 
     }
   }
   const std::string group_where = where("table /" + table);
-  h5::Group group(h5::check_id(H5Gopen2(file_.get(), table.c_str(), H5P_DEFAULT), Failure::kData,
+  h5::Group group(h5::check_id(H5Gopen2(file(), table.c_str(), H5P_DEFAULT), Failure::kData,
                                "cannot open " + group_where));
   TableInfo info;
   const int64_t rows = h5::read_int_attribute(group.get(), shard_attr::kRows, group_where);
@@ -317,9 +387,8 @@ hid_t ShardReader::table_group(const std::string& table) const {
   if (it == groups_.end()) {
     const std::string group_where = where("table /" + table);
     it = groups_
-             .emplace(table,
-                      h5::Group(h5::check_id(H5Gopen2(file_.get(), table.c_str(), H5P_DEFAULT),
-                                             Failure::kData, "cannot open " + group_where)))
+             .emplace(table, h5::Group(h5::check_id(H5Gopen2(file(), table.c_str(), H5P_DEFAULT),
+                                                    Failure::kData, "cannot open " + group_where)))
              .first;
   }
   return it->second.get();
@@ -349,7 +418,7 @@ uint64_t ShardReader::stored_bytes(const std::string& table) const {
     if (c.type == ColumnType::kString)
       objects.push_back(objects[0] + std::string(kDictionarySuffix));
     for (const auto& object : objects) {
-      h5::Dataset d(h5::check_id(H5Dopen2(file_.get(), object.c_str(), H5P_DEFAULT), Failure::kData,
+      h5::Dataset d(h5::check_id(H5Dopen2(file(), object.c_str(), H5P_DEFAULT), Failure::kData,
                                  "cannot open dataset " + where(object)));
       total += H5Dget_storage_size(d.get());
     }
@@ -363,7 +432,7 @@ StringColumn ShardReader::read_dictionary(const std::string& object) const {
   const std::string dict_where = where(dict_object);
   const std::string what = "cannot read dataset " + dict_where;
   h5::Dataset d(
-      h5::check_id(H5Dopen2(file_.get(), dict_object.c_str(), H5P_DEFAULT), Failure::kData, what));
+      h5::check_id(H5Dopen2(file(), dict_object.c_str(), H5P_DEFAULT), Failure::kData, what));
   h5::Datatype type(h5::check_id(H5Dget_type(d.get()), Failure::kData, what));
   if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) > 0)
     throw data_error("dataset {} is not a fixed-length string dataset", dict_where);
@@ -465,7 +534,7 @@ EncodedStringColumn ShardReader::read_string_codes(const std::string& table,
   EncodedStringColumn out;
   const std::string object = "/" + table + "/" + column;
   {
-    h5::Dataset d = open_integer_dataset(file_.get(), object, rows, where(object));
+    h5::Dataset d = open_integer_dataset(file(), object, rows, where(object));
     out.codes = read_all<int32_t>(d, H5T_NATIVE_INT32, rows, where(object));
   }
 
@@ -681,7 +750,7 @@ Column ShardReader::read_column(const std::string& table, const StoredColumn& in
     case ColumnType::kInt64:
     case ColumnType::kDecimal: {
       h5::Lock lock(h5::mutex());
-      h5::Dataset d = open_integer_dataset(file_.get(), object, rows, where(object));
+      h5::Dataset d = open_integer_dataset(file(), object, rows, where(object));
       if (info.type == ColumnType::kDecimal &&
           h5::read_int_attribute(d.get(), shard_attr::kScale, where(object)) != kDecimalScale)
         throw data_error("dataset {} has a decimal scale other than {}", where(object),
@@ -698,7 +767,7 @@ Column ShardReader::read_column(const std::string& table, const StoredColumn& in
     }
     case ColumnType::kDate: {
       h5::Lock lock(h5::mutex());
-      h5::Dataset d = open_integer_dataset(file_.get(), object, rows, where(object));
+      h5::Dataset d = open_integer_dataset(file(), object, rows, where(object));
       column.dates = read_all<Date>(d, H5T_NATIVE_INT32, rows, where(object));
       break;
     }

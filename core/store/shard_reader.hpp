@@ -92,6 +92,8 @@ class ShardReader {
   // Whether chunks are located through the file's chunk directory (format 3, not rewritten by
   // another tool since) rather than through HDF5.
   bool uses_chunk_directory() const { return directory_.has_value(); }
+  // Whether the file was opened from its header (format 4) without HDF5, so far.
+  bool opened_without_hdf5() const { return !file_.valid(); }
   std::optional<std::string> string_attribute(const std::string& name) const;
 
   // Table names in byte order.
@@ -130,6 +132,13 @@ class ShardReader {
                         StoredColumnChunks& out) const;
   // Reads and checks the chunk directory; leaves directory_ empty when there is none to trust.
   void load_directory();
+  // Opens the file from its header and chunk directory alone (format 4), without HDF5; false
+  // (and nothing set) when the file has no header or directory this reader trusts.
+  bool open_from_header();
+  // The file through HDF5, opened on first use when open_from_header() succeeded.
+  hid_t file() const;
+  // The format version attribute present and readable by this program, or a data_error.
+  void check_format_version() const;
   // Copies a dataset's recorded chunks out of the file with pread (no HDF5 call); a directory
   // entry whose chunks do not cover its rows, or lie outside the file, is a data_error.
   void read_directory_chunks(const DirectoryDataset& e, std::vector<std::vector<char>>& chunks,
@@ -139,7 +148,7 @@ class ShardReader {
   std::string where(const std::string& object) const;
 
   std::filesystem::path path_;
-  h5::File file_;
+  mutable h5::File file_;
   FileAttributes attributes_;
   // Every table of the file; its metadata once table_info() has read it.
   mutable std::map<std::string, std::optional<TableInfo>> tables_;

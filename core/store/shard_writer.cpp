@@ -1,6 +1,11 @@
 // Shard file writing: table groups, column datasets, dictionary encoding of strings.
 #include "core/store/shard_writer.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include <algorithm>
 #include <climits>
 #include <cstdint>
@@ -15,6 +20,7 @@
 
 #include "core/error.hpp"
 #include "core/store/lz4_filter.hpp"
+#include "core/store/shard_header.hpp"
 #include "core/store/zstd_filter.hpp"
 
 namespace snds {
@@ -222,7 +228,10 @@ ShardWriter::ShardWriter(fs::path path, const FileAttributes& attributes,
   h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110), Failure::kInternal,
             what);
   h5::check(H5Pset_file_locking(fapl.get(), false, true), Failure::kInternal, what);
-  const hid_t file = H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  // The user block holds the header (shard_header.hpp), written once the file is closed.
+  h5::PropList fcpl(h5::check_id(H5Pcreate(H5P_FILE_CREATE), Failure::kInternal, what));
+  h5::check(H5Pset_userblock(fcpl.get(), kShardHeaderBytes), Failure::kInternal, what);
+  const hid_t file = H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
   file_ = h5::File(h5::check_id(file, Failure::kInternal, what));
   try {
     for (const auto& [name, value] : attributes) {
@@ -236,6 +245,11 @@ ShardWriter::ShardWriter(fs::path path, const FileAttributes& attributes,
     h5::write_attribute(file_.get(), shard_attr::kCompressionLevel,
                         int64_t{options_.compression == Compression::kNone ? 0 : options_.level},
                         where("/"));
+    root_attributes_ = attributes;
+    root_attributes_[shard_attr::kCompression] =
+        std::string(compression_name(options_.compression));
+    root_attributes_[shard_attr::kCompressionLevel] =
+        int64_t{options_.compression == Compression::kNone ? 0 : options_.level};
   } catch (...) {
     abandon();
     throw;
@@ -435,9 +449,36 @@ void ShardWriter::record_chunks(const std::string& table, const std::string& nam
     h5::check(H5Dget_chunk_info_by_coord(d.get(), &offset, &mask, &address, &size),
               Failure::kInternal, what);
     if (address == HADDR_UNDEF || size == 0) return;
-    e.chunks[k] = {address, size, mask};
+    if (!chunk_base_) chunk_base_ = chunk_address_base(d.get(), offset, address, size);
+    if (*chunk_base_ == kNoBase) return;
+    e.chunks[k] = {address + *chunk_base_, size, mask};
   }
   directory_.datasets[ChunkDirectory::key(table, name)] = std::move(e);
+}
+
+uint64_t ShardWriter::chunk_address_base(hid_t d, const hsize_t& offset, uint64_t address,
+                                         uint64_t size) const {
+  // HDF5 1.10 reports chunk addresses from the end of the user block (H5Dget_offset counts from
+  // the start of the file); a later release may count from the start. The first chunk's bytes,
+  // read back both ways, say which: its stored bytes lie at exactly one of the two places.
+  std::vector<char> stored(size), found(size);
+  uint32_t mask = 0;
+  if (H5Dread_chunk(d, H5P_DEFAULT, &offset, &mask, stored.data()) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return kNoBase;
+  }
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return kNoBase;
+  uint64_t base = kNoBase;
+  for (const uint64_t candidate : {uint64_t{kShardHeaderBytes}, uint64_t{0}}) {
+    const ssize_t got = ::pread(fd, found.data(), size, static_cast<off_t>(address + candidate));
+    if (got == static_cast<ssize_t>(size) && found == stored) {
+      base = candidate;
+      break;
+    }
+  }
+  ::close(fd);
+  return base;
 }
 
 void ShardWriter::write_directory() {
@@ -458,8 +499,40 @@ void ShardWriter::write_directory() {
   directory_.self_address = address;
   bytes = directory_.serialise();
   if (bytes.size() != size) throw internal_error("the chunk directory changed size");
+  directory_size_ = size;
   h5::check(H5Dwrite(d.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()),
             Failure::kInternal, what);
+}
+
+void ShardWriter::write_header() const {
+  ShardHeader header;
+  header.directory_address = directory_.self_address;
+  header.directory_size = directory_size_;
+  header.attributes = root_attributes_;
+  header.attributes[shard_attr::kFormatVersion] = kShardFormatVersion;
+  // Too many attributes for the block: no header, and readers go through HDF5 (still correct).
+  const auto bytes = header.serialise();
+  if (!bytes) return;
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw data_error("cannot write the header of shard file {}: {}", path_.string(),
+                     std::strerror(errno));
+  size_t done = 0;
+  while (done < bytes->size()) {
+    const ssize_t n =
+        ::pwrite(fd, bytes->data() + done, bytes->size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      throw data_error("cannot write the header of shard file {}: {}", path_.string(),
+                       std::strerror(err));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0)
+    throw data_error("cannot write the header of shard file {}: {}", path_.string(),
+                     std::strerror(errno));
 }
 
 void ShardWriter::close() {
@@ -470,6 +543,7 @@ void ShardWriter::close() {
     // The version goes last: a file without it was never completed.
     h5::write_attribute(file_.get(), shard_attr::kFormatVersion, kShardFormatVersion, where("/"));
     file_.close(Failure::kInternal, "cannot close shard file " + path_.string());
+    write_header();
     done_ = true;
   } catch (...) {
     abandon();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -50,7 +51,16 @@ class ShardWriter {
   h5::File file_;
   std::set<std::string> tables_;
   ChunkDirectory directory_;
-  bool done_ = false;  // closed or abandoned
+  uint64_t directory_size_ = 0;     // its serialised bytes, for the header
+  FileAttributes root_attributes_;  // every attribute of the root group, for the header
+  bool done_ = false;               // closed or abandoned
+  void write_header() const;
+  // What to add to the chunk addresses HDF5 reports to get offsets in the file (the user block's
+  // size, or 0), found once per file; kNoBase when neither holds the chunk (no directory entry).
+  static constexpr uint64_t kNoBase = ~uint64_t{0};
+  std::optional<uint64_t> chunk_base_;
+  uint64_t chunk_address_base(hid_t d, const hsize_t& offset, uint64_t address,
+                              uint64_t size) const;
 };
 
 }  // namespace snds

@@ -74,6 +74,9 @@ class ChunkDirectoryShard : public ::testing::Test {
       ASSERT_GE(H5Lmove(f, "moved", f, kChunkDirectoryName, H5P_DEFAULT, H5P_DEFAULT), 0);
     }
     H5Fclose(f);
+    // A tool that copies the objects writes a new file: without the header (format 4) that
+    // would still point at the old place.
+    if (!in_place) test::clear_shard_header(path_);
   }
 
   test::TempDir dir_;

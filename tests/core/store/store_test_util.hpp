@@ -1,12 +1,16 @@
-// Small builders shared by the store tests: typed columns from literals, batch equality.
+// Small builders shared by the store tests: typed columns from literals, batch equality, header
+// surgery.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "core/column.hpp"
+#include "core/store/shard_header.hpp"
 
 namespace snds::test {
 
@@ -58,6 +62,14 @@ inline void expect_same_batch(const Batch& expected, const Batch& actual) {
         break;
     }
   }
+}
+
+// Zeroes a shard file's header (the HDF5 user block): what a file written before format 4, or
+// rewritten by another tool, looks like to the reader.
+inline void clear_shard_header(const std::filesystem::path& path) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  const std::string zeros(kShardHeaderBytes, '\0');
+  f.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
 }
 
 }  // namespace snds::test
