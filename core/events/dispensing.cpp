@@ -32,12 +32,17 @@ SNDS_MULTIVERSION bool pairs_never_decrease(const int32_t* code, const Rank* ran
   return bad == 0;
 }
 
+// Written with masks (no conditional moves) so that GCC vectorises it.
 SNDS_MULTIVERSION std::pair<Date, Date> dates_within(const Date* d, size_t n, Date lo, Date hi) {
-  Date first = std::numeric_limits<Date>::max(), last = std::numeric_limits<Date>::min();
+  constexpr Date kMax = std::numeric_limits<Date>::max(), kMin = std::numeric_limits<Date>::min();
+  // A missing date is kMin: below any lo but kMin itself, which no caller passes.
+  Date first = kMax, last = kMin;
   for (size_t i = 0; i < n; ++i) {
-    const bool in = (d[i] != kMissingDate) & (d[i] >= lo) & (d[i] <= hi);
-    first = std::min(first, in ? d[i] : std::numeric_limits<Date>::max());
-    last = std::max(last, in ? d[i] : std::numeric_limits<Date>::min());
+    const Date v = d[i];
+    const Date in = -static_cast<Date>((v >= lo) & (v <= hi) & (v != kMissingDate));
+    const Date low = (v & in) | (kMax & ~in), high = (v & in) | (kMin & ~in);
+    first = first < low ? first : low;
+    last = last > high ? last : high;
   }
   return {first, last};
 }
@@ -247,32 +252,60 @@ std::pair<Date, Date> DispensingSource::date_range(Date lo, Date hi) const {
   return dates_within(date_, rows_, lo, hi);
 }
 
+namespace {
+
+// Calls f(values) with an integer column's values as stored in memory (narrow or int64): a pass
+// that only compares values need not widen them first.
+template <typename F>
+auto with_stored_ints(const Column& c, F&& f) {
+  switch (c.narrow_width) {
+    case 1:
+      return f(reinterpret_cast<const int8_t*>(c.narrow.data()));
+    case 2:
+      return f(reinterpret_cast<const int16_t*>(c.narrow.data()));
+    case 4:
+      return f(reinterpret_cast<const int32_t*>(c.narrow.data()));
+    default:
+      return f(c.ints.data());
+  }
+}
+
+// A stored value as int64 (a narrow type's minimum is kMissingInt).
+template <typename T>
+int64_t widened(T v) {
+  if constexpr (sizeof(T) < sizeof(int64_t))
+    if (v == std::numeric_limits<T>::min()) return kMissingInt;
+  return v;
+}
+
+}  // namespace
+
 size_t DispensingSource::count_lines(size_t begin, size_t end) const {
   if (begin >= end) return 0;
-  thread_local std::vector<int64_t> rank, dpn;
-  const size_t n = end - begin;
-  for (auto* buf : {&rank, &dpn})
-    if (buf->size() < n) buf->resize(n);
-  widen_ints(*rank_, begin, end, rank.data());
-  widen_ints(*dpn_, begin, end, dpn.data());
-  const int32_t* nir = nir_codes_ + begin;
-  size_t count = 0;
-  // Runs of one (BEN_NIR_PSA, BEN_RNG_GEM); rows out of that order only make runs shorter.
-  for (size_t i = 0; i < n;) {
-    size_t j = i + 1;
-    while (j < n && nir[j] == nir[i] && rank[j] == rank[i]) ++j;
-    const auto [p0, twins] = patients_of_nir_[static_cast<size_t>(nir[i])];
-    bool known = false;
-    for (uint32_t p = p0; p < p0 + twins && !known; ++p)
-      known = patients_->patients[p].rank == rank[i];
-    if (known) {
-      size_t info_only = 0;
-      for (size_t k = i; k < j; ++k) info_only += dpn[k] == events_detail::kInfoOnlyDpnQlf;
-      count += (j - i) - info_only;
-    }
-    i = j;
-  }
-  return count;
+  const int32_t* nir = nir_codes_;
+  // Runs of one (BEN_NIR_PSA, BEN_RNG_GEM); rows out of that order only make runs shorter. Ranks
+  // and DPN_QLF are compared as stored (equality and 71 do not depend on the width).
+  return with_stored_ints(*rank_, [&](const auto* rank) {
+    return with_stored_ints(*dpn_, [&](const auto* dpn) {
+      size_t count = 0;
+      for (size_t i = begin; i < end;) {
+        size_t j = i + 1;
+        while (j < end && nir[j] == nir[i] && rank[j] == rank[i]) ++j;
+        const auto [p0, twins] = patients_of_nir_[static_cast<size_t>(nir[i])];
+        const int64_t r = widened(rank[i]);
+        bool known = false;
+        for (uint32_t p = p0; p < p0 + twins && !known; ++p)
+          known = patients_->patients[p].rank == r;
+        if (known) {
+          size_t info_only = 0;
+          for (size_t k = i; k < j; ++k) info_only += dpn[k] == events_detail::kInfoOnlyDpnQlf;
+          count += (j - i) - info_only;
+        }
+        i = j;
+      }
+      return count;
+    });
+  });
 }
 
 std::vector<DispensingLine> extract_dispensing_lines(const ShardData& shard,

@@ -112,8 +112,10 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
     ret.push_back(std::move(rc));
   }
   const OrderedIds nir = string_ids(c, c_name, "NIR_ANO_17");
+  // Every C row's patients at once (a merge of two sorted lists) when all stays are wanted; one
+  // search per kept stay under a filter, which keeps few.
   const std::vector<std::pair<uint32_t, uint32_t>> patients_of =
-      patients.patients_of_sorted(nir.values);
+      only ? std::vector<std::pair<uint32_t, uint32_t>>{} : patients.patients_of_sorted(nir.values);
   const auto& date = typed_column(c, c_name, "EXE_SOI_DTD", ColumnType::kDate).dates;
 
   boost::unordered_flat_set<uint64_t> seen;
@@ -132,11 +134,13 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
     if (bi == b_row.end()) continue;
     const uint32_t br = bi->second;
     if (ghm_error[static_cast<size_t>(ghm.id[br])]) continue;
-    const auto [first, count] = patients_of[static_cast<size_t>(nir.id[r])];
-    if (count == 0) continue;
     if (only && !has_prefix(dp.at(br), only->dp) && !has_prefix(dr.at(br), only->dr) &&
         !das_hit.contains(key))
       continue;
+    const auto nir_id = static_cast<size_t>(nir.id[r]);
+    const auto [first, count] =
+        only ? patients.patients_of(nir.values[nir_id]) : patients_of[nir_id];
+    if (count == 0) continue;
     events_of.emplace(key, std::pair{static_cast<uint32_t>(out.size() - out_before), count});
     for (uint32_t p = first; p < first + count; ++p) {
       StayEvent ev;
