@@ -54,6 +54,7 @@ void StringColumn::append_gathered(const StringColumn& other, std::span<const ui
   for (uint32_t r : rows) bytes += other.offsets_[r + 1] - other.offsets_[r];
   const size_t base = bytes_.size();
   bytes_.resize(base + bytes);
+  start();
   offsets_.reserve(offsets_.size() + rows.size());
   char* out = bytes_.data() + base;
   uint64_t at = base;
@@ -69,6 +70,7 @@ void StringColumn::append_gathered(const StringColumn& other, std::span<const ui
 void StringColumn::append_all(const StringColumn& other) {
   const uint64_t base = bytes_.size();
   bytes_.append(other.bytes_);
+  start();
   offsets_.reserve(offsets_.size() + other.size());
   for (size_t i = 1; i < other.offsets_.size(); ++i) offsets_.push_back(base + other.offsets_[i]);
 }

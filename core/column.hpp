@@ -26,11 +26,12 @@ std::string format_decimal(int64_t scaled);
 
 class StringColumn {
  public:
-  size_t size() const { return offsets_.size() - 1; }
+  size_t size() const { return offsets_.empty() ? 0 : offsets_.size() - 1; }
   std::string_view at(size_t i) const {
     return {bytes_.data() + offsets_[i], static_cast<size_t>(offsets_[i + 1] - offsets_[i])};
   }
   void push_back(std::string_view s) {
+    start();
     bytes_.append(s);
     offsets_.push_back(bytes_.size());
   }
@@ -40,14 +41,19 @@ class StringColumn {
   void append_all(const StringColumn& other);
   void reserve(size_t rows, size_t bytes) {
     offsets_.reserve(rows + 1);
+    start();
     bytes_.reserve(bytes);
   }
   void clear() {
     bytes_.clear();
-    offsets_.assign(1, 0);
+    offsets_.clear();
   }
   const std::string& bytes() const { return bytes_; }
-  const std::vector<uint64_t>& offsets() const { return offsets_; }
+  // size() + 1 entries, the first 0.
+  const std::vector<uint64_t>& offsets() const {
+    static const std::vector<uint64_t> kNone{0};
+    return offsets_.empty() ? kNone : offsets_;
+  }
   // Rebuilds from raw parts (deserialisation, HDF5 reads).
   void assign(std::string bytes, std::vector<uint64_t> offsets) {
     bytes_ = std::move(bytes);
@@ -55,8 +61,14 @@ class StringColumn {
   }
 
  private:
+  // Empty until the first value: every column holds two of these (values and dictionary), most
+  // of them never used, and an empty vector allocates nothing.
+  void start() {
+    if (offsets_.empty()) offsets_.push_back(0);
+  }
+
   std::string bytes_;
-  std::vector<uint64_t> offsets_{0};
+  std::vector<uint64_t> offsets_;  // size() + 1 entries once a value is in, else none
 };
 
 struct Column {

@@ -13,7 +13,6 @@ namespace snds {
 namespace {
 
 constexpr std::string_view kMagic = "SNDSDIR1";
-constexpr uint8_t kMaxFilters = 8;
 
 }  // namespace
 
@@ -92,7 +91,7 @@ std::optional<ChunkDirectory> ChunkDirectory::parse(std::span<const char> bytes)
       e.chunk_rows = r.get<uint64_t>();
       e.pipeline.element_size = r.get<uint64_t>();
       const auto filters = r.get<uint8_t>();
-      if (filters > kMaxFilters) return std::nullopt;
+      if (filters > kMaxChunkFilters) return std::nullopt;
       for (uint8_t f = 0; f < filters; ++f) {
         const auto filter = r.get<uint8_t>();
         if (filter > static_cast<uint8_t>(ChunkFilter::kLz4)) return std::nullopt;

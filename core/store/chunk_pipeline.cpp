@@ -24,7 +24,7 @@ std::optional<ChunkPipeline> ChunkPipeline::of(hid_t dcpl, size_t element_size) 
   ChunkPipeline p;
   p.element_size = element_size;
   const int n = H5Pget_nfilters(dcpl);
-  if (n < 0) return std::nullopt;
+  if (n < 0 || static_cast<size_t>(n) > kMaxChunkFilters) return std::nullopt;
   for (int k = 0; k < n; ++k) {
     unsigned flags = 0, config = 0;
     size_t cd_n = 0;

@@ -15,12 +15,19 @@
 #include <string>
 #include <vector>
 
+#include <boost/container/static_vector.hpp>
+
 namespace snds {
 
 enum class ChunkFilter : uint8_t { kShuffle, kDeflate, kZstd, kFletcher32, kLz4 };
 
+// At most this many filters in a pipeline this decoder takes (the writer uses at most three).
+inline constexpr size_t kMaxChunkFilters = 8;
+
 struct ChunkPipeline {
-  std::vector<ChunkFilter> filters;  // in the order HDF5 applied them on write
+  // In the order HDF5 applied them on write. Held inline: a pipeline is copied for every column
+  // of every shard a job reads, and a heap vector made that an allocation each time.
+  boost::container::static_vector<ChunkFilter, kMaxChunkFilters> filters;
   size_t element_size = 1;
 
   // The pipeline of a dataset creation property list; nullopt when it holds a filter this

@@ -451,8 +451,9 @@ StringColumn ShardReader::read_dictionary(const std::string& object) const {
   }
   h5::Datatype memory_type = h5::fixed_string_type(width);
   std::string bytes;
-  std::vector<uint64_t> offsets{0};
+  std::vector<uint64_t> offsets;
   offsets.reserve(d_rows + 1);
+  offsets.push_back(0);
   std::vector<char> slab;
   for (uint64_t start = 0; start < d_rows; start += chunk) {
     const hsize_t offset = start, count = std::min<uint64_t>(chunk, d_rows - start);
@@ -716,8 +717,9 @@ Column finish_stored_column(StoredColumnChunks&& stored) {
     const auto& d = *stored.dictionary;
     std::string bytes;
     bytes.reserve(d.rows * d.width);
-    std::vector<uint64_t> offsets{0};
+    std::vector<uint64_t> offsets;
     offsets.reserve(d.rows + 1);
+    offsets.push_back(0);
     for (uint64_t i = 0; i < d.rows; ++i) {
       const char* s = d.padded.data() + i * d.width;
       size_t len = d.width;
