@@ -32,10 +32,11 @@ struct JobShardSource {
   // source leaves prefetch unset when reading ahead would not pay (one thread per rank).
   std::function<void(uint32_t shard, const WantedTables& wanted)> prefetch;
   std::function<void()> settle;
-  // Starts reading the shard rank 0 works on first (shard 0, see run_shard_queue) while the job
-  // prepares its output and loads the referential; nothing on other ranks or without prefetch.
+  // Starts reading the shard this rank works on first (shard r on rank r, see run_shard_queue)
+  // while the job prepares its output and loads the referential; nothing without prefetch.
   void read_first_shard_ahead(const Communicator& comm, const WantedTables& wanted) const {
-    if (comm.is_master() && prefetch && shards > 0) prefetch(0, wanted);
+    const auto first = static_cast<uint32_t>(comm.rank());
+    if (prefetch && first < shards) prefetch(first, wanted);
   }
   // IR_PHA_R, loaded once per rank by jobs that read dispensings.
   std::function<DrugReferential()> load_referential;

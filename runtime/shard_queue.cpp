@@ -73,8 +73,11 @@ ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards,
   if (comm.is_master()) {
     stats.shards_per_rank.assign(static_cast<size_t>(comm.size()), 0);
     Progress progress(phase, shards, "shards", true);
-    uint32_t next = 0;
-    uint64_t assigned = 0, received = 0;
+    // Every rank's first shard is its own number (while there are shards): no rank waits for
+    // rank 0 to answer its first request, which rank 0 does only between two of its own shards.
+    const auto first_round = static_cast<uint32_t>(std::min<int64_t>(shards, comm.size()));
+    uint32_t next = first_round;
+    uint64_t assigned = first_round > 0 ? first_round - 1 : 0, received = 0;  // rank 0's: below
     int workers_open = comm.size() - 1;
     bool stop_handout = false;
     auto handle = [&](Message&& m) {
@@ -105,11 +108,10 @@ ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards,
       }
       progress.update(received);
     };
-    // Rank 0's next shard, announced to `upcoming`. Shard 0 is rank 0's first, whatever requests
-    // are already waiting: a job can read it ahead before the queue starts.
+    // Rank 0's next shard, announced to `upcoming`; shard 0 first (see first_round).
     uint32_t claimed = kNoShard;
     if (shards > 0) {
-      claimed = next++;
+      claimed = 0;
       ++assigned;
     }
     for (;;) {
@@ -156,6 +158,8 @@ ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards,
     int outstanding = 0;
     bool exhausted = false;
     std::deque<uint32_t> held;
+    if (static_cast<uint32_t>(comm.rank()) < shards)
+      held.push_back(static_cast<uint32_t>(comm.rank()));
     auto ask = [&] {
       comm.send(0, kTagToMaster, request);
       ++outstanding;

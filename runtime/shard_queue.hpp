@@ -27,7 +27,8 @@ struct ShardQueueStats {
 // as that is known, so the caller can read it ahead while `work` computes: rank 0 claims its next
 // shard before starting the current one; the other ranks keep two requests in flight and announce
 // the next assignment when its reply has arrived by the time they start the current shard.
-// Rank 0's first shard is always shard 0, so a job may start reading it before calling this.
+// Rank r's first shard is always shard r (when there are more than r shards), whatever the
+// timing, so a job may start reading it before calling this.
 ShardQueueStats run_shard_queue(Communicator& comm, uint32_t shards,
                                 const std::function<Bytes(uint32_t shard)>& work,
                                 const std::function<void(uint32_t shard, Bytes&& partial)>& merge,

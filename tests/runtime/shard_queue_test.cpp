@@ -20,8 +20,8 @@ class ShardQueue : public ::testing::TestWithParam<int> {};
 
 // A rank announces a shard (for read-ahead) only when that shard is the next one it works on:
 // every announcement is followed by work on that very shard, and no shard is lost or run twice.
-// Rank 0 works on shard 0 first whatever the other ranks ask (a job reads it ahead before the
-// queue starts) and always knows its next shard, so every shard it works on after its first was
+// Rank r works on shard r first whatever the timing (a job reads it ahead before the queue
+// starts); rank 0 always knows its next shard, so every shard it works on after its first was
 // announced; the others know it when rank 0's reply is already there.
 TEST_P(ShardQueue, AnAnnouncedShardIsTheNextOneTheRankWorksOn) {
   const int ranks = GetParam();
@@ -62,10 +62,12 @@ TEST_P(ShardQueue, AnAnnouncedShardIsTheNextOneTheRankWorksOn) {
       EXPECT_EQ(work_after[1], mine[i] & ~kAnnounced);
     }
   }
-  const auto first_worked = std::find_if(sequence[0].begin(), sequence[0].end(),
-                                        [&](uint32_t e) { return (e & kAnnounced) == 0; });
-  ASSERT_NE(first_worked, sequence[0].end());
-  EXPECT_EQ(*first_worked, 0u);
+  for (size_t r = 0; r < sequence.size(); ++r) {
+    const auto first_worked = std::find_if(sequence[r].begin(), sequence[r].end(),
+                                           [&](uint32_t e) { return (e & kAnnounced) == 0; });
+    ASSERT_NE(first_worked, sequence[r].end()) << "rank " << r;
+    EXPECT_EQ(*first_worked, r) << "rank " << r;
+  }
   EXPECT_GE(rank0_announced, rank0_worked - 1);
 }
 
