@@ -331,6 +331,71 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
   std::vector<PackedTable*> tables(static_cast<size_t>(nthreads));
   std::vector<uint64_t> seen(static_cast<size_t>(nthreads), 0), kept(seen);
 
+  // One range of rows into `table`: its lines (all, or those of kept CIP13s only), the period,
+  // the keys, the measures. Returns the range's first and last patient ({1, 0}: no line).
+  auto process = [&](size_t begin, size_t end, PackedTable& table,
+                     std::vector<DispensingLine>& lines, uint64_t& n_seen,
+                     uint64_t& n_kept) -> std::pair<uint32_t, uint32_t> {
+    lines.clear();
+    if (selective) {
+      // Few CIP13s kept (a study's drugs): the lines are built for those rows only.
+      n_seen += source.count_lines(begin, end);
+      source.selected_lines(begin, end, lines, keep_cip);
+    } else {
+      n_seen += source.lines(begin, end, lines, &keep_cip);
+    }
+    for (const DispensingLine& l : lines) {
+      if (l.date == kMissingDate || l.date < lo_bound || l.date > hi_bound) continue;
+      ++n_kept;
+      uint64_t key = 0;
+      for (const PackedDim& pd : dims) {
+        uint64_t id = 0;
+        switch (pd.dim) {
+          case Dimension::kAtc:
+          case Dimension::kAtc1:
+          case Dimension::kAtc2:
+          case Dimension::kAtc3:
+          case Dimension::kAtc4:
+            id = pd.of_cip[l.cip];
+            break;
+          case Dimension::kCip13:
+            id = l.cip;
+            break;
+          case Dimension::kMonth:
+            id = day_info[static_cast<size_t>(l.date - lo)].month;
+            break;
+          case Dimension::kYear:
+            id =
+                static_cast<uint64_t>(day_info[static_cast<size_t>(l.date - lo)].year - first.year);
+            break;
+          case Dimension::kSex:
+            id = sex_of[l.patient];
+            break;
+          case Dimension::kDepartment:
+            id = dpt_of[l.patient];
+            break;
+          case Dimension::kAgeBand:
+            id = age_band_index(age_in_year(patients.patients[l.patient],
+                                            day_info[static_cast<size_t>(l.date - lo)].year));
+            break;
+          default:
+            break;
+        }
+        key |= id << pd.shift;
+      }
+      LocalGroup& g = table[key];
+      ++g.m.lines;
+      g.m.boxes += l.boxes;
+      if (g.last_patient != l.patient) {
+        g.last_patient = l.patient;
+        ++g.m.patients;
+      }
+    }
+    if (lines.empty()) return {1u, 0u};
+    return {lines.front().patient, lines.back().patient};
+  };
+
+  std::vector<std::pair<uint32_t, uint32_t>> spans(static_cast<size_t>(morsels), {1u, 0u});
 #pragma omp parallel num_threads(nthreads)
   {
     const auto t = static_cast<size_t>(omp_get_thread_num());
@@ -341,65 +406,20 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
     uint64_t n_seen = 0, n_kept = 0;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t mi = 0; mi < morsels; ++mi) {
-      lines.clear();
       const auto m = static_cast<size_t>(mi);
-      if (selective) {
-        // Few CIP13s kept (a study's drugs): the lines are built for those rows only.
-        n_seen += source.count_lines(bounds[m], bounds[m + 1]);
-        source.selected_lines(bounds[m], bounds[m + 1], lines, keep_cip);
-      } else {
-        n_seen += source.lines(bounds[m], bounds[m + 1], lines, &keep_cip);
-      }
-      for (const DispensingLine& l : lines) {
-        if (l.date == kMissingDate || l.date < lo_bound || l.date > hi_bound) continue;
-        ++n_kept;
-        uint64_t key = 0;
-        for (const PackedDim& pd : dims) {
-          uint64_t id = 0;
-          switch (pd.dim) {
-            case Dimension::kAtc:
-            case Dimension::kAtc1:
-            case Dimension::kAtc2:
-            case Dimension::kAtc3:
-            case Dimension::kAtc4:
-              id = pd.of_cip[l.cip];
-              break;
-            case Dimension::kCip13:
-              id = l.cip;
-              break;
-            case Dimension::kMonth:
-              id = day_info[static_cast<size_t>(l.date - lo)].month;
-              break;
-            case Dimension::kYear:
-              id = static_cast<uint64_t>(day_info[static_cast<size_t>(l.date - lo)].year -
-                                         first.year);
-              break;
-            case Dimension::kSex:
-              id = sex_of[l.patient];
-              break;
-            case Dimension::kDepartment:
-              id = dpt_of[l.patient];
-              break;
-            case Dimension::kAgeBand:
-              id = age_band_index(age_in_year(patients.patients[l.patient],
-                                              day_info[static_cast<size_t>(l.date - lo)].year));
-              break;
-            default:
-              break;
-          }
-          key |= id << pd.shift;
-        }
-        LocalGroup& g = table[key];
-        ++g.m.lines;
-        g.m.boxes += l.boxes;
-        if (g.last_patient != l.patient) {
-          g.last_patient = l.patient;
-          ++g.m.patients;
-        }
-      }
+      spans[m] = process(bounds[m], bounds[m + 1], table, lines, n_seen, n_kept);
     }
     seen[t] = n_seen;
     kept[t] = n_kept;
+  }
+  // A patient in two morsels (rows out of the stored order) would count twice in `patients`:
+  // the shard again, as one range on this thread.
+  if (DispensingSource::lines_straddle_ranges(spans)) {
+    for (PackedTable* table : tables) table->clear();
+    std::fill(seen.begin(), seen.end(), 0);
+    std::fill(kept.begin(), kept.end(), 0);
+    std::vector<DispensingLine> lines;
+    process(0, source.rows(), *tables[0], lines, seen[0], kept[0]);
   }
 
   // Thread tables into the first, then the groups in dictionary form: each column's values are

@@ -334,7 +334,8 @@ StayCodeFilter cohort_stay_codes(const CohortSpec& spec) {
 }
 
 std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
-                                                      const DispensingSource& source, int threads) {
+                                                      const DispensingSource& source, int threads,
+                                                      size_t rows_per_range) {
   const auto& cips = source.cip13s();
   const auto& atcs = source.atcs();
   std::vector<uint8_t> keep(cips.size(), 0);
@@ -344,22 +345,32 @@ std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
       keep[c] = keep[c] || has_prefix(atcs[c], def.atc) || has_exact(cips[c], def.cip13);
   }
   // Rows per range: fixed, so the ranges (and the output order) never depend on `threads`.
-  constexpr size_t kRowsPerRange = 32768;
-  const std::vector<size_t> bounds = source.ranges(kRowsPerRange);
+  const std::vector<size_t> bounds = source.ranges(std::max<size_t>(1, rows_per_range));
   const auto ranges = static_cast<int64_t>(bounds.size() - 1);
   std::vector<std::vector<DispensingEvent>> parts(
       static_cast<size_t>(std::max<int64_t>(0, ranges)));
+  // Each range's first and last patient of its lines (before netting: lines that cancel out
+  // still tell where a patient is).
+  std::vector<std::pair<uint32_t, uint32_t>> spans(parts.size(), {1u, 0u});
   const int nthreads = std::max(1, std::min<int>(threads, static_cast<int>(ranges)));
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
   {
     std::vector<DispensingLine> lines;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t k = 0; k < ranges; ++k) {
+      const auto r = static_cast<size_t>(k);
       lines.clear();
-      source.selected_lines(bounds[static_cast<size_t>(k)], bounds[static_cast<size_t>(k) + 1],
-                            lines, keep);
-      parts[static_cast<size_t>(k)] = dispensing_events(lines);
+      source.selected_lines(bounds[r], bounds[r + 1], lines, keep);
+      if (!lines.empty()) spans[r] = {lines.front().patient, lines.back().patient};
+      parts[r] = dispensing_events(lines);
     }
+  }
+  // A patient in two ranges (rows out of the stored order) would have its lines netted apart:
+  // the shard again, as one range on this thread.
+  if (DispensingSource::lines_straddle_ranges(spans)) {
+    std::vector<DispensingLine> lines;
+    source.selected_lines(0, source.rows(), lines, keep);
+    return dispensing_events(lines);
   }
   size_t total = 0;
   for (const auto& part : parts) total += part.size();

@@ -80,9 +80,13 @@ StayCodeFilter cohort_stay_codes(const CohortSpec& spec);
 // The dispensing events the spec's definitions can match, for the whole shard: lines of other
 // CIP13s are never extracted (netting is per CIP13, so leaving them out changes no other event).
 // The rank's threads extract patient-aligned row ranges; the result is the same sequence as
-// dispensing_events(extract_dispensing_lines(...)) restricted to those CIP13s, whatever `threads`.
+// dispensing_events(extract_dispensing_lines(...)) restricted to those CIP13s, whatever `threads`
+// (and whatever the rows' order: see DispensingSource::ranges). `rows_per_range` is a tuning
+// knob (tests set it small to get many ranges from small shards).
+inline constexpr size_t kCohortRowsPerRange = 32768;
 std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
-                                                      const DispensingSource& source, int threads);
+                                                      const DispensingSource& source, int threads,
+                                                      size_t rows_per_range = kCohortRowsPerRange);
 
 CohortPartial evaluate_cohort(const CohortSpec& spec, const PatientIndex& patients,
                               const ShardEvents& events, int threads);

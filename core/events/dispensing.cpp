@@ -10,29 +10,6 @@
 namespace snds {
 namespace {
 
-// True when (code, rank) never decreases from a row to the next. A narrow rank and its code
-// make one int64 in the same order (code above, rank biased to unsigned below), so the check is
-// a single comparison per row, which vectorises.
-template <typename Rank>
-SNDS_MULTIVERSION bool pairs_never_decrease(const int32_t* code, const Rank* rank, size_t n) {
-  uint32_t bad = 0;
-  if constexpr (sizeof(Rank) <= 4) {
-    constexpr int kShift = 8 * sizeof(Rank);
-    constexpr int64_t kBias = int64_t{1} << (kShift - 1);
-    for (size_t r = 1; r < n; ++r) {
-      const int64_t before = (int64_t{code[r - 1]} << kShift) + (rank[r - 1] + kBias);
-      const int64_t after = (int64_t{code[r]} << kShift) + (rank[r] + kBias);
-      bad |= static_cast<uint32_t>(after < before);
-    }
-  } else {
-    for (size_t r = 1; r < n; ++r)
-      bad |= static_cast<uint32_t>((code[r] < code[r - 1]) |
-                                   ((code[r] == code[r - 1]) & (rank[r] < rank[r - 1])));
-  }
-  return bad == 0;
-}
-
-// Written with masks (no conditional moves) so that GCC vectorises it.
 SNDS_MULTIVERSION std::pair<Date, Date> dates_within(const Date* d, size_t n, Date lo, Date hi) {
   constexpr Date kMax = std::numeric_limits<Date>::max(), kMin = std::numeric_limits<Date>::min();
   // A missing date is kMin: below any lo but kMin itself, which no caller passes.
@@ -45,19 +22,6 @@ SNDS_MULTIVERSION std::pair<Date, Date> dates_within(const Date* d, size_t n, Da
     last = last > high ? last : high;
   }
   return {first, last};
-}
-
-bool rows_are_grouped(const int32_t* code, const Column& rank, size_t n) {
-  switch (rank.narrow_width) {
-    case 1:
-      return pairs_never_decrease(code, reinterpret_cast<const int8_t*>(rank.narrow.data()), n);
-    case 2:
-      return pairs_never_decrease(code, reinterpret_cast<const int16_t*>(rank.narrow.data()), n);
-    case 4:
-      return pairs_never_decrease(code, reinterpret_cast<const int32_t*>(rank.narrow.data()), n);
-    default:
-      return pairs_never_decrease(code, rank.ints.data(), n);
-  }
 }
 
 }  // namespace
@@ -115,19 +79,24 @@ DispensingSource::DispensingSource(const ShardData& shard, const PatientIndex& p
   atc_.resize(cip13_.size());
   for (size_t i = 0; i < cip13_.size(); ++i) atc_[i] = referential.atc_of(cip13_[i]);
   patients_of_nir_ = patients.patients_of_sorted(nirs);
-  // Grouped by patient when (BEN_NIR_PSA, BEN_RNG_GEM) never decreases (the stored order).
-  // Serial on purpose: a branch-free pass over the codes and the ranks as stored takes tens of
-  // microseconds a shard, less than waking the team for it.
-  grouped_ = rows_are_grouped(nir_codes_, *rank_, rows_);
+}
+
+bool DispensingSource::lines_straddle_ranges(
+    const std::vector<std::pair<uint32_t, uint32_t>>& spans) {
+  bool seen = false;
+  uint32_t last = 0;
+  for (const auto& [first, end] : spans) {
+    if (first > end) continue;  // a range without lines
+    if (seen && first <= last) return true;
+    seen = true;
+    last = end;
+  }
+  return false;
 }
 
 std::vector<size_t> DispensingSource::ranges(size_t rows_per_range) const {
   std::vector<size_t> bounds{0};
   if (rows_ == 0) return bounds;
-  if (!grouped_) {
-    bounds.push_back(rows_);
-    return bounds;
-  }
   size_t at = 0;
   while (at < rows_) {
     size_t end = std::min(rows_, at + std::max<size_t>(1, rows_per_range));

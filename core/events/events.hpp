@@ -140,10 +140,16 @@ class DispensingSource {
   // The first and last EXE_SOI_DTD of the rows within [lo, hi] (missing dates left out);
   // {max, min} of Date when there is none.
   std::pair<Date, Date> date_range(Date lo, Date hi) const;
-  // Bounds of row ranges of about `rows_per_range` rows that never split a patient's rows, for
-  // threads to extract independently: {0, b1, ..., rows()}. One range when the stored rows are
-  // not grouped by patient (the extraction then sorts them all).
+  // Bounds of row ranges of about `rows_per_range` rows, for threads to extract independently:
+  // {0, b1, ..., rows()}, a range ending only where (BEN_NIR_PSA, BEN_RNG_GEM) changes. In the
+  // stored order (rows grouped by patient) no patient's rows then straddle two ranges. Nothing
+  // checks that order up front (it was a pass over every row): a caller checks the lines it got
+  // with lines_straddle_ranges() and, in the rare case they do, extracts again as one range.
   std::vector<size_t> ranges(size_t rows_per_range) const;
+  // Whether a patient's lines straddle ranges, given each range's lines (sorted by patient, as
+  // lines() and selected_lines() give them) as {first patient, last patient}, in range order;
+  // ranges without lines are absent or given as {1, 0}.
+  static bool lines_straddle_ranges(const std::vector<std::pair<uint32_t, uint32_t>>& spans);
   // Appends the lines of rows [begin, end) to `out`, sorted by (patient, date, CIP13) with input
   // order kept among equals. `keep_cip`, when given, is indexed by DispensingLine::cip: lines of
   // a CIP13 it marks 0 are left out. Returns the lines of the range before that filter.
@@ -160,7 +166,6 @@ class DispensingSource {
 
  private:
   size_t rows_ = 0;
-  bool grouped_ = true;
   std::vector<uint32_t> cip_of_row_;  // set when PHA_PRS_C13 came decoded
   std::vector<uint32_t> nir_of_row_;  // set when BEN_NIR_PSA came decoded
   const int32_t* cip_codes_ = nullptr;

@@ -206,29 +206,52 @@ TEST(DispensingSource, TheDateRangeKeepsTheBoundsAndLeavesMissingDatesOut) {
   EXPECT_GT(none.first, none.second);
 }
 
-TEST(DispensingSource, RowsNotGroupedByPatientAreOneRangeAndComeOutSorted) {
+// Rows out of the stored order: a range's lines still come out sorted by patient, and the
+// per-range spans of patients show that a patient's lines straddle ranges, which is how callers
+// know to extract such a shard again as one range.
+TEST(DispensingSource, LinesComeOutSortedAndAPatientInTwoRangesIsSeen) {
   ShardBuilder s;
   s.add("IR_BEN_R", {ben("A", "1", "1"), ben("B", "1", "2")});
   s.add("IR_PHA_R", {});
   s.add("ER_PHA_F", {pha_row("B", "1", "2020-01-10", "3400930000001", "1"),
                      pha_row("A", "1", "2020-01-12", "3400930000001", "1"),
-                     pha_row("A", "1", "2020-01-11", "3400930000002", "1")});
+                     pha_row("A", "1", "2020-01-11", "3400930000002", "1"),
+                     pha_row("B", "1", "2020-01-13", "3400930000002", "1")});
   ShardData shard = s.take();
   encode_strings(shard);
   const PatientIndex patients = build_patient_index(shard);
   const DispensingSource source(shard, patients, kRef);
-  EXPECT_EQ(source.ranges(1), (std::vector<size_t>{0, 3}));
   std::vector<DispensingLine> lines;
-  source.lines(0, 3, lines);
-  ASSERT_EQ(lines.size(), 3u);
+  source.lines(0, 4, lines);
+  ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[0].patient, 0u);
   EXPECT_LT(lines[0].date, lines[1].date);
-  EXPECT_EQ(lines[2].patient, 1u);
+  EXPECT_EQ(lines[3].patient, 1u);
+  // Ranges of one row each (B | A A | B): B's lines are in the first and the last range.
+  const auto bounds = source.ranges(1);
+  EXPECT_EQ(bounds, (std::vector<size_t>{0, 1, 3, 4}));
+  std::vector<std::pair<uint32_t, uint32_t>> spans;
+  for (size_t k = 0; k + 1 < bounds.size(); ++k) {
+    std::vector<DispensingLine> part;
+    source.lines(bounds[k], bounds[k + 1], part);
+    spans.emplace_back(part.front().patient, part.back().patient);
+  }
+  EXPECT_TRUE(DispensingSource::lines_straddle_ranges(spans));
 }
 
-// The row-order check sees a rank going backwards anywhere (here deep in the rows, between
-// rows 8191 and 8192), and finds a grouped shard grouped.
-TEST(DispensingSource, TheRowOrderCheckSeesARankGoingBackwards) {
+TEST(DispensingSource, SpansOfPatientsStraddleOnlyWhenAPatientIsInTwoRanges) {
+  using Spans = std::vector<std::pair<uint32_t, uint32_t>>;
+  EXPECT_FALSE(DispensingSource::lines_straddle_ranges(Spans{}));
+  EXPECT_FALSE(DispensingSource::lines_straddle_ranges(Spans{{0, 3}, {4, 4}, {5, 9}}));
+  EXPECT_FALSE(DispensingSource::lines_straddle_ranges(Spans{{0, 3}, {1, 0}, {4, 9}}));  // empty
+  EXPECT_TRUE(DispensingSource::lines_straddle_ranges(Spans{{0, 3}, {3, 5}}));
+  EXPECT_TRUE(DispensingSource::lines_straddle_ranges(Spans{{0, 3}, {1, 0}, {2, 5}}));
+  EXPECT_TRUE(DispensingSource::lines_straddle_ranges(Spans{{4, 6}, {0, 1}}));
+}
+
+// A rank going backwards deep in the rows (rows 8191 and 8192 swapped between twins) puts a
+// patient in two ranges; in the stored order no patient is.
+TEST(DispensingSource, ARankGoingBackwardsMakesAPatientStraddleRanges) {
   constexpr size_t kRows = 8192 + 10;
   for (const bool broken : {false, true}) {
     ShardBuilder s;
@@ -246,12 +269,14 @@ TEST(DispensingSource, TheRowOrderCheckSeesARankGoingBackwards) {
     SCOPED_TRACE(broken ? "broken" : "grouped");
     const DispensingSource source(shard, patients, kRef);
     const auto bounds = source.ranges(1000);
-    if (broken) {
-      EXPECT_EQ(bounds, (std::vector<size_t>{0, kRows}));
-    } else {
-      EXPECT_GT(bounds.size(), 2u);
-      EXPECT_EQ(bounds.back(), kRows);
+    ASSERT_GT(bounds.size(), 2u);
+    std::vector<std::pair<uint32_t, uint32_t>> spans;
+    for (size_t k = 0; k + 1 < bounds.size(); ++k) {
+      std::vector<DispensingLine> part;
+      source.lines(bounds[k], bounds[k + 1], part);
+      if (!part.empty()) spans.emplace_back(part.front().patient, part.back().patient);
     }
+    EXPECT_EQ(DispensingSource::lines_straddle_ranges(spans), broken);
   }
 }
 
