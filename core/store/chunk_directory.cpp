@@ -18,7 +18,12 @@ constexpr std::string_view kMagic = "SNDSDIR1";
 
 const DirectoryDataset* ChunkDirectory::find(const std::string& table,
                                              const std::string& dataset) const {
-  auto it = datasets.find(key(table, dataset));
+  // The key built in a buffer kept by the thread: a reader looks up every column it reads.
+  thread_local std::string k;
+  k.assign(table);
+  k += '/';
+  k += dataset;
+  auto it = datasets.find(k);
   return it == datasets.end() ? nullptr : &it->second;
 }
 

@@ -715,18 +715,18 @@ Column finish_stored_column(StoredColumnChunks&& stored) {
   if (stored.dictionary) {
     // Null-padded fixed-width strings to an arena (the padding is never part of a value).
     const auto& d = *stored.dictionary;
-    std::string bytes;
-    bytes.reserve(d.rows * d.width);
-    std::vector<uint64_t> offsets;
-    offsets.reserve(d.rows + 1);
-    offsets.push_back(0);
+    // Lengths first, then one sized buffer and a copy per value (no append, no regrowth).
+    std::vector<uint64_t> offsets(d.rows + 1, 0);
     for (uint64_t i = 0; i < d.rows; ++i) {
       const char* s = d.padded.data() + i * d.width;
       size_t len = d.width;
       while (len > 0 && s[len - 1] == '\0') --len;
-      bytes.append(s, len);
-      offsets.push_back(bytes.size());
+      offsets[i + 1] = offsets[i] + len;
     }
+    std::string bytes(offsets[d.rows], '\0');
+    for (uint64_t i = 0; i < d.rows; ++i)
+      std::memcpy(bytes.data() + offsets[i], d.padded.data() + i * d.width,
+                  offsets[i + 1] - offsets[i]);
     c.dictionary.assign(std::move(bytes), std::move(offsets));
     buffer_pool::give(std::move(stored.dictionary->padded));
   }
