@@ -41,4 +41,15 @@ inline uint32_t shard_of_patient(std::string_view ben_nir_psa, uint32_t shards) 
   return static_cast<uint32_t>(hash_bytes(ben_nir_psa) % shards);
 }
 
+// Hash and equality of string keys that also look up by std::string_view (no temporary string):
+// for Boost's unordered_flat_map<std::string, ...>.
+struct StringKeyHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const noexcept { return hash_bytes(s); }
+};
+struct StringKeyEq {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+};
+
 }  // namespace snds

@@ -76,10 +76,6 @@ CodedGroups to_coded(const GroupTable& table) {
   return out;
 }
 
-size_t GroupMerger::Hash::operator()(std::string_view s) const noexcept {
-  return hash_bytes(s);
-}
-
 uint32_t GroupMerger::Dictionary::id(std::string_view value) {
   auto it = ids.find(value);
   if (it != ids.end()) return it->second;

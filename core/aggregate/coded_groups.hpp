@@ -59,17 +59,9 @@ class GroupMerger {
   std::vector<GroupRow> sorted_rows() const;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept;
-  };
-  struct Eq {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
-  };
   struct Dictionary {
     std::vector<std::string> values;
-    boost::unordered_flat_map<std::string, uint32_t, Hash, Eq> ids;
+    boost::unordered_flat_map<std::string, uint32_t, StringKeyHash, StringKeyEq> ids;
     uint32_t id(std::string_view value);
   };
 

@@ -10,10 +10,6 @@
 
 namespace snds {
 
-size_t GroupTable::Hash::operator()(std::string_view s) const noexcept {
-  return hash_bytes(s);
-}
-
 void GroupTable::append_key_value(std::string& key, std::string_view value) {
   if (value.size() < 255) {
     key.push_back(static_cast<char>(value.size()));

@@ -12,6 +12,8 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include "core/hash.hpp"
+
 namespace snds {
 
 struct GroupMeasures {
@@ -77,14 +79,8 @@ class GroupTable {
   static std::vector<std::string> decode_key(std::string_view key, size_t columns);
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept;
-  };
-  struct Eq {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
-  };
+  using Hash = StringKeyHash;
+  using Eq = StringKeyEq;
   // Moves distinct_ into groups_ (before any lookup).
   void settle();
 

@@ -22,15 +22,7 @@ struct LocalGroup {
   uint32_t last_patient = kNoPatient;
 };
 
-struct KeyHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const noexcept { return hash_bytes(s); }
-};
-struct KeyEq {
-  using is_transparent = void;
-  bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
-};
-using LocalTable = boost::unordered_flat_map<std::string, LocalGroup, KeyHash, KeyEq>;
+using LocalTable = boost::unordered_flat_map<std::string, LocalGroup, StringKeyHash, StringKeyEq>;
 
 bool has_prefix(std::string_view code, const std::vector<std::string>& prefixes) {
   for (const auto& p : prefixes)

@@ -25,8 +25,8 @@ inline constexpr size_t kAggregateMorselEvents = 16384;
 
 // `morsel_events` is a tuning knob (tests set it small to get many morsels from small shards).
 CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& referential,
-                           const AggregateSpec& spec, int threads,
-                           ShardAggregateStats* stats = nullptr,
-                           size_t morsel_events = kAggregateMorselEvents);
+                            const AggregateSpec& spec, int threads,
+                            ShardAggregateStats* stats = nullptr,
+                            size_t morsel_events = kAggregateMorselEvents);
 
 }  // namespace snds

@@ -18,14 +18,6 @@
 namespace snds {
 namespace {
 
-Batch sample_batch() {
-  Batch b;
-  b.columns.push_back(test::int_column("N", {1, 2, kMissingInt, 30000, 5, 6, 7}));
-  b.columns.push_back(test::date_column("D", {18000, 18001, kMissingDate, 3, 4, 5, 6}));
-  b.columns.push_back(test::string_column("S", {"b", "a", "", "c", "a", "b", "zz"}));
-  return b;
-}
-
 class ShardHeaderFile : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -53,7 +45,7 @@ class ShardHeaderFile : public ::testing::Test {
 
   test::TempDir dir_;
   std::filesystem::path path_ = dir_ / "shard.h5";
-  Batch written_ = sample_batch();
+  Batch written_ = test::mixed_batch();
 };
 
 TEST_F(ShardHeaderFile, HoldsTheAttributesAndOpensTheFileWithoutHdf5) {

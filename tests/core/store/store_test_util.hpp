@@ -64,6 +64,17 @@ inline void expect_same_batch(const Batch& expected, const Batch& actual) {
   }
 }
 
+// Seven rows of each column kind (an int with a missing value and one needing 16 bits, a date
+// with a missing value, strings with an empty one and repeats): the shard files of the store
+// tests that look at the file's layout rather than its values.
+inline Batch mixed_batch() {
+  Batch b;
+  b.columns.push_back(int_column("N", {1, 2, kMissingInt, 30000, 5, 6, 7}));
+  b.columns.push_back(date_column("D", {18000, 18001, kMissingDate, 3, 4, 5, 6}));
+  b.columns.push_back(string_column("S", {"b", "a", "", "c", "a", "b", "zz"}));
+  return b;
+}
+
 // Zeroes a shard file's header (the HDF5 user block): what a file written before format 4, or
 // rewritten by another tool, looks like to the reader.
 inline void clear_shard_header(const std::filesystem::path& path) {
