@@ -39,20 +39,26 @@ void commit_file(const fs::path& temp, const fs::path& final_path) {
   fsync_path(final_path.has_parent_path() ? final_path.parent_path() : fs::path("."), true);
 }
 
+int write_all_at(int fd, std::string_view bytes, uint64_t offset) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n =
+        ::pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return EIO;  // no progress: never loop forever
+    done += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
 void write_file_atomic(const fs::path& final_path, std::string_view content) {
   const fs::path temp = temp_path_for(final_path);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, kOutputFileMode);
   if (fd < 0) throw data_error("cannot write {}: {}", temp.string(), std::strerror(errno));
-  size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      throw data_error("cannot write {}: {}", temp.string(), std::strerror(err));
-    }
-    done += static_cast<size_t>(n);
+  if (const int failed = write_all_at(fd, content, 0)) {
+    ::close(fd);
+    throw data_error("cannot write {}: {}", temp.string(), std::strerror(failed));
   }
   ::close(fd);
   commit_file(temp, final_path);

@@ -2,6 +2,7 @@
 // never world-readable) and fsynced before the rename so a crash cannot leave a torn file.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -15,6 +16,9 @@ inline constexpr unsigned kOutputDirMode = 0750;
 std::filesystem::path temp_path_for(const std::filesystem::path& final_path);
 // fsyncs `temp` and renames it to `final_path` (then fsyncs the folder).
 void commit_file(const std::filesystem::path& temp, const std::filesystem::path& final_path);
+// Writes all of `bytes` at `offset` of the open file `fd` (retrying short writes); 0, or the
+// errno of the failed write.
+int write_all_at(int fd, std::string_view bytes, uint64_t offset);
 // Writes `content` to final_path atomically.
 void write_file_atomic(const std::filesystem::path& final_path, std::string_view content);
 // Creates a folder (and parents) with kOutputDirMode; error naming the folder on failure.

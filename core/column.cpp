@@ -99,8 +99,7 @@ namespace {
 
 template <typename N>
 inline void widen_loop(const N* v, size_t n, int64_t* out) {
-  for (size_t i = 0; i < n; ++i)
-    out[i] = v[i] == std::numeric_limits<N>::min() ? kMissingInt : static_cast<int64_t>(v[i]);
+  for (size_t i = 0; i < n; ++i) out[i] = widen_value(v[i]);
 }
 
 // One function per width, multiversioned (core/multiversion.hpp): these run on every integer
@@ -140,34 +139,10 @@ void widen_ints(const Column& c, size_t begin, size_t end, int64_t* out) {
   widen_narrow(c.narrow.data() + begin * c.narrow_width, c.narrow_width, end - begin, out);
 }
 
-namespace {
-
-template <typename N>
-void gather_range(const char* narrow, std::span<const uint32_t> rows, int64_t* out) {
-  const auto* v = reinterpret_cast<const N*>(narrow);
-  for (size_t k = 0; k < rows.size(); ++k) {
-    const N x = v[rows[k]];
-    out[k] = x == std::numeric_limits<N>::min() ? kMissingInt : static_cast<int64_t>(x);
-  }
-}
-
-}  // namespace
-
 void gather_ints(const Column& c, std::span<const uint32_t> rows, int64_t* out) {
-  switch (c.narrow_width) {
-    case 0:
-      for (size_t k = 0; k < rows.size(); ++k) out[k] = c.ints[rows[k]];
-      break;
-    case 1:
-      gather_range<int8_t>(c.narrow.data(), rows, out);
-      break;
-    case 2:
-      gather_range<int16_t>(c.narrow.data(), rows, out);
-      break;
-    default:
-      gather_range<int32_t>(c.narrow.data(), rows, out);
-      break;
-  }
+  visit_stored_ints(c, [&](const auto* v) {
+    for (size_t k = 0; k < rows.size(); ++k) out[k] = widen_value(v[rows[k]]);
+  });
 }
 
 int64_t int_at(const Column& c, size_t i) {

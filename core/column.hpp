@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -107,6 +108,30 @@ struct Column {
   void gather_from(const Column& other, std::span<const uint32_t> rows);
   void reserve(size_t rows);
 };
+
+// A stored integer as int64: a narrow type's minimum stands for kMissingInt.
+template <typename T>
+constexpr int64_t widen_value(T v) {
+  if constexpr (sizeof(T) < sizeof(int64_t))
+    if (v == std::numeric_limits<T>::min()) return kMissingInt;
+  return static_cast<int64_t>(v);
+}
+
+// Calls f(values) with an int64/decimal column's values as they sit in memory (const int8_t*,
+// int16_t*, int32_t* or int64_t*), for loops that compare values without widening them first.
+template <typename F>
+decltype(auto) visit_stored_ints(const Column& c, F&& f) {
+  switch (c.narrow_width) {
+    case 1:
+      return f(reinterpret_cast<const int8_t*>(c.narrow.data()));
+    case 2:
+      return f(reinterpret_cast<const int16_t*>(c.narrow.data()));
+    case 4:
+      return f(reinterpret_cast<const int32_t*>(c.narrow.data()));
+    default:
+      return f(c.ints.data());
+  }
+}
 
 // `n` narrow signed integers of `width` bytes (1, 2 or 4; the type's minimum is missing) as
 // int64 (missing: kMissingInt): the store's narrowed form widened, by columns and the reader.

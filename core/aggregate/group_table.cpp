@@ -51,28 +51,15 @@ void GroupTable::add(const std::vector<std::string_view>& values, const GroupMea
   add_encoded(key, m);
 }
 
-void GroupTable::settle() {
-  if (distinct_.empty()) return;
-  groups_.reserve(groups_.size() + distinct_.size());
-  for (auto& [k, m] : distinct_) groups_.emplace(std::move(k), m);
-  distinct_.clear();
-}
-
 void GroupTable::add_encoded(std::string_view key, const GroupMeasures& m) {
-  settle();
   auto it = groups_.find(key);
   if (it == groups_.end()) it = groups_.emplace(std::string(key), GroupMeasures{}).first;
   it->second.add(m);
 }
 
 void GroupTable::add_encoded(std::string&& key, const GroupMeasures& m) {
-  settle();
   auto [it, fresh] = groups_.try_emplace(std::move(key));
   it->second.add(m);
-}
-
-void GroupTable::add_distinct_encoded(std::string&& key, const GroupMeasures& m) {
-  distinct_.emplace_back(std::move(key), m);
 }
 
 void GroupTable::merge(GroupTable&& other) {
@@ -80,31 +67,25 @@ void GroupTable::merge(GroupTable&& other) {
     throw internal_error("merging group tables of {} and {} columns", other.columns_, columns_);
   if (empty()) {
     groups_ = std::move(other.groups_);
-    distinct_ = std::move(other.distinct_);
   } else {
-    settle();
     groups_.reserve(groups_.size() + other.size() / 2);
     // Flat maps cannot extract nodes: keys are moved out in place, then `other` is cleared at
     // once, with no lookup in between (its moved-from keys are never hashed again).
     for (auto& [k, m] : other.groups_) add_encoded(std::move(const_cast<std::string&>(k)), m);
-    for (auto& [k, m] : other.distinct_) add_encoded(std::move(k), m);
   }
   other.groups_.clear();
-  other.distinct_.clear();
 }
 
 void GroupTable::merge(const GroupTable& other) {
   if (other.columns_ != columns_)
     throw internal_error("merging group tables of {} and {} columns", other.columns_, columns_);
   for (const auto& [k, m] : other.groups_) add_encoded(k, m);
-  for (const auto& [k, m] : other.distinct_) add_encoded(k, m);
 }
 
 std::vector<GroupRow> GroupTable::sorted_rows() const {
   std::vector<GroupRow> rows;
   rows.reserve(size());
   for (const auto& [k, m] : groups_) rows.push_back(GroupRow{decode_key(k, columns_), m, false});
-  for (const auto& [k, m] : distinct_) rows.push_back(GroupRow{decode_key(k, columns_), m, false});
   // Column by column, each compared as bytes (std::string compares as unsigned char).
   std::sort(rows.begin(), rows.end(),
             [](const GroupRow& a, const GroupRow& b) { return a.values < b.values; });
@@ -116,12 +97,10 @@ std::vector<char> GroupTable::serialize() const {
   ByteWriter w(out);
   w.put<uint64_t>(columns_);
   w.put<uint64_t>(size());
-  auto put = [&](const std::string& k, const GroupMeasures& m) {
+  for (const auto& [k, m] : groups_) {
     w.put_string(k);
     w.put(m);
-  };
-  for (const auto& [k, m] : groups_) put(k, m);
-  for (const auto& [k, m] : distinct_) put(k, m);
+  }
   return out;
 }
 
@@ -130,12 +109,11 @@ GroupTable GroupTable::deserialize(const std::vector<char>& bytes) {
   GroupTable t(r.get<uint64_t>());
   const auto n = r.get<uint64_t>();
   if (n > r.remaining()) throw internal_error("a group table partial announces too many groups");
-  // A serialised table's keys are distinct: kept as a list, hashed by whoever merges it.
-  t.distinct_.reserve(n);
+  t.groups_.reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
     std::string k = r.get_string();
     const auto m = r.get<GroupMeasures>();
-    t.distinct_.emplace_back(std::move(k), m);
+    t.groups_[std::move(k)].add(m);
   }
   if (!r.done()) throw internal_error("trailing bytes after a group table partial");
   return t;

@@ -1,8 +1,9 @@
 // Aggregated groups keyed by their group-column values (strings as printed), with every measure
-// kept (the spec picks which to print). This is the per-shard partial that ranks send to rank 0
-// and the global table rank 0 merges them into. Merging only adds integers (counts, and
-// decimals as int64 scaled by 10^4), so the result is exact and independent of merge order;
-// distinct patients add up because a patient lives in exactly one shard.
+// kept (the spec picks which to print): a shard's table on the string-key path (hospital stays,
+// claim lines, and dispensing specs too wide for a packed key), handed to rank 0 in dictionary
+// form (coded_groups.hpp, to_coded). Merging only adds integers (counts, and decimals as int64
+// scaled by 10^4), so the result is exact and independent of merge order; distinct patients add
+// up because a patient lives in exactly one shard.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +45,7 @@ class GroupTable {
   explicit GroupTable(size_t columns = 0) : columns_(columns) {}
 
   size_t columns() const { return columns_; }
-  size_t size() const { return groups_.size() + distinct_.size(); }
+  size_t size() const { return groups_.size(); }
   bool empty() const { return size() == 0; }
 
   // Adds `m` to the group of `values` (columns() values).
@@ -52,11 +53,6 @@ class GroupTable {
   // Adds to the group whose key encode_key() built.
   void add_encoded(std::string_view key, const GroupMeasures& m);
   void add_encoded(std::string&& key, const GroupMeasures& m);
-  // Adds a group whose key is known to be new (distinct from every group already added): no
-  // hashing until an operation needs the map. A shard's packed-key aggregation hands its groups
-  // over this way, and a deserialised partial arrives this way, so a partial is hashed once, by
-  // the merge into rank 0's table, not three times.
-  void add_distinct_encoded(std::string&& key, const GroupMeasures& m);
   void merge(const GroupTable& other);
   void merge(GroupTable&& other);  // moves other's keys (it is left empty)
   void reserve(size_t groups) { groups_.reserve(groups); }
@@ -67,10 +63,9 @@ class GroupTable {
   template <typename F>
   void for_each(F&& f) const {
     for (const auto& [k, m] : groups_) f(std::string_view(k), m);
-    for (const auto& [k, m] : distinct_) f(std::string_view(k), m);
   }
 
-  // Wire format of partials (same binary on both ends, core/serialize.hpp).
+  // A byte form of the table (same binary on both ends, core/serialize.hpp).
   std::vector<char> serialize() const;
   static GroupTable deserialize(const std::vector<char>& bytes);
 
@@ -79,14 +74,8 @@ class GroupTable {
   static std::vector<std::string> decode_key(std::string_view key, size_t columns);
 
  private:
-  using Hash = StringKeyHash;
-  using Eq = StringKeyEq;
-  // Moves distinct_ into groups_ (before any lookup).
-  void settle();
-
   size_t columns_;
-  boost::unordered_flat_map<std::string, GroupMeasures, Hash, Eq> groups_;
-  std::vector<std::pair<std::string, GroupMeasures>> distinct_;  // see add_distinct_encoded
+  boost::unordered_flat_map<std::string, GroupMeasures, StringKeyHash, StringKeyEq> groups_;
 };
 
 }  // namespace snds

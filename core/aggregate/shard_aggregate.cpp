@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <numeric>
 #include <optional>
 
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -23,12 +24,6 @@ struct LocalGroup {
 };
 
 using LocalTable = boost::unordered_flat_map<std::string, LocalGroup, StringKeyHash, StringKeyEq>;
-
-bool has_prefix(std::string_view code, const std::vector<std::string>& prefixes) {
-  for (const auto& p : prefixes)
-    if (code.starts_with(p)) return true;
-  return false;
-}
 
 std::string_view atc_level(std::string_view atc, size_t chars) {
   if (atc == kUnknownAtc) return atc;  // every level of an unknown ATC is UNKNOWN
@@ -204,12 +199,17 @@ uint32_t age_band_index(int64_t age) {
   return static_cast<uint32_t>(std::min<int64_t>(age / 10, 9));
 }
 
+// A group column in the packed key. Its id comes from a table indexed by the line's CIP13 (ATC
+// levels, CIP13) or patient (sex, department), whose ids name `strings`; or from the line's date
+// and patient (month, year, age band), computed.
 struct PackedDim {
+  enum class From : uint8_t { kCip, kPatient, kComputed };
   Dimension dim = Dimension::kAtc;
+  From from = From::kComputed;
   unsigned shift = 0;
   unsigned bits = 0;
-  std::vector<uint32_t> of_cip;           // ATC levels, CIP13: id per CIP13 of the shard
-  std::vector<std::string_view> strings;  // id -> value, for dimensions decoded by table
+  std::vector<uint32_t> ids;              // kCip: per CIP13 of the shard; kPatient: per patient
+  std::vector<std::string_view> strings;  // kCip, kPatient: id -> value
 };
 
 std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& source,
@@ -222,7 +222,8 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
   // CIP13s whose ATC passes the filter.
   std::vector<uint8_t> keep_cip(cips.size(), 1);
   if (!spec.atc_filter.empty())
-    for (size_t c = 0; c < cips.size(); ++c) keep_cip[c] = has_prefix(atcs[c], spec.atc_filter);
+    for (size_t c = 0; c < cips.size(); ++c)
+      keep_cip[c] = has_code_prefix(atcs[c], spec.atc_filter);
   const bool selective = std::count(keep_cip.begin(), keep_cip.end(), 1) <
                          static_cast<std::ptrdiff_t>(keep_cip.size());
 
@@ -251,16 +252,14 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
     }
   }
 
-  // Per-patient ids of sex and department, built when a group column asks for them.
-  std::vector<uint32_t> sex_of, dpt_of;
-  Interner sexes, dpts;
-  auto per_patient = [&](std::vector<uint32_t>& ids, Interner& values,
-                         std::string_view Patient::*field) {
-    if (ids.empty()) {
-      ids.reserve(patients.patients.size());
-      for (const Patient& p : patients.patients) ids.push_back(values.id(p.*field));
-    }
-    return bits_for(values.values().size());
+  // Sex and department: an id per patient, a string per id.
+  auto per_patient = [&](PackedDim& pd, std::string_view Patient::*field) {
+    Interner values;
+    pd.from = PackedDim::From::kPatient;
+    pd.ids.reserve(patients.patients.size());
+    for (const Patient& p : patients.patients) pd.ids.push_back(values.id(p.*field));
+    pd.strings = values.values();
+    pd.bits = bits_for(pd.strings.size());
   };
   std::vector<PackedDim> dims;
   unsigned shift = 0;
@@ -279,14 +278,18 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
                              : d == Dimension::kAtc3 ? 4
                                                      : 5;
         Interner levels;
-        pd.of_cip.resize(cips.size());
-        for (size_t c = 0; c < cips.size(); ++c)
-          pd.of_cip[c] = levels.id(atc_level(atcs[c], chars));
+        pd.from = PackedDim::From::kCip;
+        pd.ids.resize(cips.size());
+        for (size_t c = 0; c < cips.size(); ++c) pd.ids[c] = levels.id(atc_level(atcs[c], chars));
         pd.strings = levels.values();
         pd.bits = bits_for(pd.strings.size());
         break;
       }
       case Dimension::kCip13:
+        pd.from = PackedDim::From::kCip;
+        pd.ids.resize(cips.size());
+        std::iota(pd.ids.begin(), pd.ids.end(), 0u);
+        pd.strings = cips;
         pd.bits = bits_for(cips.size());
         break;
       case Dimension::kMonth:
@@ -296,10 +299,10 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
         pd.bits = bits_for(static_cast<size_t>(int64_t{last.year} - first.year + 1));
         break;
       case Dimension::kSex:
-        pd.bits = per_patient(sex_of, sexes, &Patient::sex);
+        per_patient(pd, &Patient::sex);
         break;
       case Dimension::kDepartment:
-        pd.bits = per_patient(dpt_of, dpts, &Patient::department);
+        per_patient(pd, &Patient::department);
         break;
       case Dimension::kAgeBand:
         pd.bits = bits_for(kUnknownAgeBand + 1);
@@ -340,38 +343,19 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
       if (l.date == kMissingDate || l.date < lo_bound || l.date > hi_bound) continue;
       ++n_kept;
       uint64_t key = 0;
+      const DayInfo* day = day_info.data() + (l.date - lo);
       for (const PackedDim& pd : dims) {
         uint64_t id = 0;
-        switch (pd.dim) {
-          case Dimension::kAtc:
-          case Dimension::kAtc1:
-          case Dimension::kAtc2:
-          case Dimension::kAtc3:
-          case Dimension::kAtc4:
-            id = pd.of_cip[l.cip];
-            break;
-          case Dimension::kCip13:
-            id = l.cip;
-            break;
-          case Dimension::kMonth:
-            id = day_info[static_cast<size_t>(l.date - lo)].month;
-            break;
-          case Dimension::kYear:
-            id =
-                static_cast<uint64_t>(day_info[static_cast<size_t>(l.date - lo)].year - first.year);
-            break;
-          case Dimension::kSex:
-            id = sex_of[l.patient];
-            break;
-          case Dimension::kDepartment:
-            id = dpt_of[l.patient];
-            break;
-          case Dimension::kAgeBand:
-            id = age_band_index(age_in_year(patients.patients[l.patient],
-                                            day_info[static_cast<size_t>(l.date - lo)].year));
-            break;
-          default:
-            break;
+        if (pd.from == PackedDim::From::kCip) {
+          id = pd.ids[l.cip];
+        } else if (pd.from == PackedDim::From::kPatient) {
+          id = pd.ids[l.patient];
+        } else if (pd.dim == Dimension::kMonth) {
+          id = day->month;
+        } else if (pd.dim == Dimension::kYear) {
+          id = static_cast<uint64_t>(day->year - first.year);
+        } else if (pd.dim == Dimension::kAgeBand) {
+          id = age_band_index(age_in_year(patients.patients[l.patient], day->year));
         }
         key |= id << pd.shift;
       }
@@ -426,15 +410,8 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
   std::vector<std::vector<uint32_t>> code_of(columns);  // id -> code, kNoCode until used
   constexpr uint32_t kNoCode = std::numeric_limits<uint32_t>::max();
   auto value_of = [&](const PackedDim& pd, uint64_t id) -> std::string {
+    if (pd.from != PackedDim::From::kComputed) return std::string(pd.strings[id]);
     switch (pd.dim) {
-      case Dimension::kAtc:
-      case Dimension::kAtc1:
-      case Dimension::kAtc2:
-      case Dimension::kAtc3:
-      case Dimension::kAtc4:
-        return std::string(pd.strings[id]);
-      case Dimension::kCip13:
-        return std::string(cips[id]);
       case Dimension::kMonth: {
         const int64_t month = first_month + static_cast<int64_t>(id);
         std::string v;
@@ -448,10 +425,6 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
         append_digits(v, first.year + static_cast<int>(id), 4);
         return v;
       }
-      case Dimension::kSex:
-        return std::string(sexes.values()[id]);
-      case Dimension::kDepartment:
-        return std::string(dpts.values()[id]);
       case Dimension::kAgeBand:
         return std::string(id == kUnknownAgeBand ? age_band(kMissingInt)
                                                  : age_band(static_cast<int64_t>(id) * 10));
@@ -500,7 +473,7 @@ CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& refer
       lines.reserve(source.rows());
       source.lines(0, source.rows(), lines);
       auto keep = [&](const DispensingLine& l) {
-        return spec.atc_filter.empty() || has_prefix(l.atc, spec.atc_filter);
+        return spec.atc_filter.empty() || has_code_prefix(l.atc, spec.atc_filter);
       };
       auto text = [](Dimension d, const DispensingLine& l) -> std::string_view {
         switch (d) {
@@ -528,11 +501,11 @@ CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& refer
       const auto stays = extract_stays(shard, patients, threads);
       auto keep = [&](const StayEvent& s) {
         if (spec.icd10_filter.empty()) return true;
-        if (spec.positions.dp && has_prefix(s.dp, spec.icd10_filter)) return true;
-        if (spec.positions.dr && has_prefix(s.dr, spec.icd10_filter)) return true;
+        if (spec.positions.dp && has_code_prefix(s.dp, spec.icd10_filter)) return true;
+        if (spec.positions.dr && has_code_prefix(s.dr, spec.icd10_filter)) return true;
         if (spec.positions.das)
           for (const auto das : s.das)
-            if (has_prefix(das, spec.icd10_filter)) return true;
+            if (has_code_prefix(das, spec.icd10_filter)) return true;
         return false;
       };
       auto text = [](Dimension d, const StayEvent& s) -> std::string_view {

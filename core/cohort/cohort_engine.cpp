@@ -17,12 +17,6 @@ namespace {
 // which rows come out never depends on it; small enough to balance heavy patients.
 constexpr size_t kPatientsPerChunk = 256;
 
-bool has_prefix(std::string_view code, const std::vector<std::string>& prefixes) {
-  for (const auto& p : prefixes)
-    if (code.size() >= p.size() && code.compare(0, p.size(), p) == 0) return true;
-  return false;
-}
-
 bool has_exact(std::string_view code, const std::vector<std::string>& codes) {
   for (const auto& c : codes)
     if (code == c) return true;
@@ -30,15 +24,15 @@ bool has_exact(std::string_view code, const std::vector<std::string>& codes) {
 }
 
 bool matches(const EventDefinition& d, const DispensingEvent& e) {
-  return has_prefix(e.atc, d.atc) || has_exact(e.cip13, d.cip13);
+  return has_code_prefix(e.atc, d.atc) || has_exact(e.cip13, d.cip13);
 }
 
 bool matches(const EventDefinition& d, const StayEvent& e) {
-  if ((d.positions & kPositionDP) && has_prefix(e.dp, d.icd10)) return true;
-  if ((d.positions & kPositionDR) && has_prefix(e.dr, d.icd10)) return true;
+  if ((d.positions & kPositionDP) && has_code_prefix(e.dp, d.icd10)) return true;
+  if ((d.positions & kPositionDR) && has_code_prefix(e.dr, d.icd10)) return true;
   if (d.positions & kPositionDAS)
     for (auto das : e.das)
-      if (has_prefix(das, d.icd10)) return true;
+      if (has_code_prefix(das, d.icd10)) return true;
   return false;
 }
 
@@ -342,7 +336,7 @@ std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
   for (const auto& def : spec.events) {
     if (def.source != CohortSource::kDispensing) continue;
     for (size_t c = 0; c < cips.size(); ++c)
-      keep[c] = keep[c] || has_prefix(atcs[c], def.atc) || has_exact(cips[c], def.cip13);
+      keep[c] = keep[c] || has_code_prefix(atcs[c], def.atc) || has_exact(cips[c], def.cip13);
   }
   // Rows per range: fixed, so the ranges (and the output order) never depend on `threads`.
   const std::vector<size_t> bounds = source.ranges(std::max<size_t>(1, rows_per_range));

@@ -81,6 +81,13 @@ DispensingSource::DispensingSource(const ShardData& shard, const PatientIndex& p
   patients_of_nir_ = patients.patients_of_sorted(nirs);
 }
 
+int64_t DispensingSource::patient_of(int32_t nir_code, int64_t rank) const {
+  const auto [first, twins] = patients_of_nir_[static_cast<size_t>(nir_code)];
+  for (uint32_t p = first; p < first + twins; ++p)
+    if (patients_->patients[p].rank == rank) return p;
+  return -1;
+}
+
 bool DispensingSource::lines_straddle_ranges(
     const std::vector<std::pair<uint32_t, uint32_t>>& spans) {
   bool seen = false;
@@ -149,13 +156,7 @@ size_t DispensingSource::append_lines(size_t n, RowOf row_of, const int64_t* ran
     if (nir_codes_[r] != last_nir || rank[i] != last_rank) {
       last_nir = nir_codes_[r];
       last_rank = rank[i];
-      patient = -1;
-      const auto [p0, twins] = patients_of_nir_[static_cast<size_t>(last_nir)];
-      for (uint32_t p = p0; p < p0 + twins; ++p)
-        if (patients_->patients[p].rank == last_rank) {
-          patient = p;
-          break;
-        }
+      patient = patient_of(last_nir, last_rank);
     }
     if (patient < 0) continue;
     ++count;
@@ -209,10 +210,9 @@ size_t DispensingSource::selected_lines(size_t begin, size_t end, std::vector<Di
   gather_ints(*rank_, rows, rank.data());
   gather_ints(*dpn_, rows, dpn.data());
   gather_ints(*qsn_, rows, qsn.data());
-  const std::vector<uint32_t>& picked = rows;
   append_lines(
-      picked.size(), [&picked](size_t i) { return static_cast<size_t>(picked[i]); }, rank.data(),
-      dpn.data(), qsn.data(), out, nullptr);
+      rows.size(), [](size_t i) { return static_cast<size_t>(rows[i]); }, rank.data(), dpn.data(),
+      qsn.data(), out, nullptr);
   sort_lines(out, first);
   return out.size() - first;
 }
@@ -221,51 +221,18 @@ std::pair<Date, Date> DispensingSource::date_range(Date lo, Date hi) const {
   return dates_within(date_, rows_, lo, hi);
 }
 
-namespace {
-
-// Calls f(values) with an integer column's values as stored in memory (narrow or int64): a pass
-// that only compares values need not widen them first.
-template <typename F>
-auto with_stored_ints(const Column& c, F&& f) {
-  switch (c.narrow_width) {
-    case 1:
-      return f(reinterpret_cast<const int8_t*>(c.narrow.data()));
-    case 2:
-      return f(reinterpret_cast<const int16_t*>(c.narrow.data()));
-    case 4:
-      return f(reinterpret_cast<const int32_t*>(c.narrow.data()));
-    default:
-      return f(c.ints.data());
-  }
-}
-
-// A stored value as int64 (a narrow type's minimum is kMissingInt).
-template <typename T>
-int64_t widened(T v) {
-  if constexpr (sizeof(T) < sizeof(int64_t))
-    if (v == std::numeric_limits<T>::min()) return kMissingInt;
-  return v;
-}
-
-}  // namespace
-
 size_t DispensingSource::count_lines(size_t begin, size_t end) const {
   if (begin >= end) return 0;
   const int32_t* nir = nir_codes_;
   // Runs of one (BEN_NIR_PSA, BEN_RNG_GEM); rows out of that order only make runs shorter. Ranks
   // and DPN_QLF are compared as stored (equality and 71 do not depend on the width).
-  return with_stored_ints(*rank_, [&](const auto* rank) {
-    return with_stored_ints(*dpn_, [&](const auto* dpn) {
+  return visit_stored_ints(*rank_, [&](const auto* rank) {
+    return visit_stored_ints(*dpn_, [&](const auto* dpn) {
       size_t count = 0;
       for (size_t i = begin; i < end;) {
         size_t j = i + 1;
         while (j < end && nir[j] == nir[i] && rank[j] == rank[i]) ++j;
-        const auto [p0, twins] = patients_of_nir_[static_cast<size_t>(nir[i])];
-        const int64_t r = widened(rank[i]);
-        bool known = false;
-        for (uint32_t p = p0; p < p0 + twins && !known; ++p)
-          known = patients_->patients[p].rank == r;
-        if (known) {
+        if (patient_of(nir[i], widen_value(rank[i])) >= 0) {
           size_t info_only = 0;
           for (size_t k = i; k < j; ++k) info_only += dpn[k] == events_detail::kInfoOnlyDpnQlf;
           count += (j - i) - info_only;

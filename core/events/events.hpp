@@ -31,6 +31,13 @@ namespace snds {
 // The ATC of a CIP13 absent from IR_PHA_R (or present with an empty PHA_ATC_C07).
 inline constexpr std::string_view kUnknownAtc = "UNKNOWN";
 
+// Code lists match by prefix (contract section 3): whether `code` starts with one of `prefixes`.
+inline bool has_code_prefix(std::string_view code, const std::vector<std::string>& prefixes) {
+  for (const auto& p : prefixes)
+    if (code.starts_with(p)) return true;
+  return false;
+}
+
 struct Patient {
   std::string_view nir;              // BEN_NIR_PSA (points into the shard's IR_BEN_R column)
   int64_t rank = 0;                  // BEN_RNG_GEM
@@ -170,6 +177,8 @@ class DispensingSource {
   std::vector<uint32_t> nir_of_row_;  // set when BEN_NIR_PSA came decoded
   const int32_t* cip_codes_ = nullptr;
   const int32_t* nir_codes_ = nullptr;
+  // The patient of a (BEN_NIR_PSA code, BEN_RNG_GEM), or -1 when IR_BEN_R has none.
+  int64_t patient_of(int32_t nir_code, int64_t rank) const;
   template <typename RowOf>
   size_t append_lines(size_t n, RowOf row_of, const int64_t* rank, const int64_t* dpn,
                       const int64_t* qsn, std::vector<DispensingLine>& out,

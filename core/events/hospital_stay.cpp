@@ -36,12 +36,6 @@ OrderedIds string_ids(const Batch& batch, const std::string& table, std::string_
   return ordered_ids(typed_column(batch, table, column, ColumnType::kString));
 }
 
-bool has_prefix(std::string_view code, const std::vector<std::string>& prefixes) {
-  for (const auto& p : prefixes)
-    if (code.starts_with(p)) return true;
-  return false;
-}
-
 void extract_year(const ShardData& shard, const std::string& c_name, int year,
                   const PatientIndex& patients, const StayCodeFilter* only,
                   std::vector<StayEvent>& out) {
@@ -96,7 +90,7 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
   boost::unordered_flat_set<uint64_t> das_hit;
   if (only && !only->das.empty())
     for (const auto& [key, das] : d_rows)
-      if (has_prefix(das, only->das)) das_hit.insert(key);
+      if (has_code_prefix(das, only->das)) das_hit.insert(key);
 
   // C: return codes are valid when every one is "0": the id of "0" in each code's dictionary.
   struct ReturnCode {
@@ -134,7 +128,7 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
     if (bi == b_row.end()) continue;
     const uint32_t br = bi->second;
     if (ghm_error[static_cast<size_t>(ghm.id[br])]) continue;
-    if (only && !has_prefix(dp.at(br), only->dp) && !has_prefix(dr.at(br), only->dr) &&
+    if (only && !has_code_prefix(dp.at(br), only->dp) && !has_code_prefix(dr.at(br), only->dr) &&
         !das_hit.contains(key))
       continue;
     const auto nir_id = static_cast<size_t>(nir.id[r]);

@@ -199,17 +199,19 @@ hid_t ShardReader::file() const {
 
 namespace {
 
-// Reads exactly bytes.size() bytes at `offset`; false on any error or a short file.
-bool pread_exactly(int fd, std::span<char> bytes, uint64_t offset) {
+// Reads exactly bytes.size() bytes at `offset`. Returns 0, the errno of a failed read, or -1 when
+// the file ends first.
+int pread_exactly(int fd, std::span<char> bytes, uint64_t offset) {
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t got =
         ::pread(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
     if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return false;
+    if (got < 0) return errno;
+    if (got == 0) return -1;
     done += static_cast<size_t>(got);
   }
-  return true;
+  return 0;
 }
 
 }  // namespace
@@ -225,13 +227,13 @@ bool ShardReader::open_from_header() {
   if (::fstat(fd, &st) != 0) return give_up();
   const auto size = static_cast<uint64_t>(st.st_size);
   std::vector<char> block(std::min<uint64_t>(kShardHeaderBytes, size));
-  if (!pread_exactly(fd, block, 0)) return give_up();
+  if (pread_exactly(fd, block, 0) != 0) return give_up();
   auto header = ShardHeader::parse(block);
   if (!header || header->directory_size == 0 || header->directory_address > size ||
       header->directory_size > size - header->directory_address)
     return give_up();
   std::vector<char> bytes(header->directory_size);
-  if (!pread_exactly(fd, bytes, header->directory_address)) return give_up();
+  if (pread_exactly(fd, bytes, header->directory_address) != 0) return give_up();
   // The directory checks itself (magic, checksum) and must say it lies where the header says: a
   // rewritten file (h5repack keeping the user block) has something else there.
   auto directory = ChunkDirectory::parse(bytes);
@@ -307,16 +309,9 @@ void ShardReader::read_directory_chunks(const DirectoryDataset& e,
           path_.string(), where);
     chunks[k] = buffer_pool::take_bytes(c.size);  // overwritten whole: no zero-fill
     masks[k] = c.mask;
-    size_t done = 0;
-    while (done < c.size) {
-      const ssize_t got = ::pread(fd_, chunks[k].data() + done, c.size - done,
-                                  static_cast<off_t>(c.address + done));
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0)
-        throw data_error("cannot read dataset {}: {}", where,
-                         got < 0 ? std::strerror(errno) : "the file ends early");
-      done += static_cast<size_t>(got);
-    }
+    if (const int failed = pread_exactly(fd_, chunks[k], c.address))
+      throw data_error("cannot read dataset {}: {}", where,
+                       failed > 0 ? std::strerror(failed) : "the file ends early");
   }
 }
 

@@ -18,6 +18,7 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/store/lz4_filter.hpp"
 #include "core/store/shard_header.hpp"
@@ -517,18 +518,10 @@ void ShardWriter::write_header() const {
   if (fd < 0)
     throw data_error("cannot write the header of shard file {}: {}", path_.string(),
                      std::strerror(errno));
-  size_t done = 0;
-  while (done < bytes->size()) {
-    const ssize_t n =
-        ::pwrite(fd, bytes->data() + done, bytes->size() - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = errno;
-      ::close(fd);
-      throw data_error("cannot write the header of shard file {}: {}", path_.string(),
-                       std::strerror(err));
-    }
-    done += static_cast<size_t>(n);
+  if (const int failed = write_all_at(fd, std::string_view(bytes->data(), bytes->size()), 0)) {
+    ::close(fd);
+    throw data_error("cannot write the header of shard file {}: {}", path_.string(),
+                     std::strerror(failed));
   }
   if (::close(fd) != 0)
     throw data_error("cannot write the header of shard file {}: {}", path_.string(),

@@ -271,17 +271,17 @@ TEST(GroupTable, MergeOrderDoesNotChangeTheSums) {
   for (size_t i = 0; i < r1.size(); ++i) EXPECT_EQ(r1[i].measures, r2[i].measures);
 }
 
-// Groups handed over as distinct (packed-key output, deserialised partials) behave as any other:
-// they merge with equal keys added later, serialise, and sort with the hashed ones.
-TEST(GroupTable, DistinctGroupsMergeWithLaterAddsAndSurviveARoundTrip) {
+// Groups added by encoded key merge with equal keys added later, serialise, and sort with the
+// others.
+TEST(GroupTable, EncodedGroupsMergeWithLaterAddsAndSurviveARoundTrip) {
   auto key = [](std::string_view x) {
     std::string k;
     GroupTable::append_key_value(k, x);
     return k;
   };
   GroupTable t(1);
-  t.add_distinct_encoded(key("A"), GroupMeasures{1, 0, 0, 0, 1});
-  t.add_distinct_encoded(key("B"), GroupMeasures{2, 0, 0, 0, 1});
+  t.add_encoded(key("A"), GroupMeasures{1, 0, 0, 0, 1});
+  t.add_encoded(key("B"), GroupMeasures{2, 0, 0, 0, 1});
   EXPECT_EQ(t.size(), 2u);
   const GroupTable copy = GroupTable::deserialize(t.serialize());
   t.add({"A"}, GroupMeasures{10, 0, 0, 0, 2});  // an equal key after: one group

@@ -206,6 +206,19 @@ TEST(DispensingSource, TheDateRangeKeepsTheBoundsAndLeavesMissingDatesOut) {
   EXPECT_GT(none.first, none.second);
 }
 
+// Each range's {first, last} patient of its lines (ranges without lines left out), as the
+// aggregate and the cohort collect them.
+std::vector<std::pair<uint32_t, uint32_t>> patient_spans(const DispensingSource& source,
+                                                         const std::vector<size_t>& bounds) {
+  std::vector<std::pair<uint32_t, uint32_t>> spans;
+  for (size_t k = 0; k + 1 < bounds.size(); ++k) {
+    std::vector<DispensingLine> part;
+    source.lines(bounds[k], bounds[k + 1], part);
+    if (!part.empty()) spans.emplace_back(part.front().patient, part.back().patient);
+  }
+  return spans;
+}
+
 // Rows out of the stored order: a range's lines still come out sorted by patient, and the
 // per-range spans of patients show that a patient's lines straddle ranges, which is how callers
 // know to extract such a shard again as one range.
@@ -230,13 +243,7 @@ TEST(DispensingSource, LinesComeOutSortedAndAPatientInTwoRangesIsSeen) {
   // Ranges of one row each (B | A A | B): B's lines are in the first and the last range.
   const auto bounds = source.ranges(1);
   EXPECT_EQ(bounds, (std::vector<size_t>{0, 1, 3, 4}));
-  std::vector<std::pair<uint32_t, uint32_t>> spans;
-  for (size_t k = 0; k + 1 < bounds.size(); ++k) {
-    std::vector<DispensingLine> part;
-    source.lines(bounds[k], bounds[k + 1], part);
-    spans.emplace_back(part.front().patient, part.back().patient);
-  }
-  EXPECT_TRUE(DispensingSource::lines_straddle_ranges(spans));
+  EXPECT_TRUE(DispensingSource::lines_straddle_ranges(patient_spans(source, bounds)));
 }
 
 TEST(DispensingSource, SpansOfPatientsStraddleOnlyWhenAPatientIsInTwoRanges) {
@@ -270,13 +277,7 @@ TEST(DispensingSource, ARankGoingBackwardsMakesAPatientStraddleRanges) {
     const DispensingSource source(shard, patients, kRef);
     const auto bounds = source.ranges(1000);
     ASSERT_GT(bounds.size(), 2u);
-    std::vector<std::pair<uint32_t, uint32_t>> spans;
-    for (size_t k = 0; k + 1 < bounds.size(); ++k) {
-      std::vector<DispensingLine> part;
-      source.lines(bounds[k], bounds[k + 1], part);
-      if (!part.empty()) spans.emplace_back(part.front().patient, part.back().patient);
-    }
-    EXPECT_EQ(DispensingSource::lines_straddle_ranges(spans), broken);
+    EXPECT_EQ(DispensingSource::lines_straddle_ranges(patient_spans(source, bounds)), broken);
   }
 }
 
