@@ -87,14 +87,17 @@ JobShardSource store_shard_source(const std::string& store, int threads) {
       ahead->start(shard, wanted);
     };
   source.settle = [ahead] { ahead->settle(); };
-  source.load_referential = [root]() {
+  source.load_referential = [root](bool pack_sizes) {
     const fs::path path = store_referential_path(root);
     if (!fs::exists(path)) {
       log::warn("store {} has no drug referential (IR_PHA_R): every dispensing's ATC is UNKNOWN",
                 root.string());
       return DrugReferential();
     }
-    ShardData ref = read_shard(path, {{"IR_PHA_R", {"PHA_CIP_C13", "PHA_ATC_C07"}}});
+    // Every stored column when pack sizes are wanted: PHA_CND_TOP may be absent from a delivery.
+    ShardData ref = read_shard(
+        path, {{"IR_PHA_R", pack_sizes ? std::vector<std::string>{}
+                                       : std::vector<std::string>{"PHA_CIP_C13", "PHA_ATC_C07"}}});
     const Batch* table = ref.find("IR_PHA_R");
     return table ? DrugReferential(*table) : DrugReferential();
   };

@@ -39,7 +39,8 @@ struct JobShardSource {
     if (prefetch && first < shards) prefetch(first, wanted);
   }
   // IR_PHA_R, loaded once per rank by jobs that read dispensings.
-  std::function<DrugReferential()> load_referential;
+  // pack_sizes: also PHA_CND_TOP (every stored column of IR_PHA_R), for exposures by pack size.
+  std::function<DrugReferential(bool pack_sizes)> load_referential;
   // The store's identity, recorded in manifest.json.
   boost::json::object store;
 };

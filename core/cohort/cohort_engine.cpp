@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <map>
 #include <string_view>
 #include <tuple>
 
@@ -76,6 +77,9 @@ struct ClaimPiece {
 struct Scratch {
   std::vector<std::vector<Date>> dates;  // per event definition
   std::vector<ClaimPiece> claims;
+  PatientHistory history;
+  PatientBaseline baseline;
+  std::vector<std::string> code_keys;
 };
 
 class PatientEvents {
@@ -83,7 +87,7 @@ class PatientEvents {
   PatientEvents(const CohortSpec& spec, const ShardEvents& events, size_t patients)
       : spec_(spec), events_(events) {
     for (size_t d = 0; d < spec.events.size(); ++d)
-      if (used(spec, d)) used_.push_back(d);
+      if (spec.uses_event(d)) used_.push_back(d);
     if (spec.uses_source(CohortSource::kDispensing))
       dispensing_ = group_by_patient(events.dispensing, patients, "dispensing");
     if (spec.uses_source(CohortSource::kHospitalStay))
@@ -120,14 +124,115 @@ class PatientEvents {
     }
   }
 
+  // The study designs' view of patient p: supplies of the index event, claim days.
+  void collect_history(uint32_t p, PatientHistory& h) const {
+    h.supplies.clear();
+    h.claim_days.clear();
+    if (spec_.exposure) {
+      const auto& def = spec_.events[spec_.index_event];
+      for (uint32_t k = dispensing_.offsets[p]; k < dispensing_.offsets[p + 1]; ++k) {
+        const auto& e = events_.dispensing[dispensing_.order[k]];
+        if (e.date == kMissingDate || !matches(def, e)) continue;
+        const bool large = spec_.exposure->days_per_box == 0 && events_.referential &&
+                           events_.referential->large_pack(e.cip13);
+        h.supplies.push_back({e.date, e.boxes, large});
+      }
+      std::stable_sort(h.supplies.begin(), h.supplies.end(),
+                       [](const Supply& a, const Supply& b) { return a.date < b.date; });
+    }
+    if (spec_.no_claim_days) {
+      for (uint32_t k = claims_.offsets[p]; k < claims_.offsets[p + 1]; ++k) {
+        const Date d = events_.claims[claims_.order[k]].date;
+        if (d != kMissingDate) h.claim_days.push_back(d);
+      }
+      std::sort(h.claim_days.begin(), h.claim_days.end());
+      h.claim_days.erase(std::unique(h.claim_days.begin(), h.claim_days.end()),
+                         h.claim_days.end());
+    }
+  }
+
+  // Baseline of a cohort patient: what lies in [index + from, index + to].
+  void collect_baseline(uint32_t p, const Patient& patient, const CohortRow& row,
+                        std::span<const std::vector<Date>> dates, PatientBaseline& b) const {
+    const BaselineSpec& spec = *spec_.baseline;
+    const int64_t from = int64_t{row.index_date} + spec.window_from;
+    const int64_t to = int64_t{row.index_date} + spec.window_to;
+    auto inside = [&](Date d) { return d != kMissingDate && d >= from && d <= to; };
+    b.sex = patient.sex;
+    b.age_at_index = row.age_at_index;
+    b.atc.clear();
+    b.dp.clear();
+    if (spec.atc || spec.drugs)
+      for (uint32_t k = dispensing_.offsets[p]; k < dispensing_.offsets[p + 1]; ++k) {
+        const auto& e = events_.dispensing[dispensing_.order[k]];
+        if (inside(e.date)) b.atc.push_back(e.atc);
+      }
+    if (spec.dp_chapter || spec.stays)
+      for (uint32_t k = stays_.offsets[p]; k < stays_.offsets[p + 1]; ++k) {
+        const auto& e = events_.stays[stays_.order[k]];
+        if (inside(e.date)) b.dp.push_back(e.dp);
+      }
+    b.events.assign(spec.events.size(), false);
+    for (size_t e = 0; e < spec.events.size(); ++e)
+      b.events[e] = any_in_window(dates[spec.events[e]], from, to);
+  }
+
+  // The codes by which patient p's index event matched on the index date.
+  void tally_index_codes(uint32_t p, Date index, CohortTallies& t,
+                         std::vector<std::string>& keys) const {
+    const auto& def = spec_.events[spec_.index_event];
+    keys.clear();
+    auto add = [&](std::string_view type, std::string_view code) {
+      std::string k(type);
+      k.push_back('\t');
+      k.append(code);
+      keys.push_back(std::move(k));
+    };
+    switch (def.source) {
+      case CohortSource::kDispensing:
+        for (uint32_t k = dispensing_.offsets[p]; k < dispensing_.offsets[p + 1]; ++k) {
+          const auto& e = events_.dispensing[dispensing_.order[k]];
+          if (e.date != index || !matches(def, e)) continue;
+          add("CIP13", e.cip13);
+          add("ATC", e.atc);
+        }
+        break;
+      case CohortSource::kHospitalStay:
+        for (uint32_t k = stays_.offsets[p]; k < stays_.offsets[p + 1]; ++k) {
+          const auto& e = events_.stays[stays_.order[k]];
+          if (e.date != index) continue;
+          if ((def.positions & kPositionDP) && has_code_prefix(e.dp, def.icd10))
+            add("ICD10_DP", e.dp);
+          if ((def.positions & kPositionDR) && has_code_prefix(e.dr, def.icd10))
+            add("ICD10_DR", e.dr);
+          if (def.positions & kPositionDAS)
+            for (auto das : e.das)
+              if (has_code_prefix(das, def.icd10)) add("ICD10_DAS", das);
+        }
+        break;
+      case CohortSource::kClaim: {
+        // Natures whose lines of the index date net to > 0, as claim events are.
+        std::map<int64_t, int64_t> net;
+        for (uint32_t k = claims_.offsets[p]; k < claims_.offsets[p + 1]; ++k) {
+          const auto& e = events_.claims[claims_.order[k]];
+          if (e.date == index && matches(def, e))
+            net[e.nature] += e.quantity == kMissingInt ? 0 : e.quantity;
+        }
+        for (const auto& [nature, q] : net)
+          if (q > 0) add("PRS_NAT_REF", std::to_string(nature));
+        break;
+      }
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    for (auto& k : keys) ++t.index_codes[k];
+  }
+
  private:
-  static bool used(const CohortSpec& spec, size_t d) {
-    if (spec.index_event == d || spec.outcome_event == d) return true;
-    for (const auto& c : spec.criteria)
-      if ((c.kind == CriterionKind::kExcludeEvent || c.kind == CriterionKind::kRequireEvent) &&
-          c.event == d)
-        return true;
-    return false;
+  static bool any_in_window(const std::vector<Date>& dates, int64_t from, int64_t to) {
+    auto it = std::lower_bound(dates.begin(), dates.end(), from,
+                               [](Date d, int64_t v) { return static_cast<int64_t>(d) < v; });
+    return it != dates.end() && static_cast<int64_t>(*it) <= to;
   }
 
   // A claim event is a (date, PRS_NAT_REF) whose summed PRS_ACT_QTE is > 0, as dispensing events
@@ -169,6 +274,12 @@ bool any_in(const std::vector<Date>& dates, int64_t from, int64_t to) {
   return it != dates.end() && static_cast<int64_t>(*it) <= to;
 }
 
+// The index date of a patient with an index event (the first in the study period).
+Date index_date_of(const CohortSpec& spec, std::span<const std::vector<Date>> dates) {
+  const auto& own = dates[spec.index_event];
+  return *std::lower_bound(own.begin(), own.end(), spec.study_start);
+}
+
 }  // namespace
 
 const char* end_reason_name(EndReason r) {
@@ -179,8 +290,20 @@ const char* end_reason_name(EndReason r) {
       return "death";
     case EndReason::kStudyEnd:
       return "study_end";
+    case EndReason::kCensored:
+      return "censored";
+    case EndReason::kExposureEnd:
+      return "exposure_end";
+    case EndReason::kLost:
+      return "lost";
   }
   return "?";
+}
+
+std::string end_reason_text(const CohortSpec& spec, EndReason r, uint8_t censor) {
+  if (r == EndReason::kCensored && censor < spec.censor.size())
+    return "censored:" + spec.events[spec.censor[censor]].name;
+  return end_reason_name(r);
 }
 
 bool cohort_row_less(const CohortRow& a, const CohortRow& b) {
@@ -195,6 +318,7 @@ void CohortPartial::merge(CohortPartial&& other) {
     throw internal_error("cohort partials with {} and {} attrition steps", attrition.size(),
                          other.attrition.size());
   for (size_t i = 0; i < attrition.size(); ++i) attrition[i] += other.attrition[i];
+  tallies.merge(std::move(other.tallies));
   if (rows.empty()) {
     rows = std::move(other.rows);
   } else {
@@ -219,7 +343,19 @@ void encode_partial(ByteWriter& w, const CohortPartial& p) {
     w.put<Date>(r.outcome_date);
     w.put<Date>(r.end_date);
     w.put<uint8_t>(static_cast<uint8_t>(r.end_reason));
+    w.put<uint8_t>(r.censor);
+    w.put_vector(r.outcome_dates);
+    w.put<uint32_t>(r.prevalent);
+    w.put<int64_t>(r.birth_year);
+    w.put<int64_t>(r.birth_month);
+    w.put<uint64_t>(r.exposures.size());
+    for (const auto& e : r.exposures) {
+      w.put<Date>(e.start);
+      w.put<Date>(e.end);
+      w.put<int64_t>(e.boxes);
+    }
   }
+  encode_tallies(w, p.tallies);
 }
 
 CohortPartial decode_partial(ByteReader& r) {
@@ -235,15 +371,156 @@ CohortPartial decode_partial(ByteReader& r) {
     row.outcome_date = r.get<Date>();
     row.end_date = r.get<Date>();
     const auto reason = r.get<uint8_t>();
-    if (reason > static_cast<uint8_t>(EndReason::kStudyEnd))
-      throw internal_error("bad cohort partial");
+    if (reason > static_cast<uint8_t>(EndReason::kLost)) throw internal_error("bad cohort partial");
     row.end_reason = static_cast<EndReason>(reason);
+    row.censor = r.get<uint8_t>();
+    row.outcome_dates = r.get_vector<Date>();
+    row.prevalent = r.get<uint32_t>();
+    row.birth_year = r.get<int64_t>();
+    row.birth_month = r.get<int64_t>();
+    row.exposures.resize(r.get<uint64_t>());
+    for (auto& e : row.exposures) {
+      e.start = r.get<Date>();
+      e.end = r.get<Date>();
+      e.boxes = r.get<int64_t>();
+    }
   }
+  p.tallies = decode_tallies(r);
   return p;
 }
 
+Date first_occurrence(const NamedOutcome& o, std::span<const std::vector<Date>> dates,
+                      int64_t from, int64_t to) {
+  if (from > to) return kMissingDate;
+  auto first_in = [&](const std::vector<Date>& v, int64_t lo, int64_t hi) {
+    auto it = std::lower_bound(v.begin(), v.end(), lo,
+                               [](Date d, int64_t x) { return static_cast<int64_t>(d) < x; });
+    return it != v.end() && static_cast<int64_t>(*it) <= hi ? *it : kMissingDate;
+  };
+  if (!o.all_of) {
+    Date best = kMissingDate;
+    for (auto e : o.events) {
+      const Date d = first_in(dates[e], from, to);
+      if (d != kMissingDate && (best == kMissingDate || d < best)) best = d;
+    }
+    return best;
+  }
+  // all_of: D is a date of one of the events in [from, to] at which each event has a date in
+  // [D - days, D]; the candidates are walked in date order.
+  Date best = kMissingDate;
+  for (auto e : o.events) {
+    const auto& v = dates[e];
+    for (auto it = std::lower_bound(v.begin(), v.end(), static_cast<Date>(from));
+         it != v.end() && *it <= to; ++it) {
+      if (best != kMissingDate && *it >= best) break;
+      bool all = true;
+      for (auto other : o.events)
+        if (first_in(dates[other], int64_t{*it} - o.days, *it) == kMissingDate) {
+          all = false;
+          break;
+        }
+      if (all) {
+        best = *it;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+namespace {
+
+// The end of follow-up and the outcomes of a cohort patient (docs/cohort.md, "Meaning").
+void follow_up(const CohortSpec& spec, const Patient& patient,
+               std::span<const std::vector<Date>> dates, const PatientHistory* history,
+               Date index, int64_t age, CohortRow& row) {
+  row.nir.assign(patient.nir);
+  row.rank = patient.rank;
+  row.index_date = index;
+  row.age_at_index = age;
+  row.sex.assign(patient.sex);
+  row.birth_year = patient.birth_year;
+  row.birth_month = patient.birth_month;
+  row.censor = 0;
+  row.prevalent = 0;
+  row.exposures.clear();
+
+  // The end before outcomes: the earliest of death, censoring, exposure end, loss and study end;
+  // on a tie the first of that list wins.
+  const bool dies = patient.death != kMissingDate && patient.death <= spec.study_end;
+  int64_t end = dies ? patient.death : spec.study_end;
+  EndReason reason = dies ? EndReason::kDeath : EndReason::kStudyEnd;
+  auto earlier = [&](int64_t date, EndReason r) {
+    if (date < end || (date == end && reason == EndReason::kStudyEnd)) {
+      end = date;
+      reason = r;
+      return true;
+    }
+    return false;
+  };
+  for (size_t k = 0; k < spec.censor.size(); ++k) {
+    const auto& v = dates[spec.censor[k]];
+    auto it = std::upper_bound(v.begin(), v.end(), index);
+    if (it != v.end() && earlier(*it, EndReason::kCensored)) row.censor = static_cast<uint8_t>(k);
+  }
+  if (spec.exposure && history) {
+    row.exposures = exposure_periods(*spec.exposure, history->supplies, index, spec.study_end);
+    if (spec.follow_up_end == FollowUpEnd::kExposureEnd && !row.exposures.empty())
+      earlier(int64_t{row.exposures.front().end} + spec.lag_days, EndReason::kExposureEnd);
+  }
+  if (spec.no_claim_days && history) {
+    // Lost on seen + N when no claim falls in (seen, seen + N], seen being the index or the
+    // latest claim day, and only when that comes before the end found so far.
+    int64_t seen = index;
+    const auto& days = history->claim_days;
+    for (auto it = std::upper_bound(days.begin(), days.end(), index);
+         it != days.end() && *it <= seen + *spec.no_claim_days; ++it)
+      seen = *it;
+    if (seen + *spec.no_claim_days < end) {
+      end = seen + *spec.no_claim_days;
+      reason = EndReason::kLost;
+    }
+  }
+
+  const int64_t clean_from =
+      spec.clean_window_days ? int64_t{index} - *spec.clean_window_days : int64_t{index};
+  uint32_t bit = 0;
+  Date outcome = kMissingDate;
+  if (spec.outcome_event) {
+    const auto& out = dates[*spec.outcome_event];
+    if (spec.clean_window_days && any_in(out, clean_from, int64_t{index} - 1)) {
+      row.prevalent |= 1u;
+    } else {
+      auto it = std::upper_bound(out.begin(), out.end(), index);
+      if (it != out.end() && *it <= end) outcome = *it;
+    }
+    bit = 1;
+  }
+  row.outcome_date = outcome;
+  if (outcome != kMissingDate) {
+    end = outcome;
+    reason = EndReason::kOutcome;
+  }
+  row.end_date = static_cast<Date>(end);
+  row.end_reason = reason;
+  if (reason != EndReason::kCensored) row.censor = 0;
+  row.outcome_dates.assign(spec.outcomes.size(), kMissingDate);
+  for (size_t k = 0; k < spec.outcomes.size(); ++k, ++bit) {
+    const auto& o = spec.outcomes[k];
+    if (spec.clean_window_days &&
+        first_occurrence(o, dates, clean_from, int64_t{index} - 1) != kMissingDate) {
+      row.prevalent |= 1u << bit;
+      continue;
+    }
+    row.outcome_dates[k] = first_occurrence(o, dates, int64_t{index} + 1, end);
+  }
+}
+
+}  // namespace
+
 size_t evaluate_patient(const CohortSpec& spec, const Patient& patient,
-                        std::span<const std::vector<Date>> dates, CohortRow* row) {
+                        std::span<const std::vector<Date>> dates, CohortRow* row,
+                        const PatientHistory* history) {
   // Index: the first index event in the study period.
   const auto& own = dates[spec.index_event];
   auto first = std::lower_bound(own.begin(), own.end(), spec.study_start);
@@ -282,33 +559,7 @@ size_t evaluate_patient(const CohortSpec& spec, const Patient& patient,
     ++passed;
   }
 
-  // Follow-up: outcome in (index, min(death, study end)]; end = min(outcome, death, study end).
-  const bool dies = patient.death != kMissingDate && patient.death <= spec.study_end;
-  const Date limit = dies ? patient.death : spec.study_end;
-  Date outcome = kMissingDate;
-  if (spec.outcome_event) {
-    const auto& out = dates[*spec.outcome_event];
-    auto it = std::upper_bound(out.begin(), out.end(), index);
-    if (it != out.end() && *it <= limit) outcome = *it;
-  }
-  if (row) {
-    row->nir.assign(patient.nir);
-    row->rank = patient.rank;
-    row->index_date = index;
-    row->age_at_index = age;
-    row->sex.assign(patient.sex);
-    row->outcome_date = outcome;
-    if (outcome != kMissingDate) {
-      row->end_date = outcome;
-      row->end_reason = EndReason::kOutcome;
-    } else if (dies) {
-      row->end_date = patient.death;
-      row->end_reason = EndReason::kDeath;
-    } else {
-      row->end_date = spec.study_end;
-      row->end_reason = EndReason::kStudyEnd;
-    }
-  }
+  if (row) follow_up(spec, patient, dates, history, index, age, *row);
   return passed;
 }
 
@@ -332,9 +583,10 @@ std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
                                                       size_t rows_per_range) {
   const auto& cips = source.cip13s();
   const auto& atcs = source.atcs();
-  std::vector<uint8_t> keep(cips.size(), 0);
+  // A baseline of ATC classes or drugs needs every dispensing of the patients.
+  std::vector<uint8_t> keep(cips.size(), spec.needs_all_dispensings() ? 1 : 0);
   for (const auto& def : spec.events) {
-    if (def.source != CohortSource::kDispensing) continue;
+    if (def.source != CohortSource::kDispensing || spec.needs_all_dispensings()) continue;
     for (size_t c = 0; c < cips.size(); ++c)
       keep[c] = keep[c] || has_code_prefix(atcs[c], def.atc) || has_exact(cips[c], def.cip13);
   }
@@ -379,6 +631,7 @@ CohortPartial evaluate_cohort(const CohortSpec& spec, const PatientIndex& patien
   const size_t n = patients.patients.size();
   const size_t steps = spec.step_names().size();
   const PatientEvents grouped(spec, events, n);
+  const bool with_history = spec.exposure || spec.no_claim_days;
 
   const size_t chunks = (n + kPatientsPerChunk - 1) / kPatientsPerChunk;
   std::vector<CohortPartial> parts(chunks);
@@ -395,10 +648,22 @@ CohortPartial evaluate_cohort(const CohortSpec& spec, const PatientIndex& patien
         const size_t end = std::min(n, (c + 1) * kPatientsPerChunk);
         CohortRow row;
         for (size_t p = c * kPatientsPerChunk; p < end; ++p) {
-          grouped.collect(static_cast<uint32_t>(p), scratch);
-          const size_t passed = evaluate_patient(spec, patients.patients[p], scratch.dates, &row);
+          const auto id = static_cast<uint32_t>(p);
+          const Patient& patient = patients.patients[p];
+          grouped.collect(id, scratch);
+          if (with_history) grouped.collect_history(id, scratch.history);
+          const size_t passed =
+              evaluate_patient(spec, patient, scratch.dates, &row, &scratch.history);
           for (size_t s = 0; s < passed; ++s) ++part.attrition[s];
-          if (passed == steps) part.rows.push_back(row);
+          if (spec.index_codes && passed > 0)
+            grouped.tally_index_codes(id, index_date_of(spec, scratch.dates), part.tallies,
+                                      scratch.code_keys);
+          if (passed != steps) continue;
+          if (spec.baseline) {
+            grouped.collect_baseline(id, patient, row, scratch.dates, scratch.baseline);
+            tally_baseline(*spec.baseline, scratch.baseline, part.tallies);
+          }
+          part.rows.push_back(row);
         }
       } catch (...) {
         errors[c] = std::current_exception();

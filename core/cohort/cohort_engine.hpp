@@ -16,7 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "core/cohort/baseline.hpp"
 #include "core/cohort/cohort_spec.hpp"
+#include "core/cohort/exposure.hpp"
 #include "core/events/events.hpp"
 #include "core/serialize.hpp"
 
@@ -27,10 +29,22 @@ struct ShardEvents {
   std::vector<DispensingEvent> dispensing;
   std::vector<StayEvent> stays;
   std::vector<ClaimLine> claims;
+  // Pack sizes (PHA_CND_TOP) for exposures by pack size; null when not needed.
+  const DrugReferential* referential = nullptr;
 };
 
-enum class EndReason : uint8_t { kOutcome = 0, kDeath = 1, kStudyEnd = 2 };
+// censored:<event> is kCensored with CohortRow::censor naming which of spec.censor.
+enum class EndReason : uint8_t {
+  kOutcome = 0,
+  kDeath = 1,
+  kStudyEnd = 2,
+  kCensored = 3,
+  kExposureEnd = 4,
+  kLost = 5
+};
 const char* end_reason_name(EndReason r);
+// end_reason as cohort.csv writes it: "censored:<event>" for a censoring.
+std::string end_reason_text(const CohortSpec& spec, EndReason r, uint8_t censor);
 
 // One patient of the cohort: a row of cohort.csv.
 struct CohortRow {
@@ -42,6 +56,13 @@ struct CohortRow {
   Date outcome_date = kMissingDate;  // kMissingDate when none
   Date end_date = kMissingDate;
   EndReason end_reason = EndReason::kStudyEnd;
+  uint8_t censor = 0;               // kCensored: index in spec.censor
+  std::vector<Date> outcome_dates{};  // one per spec.outcomes (kMissingDate when none)
+  // Bit k: outcome k of spec.incidence_outcome_names() occurred in the clean window before
+  // index (not an incident outcome: the patient is not at risk of it).
+  uint32_t prevalent = 0;
+  int64_t birth_year = kMissingInt, birth_month = kMissingInt;  // for incidence age bands
+  std::vector<ExposurePeriod> exposures{};  // with `exposure:` only
 
   bool operator==(const CohortRow&) const = default;
 };
@@ -54,6 +75,7 @@ bool cohort_row_less(const CohortRow& a, const CohortRow& b);
 struct CohortPartial {
   std::vector<CohortRow> rows;
   std::vector<uint64_t> attrition;
+  CohortTallies tallies;  // baseline and index_codes counts
 
   // Adds another partial (rows appended, counts summed); sort_rows() afterwards gives the same
   // result whatever the order partials were merged in.
@@ -64,12 +86,23 @@ struct CohortPartial {
 void encode_partial(ByteWriter& w, const CohortPartial& p);
 CohortPartial decode_partial(ByteReader& r);
 
+// What the study designs need of a patient beyond the dates of each definition.
+struct PatientHistory {
+  std::vector<Supply> supplies;  // the index event's dispensings, by date (exposure)
+  std::vector<Date> claim_days;  // distinct dates of any claim line, sorted (loss to follow-up)
+};
+
 // The rule for one patient. `dates[d]` holds the sorted dates of event definition d for this
 // patient (only the definitions the study uses need to be filled). Returns how many attrition
 // steps the patient passed (0: no index event in the study period ... step count: in the cohort,
-// and then `row` is filled).
+// and then `row` is filled). `history` is needed with exposure or loss_to_follow_up.
 size_t evaluate_patient(const CohortSpec& spec, const Patient& patient,
-                        std::span<const std::vector<Date>> dates, CohortRow* row);
+                        std::span<const std::vector<Date>> dates, CohortRow* row,
+                        const PatientHistory* history = nullptr);
+
+// The first date D in [from, to] on which `o` occurs (see NamedOutcome), or kMissingDate.
+Date first_occurrence(const NamedOutcome& o, std::span<const std::vector<Date>> dates,
+                      int64_t from, int64_t to);
 
 // Every patient of the shard: events of each source are grouped by patient, each patient's
 // events are matched against the definitions once, then evaluate_patient() decides.

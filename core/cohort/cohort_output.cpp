@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/atomic_file.hpp"
+#include "core/column.hpp"
 #include "core/error.hpp"
 #include "core/store/h5.hpp"
 
@@ -111,10 +112,13 @@ class CohortH5Writer {
 
 }  // namespace
 
-std::string cohort_csv(const std::vector<CohortRow>& rows) {
+std::string cohort_csv(const std::vector<CohortRow>& rows, const CohortSpec* spec) {
   std::string out;
   out.reserve(96 * (rows.size() + 1));
-  out.append(kCohortCsvHeader).push_back('\n');
+  out.append(kCohortCsvHeader);
+  if (spec)
+    for (const auto& o : spec->outcomes) out.append(",").append(o.name).append("_date");
+  out.push_back('\n');
   for (const auto& r : rows) {
     append_csv_field(out, r.nir);
     out.push_back(',');
@@ -125,8 +129,27 @@ std::string cohort_csv(const std::vector<CohortRow>& rows) {
     out.push_back(',');
     out.append(format_iso_date(r.outcome_date)).push_back(',');
     out.append(format_iso_date(r.end_date)).push_back(',');
-    out.append(end_reason_name(r.end_reason)).push_back('\n');
+    if (!spec) {
+      out.append(end_reason_name(r.end_reason)).push_back('\n');
+      continue;
+    }
+    append_csv_field(out, end_reason_text(*spec, r.end_reason, r.censor));
+    for (size_t k = 0; k < spec->outcomes.size(); ++k)
+      out.append(",").append(
+          format_iso_date(k < r.outcome_dates.size() ? r.outcome_dates[k] : kMissingDate));
+    out.push_back('\n');
   }
+  return out;
+}
+
+std::string exposures_csv(const std::vector<CohortRow>& rows) {
+  std::string out = std::string(kExposuresCsvHeader) + "\n";
+  for (const auto& r : rows)
+    for (const auto& e : r.exposures) {
+      append_csv_field(out, r.nir);
+      out.append(fmt::format(",{},{},{},{}\n", r.rank, format_iso_date(e.start),
+                             format_iso_date(e.end), format_decimal(e.boxes)));
+    }
   return out;
 }
 
@@ -142,7 +165,8 @@ std::string attrition_csv(const std::vector<std::string>& steps,
   return out;
 }
 
-void write_cohort_h5(const std::filesystem::path& path, const std::vector<CohortRow>& rows) {
+void write_cohort_h5(const std::filesystem::path& path, const std::vector<CohortRow>& rows,
+                     const CohortSpec* spec) {
   const std::filesystem::path temp = temp_path_for(path);
   const std::string name = path.string();
   h5::init();
@@ -180,8 +204,19 @@ void write_cohort_h5(const std::filesystem::path& path, const std::vector<Cohort
     w.dates("outcome_date", values);
     for (size_t i = 0; i < rows.size(); ++i) values[i] = date_or_missing(rows[i].end_date);
     w.dates("end_date", values);
-    for (size_t i = 0; i < rows.size(); ++i) strings[i] = end_reason_name(rows[i].end_reason);
+    std::vector<std::string> reasons(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i)
+      reasons[i] = spec ? end_reason_text(*spec, rows[i].end_reason, rows[i].censor)
+                        : std::string(end_reason_name(rows[i].end_reason));
+    for (size_t i = 0; i < rows.size(); ++i) strings[i] = reasons[i];
     w.strings("end_reason", strings);
+    if (spec)
+      for (size_t k = 0; k < spec->outcomes.size(); ++k) {
+        for (size_t i = 0; i < rows.size(); ++i)
+          values[i] = date_or_missing(k < rows[i].outcome_dates.size() ? rows[i].outcome_dates[k]
+                                                                       : kMissingDate);
+        w.dates(spec->outcomes[k].name + "_date", values);
+      }
     group.close(kFail, what);
     file.close(kFail, fmt::format("cannot write {}", temp.string()));
   }

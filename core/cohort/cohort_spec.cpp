@@ -12,6 +12,70 @@ boost::json::array to_array(const std::vector<std::string>& v) {
   return a;
 }
 
+boost::json::array event_names(const CohortSpec& spec, const std::vector<size_t>& ids) {
+  boost::json::array a;
+  for (auto d : ids) a.emplace_back(spec.events[d].name);
+  return a;
+}
+
+// The study-design keys, written only when set so a study without them keeps its manifest.
+void design_to_json(const CohortSpec& spec, boost::json::object& o) {
+  if (spec.exposure) {
+    const auto& e = *spec.exposure;
+    boost::json::object j;
+    if (e.min_purchases > 0) {
+      j["min_purchases"] = {{"count", e.min_purchases}, {"within_days", e.within_days}};
+    } else {
+      j["days_per_box"] = e.days_per_box > 0 ? boost::json::value(e.days_per_box)
+                                             : boost::json::value("pack_size");
+      j["grace_days"] = e.grace_days;
+      j["stockpile"] = e.stockpile;
+    }
+    o["exposure"] = std::move(j);
+  }
+  if (spec.exposure || spec.follow_up_end != FollowUpEnd::kStudyEnd || spec.lag_days != 0)
+    o["follow_up"] = {
+        {"end", spec.follow_up_end == FollowUpEnd::kExposureEnd ? "exposure_end" : "study_end"},
+        {"lag_days", spec.lag_days}};
+  if (!spec.censor.empty()) o["censor"] = event_names(spec, spec.censor);
+  if (spec.no_claim_days) o["loss_to_follow_up"] = {{"no_claim_days", *spec.no_claim_days}};
+  if (!spec.outcomes.empty()) {
+    boost::json::object outs;
+    for (const auto& out : spec.outcomes) {
+      boost::json::object j;
+      if (out.form == "event") {
+        j["event"] = spec.events[out.events[0]].name;
+      } else {
+        j[out.form] = event_names(spec, out.events);
+        if (out.all_of) j["days"] = out.days;
+      }
+      outs[out.name] = std::move(j);
+    }
+    o["outcomes"] = std::move(outs);
+  }
+  if (spec.clean_window_days) o["clean_window_days"] = *spec.clean_window_days;
+  if (spec.incidence) {
+    boost::json::array strata;
+    for (auto s : spec.incidence->strata)
+      strata.emplace_back(s == IncidenceStratum::kSex       ? "sex"
+                          : s == IncidenceStratum::kAgeBand ? "age_band"
+                                                            : "year");
+    o["incidence"] = {{"per", spec.incidence->per}, {"strata", std::move(strata)}};
+  }
+  if (spec.baseline) {
+    const auto& b = *spec.baseline;
+    boost::json::object j;
+    j["window_days"] = {b.window_from, b.window_to};
+    j["covariates"] = to_array(b.covariates);
+    j["atc_level"] = b.atc_level;
+    j["events"] = event_names(spec, b.events);
+    o["baseline"] = std::move(j);
+  }
+  if (spec.index_codes) o["index_codes"] = true;
+  if (spec.incidence || spec.baseline || spec.index_codes)
+    o["disclosure"] = {{"min_patients", spec.min_patients}};
+}
+
 }  // namespace
 
 const char* cohort_source_name(CohortSource s) {
@@ -32,14 +96,33 @@ std::vector<std::string> CohortSpec::step_names() const {
   return names;
 }
 
+bool CohortSpec::uses_event(size_t d) const {
+  if (index_event == d || outcome_event == d) return true;
+  for (const auto& c : criteria)
+    if ((c.kind == CriterionKind::kExcludeEvent || c.kind == CriterionKind::kRequireEvent) &&
+        c.event == d)
+      return true;
+  if (std::find(censor.begin(), censor.end(), d) != censor.end()) return true;
+  for (const auto& o : outcomes)
+    if (std::find(o.events.begin(), o.events.end(), d) != o.events.end()) return true;
+  return baseline && std::find(baseline->events.begin(), baseline->events.end(), d) !=
+                         baseline->events.end();
+}
+
 bool CohortSpec::uses_source(CohortSource s) const {
-  auto uses = [&](size_t e) { return events[e].source == s; };
-  if (uses(index_event)) return true;
-  if (outcome_event && uses(*outcome_event)) return true;
-  return std::any_of(criteria.begin(), criteria.end(), [&](const Criterion& c) {
-    return (c.kind == CriterionKind::kExcludeEvent || c.kind == CriterionKind::kRequireEvent) &&
-           uses(c.event);
-  });
+  if (s == CohortSource::kClaim && no_claim_days) return true;
+  if (s == CohortSource::kDispensing && needs_all_dispensings()) return true;
+  if (s == CohortSource::kHospitalStay && needs_all_stays()) return true;
+  for (size_t d = 0; d < events.size(); ++d)
+    if (events[d].source == s && uses_event(d)) return true;
+  return false;
+}
+
+std::vector<std::string> CohortSpec::incidence_outcome_names() const {
+  std::vector<std::string> names;
+  if (outcome_event) names.push_back(events[*outcome_event].name);
+  for (const auto& o : outcomes) names.push_back(o.name);
+  return names;
 }
 
 boost::json::object cohort_spec_to_json(const CohortSpec& spec) {
@@ -104,6 +187,7 @@ boost::json::object cohort_spec_to_json(const CohortSpec& spec) {
     o["outcome"] = {{"event", spec.events[*spec.outcome_event].name}};
   else
     o["outcome"] = nullptr;
+  design_to_json(spec, o);
   return o;
 }
 

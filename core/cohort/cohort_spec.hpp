@@ -18,6 +18,8 @@ namespace snds {
 // Where a study event comes from (an extractor of core/events/events.hpp).
 enum class CohortSource : uint8_t { kDispensing, kHospitalStay, kClaim };
 
+inline constexpr size_t kMaxOutcomes = 32;
+
 // Diagnosis positions of a hospital stay, as a bit set.
 enum DiagnosisPosition : uint8_t { kPositionDP = 1, kPositionDR = 2, kPositionDAS = 4 };
 inline constexpr uint8_t kAllPositions = kPositionDP | kPositionDR | kPositionDAS;
@@ -53,6 +55,46 @@ struct Criterion {
   int64_t window_from = 0, window_to = 0;   // days relative to the index date, inclusive
 };
 
+// `exposure:` (docs/cohort.md): treatment periods from the index event's dispensings.
+struct ExposureSpec {
+  // Days one box covers; 0: by pack size, 30 days a box, 90 for PHA_CND_TOP = GC.
+  int64_t days_per_box = 0;
+  int64_t grace_days = 0;  // periods whose uncovered gap is <= grace_days are merged
+  bool stockpile = false;  // overlapping supplies carried forward
+  // min_purchases mode (count > 0): exposed from the count-th purchase within within_days, up to
+  // study.end (SCALPEL3's "unlimited" exposures).
+  int64_t min_purchases = 0;
+  int64_t within_days = 0;
+};
+
+enum class FollowUpEnd : uint8_t { kStudyEnd, kExposureEnd };
+
+// One entry of `outcomes:`: the outcome occurs on a date of any listed event (`event` and
+// `any_of`), or (`all_of`) on a date D where each listed event has a date in [D - days, D].
+struct NamedOutcome {
+  std::string name;
+  std::vector<size_t> events;
+  bool all_of = false;
+  int64_t days = 0;  // all_of only
+  std::string form;  // "event", "any_of" or "all_of", for the manifest
+};
+
+enum class IncidenceStratum : uint8_t { kSex, kAgeBand, kYear };
+
+struct IncidenceSpec {
+  int64_t per = 1000;
+  std::vector<IncidenceStratum> strata;
+};
+
+struct BaselineSpec {
+  int64_t window_from = -365, window_to = 0;
+  bool sex = false, age_band = false, atc = false, dp_chapter = false, stays = false,
+       drugs = false;
+  int atc_level = 3;
+  std::vector<size_t> events;
+  std::vector<std::string> covariates;  // as written, for the manifest
+};
+
 struct CohortSpec {
   Date study_start = 0, study_end = 0;  // inclusive
   std::vector<EventDefinition> events;
@@ -60,6 +102,27 @@ struct CohortSpec {
   int64_t washout_days = 0;  // 0: no washout
   std::vector<Criterion> criteria;
   std::optional<size_t> outcome_event;
+
+  // Study designs (all optional; without them the job answers as before).
+  std::optional<ExposureSpec> exposure;
+  FollowUpEnd follow_up_end = FollowUpEnd::kStudyEnd;
+  int64_t lag_days = 0;
+  std::vector<size_t> censor;                // events ending follow-up on their first date > index
+  std::optional<int64_t> no_claim_days;      // loss_to_follow_up
+  std::vector<NamedOutcome> outcomes;        // `outcomes:`, at most kMaxOutcomes
+  std::optional<int64_t> clean_window_days;  // incident outcomes only
+  std::optional<IncidenceSpec> incidence;
+  std::optional<BaselineSpec> baseline;
+  bool index_codes = false;
+  int64_t min_patients = 10;  // disclosure.min_patients: masking of incidence, baseline, codes
+
+  // Outcomes followed for incidence: the single `outcome:` (named by its event) then `outcomes:`.
+  std::vector<std::string> incidence_outcome_names() const;
+  // Whether some design needs every dispensing or every stay of the patients (baseline).
+  bool needs_all_dispensings() const { return baseline && (baseline->atc || baseline->drugs); }
+  bool needs_all_stays() const { return baseline && (baseline->dp_chapter || baseline->stays); }
+  // Whether definition d is used somewhere (index, criteria, outcomes, censor, baseline).
+  bool uses_event(size_t d) const;
 
   // Attrition step names in output order: index_event, washout, then each criterion's name.
   std::vector<std::string> step_names() const;

@@ -36,6 +36,7 @@ using events_detail::typed_strings;
 DrugReferential::DrugReferential(const Batch& ir_pha_r) {
   auto rows = std::make_shared<const Batch>(ir_pha_r);
   auto map = std::make_shared<std::unordered_map<std::string_view, std::string_view>>();
+  auto large = std::make_shared<std::unordered_map<std::string_view, bool>>();
   if (rows->rows() > 0) {
     const Strings cip = typed_strings(*rows, "IR_PHA_R", "PHA_CIP_C13");
     const Strings atc = typed_strings(*rows, "IR_PHA_R", "PHA_ATC_C07");
@@ -44,9 +45,22 @@ DrugReferential::DrugReferential(const Batch& ir_pha_r) {
       if (cip.at(i).empty()) continue;
       map->try_emplace(cip.at(i), atc.at(i));  // the first row of a CIP13 wins
     }
+    // PHA_CND_TOP is optional in a delivery: without it every pack is a standard one.
+    if (rows->find("PHA_CND_TOP") >= 0) {
+      const Strings top = typed_strings(*rows, "IR_PHA_R", "PHA_CND_TOP");
+      for (size_t i = 0; i < rows->rows(); ++i)
+        if (!cip.at(i).empty()) large->try_emplace(cip.at(i), top.at(i) == "GC");
+    }
   }
   rows_ = std::move(rows);
   atc_ = std::move(map);
+  large_ = std::move(large);
+}
+
+bool DrugReferential::large_pack(std::string_view cip13) const {
+  if (!large_) return false;
+  auto it = large_->find(cip13);
+  return it != large_->end() && it->second;
 }
 
 std::string_view DrugReferential::atc_of(std::string_view cip13) const {

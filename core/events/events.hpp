@@ -43,6 +43,9 @@ struct Patient {
   int64_t rank = 0;                  // BEN_RNG_GEM
   std::string_view sex;              // BEN_SEX_COD as stored
   int64_t birth_year = kMissingInt;  // BEN_NAI_ANN; kMissingInt when missing or 1600
+  // BEN_NAI_MOI (1-12) when the shard was read with it (cohort incidence by age band);
+  // kMissingInt otherwise or when out of range.
+  int64_t birth_month = kMissingInt;
   std::string_view department;       // BEN_RES_DPT
   Date death = kMissingDate;         // BEN_DCD_DTE
 };
@@ -121,11 +124,14 @@ class DrugReferential {
   DrugReferential() = default;
   explicit DrugReferential(const Batch& ir_pha_r);
   std::string_view atc_of(std::string_view cip13) const;  // "UNKNOWN" when absent
+  // Whether PHA_CND_TOP is "GC" (a large, three-month pack); false when absent.
+  bool large_pack(std::string_view cip13) const;
   size_t size() const { return atc_ ? atc_->size() : 0; }
 
  private:
   std::shared_ptr<const Batch> rows_;
   std::shared_ptr<const std::unordered_map<std::string_view, std::string_view>> atc_;
+  std::shared_ptr<const std::unordered_map<std::string_view, bool>> large_;
 };
 
 // A shard's pharmacy lines, resolved once per dictionary entry rather than once per row: which

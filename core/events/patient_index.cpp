@@ -46,6 +46,12 @@ PatientIndex build_patient_index(const ShardData& shard) {
       int_values(typed_column(*ben, kT, "BEN_NAI_ANN", ColumnType::kInt64), born_s);
   const Strings dpt = typed_strings(*ben, kT, "BEN_RES_DPT");
   const auto& death = typed_column(*ben, kT, "BEN_DCD_DTE", ColumnType::kDate).dates;
+  // Read only when a job asked for it (the cohort's incidence by age band).
+  std::vector<int64_t> month_s;
+  const int64_t* month =
+      ben->find("BEN_NAI_MOI") >= 0
+          ? int_values(typed_column(*ben, kT, "BEN_NAI_MOI", ColumnType::kInt64), month_s)
+          : nullptr;
 
   // Stored order is already (nir, rank); sorting again costs little and makes hand-made shards
   // and a duplicated IR_BEN_R row harmless (the first row of a patient wins: stable sort).
@@ -73,6 +79,7 @@ PatientIndex build_patient_index(const ShardData& shard) {
     p.rank = rank[r];
     p.sex = sex.at(r);
     p.birth_year = born[r] == 1600 ? kMissingInt : born[r];
+    if (month && month[r] >= 1 && month[r] <= 12) p.birth_month = month[r];
     p.department = dpt.at(r);
     p.death = death[r] == kSndsMissingSentinel ? kMissingDate : death[r];
     const auto id = static_cast<uint32_t>(index.patients.size());

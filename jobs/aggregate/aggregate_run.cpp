@@ -87,7 +87,7 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
   DrugReferential referential;
   all_or_none(comm, [&] {
     if (comm.is_master()) prepare_output_folder(output, config.config_file);
-    if (spec.source == ExtractorKind::kDispensing) referential = source.load_referential();
+    if (spec.source == ExtractorKind::kDispensing) referential = source.load_referential(false);
   });
   metrics.end_phase(referential.size(), 0);
 

@@ -1,12 +1,15 @@
 // The cohort config grammar (docs/cohort.md is its reference):
 //   job: cohort, store, output, study {start, end},
 //   events {NAME: {source: dispensing|hospital_stay|claim, atc, cip13, icd10, positions, nature}},
-//   index {event, washout_days}, criteria [{name, one rule}], outcome {event} (optional).
+//   index {event, washout_days}, criteria [{name, one rule}], outcome {event} (optional),
+//   and the study designs: exposure, follow_up, censor, loss_to_follow_up, outcomes,
+//   clean_window_days, incidence, baseline, index_codes, disclosure {min_patients}.
 #include "jobs/cohort/cohort_config.hpp"
 
 #include <algorithm>
 #include <memory>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -207,6 +210,200 @@ Criterion read_criterion(ConfigMap& m, const std::vector<EventDefinition>& event
   return c;
 }
 
+std::vector<size_t> event_list(ConfigMap& m, const std::string& key,
+                               const std::vector<EventDefinition>& events) {
+  const auto names = m.string_list(key, true);
+  if (names.empty()) m.fail(key, "needs at least one event name");
+  std::vector<size_t> ids;
+  for (const auto& name : names) {
+    auto it = std::find_if(events.begin(), events.end(),
+                           [&](const EventDefinition& e) { return e.name == name; });
+    if (it == events.end()) {
+      std::vector<std::string> all;
+      for (const auto& e : events) all.push_back(e.name);
+      const std::string hint = closest_match(name, all);
+      m.fail(key, fmt::format("unknown event '{}'{}; the events: section defines {}", name,
+                              hint.empty() ? "" : " (did you mean '" + hint + "'?)",
+                              fmt::join(all, ", ")));
+    }
+    const auto id = static_cast<size_t>(it - events.begin());
+    if (std::find(ids.begin(), ids.end(), id) != ids.end())
+      m.fail(key, fmt::format("'{}' is listed twice", name));
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+std::pair<int64_t, int64_t> day_window(ConfigMap& m, const std::string& key) {
+  const auto window = m.int_list(key, true);
+  if (window.size() != 2) m.fail(key, "expects two numbers of days [from, to], e.g. [-365, 0]");
+  for (auto v : window)
+    if (v < -kMaxDays || v > kMaxDays)
+      m.fail(key, fmt::format("must lie within [-{}, {}] days, got {}", kMaxDays, kMaxDays, v));
+  if (window[0] > window[1])
+    m.fail(key, fmt::format("[{}, {}] is empty: from must not exceed to", window[0], window[1]));
+  return {window[0], window[1]};
+}
+
+// The study-design keys (docs/cohort.md "Study designs"), after index, criteria and outcome.
+void read_designs(ConfigMap& config, CohortSpec& spec) {
+  const auto& events = spec.events;
+  if (auto e = config.optional_map("exposure")) {
+    if (events[spec.index_event].source != CohortSource::kDispensing)
+      e->fail("", fmt::format("builds periods from the index event's dispensings, and index "
+                              "event '{}' is a {} event",
+                              events[spec.index_event].name,
+                              cohort_source_name(events[spec.index_event].source)));
+    ExposureSpec x;
+    if (auto mp = e->optional_map("min_purchases")) {
+      for (const char* k : {"days_per_box", "grace_days", "stockpile"})
+        if (e->node()[k].IsDefined())
+          e->fail(k, "does not apply with min_purchases (exposed from the n-th purchase to "
+                     "study.end)");
+      if (!mp->has("count")) mp->fail("count", "is required (purchases, e.g. 2)");
+      if (!mp->has("within_days")) mp->fail("within_days", "is required (days, e.g. 180)");
+      x.min_purchases = mp->optional_int("count", 2, 1, 1000);
+      x.within_days = mp->optional_int("within_days", 0, 0, kMaxDays);
+      mp->finish();
+    } else {
+      x.days_per_box = e->optional_int("days_per_box", 0, 1, 3650);
+      x.grace_days = e->optional_int("grace_days", 0, 0, kMaxDays);
+      x.stockpile = e->optional_bool("stockpile", false);
+    }
+    e->finish();
+    spec.exposure = x;
+  }
+  if (auto f = config.optional_map("follow_up")) {
+    const std::string end = f->optional_string("end").value_or("study_end");
+    if (end == "exposure_end") {
+      if (!spec.exposure)
+        f->fail("end", "exposure_end needs an exposure: section (how periods are built)");
+      if (spec.exposure->min_purchases > 0)
+        f->fail("end", "exposure_end needs periods that end: min_purchases exposures last to "
+                       "study.end");
+      spec.follow_up_end = FollowUpEnd::kExposureEnd;
+    } else if (end != "study_end") {
+      f->fail("end", fmt::format("must be exposure_end or study_end, got '{}'", end));
+    }
+    spec.lag_days = f->optional_int("lag_days", 0, 0, kMaxDays);
+    if (spec.lag_days != 0 && spec.follow_up_end != FollowUpEnd::kExposureEnd)
+      f->fail("lag_days", "applies to end: exposure_end only");
+    f->finish();
+  }
+  if (config.has("censor")) {
+    spec.censor = event_list(config, "censor", events);
+    if (spec.censor.size() > 255) config.fail("censor", "lists more than 255 events");
+  }
+  if (auto l = config.optional_map("loss_to_follow_up")) {
+    if (!l->has("no_claim_days")) l->fail("no_claim_days", "is required (days, e.g. 120)");
+    spec.no_claim_days = l->optional_int("no_claim_days", 0, 1, kMaxDays);
+    l->finish();
+  }
+  if (auto outs = config.optional_map("outcomes")) {
+    for (const auto& name : outs->keys()) {
+      if (!is_name(name))
+        outs->fail(name, "an outcome name uses letters, digits, '_', '-' and '.' only");
+      if (name == "outcome" || name == "index" || name == "end")
+        outs->fail(name, fmt::format("'{}_date' is already a column of cohort.csv: choose "
+                                     "another name",
+                                     name));
+      if (spec.outcome_event && events[*spec.outcome_event].name == name)
+        outs->fail(name, "is the name of the outcome: event, which incidence.csv already uses");
+      ConfigMap o = outs->required_map(name);
+      NamedOutcome out;
+      out.name = name;
+      std::vector<std::string> forms;
+      for (const char* k : {"event", "any_of", "all_of"})
+        if (o.has(k)) forms.emplace_back(k);
+      if (forms.size() != 1) {
+        o.finish();
+        o.fail("", "needs exactly one of event, any_of, all_of");
+      }
+      out.form = forms[0];
+      if (out.form == "event") {
+        out.events = {resolve_event(o, "event", events)};
+      } else {
+        out.events = event_list(o, out.form, events);
+        out.all_of = out.form == "all_of";
+      }
+      if (out.all_of) {
+        if (!o.has("days"))
+          o.fail("days", "is required with all_of (the events all fall within that many days)");
+        out.days = o.optional_int("days", 0, 0, kMaxDays);
+      } else if (o.node()["days"].IsDefined()) {
+        o.fail("days", "applies to all_of only");
+      }
+      o.finish();
+      spec.outcomes.push_back(std::move(out));
+    }
+    outs->finish();
+    if (spec.outcomes.empty()) outs->fail("", "defines no outcome");
+    if (spec.outcomes.size() + (spec.outcome_event ? 1 : 0) > kMaxOutcomes)
+      outs->fail("", fmt::format("a study follows at most {} outcomes", kMaxOutcomes));
+  }
+  if (config.has("clean_window_days")) {
+    if (!spec.outcome_event && spec.outcomes.empty())
+      config.fail("clean_window_days", "needs an outcome: or outcomes: section");
+    spec.clean_window_days = config.optional_int("clean_window_days", 0, 1, kMaxDays);
+  }
+  if (auto inc = config.optional_map("incidence")) {
+    if (!spec.outcome_event && spec.outcomes.empty())
+      inc->fail("", "needs an outcome: or outcomes: section (the events counted)");
+    IncidenceSpec x;
+    x.per = inc->optional_int("per", 1000, 1, 1000000000);
+    if (inc->has("strata"))
+      for (const auto& s : inc->string_list("strata", true)) {
+        IncidenceStratum st;
+        if (s == "sex")
+          st = IncidenceStratum::kSex;
+        else if (s == "age_band")
+          st = IncidenceStratum::kAgeBand;
+        else if (s == "year")
+          st = IncidenceStratum::kYear;
+        else
+          inc->fail("strata", fmt::format("'{}' is not a stratum: use sex, age_band or year", s));
+        if (std::find(x.strata.begin(), x.strata.end(), st) != x.strata.end())
+          inc->fail("strata", fmt::format("'{}' is listed twice", s));
+        x.strata.push_back(st);
+      }
+    inc->finish();
+    spec.incidence = x;
+  }
+  if (auto b = config.optional_map("baseline")) {
+    BaselineSpec x;
+    if (b->has("window_days")) std::tie(x.window_from, x.window_to) = day_window(*b, "window_days");
+    if (b->has("covariates"))
+      for (const auto& c : b->string_list("covariates", true)) {
+        bool* flag = c == "sex"          ? &x.sex
+                     : c == "age_band"   ? &x.age_band
+                     : c == "atc"        ? &x.atc
+                     : c == "dp_chapter" ? &x.dp_chapter
+                     : c == "stays"      ? &x.stays
+                     : c == "drugs"      ? &x.drugs
+                                         : nullptr;
+        if (!flag)
+          b->fail("covariates",
+                  fmt::format("'{}' is not a covariate: use sex, age_band, atc, dp_chapter, "
+                              "stays or drugs (named events go under baseline.events)",
+                              c));
+        if (*flag) b->fail("covariates", fmt::format("'{}' is listed twice", c));
+        *flag = true;
+        x.covariates.push_back(c);
+      }
+    x.atc_level = static_cast<int>(b->optional_int("atc_level", 3, 1, 5));
+    if (b->has("events")) x.events = event_list(*b, "events", events);
+    if (x.covariates.empty() && x.events.empty())
+      b->fail("", "needs covariates and/or events");
+    b->finish();
+    spec.baseline = x;
+  }
+  spec.index_codes = config.optional_bool("index_codes", false);
+  if (auto d = config.optional_map("disclosure")) {
+    spec.min_patients = d->optional_int("min_patients", 10, 1, INT32_MAX);
+    d->finish();
+  }
+}
+
 }  // namespace
 
 CohortJobConfig read_cohort_config(ConfigMap& config) {
@@ -258,6 +455,7 @@ CohortJobConfig read_cohort_config(ConfigMap& config) {
     spec.outcome_event = resolve_event(*outcome, "event", spec.events);
     outcome->finish();
   }
+  read_designs(config, spec);
   config.finish();
   return out;
 }

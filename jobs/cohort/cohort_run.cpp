@@ -15,6 +15,7 @@
 #include "core/catalog.hpp"
 #include "core/cohort/cohort_engine.hpp"
 #include "core/cohort/cohort_output.hpp"
+#include "core/cohort/incidence.hpp"
 #include "core/error.hpp"
 #include "core/store/store_layout.hpp"
 #include "runtime/collective.hpp"
@@ -73,6 +74,20 @@ struct WorkTimes {
   double read = 0, extract = 0, evaluate = 0;
 };
 
+// The study designs' files, by name: exposures.csv, incidence.csv, baseline.csv, index_codes.csv
+// (each only when its key is set). Rows must be sorted.
+std::vector<std::pair<std::string, std::string>> design_outputs(const CohortSpec& spec,
+                                                                const CohortPartial& cohort) {
+  std::vector<std::pair<std::string, std::string>> files;
+  if (spec.exposure) files.emplace_back("exposures.csv", exposures_csv(cohort.rows));
+  if (spec.incidence) files.emplace_back("incidence.csv", incidence_csv(spec, cohort.rows));
+  if (spec.baseline)
+    files.emplace_back("baseline.csv", baseline_csv(spec, cohort.rows.size(), cohort.tallies));
+  if (spec.index_codes)
+    files.emplace_back("index_codes.csv", index_codes_csv(cohort.tallies, spec.min_patients));
+  return files;
+}
+
 }  // namespace
 
 WantedTables cohort_wanted_tables(const CohortSpec& spec) {
@@ -80,6 +95,10 @@ WantedTables cohort_wanted_tables(const CohortSpec& spec) {
   // Every study has an index event, so IR_BEN_R always comes with some extractor's tables.
   for (auto s : kSources)
     if (spec.uses_source(s)) add_wanted(wanted, extractor_of(s));
+  // Birthdays split person-time by age band.
+  if (spec.incidence && std::find(spec.incidence->strata.begin(), spec.incidence->strata.end(),
+                                  IncidenceStratum::kAgeBand) != spec.incidence->strata.end())
+    wanted["IR_BEN_R"].push_back("BEN_NAI_MOI");
   return wanted;
 }
 
@@ -97,7 +116,9 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
   DrugReferential referential;
   all_or_none(comm, [&] {
     if (comm.is_master()) prepare_output_folder(output, config.config_file);
-    if (spec.uses_source(CohortSource::kDispensing)) referential = source.load_referential();
+    if (spec.uses_source(CohortSource::kDispensing))
+      referential =
+          source.load_referential(spec.exposure && spec.exposure->days_per_box == 0);
   });
   metrics.end_phase(referential.size(), 0);
 
@@ -120,11 +141,13 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
         }
         const PatientIndex patients = build_patient_index(data);
         ShardEvents events;
+        events.referential = &referential;
         if (spec.uses_source(CohortSource::kDispensing))
           events.dispensing = cohort_dispensing_events(
               spec, DispensingSource(data, patients, referential), threads);
         if (spec.uses_source(CohortSource::kHospitalStay))
-          events.stays = extract_stays(data, patients, threads, &stay_codes);
+          events.stays = extract_stays(data, patients, threads,
+                                       spec.needs_all_stays() ? nullptr : &stay_codes);
         if (spec.uses_source(CohortSource::kClaim)) events.claims = extract_claims(data, patients);
         times.extract += seconds_since(t);
         t = Clock::now();
@@ -144,17 +167,20 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
 
   // Rank 0 alone holds the rows: sorting makes the answer independent of arrival order.
   metrics.begin_phase("write");
+  std::vector<std::pair<std::string, std::string>> design_files;
   all_or_none(comm, [&] {
     if (!comm.is_master()) return;
     merged.cohort.sort_rows();
+    design_files = design_outputs(spec, merged.cohort);
     // The CSV files on a helper thread (no HDF5 there) while this thread writes the HDF5 copy.
     auto csv = std::async(std::launch::async, [&] {
-      write_file_atomic(output / "cohort.csv", cohort_csv(merged.cohort.rows));
+      write_file_atomic(output / "cohort.csv", cohort_csv(merged.cohort.rows, &spec));
       write_file_atomic(output / "attrition.csv",
                         attrition_csv(spec.step_names(), merged.cohort.attrition));
+      for (const auto& [name, text] : design_files) write_file_atomic(output / name, text);
     });
     try {
-      write_cohort_h5(output / "cohort.h5", merged.cohort.rows);
+      write_cohort_h5(output / "cohort.h5", merged.cohort.rows, &spec);
     } catch (...) {
       csv.wait();
       throw;
@@ -177,9 +203,12 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
     boost::json::array per_rank;
     for (auto n : queue.shards_per_rank) per_rank.push_back(n);
     m["shards_per_rank"] = std::move(per_rank);
-    m["outputs"] = {{"cohort.csv", {{"rows", merged.cohort.rows.size()}}},
-                    {"attrition.csv", {{"rows", merged.cohort.attrition.size()}}},
-                    {"cohort.h5", {{"rows", merged.cohort.rows.size()}}}};
+    boost::json::object outputs = {{"cohort.csv", {{"rows", merged.cohort.rows.size()}}},
+                                   {"attrition.csv", {{"rows", merged.cohort.attrition.size()}}},
+                                   {"cohort.h5", {{"rows", merged.cohort.rows.size()}}}};
+    for (const auto& [name, text] : design_files)
+      outputs[name] = {{"rows", std::count(text.begin(), text.end(), '\n') - 1}};
+    m["outputs"] = std::move(outputs);
     write_job_manifest(output / "manifest.json", std::move(m));
     log::info("cohort: {} patients in the cohort, written to {}", merged.cohort.rows.size(),
               output.string());

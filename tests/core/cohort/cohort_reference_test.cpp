@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 
 #include "core/cohort/cohort_engine.hpp"
@@ -35,7 +36,8 @@ CohortWorld random_world(uint32_t seed, size_t patients) {
     const Date anchor = base + pick(1400);
     for (uint32_t id : ids) {
       for (int k = pick(5); k > 0; --k)
-        w.dispense(id, anchor + pick(800) - 400, atcs[pick(5)], "3400930000001");
+        w.dispense(id, anchor + pick(800) - 400, atcs[pick(5)], "3400930000001",
+                   10000 * (1 + pick(3)));
       if (pick(3) == 0) w.dispense(id, anchor - 365 - pick(3), "C10AA01");
       for (int k = pick(3); k > 0; --k)
         w.claim(id, anchor + pick(60) - 30, 1111, pick(3) == 0 ? -10000 : 10000);
@@ -59,6 +61,78 @@ CohortWorld random_world(uint32_t seed, size_t patients) {
   return w;
 }
 
+std::string describe(const CohortRow& r) {
+  std::string s = r.nir + " idx " + format_iso_date(r.index_date) + " out " +
+                  format_iso_date(r.outcome_date) + " end " + format_iso_date(r.end_date) + " " +
+                  end_reason_name(r.end_reason) + std::to_string(r.censor) + " prev " +
+                  std::to_string(r.prevalent) + " outs";
+  for (auto d : r.outcome_dates) s += " " + format_iso_date(d);
+  s += " exp";
+  for (auto e : r.exposures)
+    s += " [" + format_iso_date(e.start) + "," + format_iso_date(e.end) + "," +
+         std::to_string(e.boxes) + "]";
+  return s;
+}
+
+// The study designs on the same events: as-treated with censoring and loss, several outcomes
+// with a clean window, stockpiling, n-th purchase, a baseline and index codes.
+std::vector<CohortSpec> design_studies() {
+  std::vector<CohortSpec> out;
+  auto s = test::example_spec(0);
+  s.exposure = ExposureSpec{};
+  s.exposure->grace_days = 15;
+  s.follow_up_end = FollowUpEnd::kExposureEnd;
+  s.lag_days = 10;
+  s.censor = {3};
+  s.no_claim_days = 60;
+  s.outcome_event.reset();
+  s.outcomes = {{"mi", {1}, false, 0, "event"},
+                {"combo", {1, 4}, true, 30, "all_of"},
+                {"either", {2, 3}, false, 0, "any_of"}};
+  s.clean_window_days = 180;
+  BaselineSpec b;
+  b.sex = b.age_band = b.atc = b.dp_chapter = b.stays = b.drugs = true;
+  b.covariates = {"sex", "age_band", "atc", "dp_chapter", "stays", "drugs"};
+  b.events = {4, 1};
+  s.baseline = b;
+  s.index_codes = true;
+  out.push_back(s);
+
+  s = test::example_spec(30);
+  s.exposure = ExposureSpec{};
+  s.exposure->days_per_box = 20;
+  s.exposure->stockpile = true;
+  s.follow_up_end = FollowUpEnd::kExposureEnd;
+  s.censor = {1, 3};
+  s.clean_window_days = 30;
+  s.index_codes = true;
+  out.push_back(s);
+
+  s = test::example_spec(0);
+  s.exposure = ExposureSpec{};
+  s.exposure->min_purchases = 2;
+  s.exposure->within_days = 90;
+  s.censor = {3};
+  s.outcomes = {{"any_mi", {1}, false, 0, "event"}};
+  out.push_back(s);
+
+  s = test::example_spec(0);
+  s.index_event = 1;  // first MI stay: codes by position
+  s.outcome_event.reset();
+  s.outcomes = {{"statin", {0}, false, 0, "event"}};
+  s.no_claim_days = 20;
+  s.index_codes = true;
+  b = BaselineSpec{};
+  b.window_from = -100;
+  b.window_to = 5;
+  b.atc = b.drugs = true;
+  b.atc_level = 5;
+  b.covariates = {"atc", "drugs"};
+  s.baseline = b;
+  out.push_back(s);
+  return out;
+}
+
 std::vector<CohortSpec> studies() {
   std::vector<CohortSpec> out;
   auto s = test::example_spec(365);
@@ -76,6 +150,7 @@ std::vector<CohortSpec> studies() {
   s.index_event = 3;  // metformin new users, no criteria, no outcome
   s.outcome_event.reset();
   out.push_back(s);
+  for (auto& d : design_studies()) out.push_back(std::move(d));
   return out;
 }
 
@@ -88,7 +163,10 @@ TEST(CohortReference, TheEngineAgreesWithABruteForceReadingOfTheRules) {
       ASSERT_EQ(got.attrition, expected.attrition) << "seed " << seed;
       ASSERT_EQ(got.rows.size(), expected.rows.size()) << "seed " << seed;
       for (size_t i = 0; i < got.rows.size(); ++i)
-        ASSERT_EQ(got.rows[i], expected.rows[i]) << "seed " << seed << " row " << i;
+        ASSERT_TRUE(got.rows[i] == expected.rows[i])
+            << "seed " << seed << " row " << i << "\n got " << describe(got.rows[i])
+            << "\nwant " << describe(expected.rows[i]);
+      EXPECT_EQ(got.tallies, expected.tallies) << "seed " << seed;
       EXPECT_GT(expected.rows.size(), 10u) << "seed " << seed;  // the data exercise the rules
     }
   }
@@ -102,8 +180,41 @@ TEST(CohortReference, TheAnswerIsTheSameForAnyThreadCount) {
       const CohortPartial many = evaluate_cohort(spec, w.index, w.events, threads);
       EXPECT_EQ(many.attrition, one.attrition) << threads << " threads";
       EXPECT_TRUE(many.rows == one.rows) << threads << " threads";
+      EXPECT_TRUE(many.tallies == one.tallies) << threads << " threads";
     }
   }
+}
+
+}  // namespace
+}  // namespace snds
+
+namespace snds {
+namespace {
+
+// The random histories reach every new rule, so the agreement above means something.
+TEST(CohortReference, TheDesignStudiesExerciseEveryEndReasonAndOutcomeForm) {
+  const CohortWorld w = random_world(1, 700);
+  std::map<EndReason, int> reasons;
+  int outcomes = 0, prevalent = 0, periods = 0, codes = 0, baseline = 0;
+  for (const auto& spec : design_studies()) {
+    const CohortPartial p = evaluate_cohort(spec, w.index, w.events, 1);
+    for (const auto& r : p.rows) {
+      ++reasons[r.end_reason];
+      for (auto d : r.outcome_dates) outcomes += d != kMissingDate;
+      prevalent += r.prevalent != 0;
+      periods += r.exposures.size() > 1;
+    }
+    codes += static_cast<int>(p.tallies.index_codes.size());
+    baseline += static_cast<int>(p.tallies.counts.size());
+  }
+  for (auto r : {EndReason::kDeath, EndReason::kStudyEnd, EndReason::kCensored,
+                 EndReason::kExposureEnd, EndReason::kLost})
+    EXPECT_GT(reasons[r], 5) << end_reason_name(r);
+  EXPECT_GT(outcomes, 5);
+  EXPECT_GT(prevalent, 5);
+  EXPECT_GT(periods, 5);
+  EXPECT_GT(codes, 3);
+  EXPECT_GT(baseline, 10);
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ AggregateShardSource memory_source(const test::RandomExtract& x, uint32_t shards
     return out;
   };
   auto ref = std::make_shared<Batch>(x.referential);
-  s.load_referential = [ref] { return DrugReferential(*ref); };
+  s.load_referential = [ref](bool) { return DrugReferential(*ref); };
   s.store = {{"path", "memory"}, {"identity", "test"}, {"shards", shards}};
   return s;
 }

@@ -285,8 +285,8 @@ TEST(CohortConfigError, AStudyEndingBeforeItStarts) {
 }
 
 TEST(CohortConfigError, AnUnknownTopLevelKeyGetsASuggestion) {
-  const auto e = error_of(example_with("outcome: {event: mi_main}", "outcomes: {event: mi_main}"));
-  EXPECT_NE(e.find("cohort.yaml:14: unknown key 'outcomes' (did you mean 'outcome'?)"),
+  const auto e = error_of(example_with("outcome: {event: mi_main}", "outcom: {event: mi_main}"));
+  EXPECT_NE(e.find("cohort.yaml:14: unknown key 'outcom' (did you mean 'outcome'?)"),
             std::string::npos)
       << e;
 }

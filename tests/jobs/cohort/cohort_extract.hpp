@@ -92,7 +92,7 @@ inline CohortShardSource memory_source(const ShardData& global, uint32_t shards)
   source.load_shard = [parts](uint32_t s, const WantedTables& wanted) {
     return restrict_to(parts->at(s), wanted);
   };
-  source.load_referential = [referential] { return DrugReferential(*referential); };
+  source.load_referential = [referential](bool) { return DrugReferential(*referential); };
   source.store = {{"path", "memory"}, {"shards", shards}};
   return source;
 }

@@ -1,0 +1,238 @@
+// Baseline covariates and index codes: per-patient tallies, their merge and the masked tables.
+#include "core/cohort/baseline.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "core/column.hpp"
+#include "core/error.hpp"
+#include "core/events/events.hpp"
+
+namespace snds {
+namespace {
+
+void put_counts(ByteWriter& w, const std::map<std::string, uint64_t>& m) {
+  w.put<uint64_t>(m.size());
+  for (const auto& [k, v] : m) {
+    w.put_string(k);
+    w.put<uint64_t>(v);
+  }
+}
+
+std::map<std::string, uint64_t> get_counts(ByteReader& r) {
+  std::map<std::string, uint64_t> m;
+  for (auto n = r.get<uint64_t>(); n > 0; --n) {
+    std::string k = r.get_string();
+    m[std::move(k)] = r.get<uint64_t>();
+  }
+  return m;
+}
+
+std::string key(std::string_view covariate, std::string_view value) {
+  std::string k(covariate);
+  k.push_back('\t');
+  k.append(value);
+  return k;
+}
+
+// Count covariates: the value at rank ceil(p * n) of the sorted values (inverted CDF).
+int64_t quantile(const std::map<int64_t, uint64_t>& h, uint64_t n, uint64_t num, uint64_t den) {
+  const uint64_t rank = std::max<uint64_t>(1, (num * n + den - 1) / den);
+  uint64_t seen = 0;
+  for (const auto& [v, c] : h) {
+    seen += c;
+    if (seen >= rank) return v;
+  }
+  return h.empty() ? 0 : h.rbegin()->first;
+}
+
+std::string percent(uint64_t n, uint64_t total) {
+  return total == 0 ? std::string() : fmt::format("{:.2f}", 100.0 * double(n) / double(total));
+}
+
+struct Chapter {
+  const char* last;  // last three-character code of the chapter
+  const char* label;
+};
+// WHO ICD-10 chapters in code order (U00-U85, chapter XXII, sits between T98 and V01).
+constexpr Chapter kChapters[] = {
+    {"B99", "I (A00-B99)"},      {"D48", "II (C00-D48)"},    {"D89", "III (D50-D89)"},
+    {"E90", "IV (E00-E90)"},     {"F99", "V (F00-F99)"},     {"G99", "VI (G00-G99)"},
+    {"H59", "VII (H00-H59)"},    {"H95", "VIII (H60-H95)"},  {"I99", "IX (I00-I99)"},
+    {"J99", "X (J00-J99)"},      {"K93", "XI (K00-K93)"},    {"L99", "XII (L00-L99)"},
+    {"M99", "XIII (M00-M99)"},   {"N99", "XIV (N00-N99)"},   {"O99", "XV (O00-O99)"},
+    {"P96", "XVI (P00-P96)"},    {"Q99", "XVII (Q00-Q99)"},  {"R99", "XVIII (R00-R99)"},
+    {"T98", "XIX (S00-T98)"},    {"U85", "XXII (U00-U85)"},  {"Y98", "XX (V01-Y98)"},
+    {"Z99", "XXI (Z00-Z99)"}};
+
+// Chapters in the table's order (code order), for baseline.csv.
+size_t chapter_rank(std::string_view label) {
+  for (size_t i = 0; i < std::size(kChapters); ++i)
+    if (label == kChapters[i].label) return i;
+  return std::size(kChapters);
+}
+
+}  // namespace
+
+void CohortTallies::merge(CohortTallies&& other) {
+  for (auto& [k, v] : other.counts) counts[k] += v;
+  for (auto& [k, h] : other.histograms) {
+    auto& mine = histograms[k];
+    for (const auto& [v, c] : h) mine[v] += c;
+  }
+  for (auto& [k, v] : other.index_codes) index_codes[k] += v;
+}
+
+void encode_tallies(ByteWriter& w, const CohortTallies& t) {
+  put_counts(w, t.counts);
+  w.put<uint64_t>(t.histograms.size());
+  for (const auto& [k, h] : t.histograms) {
+    w.put_string(k);
+    w.put<uint64_t>(h.size());
+    for (const auto& [v, c] : h) {
+      w.put<int64_t>(v);
+      w.put<uint64_t>(c);
+    }
+  }
+  put_counts(w, t.index_codes);
+}
+
+CohortTallies decode_tallies(ByteReader& r) {
+  CohortTallies t;
+  t.counts = get_counts(r);
+  for (auto n = r.get<uint64_t>(); n > 0; --n) {
+    auto& h = t.histograms[r.get_string()];
+    for (auto m = r.get<uint64_t>(); m > 0; --m) {
+      const auto v = r.get<int64_t>();
+      h[v] = r.get<uint64_t>();
+    }
+  }
+  t.index_codes = get_counts(r);
+  return t;
+}
+
+std::string_view icd10_chapter(std::string_view code) {
+  if (code.size() < 3 || code[0] < 'A' || code[0] > 'Z' || code[1] < '0' || code[1] > '9' ||
+      code[2] < '0' || code[2] > '9')
+    return {};
+  const std::string_view head = code.substr(0, 3);
+  for (const auto& c : kChapters)
+    if (head <= std::string_view(c.last)) {
+      // Gaps between chapters (D49, E91-E99, H96-H99, K94-K99, P97-P99, U86-U99, V00) are in none.
+      const std::string_view label(c.label);
+      const auto open = label.find('(');
+      const std::string_view first = label.substr(open + 1, 3);
+      return head >= first ? label : std::string_view{};
+    }
+  return {};
+}
+
+std::string_view atc_class(std::string_view atc, int level) {
+  static constexpr size_t kLength[] = {1, 3, 4, 5, 7};
+  if (level < 1 || level > 5 || atc == kUnknownAtc) return {};
+  const size_t n = kLength[level - 1];
+  return atc.size() < n ? std::string_view{} : atc.substr(0, n);
+}
+
+void tally_baseline(const BaselineSpec& spec, const PatientBaseline& b, CohortTallies& t) {
+  if (spec.sex) ++t.counts[key("sex", b.sex)];
+  if (spec.age_band) ++t.counts[key("age_band", age_band(b.age_at_index))];
+  if (spec.atc || spec.drugs) {
+    std::vector<std::string_view> classes, drugs;
+    for (auto a : b.atc) {
+      if (auto c = atc_class(a, spec.atc_level); !c.empty()) classes.push_back(c);
+      if (auto d = atc_class(a, 5); !d.empty()) drugs.push_back(d);
+    }
+    for (auto* v : {&classes, &drugs}) {
+      std::sort(v->begin(), v->end());
+      v->erase(std::unique(v->begin(), v->end()), v->end());
+    }
+    if (spec.atc)
+      for (auto c : classes) ++t.counts[key("atc", c)];
+    if (spec.drugs) ++t.histograms["drugs"][static_cast<int64_t>(drugs.size())];
+  }
+  if (spec.dp_chapter) {
+    std::vector<std::string_view> chapters;
+    for (auto dp : b.dp)
+      if (auto c = icd10_chapter(dp); !c.empty()) chapters.push_back(c);
+    std::sort(chapters.begin(), chapters.end());
+    chapters.erase(std::unique(chapters.begin(), chapters.end()), chapters.end());
+    for (auto c : chapters) ++t.counts[key("dp_chapter", c)];
+  }
+  if (spec.stays) ++t.histograms["stays"][static_cast<int64_t>(b.dp.size())];
+  for (size_t e = 0; e < b.events.size(); ++e)
+    if (b.events[e]) ++t.counts[key("event", std::to_string(e))];
+}
+
+std::string baseline_csv(const CohortSpec& spec, uint64_t cohort_size, const CohortTallies& t) {
+  const BaselineSpec& b = *spec.baseline;
+  const int64_t min = spec.min_patients;
+  std::string out = std::string(kBaselineCsvHeader) + "\n";
+  auto row = [&](std::string_view covariate, std::string_view value, uint64_t n,
+                 const std::string& stats) {
+    const bool masked = static_cast<int64_t>(n) < min;
+    out += fmt::format("{},{},{},{},{}\n", covariate, value, masked ? "" : std::to_string(n),
+                       masked ? "" : percent(n, cohort_size), stats);
+  };
+  row("cohort", "", cohort_size, ",,,,");
+  auto categorical = [&](const std::string& covariate) {
+    const std::string prefix = covariate + "\t";
+    std::vector<std::pair<std::string_view, uint64_t>> values;
+    for (auto it = t.counts.lower_bound(prefix);
+         it != t.counts.end() && it->first.starts_with(prefix); ++it)
+      values.emplace_back(std::string_view(it->first).substr(prefix.size()), it->second);
+    if (covariate == "dp_chapter")  // chapter order, not the labels' byte order
+      std::stable_sort(values.begin(), values.end(), [](const auto& x, const auto& y) {
+        return chapter_rank(x.first) < chapter_rank(y.first);
+      });
+    for (const auto& [value, n] : values) row(covariate, value, n, ",,,,");
+  };
+  auto numeric = [&](const std::string& covariate) {
+    static const std::map<int64_t, uint64_t> kNone;
+    auto found = t.histograms.find(covariate);
+    const auto& h = found == t.histograms.end() ? kNone : found->second;
+    uint64_t n = 0, with = 0;
+    double sum = 0;
+    for (const auto& [v, c] : h) {
+      n += c;
+      if (v > 0) with += c;
+      sum += double(v) * double(c);
+    }
+    std::string stats = ",,,,";
+    if (n > 0 && static_cast<int64_t>(n) >= min) {
+      const double mean = sum / double(n);
+      double ss = 0;
+      for (const auto& [v, c] : h) ss += double(c) * (double(v) - mean) * (double(v) - mean);
+      const std::string sd = n > 1 ? fmt::format("{:.4f}", std::sqrt(ss / double(n - 1))) : "";
+      stats = fmt::format("{:.4f},{},{},{},{}", mean, sd, quantile(h, n, 1, 4),
+                          quantile(h, n, 1, 2), quantile(h, n, 3, 4));
+    }
+    row(covariate, "", with, stats);
+  };
+  for (const auto& c : b.covariates) {
+    if (c == "stays" || c == "drugs")
+      numeric(c);
+    else
+      categorical(c);
+  }
+  for (size_t e = 0; e < b.events.size(); ++e) {
+    auto it = t.counts.find(key("event", std::to_string(e)));
+    row("event", spec.events[b.events[e]].name, it == t.counts.end() ? 0 : it->second, ",,,,");
+  }
+  return out;
+}
+
+std::string index_codes_csv(const CohortTallies& t, int64_t min_patients) {
+  std::string out = std::string(kIndexCodesCsvHeader) + "\n";
+  for (const auto& [k, n] : t.index_codes) {
+    const auto tab = k.find('\t');
+    const bool masked = static_cast<int64_t>(n) < min_patients;
+    out += fmt::format("{},{},{}\n", std::string_view(k).substr(0, tab),
+                       std::string_view(k).substr(tab + 1), masked ? "" : std::to_string(n));
+  }
+  return out;
+}
+
+}  // namespace snds

@@ -1,0 +1,58 @@
+// The baseline table ("Table 1", baseline.csv) and the index-code diagnostic (index_codes.csv):
+// counts over the cohort, tallied per patient on the shards and summed on rank 0 (plain integer
+// sums in ordered maps, so the answer never depends on how shards were split), then masked
+// under disclosure.min_patients (docs/cohort.md, `baseline:` and `index_codes:`).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/cohort/cohort_spec.hpp"
+#include "core/serialize.hpp"
+
+namespace snds {
+
+struct CohortTallies {
+  // Baseline: patients per "covariate\tvalue"; per count covariate (stays, drugs) the number of
+  // patients with each value (zeros included).
+  std::map<std::string, uint64_t> counts;
+  std::map<std::string, std::map<int64_t, uint64_t>> histograms;
+  // index_codes: patients per "code_type\tcode".
+  std::map<std::string, uint64_t> index_codes;
+
+  void merge(CohortTallies&& other);
+  bool operator==(const CohortTallies&) const = default;
+};
+
+void encode_tallies(ByteWriter& w, const CohortTallies& t);
+CohortTallies decode_tallies(ByteReader& r);
+
+// The ICD-10 chapter of a code by its first three characters, e.g. "IX (I00-I99)" for I21;
+// empty when the code is in no chapter.
+std::string_view icd10_chapter(std::string_view code);
+// The ATC class at `level` (1-5: the first 1, 3, 4, 5 or 7 characters); empty for an unknown
+// ATC or one shorter than the level.
+std::string_view atc_class(std::string_view atc, int level);
+
+// One cohort patient's baseline: what was found in the window, as the engine collected it.
+struct PatientBaseline {
+  std::string_view sex;
+  int64_t age_at_index = 0;                 // the contract's age (kMissingInt: unknown)
+  std::vector<std::string_view> atc;        // ATC codes (level 5) dispensed in the window
+  std::vector<std::string_view> dp;         // DGN_PAL of the stays admitted in the window
+  std::vector<bool> events;                 // per spec.baseline->events: found in the window
+};
+void tally_baseline(const BaselineSpec& spec, const PatientBaseline& b, CohortTallies& t);
+
+inline constexpr const char* kBaselineCsvHeader =
+    "covariate,value,patients,percent,mean,sd,q1,median,q3";
+// baseline.csv: the cohort row, then each covariate in the order written, then each named event.
+std::string baseline_csv(const CohortSpec& spec, uint64_t cohort_size, const CohortTallies& t);
+
+inline constexpr const char* kIndexCodesCsvHeader = "code_type,code,patients";
+std::string index_codes_csv(const CohortTallies& t, int64_t min_patients);
+
+}  // namespace snds
