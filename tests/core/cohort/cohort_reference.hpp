@@ -88,7 +88,7 @@ inline std::vector<ExposurePeriod> reference_exposures(const CohortSpec& spec, c
   std::vector<Supply> supplies;
   for (const auto& e : w.events.dispensing)
     if (e.patient == p && e.date != kMissingDate && e.date >= index && starts(e.atc, def.atc))
-      supplies.push_back({e.date, e.boxes, false});
+      supplies.push_back({e.date, e.boxes, w.large_packs.count(e.cip13) > 0});
   std::vector<ExposurePeriod> out;
   if (supplies.empty()) return out;
   if (x.min_purchases > 0) {

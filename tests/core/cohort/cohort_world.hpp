@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <initializer_list>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,7 @@ class CohortWorld {
 
   PatientIndex index;
   ShardEvents events;
+  std::set<std::string, std::less<>> large_packs;  // CIP13s of PHA_CND_TOP = GC (reference only)
 
  private:
   std::deque<std::string> strings_;

@@ -306,3 +306,93 @@ TEST(CohortConfigError, AMissingStore) {
 
 }  // namespace
 }  // namespace snds
+
+namespace snds {
+namespace {
+
+const char* kDesigns = R"(exposure: {grace_days: 30}
+follow_up: {end: exposure_end, lag_days: 15}
+censor: [mi_any]
+loss_to_follow_up: {no_claim_days: 120}
+outcomes:
+  mi: {event: mi_any}
+  either: {any_of: [mi_any, mi_main]}
+  both: {all_of: [mi_any, statin], days: 30}
+clean_window_days: 365
+incidence: {per: 100000, strata: [sex, age_band, year]}
+baseline: {window_days: [-180, 0], covariates: [sex, drugs], atc_level: 2, events: [mi_any]}
+index_codes: true
+disclosure: {min_patients: 5}
+)";
+
+TEST(CohortConfigDesigns, ReadsEveryStudyDesignKey) {
+  const CohortSpec s = read_text(std::string(kExample) + kDesigns).spec;
+  ASSERT_TRUE(s.exposure);
+  EXPECT_EQ(s.exposure->grace_days, 30);
+  EXPECT_EQ(s.exposure->days_per_box, 0);  // by pack size
+  EXPECT_FALSE(s.exposure->stockpile);
+  EXPECT_EQ(s.follow_up_end, FollowUpEnd::kExposureEnd);
+  EXPECT_EQ(s.lag_days, 15);
+  EXPECT_EQ(s.censor, std::vector<size_t>{1});
+  EXPECT_EQ(s.no_claim_days, 120);
+  ASSERT_EQ(s.outcomes.size(), 3u);
+  EXPECT_TRUE(s.outcomes[2].all_of);
+  EXPECT_EQ(s.outcomes[2].days, 30);
+  EXPECT_EQ(s.outcomes[1].events, (std::vector<size_t>{1, 2}));
+  EXPECT_EQ(s.clean_window_days, 365);
+  EXPECT_EQ(s.incidence->per, 100000);
+  EXPECT_EQ(s.incidence->strata.size(), 3u);
+  EXPECT_EQ(s.baseline->window_from, -180);
+  EXPECT_TRUE(s.baseline->drugs);
+  EXPECT_FALSE(s.baseline->atc);
+  EXPECT_EQ(s.baseline->atc_level, 2);
+  EXPECT_TRUE(s.index_codes);
+  EXPECT_EQ(s.min_patients, 5);
+  EXPECT_EQ(s.incidence_outcome_names(),
+            (std::vector<std::string>{"mi_main", "mi", "either", "both"}));
+}
+
+TEST(CohortConfigDesigns, WithoutThemTheStudyIsAsBefore) {
+  const CohortSpec s = read_text(kExample).spec;
+  EXPECT_FALSE(s.exposure || s.no_claim_days || s.incidence || s.baseline || s.index_codes);
+  EXPECT_TRUE(s.censor.empty() && s.outcomes.empty());
+  EXPECT_EQ(s.follow_up_end, FollowUpEnd::kStudyEnd);
+  EXPECT_EQ(cohort_spec_to_json(s).count("exposure"), 0u);
+}
+
+TEST(CohortConfigDesigns, MistakesNameTheKey) {
+  const std::string base = kExample;
+  auto e = error_of(base + "follow_up: {end: exposure_end}\n");
+  EXPECT_NE(e.find("follow_up.end: exposure_end needs an exposure: section"), std::string::npos)
+      << e;
+  e = error_of(base + "censor: [statins]\n");
+  EXPECT_NE(e.find("censor: unknown event 'statins' (did you mean 'statin'?)"), std::string::npos)
+      << e;
+  e = error_of(base + "outcomes: {end: {event: mi_any}}\n");
+  EXPECT_NE(e.find("'end_date' is already a column of cohort.csv"), std::string::npos) << e;
+  e = error_of(base + "outcomes: {x: {event: mi_any, any_of: [mi_main]}}\n");
+  EXPECT_NE(e.find("needs exactly one of event, any_of, all_of"), std::string::npos) << e;
+  e = error_of(base + "outcomes: {x: {all_of: [mi_any, statin]}}\n");
+  EXPECT_NE(e.find("outcomes.x.days: is required with all_of"), std::string::npos) << e;
+  e = error_of(base + "incidence: {strata: [sex, region]}\n");
+  EXPECT_NE(e.find("incidence.strata: 'region' is not a stratum"), std::string::npos) << e;
+  e = error_of(base + "baseline: {covariates: [ald]}\n");
+  EXPECT_NE(e.find("baseline.covariates: 'ald' is not a covariate"), std::string::npos) << e;
+  e = error_of(base + "exposure: {min_purchases: {count: 2, within_days: 90}, grace_days: 3}\n");
+  EXPECT_NE(e.find("exposure.grace_days: does not apply with min_purchases"), std::string::npos)
+      << e;
+  e = error_of(base + "exposure: {min_purchases: {count: 2, within_days: 90}}\n"
+                      "follow_up: {end: exposure_end}\n");
+  EXPECT_NE(e.find("min_purchases exposures last to study.end"), std::string::npos) << e;
+  e = error_of(example_with("index: {event: statin,", "index: {event: mi_any,") +
+               "exposure: {grace_days: 3}\n");
+  EXPECT_NE(e.find("index event 'mi_any' is a hospital_stay event"), std::string::npos) << e;
+  e = error_of(base + "clean_window_days: 0\n");
+  EXPECT_NE(e.find("clean_window_days"), std::string::npos) << e;
+  e = error_of(base + "follow_up: {lag_days: 3}\n");
+  EXPECT_NE(e.find("follow_up.lag_days: applies to end: exposure_end only"), std::string::npos)
+      << e;
+}
+
+}  // namespace
+}  // namespace snds

@@ -140,13 +140,18 @@ inline CohortWorld world_from_raw(const ShardData& g) {
     if (death == kSndsMissingSentinel) death = kMissingDate;
     const uint32_t p = w.patient(nir, rank, born == 1600 ? kMissingInt : born, death,
                                  std::string(ben.at("BEN_SEX_COD").strings.at(r)));
+    const int64_t month = ben.find("BEN_NAI_MOI") >= 0 ? ben.at("BEN_NAI_MOI").ints[r] : kMissingInt;
+    if (month >= 1 && month <= 12) w.index.patients[p].birth_month = month;
     id[{nir, rank}] = p;
     by_nir.emplace(nir, p);
   }
   std::map<std::string, std::string> atc;
   if (const Batch* ref = g.find("IR_PHA_R"))
-    for (size_t r = 0; r < ref->rows(); ++r)
+    for (size_t r = 0; r < ref->rows(); ++r) {
       atc.emplace(ref->at("PHA_CIP_C13").strings.at(r), ref->at("PHA_ATC_C07").strings.at(r));
+      if (ref->find("PHA_CND_TOP") >= 0 && ref->at("PHA_CND_TOP").strings.at(r) == "GC")
+        w.large_packs.emplace(ref->at("PHA_CIP_C13").strings.at(r));
+    }
 
   if (const Batch* pha = g.find("ER_PHA_F")) {
     std::map<std::tuple<uint32_t, Date, std::string>, int64_t> net;
@@ -224,7 +229,7 @@ inline ShardData random_extract(uint32_t seed, size_t patients) {
   const char* cips[] = {"3400930000001", "3400930000002", "3400930000003", "3400930000004",
                         "3400939999999"};
   sb.add("IR_PHA_R", {{{"PHA_CIP_C13", cips[0]}, {"PHA_ATC_C07", "C10AA01"}},
-                      {{"PHA_CIP_C13", cips[1]}, {"PHA_ATC_C07", "C10AA05"}},
+                      {{"PHA_CIP_C13", cips[1]}, {"PHA_ATC_C07", "C10AA05"}, {"PHA_CND_TOP", "GC"}},
                       {{"PHA_CIP_C13", cips[2]}, {"PHA_ATC_C07", "A10BA02"}},
                       {{"PHA_CIP_C13", cips[3]}, {"PHA_ATC_C07", "N02BE01"}}});
   const char* icds[] = {"I21", "I219", "I220", "S720", "S721", "E119", "Z000"};
@@ -240,7 +245,7 @@ inline ShardData random_extract(uint32_t seed, size_t patients) {
             {"BEN_RNG_GEM", std::to_string(t)},
             {"BEN_SEX_COD", pick(2) ? "1" : "2"},
             {"BEN_NAI_ANN", pick(15) == 0 ? "1600" : std::to_string(1925 + pick(80))},
-            {"BEN_NAI_MOI", "1"},
+            {"BEN_NAI_MOI", std::to_string(1 + i % 12)},
             {"BEN_RES_DPT", "075"}};
       if (pick(5) == 0) r["BEN_DCD_DTE"] = iso(base + 200 + pick(1300));
       sb.add("IR_BEN_R", {r});

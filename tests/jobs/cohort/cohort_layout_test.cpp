@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "core/cohort/baseline.hpp"
 #include "core/cohort/cohort_output.hpp"
+#include "core/cohort/incidence.hpp"
 #include "jobs/cohort/cohort_run.hpp"
 #include "jobs/job_entry.hpp"
 #include "runtime/communicator.hpp"
@@ -89,6 +91,79 @@ TEST(CohortJobLayouts, EveryRankThreadAndShardCountWritesTheSameBytesAsTheRefere
       }
     }
   }
+}
+
+// Every study design at once: exposure by pack size, as-treated follow-up with censoring and
+// loss, three outcome forms with a clean window, incidence, baseline and index codes.
+constexpr const char* kDesignStudy = R"(study: {start: 2020-01-01, end: 2022-06-30}
+events:
+  statin:  {source: dispensing, atc: [C10AA]}
+  metformin: {source: dispensing, cip13: ["3400930000003"]}
+  mi_any:  {source: hospital_stay, icd10: [I21, I22], positions: [DP, DR, DAS]}
+  mi_main: {source: hospital_stay, icd10: [I21, I22], positions: [DP]}
+  fracture: {source: hospital_stay, icd10: [S72]}
+  gp: {source: claim, nature: [1111]}
+index: {event: statin, washout_days: 180}
+criteria:
+  - {name: alive_at_index, exclude_dead_before_index: true}
+outcome: {event: mi_main}
+exposure: {grace_days: 20}
+follow_up: {end: exposure_end, lag_days: 15}
+censor: [metformin]
+loss_to_follow_up: {no_claim_days: 40}
+outcomes:
+  fracture: {event: fracture}
+  either: {any_of: [mi_any, fracture]}
+  both: {all_of: [gp, mi_any], days: 90}
+clean_window_days: 180
+incidence: {per: 1000, strata: [sex, age_band, year]}
+baseline:
+  window_days: [-365, 0]
+  covariates: [sex, age_band, atc, dp_chapter, stays, drugs]
+  atc_level: 4
+  events: [gp, mi_any]
+index_codes: true
+disclosure: {min_patients: 3}
+)";
+
+TEST(CohortJobLayouts, EveryDesignOutputIsTheSameForEveryLayoutAndAgreesWithTheReference) {
+  const ShardData extract = test::random_extract(12, 500);
+  test::TempDir dir("cohort-design-layout");
+  test::write_text(dir / "cohort.yaml", fmt::format("job: cohort\nstore: unused\noutput: {}\n{}",
+                                                    (dir / "out").string(), kDesignStudy));
+  ConfigMap yaml = load_config((dir / "cohort.yaml").string());
+  const CohortJobConfig config = read_cohort_config(yaml);
+  const CohortSpec& spec = config.spec;
+
+  const test::CohortWorld world = test::world_from_raw(extract);
+  CohortPartial expected = test::reference(spec, world);
+  expected.sort_rows();
+  const std::map<std::string, std::string> want = {
+      {"cohort.csv", cohort_csv(expected.rows, &spec)},
+      {"attrition.csv", expected_attrition(spec, expected)},
+      {"exposures.csv", exposures_csv(expected.rows)},
+      {"incidence.csv", incidence_csv(spec, expected.rows)},
+      {"baseline.csv", baseline_csv(spec, expected.rows.size(), expected.tallies)},
+      {"index_codes.csv", index_codes_csv(expected.tallies, spec.min_patients)}};
+  ASSERT_GT(expected.rows.size(), 20u);
+  for (const char* reason : {"exposure_end", "censored:metformin", "lost", "outcome"})
+    EXPECT_NE(want.at("cohort.csv").find(reason), std::string::npos) << reason;
+
+  std::string first_h5;
+  for (uint32_t shards : {1u, 7u, 64u})
+    for (int ranks : {1, 3})
+      for (int threads : {1, 2}) {
+        SCOPED_TRACE(fmt::format("{} shards, {} ranks, {} threads", shards, ranks, threads));
+        std::filesystem::remove_all(dir / "out");
+        const CohortShardSource source = test::memory_source(extract, shards);
+        run_in_process(ranks,
+                       [&](Communicator& comm) { run_cohort(config, comm, threads, source); });
+        for (const auto& [file, text] : want)
+          EXPECT_EQ(test::read_text(dir / "out" / file), text) << file;
+        const std::string h5 = test::read_text(dir / "out" / "cohort.h5");
+        if (first_h5.empty()) first_h5 = h5;
+        EXPECT_TRUE(h5 == first_h5);
+      }
 }
 
 TEST(CohortJobLayouts, TheJobEntryReadsAStoreOnDiskAndValidateOnlyNeverTouchesIt) {
