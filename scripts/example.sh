@@ -34,7 +34,8 @@ run mpirun -n "$ranks" "$bin" ingest ingest.yaml
 run "$bin" inspect store
 
 echo "== 3. jobs"
-for config in aggregate_dispensing aggregate_open_medic aggregate_stays_by_dp_month cohort_statins_mi cohort_metformin_hip_fracture; do
+for config in aggregate_dispensing aggregate_open_medic aggregate_stays_by_dp_month cohort_statins_mi cohort_metformin_hip_fracture \
+    cohort_statins_as_treated cohort_hip_fracture_incidence; do
   run "$bin" validate "$root/configs/$config.yaml"
   run mpirun -n "$ranks" "$bin" run "$root/configs/$config.yaml"
 done
@@ -44,3 +45,15 @@ echo "-- out/dispensing/result.csv (first rows; masked cells have suppressed=1)"
 head -6 out/dispensing/result.csv
 echo "-- out/cohort_statins_mi/attrition.csv"
 cat out/cohort_statins_mi/attrition.csv
+echo "-- out/cohort_statins_as_treated/cohort.csv: end reasons (exposure periods in exposures.csv)"
+cut -d, -f8 out/cohort_statins_as_treated/cohort.csv | tail -n +2 | sort | uniq -c
+echo "-- out/cohort_hip_fracture_incidence/incidence.csv (first rows)"
+head -6 out/cohort_hip_fracture_incidence/incidence.csv
+echo "-- out/cohort_hip_fracture_incidence/baseline.csv (first rows)"
+head -8 out/cohort_hip_fracture_incidence/baseline.csv
+if command -v python3 >/dev/null; then
+  echo "== the study designs against an independent reading of the raw CSV (Python)"
+  for config in cohort_statins_as_treated cohort_hip_fracture_incidence; do
+    python3 "$root/tests/jobs/cohort/cohort_reference.py" extract "out/$config" | tail -1
+  done
+fi

@@ -4,8 +4,11 @@
     python3 cohort_reference.py EXTRACT_DIR OUTPUT_DIR
 
 Reads the resolved study from OUTPUT_DIR/manifest.json (so defaults are the job's), re-implements
-contract sections 3 and 6 on the CSV files of EXTRACT_DIR with the standard library only (no
-store, no C++), and compares with OUTPUT_DIR/cohort.csv and attrition.csv byte for byte. Exit 0
+contract sections 3 and 6 and the study designs of docs/cohort.md on the CSV files of EXTRACT_DIR
+with the standard library only (no store, no C++), in its own way where it can (exposures by
+walking the calendar, person-time day by day, Poisson bounds by bisection on the distribution
+function), and compares with every output: cohort.csv, attrition.csv, exposures.csv,
+incidence.csv, baseline.csv, index_codes.csv (figures to 1e-4 relative, the rest byte for byte). Exit 0
 when identical, 1 otherwise (the first differing lines are printed: they hold pseudonyms, so run
 it on synthetic extracts only). Slow (a minute per million rows): for end-to-end checks on
 generated data, not for the unit test suite.
@@ -18,6 +21,7 @@ import datetime
 import glob
 import gzip
 import json
+import math
 import re
 import sys
 
@@ -78,17 +82,19 @@ def load_events(extract):
         try:
             key = (r["BEN_NIR_PSA"], int(r["BEN_RNG_GEM"]))
             born, death = parse_int(r["BEN_NAI_ANN"]), parse_date(r["BEN_DCD_DTE"])
-            parse_int(r.get("BEN_NAI_MOI", ""))
+            month = parse_int(r.get("BEN_NAI_MOI", ""))
         except ValueError:
             continue
         if key[0] and key not in patients:
-            patients[key] = {"born": None if born == 1600 else born, "death": death, "sex": r["BEN_SEX_COD"]}
+            patients[key] = {"born": None if born == 1600 else born, "death": death, "sex": r["BEN_SEX_COD"],
+                             "month": month if month is not None and 1 <= month <= 12 else None}
     by_nir = collections.defaultdict(list)
     for key in patients:
         by_nir[key[0]].append(key)
-    atc_of = {}
+    atc_of, large_pack = {}, {}
     for r in rows(extract, "IR_PHA_R"):
         atc_of.setdefault(r["PHA_CIP_C13"], r["PHA_ATC_C07"])
+        large_pack.setdefault(r["PHA_CIP_C13"], r.get("PHA_CND_TOP", "") == "GC")
 
     events = collections.defaultdict(list)  # patient -> [(kind, date, payload)]
     claim_net = collections.defaultdict(float)
@@ -105,6 +111,8 @@ def load_events(extract):
         prs.setdefault(key, (patient, day, dpn))
         if dpn != 71 and patient in patients:
             claim_net[(patient, day, nature)] += quantity or 0.0
+            if day is not None:
+                events[patient].append(("line", day, None))  # any claim line: loss to follow-up
     for (patient, day, nature), net in claim_net.items():
         if net > 1e-9 and day is not None:
             events[patient].append(("claim", day, nature))
@@ -122,7 +130,8 @@ def load_events(extract):
             dispensing_net[(patient, day, r["PHA_PRS_C13"])] += boxes or 0.0
     for (patient, day, cip13), net in dispensing_net.items():
         if net > 1e-9 and day is not None:
-            events[patient].append(("dispensing", day, (atc_of.get(cip13) or "UNKNOWN", cip13)))
+            events[patient].append(("dispensing", day, (atc_of.get(cip13) or "UNKNOWN", cip13,
+                                                        round(net * 10000), large_pack.get(cip13, False))))
 
     tables = {f for name in glob.glob(f"{extract}/T_MCO*") for f in re.findall(r"T_MCO(\d\d)C", name)}
     for yy in sorted(tables):
@@ -161,7 +170,7 @@ def dates_of(definition, patient_events):
     source = definition["source"]
     for kind, day, payload in patient_events:
         if source == "dispensing" and kind == "dispensing":
-            atc, cip13 = payload
+            atc, cip13 = payload[0], payload[1]
             if any(atc.startswith(p) for p in definition["atc"]) or cip13 in definition["cip13"]:
                 out.append(day)
         elif source == "hospital_stay" and kind == "stay":
@@ -176,14 +185,204 @@ def dates_of(definition, patient_events):
     return out
 
 
+CHAPTERS = [("A00", "B99", "I"), ("C00", "D48", "II"), ("D50", "D89", "III"), ("E00", "E90", "IV"),
+            ("F00", "F99", "V"), ("G00", "G99", "VI"), ("H00", "H59", "VII"), ("H60", "H95", "VIII"),
+            ("I00", "I99", "IX"), ("J00", "J99", "X"), ("K00", "K93", "XI"), ("L00", "L99", "XII"),
+            ("M00", "M99", "XIII"), ("N00", "N99", "XIV"), ("O00", "O99", "XV"), ("P00", "P96", "XVI"),
+            ("Q00", "Q99", "XVII"), ("R00", "R99", "XVIII"), ("S00", "T98", "XIX"), ("V01", "Y98", "XX"),
+            ("Z00", "Z99", "XXI"), ("U00", "U85", "XXII")]
+ATC_LENGTH = {1: 1, 2: 3, 3: 4, 4: 5, 5: 7}
+
+
+def chapter(code):
+    """(rank in code order, label) of an ICD-10 code's chapter, or None."""
+    head = code[:3]
+    if not re.fullmatch(r"[A-Z]\d\d", head):
+        return None
+    for first, last, roman in CHAPTERS:
+        if first <= head <= last:
+            return (first, f"{roman} ({first}-{last})")
+    return None
+
+
+def occurs_on(day, outcome, dates):
+    """Whether an outcomes: entry ({event}, {any_of}, {all_of, days}) occurs on `day`."""
+    names = [outcome["event"]] if "event" in outcome else outcome.get("any_of") or outcome["all_of"]
+    on_day = any(day in dates[n] for n in names)
+    if "all_of" not in outcome:
+        return on_day
+    return on_day and all(any(day - outcome["days"] * ONE_DAY <= d <= day for d in dates[n]) for n in names)
+
+
+def first_on(outcome, dates, lo, hi):
+    for d in sorted({d for n in dates for d in dates[n] if lo <= d <= hi}):
+        if occurs_on(d, outcome, dates):
+            return d
+    return None
+
+
+def supply_days(exposure, boxes, large):
+    per_box = exposure.get("days_per_box")
+    per_box = (90 if large else 30) if per_box in (None, "pack_size") else per_box
+    return max(1, per_box * boxes // 10000)
+
+
+def exposure_periods(exposure, supplies, index, study_end):
+    """Periods by walking the calendar: the stock (stockpile) or the covered days, then runs of
+    covered days joined over gaps of at most grace_days."""
+    supplies = sorted(s for s in supplies if s[0] >= index)
+    if not supplies:
+        return []
+    if "min_purchases" in exposure:
+        n, within = exposure["min_purchases"]["count"], exposure["min_purchases"]["within_days"]
+        for day in sorted({s[0] for s in supplies}):
+            if sum(1 for s in supplies if day - within * ONE_DAY <= s[0] <= day) >= n:
+                return [(day, study_end, sum(s[1] for s in supplies if s[0] <= study_end))]
+        return []
+    covered, stock, day = [], 0, supplies[0][0]
+    last_supply = supplies[-1][0]
+    ends = [s[0] + (supply_days(exposure, s[1], s[2]) - 1) * ONE_DAY for s in supplies]
+    while day <= last_supply or stock > 0 or any(day <= e for e in ends):
+        arriving = [s for s in supplies if s[0] == day]
+        if exposure["stockpile"]:
+            stock += sum(supply_days(exposure, s[1], s[2]) for s in arriving)
+            if stock > 0:
+                covered.append(day)
+                stock -= 1
+        elif any(s[0] <= day <= e for s, e in zip(supplies, ends)):
+            covered.append(day)
+        day += ONE_DAY
+    periods = []
+    for d in covered:
+        if periods and (d - periods[-1][1]).days - 1 <= exposure["grace_days"]:
+            periods[-1][1] = d
+        else:
+            periods.append([d, d])
+    return [(a, b, sum(s[1] for s in supplies if a <= s[0] <= b)) for a, b in periods]
+
+
+def decimal_text(scaled):
+    whole, frac = divmod(scaled, 10000)
+    return str(whole) if frac == 0 else f"{whole}.{frac:04d}".rstrip("0")
+
+
+def age_on(day, born, month):
+    if born is None:
+        return None
+    return day.year - born - (1 if day.month < (month or 1) else 0)
+
+
+def band(age):
+    if age is None or age < 0:
+        return "unknown"
+    return "90+" if age >= 90 else f"{age // 10 * 10}-{age // 10 * 10 + 9}"
+
+
+def poisson_bounds(k):
+    """Exact 95% bounds by bisection on the Poisson distribution function itself."""
+    def cdf(k_, lam):  # P(X <= k_)
+        term, total = math.exp(-lam), 0.0
+        for i in range(k_ + 1):
+            total += term
+            term *= lam / (i + 1)
+        return total
+
+    def solve(f, target):
+        lo, hi = 0.0, 10.0 + 10 * k
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if f(mid) > target else (lo, mid)
+        return (lo + hi) / 2
+    low = 0.0 if k == 0 else solve(lambda lam: cdf(k - 1, lam), 0.975)  # P(X >= k) = 0.025
+    high = solve(lambda lam: cdf(k, lam), 0.025)
+    return low, high
+
+
+def incidence(config, records, min_patients):
+    strata, per = config["incidence"]["strata"], config["incidence"]["per"]
+    names = ([config["events"] and config["outcome"]["event"]] if config["outcome"] else []) + \
+        list(config.get("outcomes", {}))
+    out = "outcome," + "".join(s + "," for s in strata) + \
+        "persons,person_years,events,rate,rate_low,rate_high\n"
+    for name in names:
+        cells = collections.defaultdict(lambda: [set(), 0, 0])
+        for r in records:
+            if name in r["prevalent"]:
+                continue
+            event = r["outcomes"].get(name)
+            stop = event or r["end"]
+            day = r["index"]
+            def key(d):
+                return tuple(r["sex"] if s == "sex" else band(age_on(d, r["born"], r["month"]))
+                             if s == "age_band" else str(d.year) for s in strata)
+            while day <= stop:  # day by day
+                cell = cells[key(day)]
+                cell[0].add(r["patient"])
+                cell[1] += 1
+                day += ONE_DAY
+            if event:
+                cells[key(event)][2] += 1
+        for k in sorted(cells, key=lambda t: tuple(v.encode() for v in t)):
+            persons, days, events_n = cells[k]
+            line = ",".join((name,) + k)
+            if len(persons) < min_patients:
+                out += line + ",,,,,,\n"
+                continue
+            years = days / 365.25
+            low, high = poisson_bounds(events_n)
+            out += f"{line},{len(persons)},{years:.4f},{events_n},{events_n / years * per:.4f}," \
+                   f"{low / years * per:.4f},{high / years * per:.4f}\n"
+    return out
+
+
+def baseline(config, records, min_patients):
+    b = config["baseline"]
+    n = len(records)
+    out = "covariate,value,patients,percent,mean,sd,q1,median,q3\n"
+
+    def row(cov, value, count, stats=",,,,"):
+        masked = count < min_patients
+        pct = "" if masked or n == 0 else f"{100 * count / n:.2f}"
+        return f"{cov},{value},{'' if masked else count},{pct},{stats}\n"
+    out += row("cohort", "", n)
+    for cov in b["covariates"]:
+        if cov in ("stays", "drugs"):
+            values = sorted(r["baseline"][cov] for r in records)
+            stats = ",,,,"
+            if n and n >= min_patients:
+                mean = sum(values) / n
+                sd = f"{math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)):.4f}" if n > 1 else ""
+                q = [values[max(1, math.ceil(p * n)) - 1] for p in (0.25, 0.5, 0.75)]
+                stats = f"{mean:.4f},{sd},{q[0]},{q[1]},{q[2]}"
+            out += row(cov, "", sum(1 for v in values if v > 0), stats)
+            continue
+        counts = collections.Counter(v for r in records for v in r["baseline"][cov])
+        order = sorted(counts, key=(lambda c: chapter(c.split(" ")[1][1:4])[0]) if cov == "dp_chapter"
+                       else (lambda c: c.encode()))
+        for value in order:
+            out += row(cov, value, counts[value])
+    for name in b["events"]:
+        out += row("event", name, sum(1 for r in records if name in r["baseline"]["events"]))
+    return out
+
+
 def cohort(config, patients, events):
+    """Every output of the job as text: cohort.csv, attrition.csv and the design files."""
     start = datetime.date.fromisoformat(config["study"]["start"])
     end = datetime.date.fromisoformat(config["study"]["end"])
     defs = config["events"]
     washout = config["index"]["washout_days"]
     outcome = config["outcome"]
+    outcomes = config.get("outcomes", {})
+    exposure = config.get("exposure")
+    follow_up = config.get("follow_up", {"end": "study_end", "lag_days": 0})
+    censor = config.get("censor", [])
+    no_claim = config.get("loss_to_follow_up", {}).get("no_claim_days")
+    clean = config.get("clean_window_days")
+    min_patients = config.get("disclosure", {}).get("min_patients", 10)
     steps = collections.Counter()
-    lines = []
+    lines, exposure_lines, records = [], [], []
+    codes = collections.defaultdict(set)
     for patient in sorted(patients, key=lambda k: (k[0].encode(), k[1])):
         info, mine = patients[patient], events.get(patient, [])
         own = dates_of(defs[config["index"]["event"]], mine)
@@ -192,6 +391,22 @@ def cohort(config, patients, events):
             continue
         index = min(in_period)
         steps["index_event"] += 1
+        if config.get("index_codes"):
+            d = defs[config["index"]["event"]]
+            for kind, day, payload in mine:
+                if day != index:
+                    continue
+                if kind == "dispensing" and dates_of(d, [(kind, day, payload)]):
+                    codes[("CIP13", payload[1])].add(patient)
+                    codes[("ATC", payload[0])].add(patient)
+                if kind == "stay" and d["source"] == "hospital_stay":
+                    dp, dr, das = payload
+                    for pos, values in (("DP", [dp]), ("DR", [dr]), ("DAS", das)):
+                        for v in values:
+                            if pos in d["positions"] and any(v.startswith(p) for p in d["icd10"]):
+                                codes[("ICD10_" + pos, v)].add(patient)
+                if kind == "claim" and d["source"] == "claim" and payload in d["nature"]:
+                    codes[("PRS_NAT_REF", str(payload))].add(patient)
         if washout and any(index - washout * ONE_DAY <= d <= index - ONE_DAY for d in own):
             continue
         steps["washout"] += 1
@@ -213,25 +428,109 @@ def cohort(config, patients, events):
             steps[c["name"]] += 1
         if not kept:
             continue
+        dates = {n: set(dates_of(defs[n], mine)) for n in defs}
+        # Candidate ends in priority order; the earliest wins, ties to the first listed.
         death = info["death"]
-        horizon = min(end, death) if death else end
+        candidates = []
+        if death and death <= end:
+            candidates.append((death, "death"))
+        for name in censor:
+            after = [d for d in dates[name] if d > index]
+            if after:
+                candidates.append((min(after), "censored:" + name))
+        periods = []
+        if exposure:
+            supplies = [(day, payload[2], payload[3]) for kind, day, payload in mine
+                        if kind == "dispensing" and dates_of(defs[config["index"]["event"]], [(kind, day, payload)])]
+            periods = exposure_periods(exposure, supplies, index, end)
+            if follow_up["end"] == "exposure_end" and periods:
+                candidates.append((periods[0][1] + follow_up["lag_days"] * ONE_DAY, "exposure_end"))
+        candidates.append((end, "study_end"))
+        end_date, reason = min(candidates, key=lambda c: c[0])  # min keeps the first of equals
+        if no_claim:
+            claim_days = sorted({day for kind, day, _ in mine if kind == "line"})
+            seen = index
+            for d in claim_days:
+                if d <= seen:
+                    continue
+                if d > seen + no_claim * ONE_DAY:
+                    break
+                seen = d
+            if seen + no_claim * ONE_DAY < end_date:
+                end_date, reason = seen + no_claim * ONE_DAY, "lost"
+        prevalent = set()
         outcome_date = None
         if outcome:
-            later = [d for d in dates_of(defs[outcome["event"]], mine) if index < d <= horizon]
-            outcome_date = min(later) if later else None
+            single = {"event": outcome["event"]}
+            if clean and first_on(single, dates, index - clean * ONE_DAY, index - ONE_DAY):
+                prevalent.add(outcome["event"])
+            else:
+                outcome_date = first_on(single, dates, index + ONE_DAY, end_date)
         if outcome_date:
             end_date, reason = outcome_date, "outcome"
-        elif death and death <= end:
-            end_date, reason = death, "death"
-        else:
-            end_date, reason = end, "study_end"
+        found = {}
+        for name, o in outcomes.items():
+            if clean and first_on(o, dates, index - clean * ONE_DAY, index - ONE_DAY):
+                prevalent.add(name)
+            else:
+                found[name] = first_on(o, dates, index + ONE_DAY, end_date)
+        if outcome_date:
+            found[outcome["event"]] = outcome_date
+        extra = "".join("," + str(found.get(n) or "") for n in outcomes)
         lines.append(f"{patient[0]},{patient[1]},{index},{'' if age is None else age},{info['sex']},"
-                     f"{outcome_date or ''},{end_date},{reason}\n")
-    csv_text = "BEN_NIR_PSA,BEN_RNG_GEM,index_date,age_at_index,sex,outcome_date,end_date,end_reason\n"
-    csv_text += "".join(lines)
+                     f"{outcome_date or ''},{end_date},{reason}{extra}\n")
+        for a, b, boxes in periods:
+            exposure_lines.append(f"{patient[0]},{patient[1]},{a},{b},{decimal_text(boxes)}\n")
+        record = {"patient": patient, "index": index, "end": end_date, "sex": info["sex"],
+                  "born": info["born"], "month": info["month"], "outcomes": found,
+                  "prevalent": prevalent}
+        if "baseline" in config:
+            bl = config["baseline"]
+            lo, hi = index + bl["window_days"][0] * ONE_DAY, index + bl["window_days"][1] * ONE_DAY
+            atcs = [p[0] for k, d, p in mine if k == "dispensing" and lo <= d <= hi and p[0] != "UNKNOWN"]
+            stays = [p for k, d, p in mine if k == "stay" and lo <= d <= hi]
+            n = ATC_LENGTH[bl["atc_level"]]
+            record["baseline"] = {
+                "sex": {info["sex"]}, "age_band": {band(age)},
+                "atc": {a[:n] for a in atcs if len(a) >= n},
+                "dp_chapter": {chapter(s[0])[1] for s in stays if chapter(s[0])},
+                "stays": len(stays), "drugs": len({a[:7] for a in atcs if len(a) >= 7}),
+                "events": {e for e in bl["events"] if any(lo <= d <= hi for d in dates[e])}}
+        records.append(record)
+    outputs = {}
+    header = "BEN_NIR_PSA,BEN_RNG_GEM,index_date,age_at_index,sex,outcome_date,end_date,end_reason"
+    outputs["cohort.csv"] = header + "".join(f",{n}_date" for n in outcomes) + "\n" + "".join(lines)
     names = ["index_event", "washout"] + [c["name"] for c in config["criteria"]]
-    attrition = "step,patients\n" + "".join(f"{n},{steps[n]}\n" for n in names)
-    return csv_text, attrition
+    outputs["attrition.csv"] = "step,patients\n" + "".join(f"{n},{steps[n]}\n" for n in names)
+    if exposure:
+        outputs["exposures.csv"] = "BEN_NIR_PSA,BEN_RNG_GEM,start,end,boxes\n" + "".join(exposure_lines)
+    if "incidence" in config:
+        outputs["incidence.csv"] = incidence(config, records, min_patients)
+    if "baseline" in config:
+        outputs["baseline.csv"] = baseline(config, records, min_patients)
+    if config.get("index_codes"):
+        outputs["index_codes.csv"] = "code_type,code,patients\n" + "".join(
+            f"{t},{c},{len(p) if len(p) >= min_patients else ''}\n"
+            for (t, c), p in sorted(codes.items(), key=lambda kv: (kv[0][0].encode(), kv[0][1].encode())))
+    return outputs
+
+
+def same(got, expected):
+    """Equal, figures compared to 1e-4 relative (C++ and Python may round a last digit apart)."""
+    if got == expected:
+        return True
+    g, e = got.split(","), expected.split(",")
+    if len(g) != len(e):
+        return False
+    for a, b in zip(g, e):
+        if a == b:
+            continue
+        try:
+            if abs(float(a) - float(b)) > 1e-4 * max(1.0, abs(float(b))):
+                return False
+        except ValueError:
+            return False
+    return True
 
 
 def main():
@@ -239,18 +538,22 @@ def main():
     with open(f"{output}/manifest.json") as f:
         config = json.load(f)["config"]
     patients, events = load_events(extract)
-    expected_csv, expected_attrition = cohort(config, patients, events)
+    expected = cohort(config, patients, events)
     ok = True
-    for name, expected in (("cohort.csv", expected_csv), ("attrition.csv", expected_attrition)):
+    for name, text in expected.items():
         with open(f"{output}/{name}") as f:
             got = f.read()
-        if got != expected:
+        g, e = got.splitlines(), text.splitlines()
+        bad = [i for i in range(max(len(g), len(e)))
+               if i >= len(g) or i >= len(e) or not same(g[i], e[i])]
+        if bad:
             ok = False
-            g, e = got.splitlines(), expected.splitlines()
-            first = next((i for i in range(min(len(g), len(e))) if g[i] != e[i]), min(len(g), len(e)))
+            first = bad[0]
             print(f"{name} differs at line {first + 1} ({len(g)} lines, expected {len(e)}):")
             print("  got:      " + (g[first] if first < len(g) else "<end>"))
             print("  expected: " + (e[first] if first < len(e) else "<end>"))
+        else:
+            print(f"{name}: {len(g)} lines agree")
     print("identical" if ok else "DIFFERENT")
     return 0 if ok else 1
 
