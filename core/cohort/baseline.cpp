@@ -58,13 +58,13 @@ struct Chapter {
 };
 // WHO ICD-10 chapters in code order (U00-U85, chapter XXII, sits between T98 and V01).
 constexpr Chapter kChapters[] = {
-    {"B99", "I (A00-B99)"},      {"D48", "II (C00-D48)"},    {"D89", "III (D50-D89)"},
-    {"E90", "IV (E00-E90)"},     {"F99", "V (F00-F99)"},     {"G99", "VI (G00-G99)"},
-    {"H59", "VII (H00-H59)"},    {"H95", "VIII (H60-H95)"},  {"I99", "IX (I00-I99)"},
-    {"J99", "X (J00-J99)"},      {"K93", "XI (K00-K93)"},    {"L99", "XII (L00-L99)"},
-    {"M99", "XIII (M00-M99)"},   {"N99", "XIV (N00-N99)"},   {"O99", "XV (O00-O99)"},
-    {"P96", "XVI (P00-P96)"},    {"Q99", "XVII (Q00-Q99)"},  {"R99", "XVIII (R00-R99)"},
-    {"T98", "XIX (S00-T98)"},    {"U85", "XXII (U00-U85)"},  {"Y98", "XX (V01-Y98)"},
+    {"B99", "I (A00-B99)"},    {"D48", "II (C00-D48)"},   {"D89", "III (D50-D89)"},
+    {"E90", "IV (E00-E90)"},   {"F99", "V (F00-F99)"},    {"G99", "VI (G00-G99)"},
+    {"H59", "VII (H00-H59)"},  {"H95", "VIII (H60-H95)"}, {"I99", "IX (I00-I99)"},
+    {"J99", "X (J00-J99)"},    {"K93", "XI (K00-K93)"},   {"L99", "XII (L00-L99)"},
+    {"M99", "XIII (M00-M99)"}, {"N99", "XIV (N00-N99)"},  {"O99", "XV (O00-O99)"},
+    {"P96", "XVI (P00-P96)"},  {"Q99", "XVII (Q00-Q99)"}, {"R99", "XVIII (R00-R99)"},
+    {"T98", "XIX (S00-T98)"},  {"U85", "XXII (U00-U85)"}, {"Y98", "XX (V01-Y98)"},
     {"Z99", "XXI (Z00-Z99)"}};
 
 // Chapters in the table's order (code order), for baseline.csv.

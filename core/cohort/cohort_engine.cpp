@@ -146,8 +146,7 @@ class PatientEvents {
         if (d != kMissingDate) h.claim_days.push_back(d);
       }
       std::sort(h.claim_days.begin(), h.claim_days.end());
-      h.claim_days.erase(std::unique(h.claim_days.begin(), h.claim_days.end()),
-                         h.claim_days.end());
+      h.claim_days.erase(std::unique(h.claim_days.begin(), h.claim_days.end()), h.claim_days.end());
     }
   }
 
@@ -389,8 +388,8 @@ CohortPartial decode_partial(ByteReader& r) {
   return p;
 }
 
-Date first_occurrence(const NamedOutcome& o, std::span<const std::vector<Date>> dates,
-                      int64_t from, int64_t to) {
+Date first_occurrence(const NamedOutcome& o, std::span<const std::vector<Date>> dates, int64_t from,
+                      int64_t to) {
   if (from > to) return kMissingDate;
   auto first_in = [&](const std::vector<Date>& v, int64_t lo, int64_t hi) {
     auto it = std::lower_bound(v.begin(), v.end(), lo,
@@ -432,8 +431,8 @@ namespace {
 
 // The end of follow-up and the outcomes of a cohort patient (docs/cohort.md, "Meaning").
 void follow_up(const CohortSpec& spec, const Patient& patient,
-               std::span<const std::vector<Date>> dates, const PatientHistory* history,
-               Date index, int64_t age, CohortRow& row) {
+               std::span<const std::vector<Date>> dates, const PatientHistory* history, Date index,
+               int64_t age, CohortRow& row) {
   row.nir.assign(patient.nir);
   row.rank = patient.rank;
   row.index_date = index;

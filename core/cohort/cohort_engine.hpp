@@ -56,13 +56,13 @@ struct CohortRow {
   Date outcome_date = kMissingDate;  // kMissingDate when none
   Date end_date = kMissingDate;
   EndReason end_reason = EndReason::kStudyEnd;
-  uint8_t censor = 0;               // kCensored: index in spec.censor
+  uint8_t censor = 0;                 // kCensored: index in spec.censor
   std::vector<Date> outcome_dates{};  // one per spec.outcomes (kMissingDate when none)
   // Bit k: outcome k of spec.incidence_outcome_names() occurred in the clean window before
   // index (not an incident outcome: the patient is not at risk of it).
   uint32_t prevalent = 0;
   int64_t birth_year = kMissingInt, birth_month = kMissingInt;  // for incidence age bands
-  std::vector<ExposurePeriod> exposures{};  // with `exposure:` only
+  std::vector<ExposurePeriod> exposures{};                      // with `exposure:` only
 
   bool operator==(const CohortRow&) const = default;
 };
@@ -101,8 +101,8 @@ size_t evaluate_patient(const CohortSpec& spec, const Patient& patient,
                         const PatientHistory* history = nullptr);
 
 // The first date D in [from, to] on which `o` occurs (see NamedOutcome), or kMissingDate.
-Date first_occurrence(const NamedOutcome& o, std::span<const std::vector<Date>> dates,
-                      int64_t from, int64_t to);
+Date first_occurrence(const NamedOutcome& o, std::span<const std::vector<Date>> dates, int64_t from,
+                      int64_t to);
 
 // Every patient of the shard: events of each source are grouped by patient, each patient's
 // events are matched against the definitions once, then evaluate_patient() decides.

@@ -26,8 +26,8 @@ void design_to_json(const CohortSpec& spec, boost::json::object& o) {
     if (e.min_purchases > 0) {
       j["min_purchases"] = {{"count", e.min_purchases}, {"within_days", e.within_days}};
     } else {
-      j["days_per_box"] = e.days_per_box > 0 ? boost::json::value(e.days_per_box)
-                                             : boost::json::value("pack_size");
+      j["days_per_box"] =
+          e.days_per_box > 0 ? boost::json::value(e.days_per_box) : boost::json::value("pack_size");
       j["grace_days"] = e.grace_days;
       j["stockpile"] = e.stockpile;
     }
@@ -105,8 +105,8 @@ bool CohortSpec::uses_event(size_t d) const {
   if (std::find(censor.begin(), censor.end(), d) != censor.end()) return true;
   for (const auto& o : outcomes)
     if (std::find(o.events.begin(), o.events.end(), d) != o.events.end()) return true;
-  return baseline && std::find(baseline->events.begin(), baseline->events.end(), d) !=
-                         baseline->events.end();
+  return baseline &&
+         std::find(baseline->events.begin(), baseline->events.end(), d) != baseline->events.end();
 }
 
 bool CohortSpec::uses_source(CohortSource s) const {

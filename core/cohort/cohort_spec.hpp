@@ -88,8 +88,7 @@ struct IncidenceSpec {
 
 struct BaselineSpec {
   int64_t window_from = -365, window_to = 0;
-  bool sex = false, age_band = false, atc = false, dp_chapter = false, stays = false,
-       drugs = false;
+  bool sex = false, age_band = false, atc = false, dp_chapter = false, stays = false, drugs = false;
   int atc_level = 3;
   std::vector<size_t> events;
   std::vector<std::string> covariates;  // as written, for the manifest

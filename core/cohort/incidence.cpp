@@ -99,8 +99,9 @@ std::string incidence_csv(const CohortSpec& spec, const std::vector<CohortRow>& 
   for (auto s : inc.strata) {
     by_age = by_age || s == IncidenceStratum::kAgeBand;
     by_year = by_year || s == IncidenceStratum::kYear;
-    header += s == IncidenceStratum::kSex ? ",sex" : s == IncidenceStratum::kAgeBand ? ",age_band"
-                                                                                     : ",year";
+    header += s == IncidenceStratum::kSex       ? ",sex"
+              : s == IncidenceStratum::kAgeBand ? ",age_band"
+                                                : ",year";
   }
   std::string out = header + "," + kIncidenceRateColumns + "\n";
   const auto names = spec.incidence_outcome_names();
@@ -151,10 +152,10 @@ std::string incidence_csv(const CohortSpec& spec, const std::vector<CohortRow>& 
       }
       const double years = double(c.days) / 365.25;
       const double scale = double(inc.per) / years;
-      out += fmt::format("{},{},{},{},{},{},{}\n", line, c.persons, figure(years), c.events,
-                         figure(double(c.events) * scale),
-                         figure(poisson_lower_95(c.events) * scale),
-                         figure(poisson_upper_95(c.events) * scale));
+      out +=
+          fmt::format("{},{},{},{},{},{},{}\n", line, c.persons, figure(years), c.events,
+                      figure(double(c.events) * scale), figure(poisson_lower_95(c.events) * scale),
+                      figure(poisson_upper_95(c.events) * scale));
     }
   }
   return out;

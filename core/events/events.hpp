@@ -46,8 +46,8 @@ struct Patient {
   // BEN_NAI_MOI (1-12) when the shard was read with it (cohort incidence by age band);
   // kMissingInt otherwise or when out of range.
   int64_t birth_month = kMissingInt;
-  std::string_view department;       // BEN_RES_DPT
-  Date death = kMissingDate;         // BEN_DCD_DTE
+  std::string_view department;  // BEN_RES_DPT
+  Date death = kMissingDate;    // BEN_DCD_DTE
 };
 
 struct PatientIndex {

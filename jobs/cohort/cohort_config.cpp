@@ -258,8 +258,9 @@ void read_designs(ConfigMap& config, CohortSpec& spec) {
     if (auto mp = e->optional_map("min_purchases")) {
       for (const char* k : {"days_per_box", "grace_days", "stockpile"})
         if (e->node()[k].IsDefined())
-          e->fail(k, "does not apply with min_purchases (exposed from the n-th purchase to "
-                     "study.end)");
+          e->fail(k,
+                  "does not apply with min_purchases (exposed from the n-th purchase to "
+                  "study.end)");
       if (!mp->has("count")) mp->fail("count", "is required (purchases, e.g. 2)");
       if (!mp->has("within_days")) mp->fail("within_days", "is required (days, e.g. 180)");
       x.min_purchases = mp->optional_int("count", 2, 1, 1000);
@@ -279,8 +280,9 @@ void read_designs(ConfigMap& config, CohortSpec& spec) {
       if (!spec.exposure)
         f->fail("end", "exposure_end needs an exposure: section (how periods are built)");
       if (spec.exposure->min_purchases > 0)
-        f->fail("end", "exposure_end needs periods that end: min_purchases exposures last to "
-                       "study.end");
+        f->fail("end",
+                "exposure_end needs periods that end: min_purchases exposures last to "
+                "study.end");
       spec.follow_up_end = FollowUpEnd::kExposureEnd;
     } else if (end != "study_end") {
       f->fail("end", fmt::format("must be exposure_end or study_end, got '{}'", end));
@@ -392,8 +394,7 @@ void read_designs(ConfigMap& config, CohortSpec& spec) {
       }
     x.atc_level = static_cast<int>(b->optional_int("atc_level", 3, 1, 5));
     if (b->has("events")) x.events = event_list(*b, "events", events);
-    if (x.covariates.empty() && x.events.empty())
-      b->fail("", "needs covariates and/or events");
+    if (x.covariates.empty() && x.events.empty()) b->fail("", "needs covariates and/or events");
     b->finish();
     spec.baseline = x;
   }

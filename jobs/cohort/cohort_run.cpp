@@ -117,8 +117,7 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
   all_or_none(comm, [&] {
     if (comm.is_master()) prepare_output_folder(output, config.config_file);
     if (spec.uses_source(CohortSource::kDispensing))
-      referential =
-          source.load_referential(spec.exposure && spec.exposure->days_per_box == 0);
+      referential = source.load_referential(spec.exposure && spec.exposure->days_per_box == 0);
   });
   metrics.end_phase(referential.size(), 0);
 

@@ -103,8 +103,8 @@ CohortRow only_row(const CohortSpec& spec, const CohortWorld& w) {
 TEST(CohortFollowUp, ExposureEndPlusLagEndsFollowUp) {
   CohortWorld w;
   auto a = w.patient("A");
-  w.dispense(a, day(2020, 1, 1), "C10AA01");   // Jan 1-30
-  w.dispense(a, day(2020, 6, 1), "C10AA01");   // a second period, not followed
+  w.dispense(a, day(2020, 1, 1), "C10AA01");  // Jan 1-30
+  w.dispense(a, day(2020, 6, 1), "C10AA01");  // a second period, not followed
   auto spec = as_treated();
   spec.lag_days = 10;
   const auto row = only_row(spec, w);
@@ -132,8 +132,7 @@ TEST(CohortFollowUp, ACensoringEventOnTheIndexDayDoesNotCensorTheDayAfterDoes) {
   EXPECT_EQ(p.rows[0].end_reason, EndReason::kStudyEnd);
   EXPECT_EQ(p.rows[1].end_reason, EndReason::kCensored);
   EXPECT_EQ(p.rows[1].end_date, day(2020, 3, 2));
-  EXPECT_EQ(end_reason_text(spec, p.rows[1].end_reason, p.rows[1].censor),
-            "censored:metformin");
+  EXPECT_EQ(end_reason_text(spec, p.rows[1].end_reason, p.rows[1].censor), "censored:metformin");
 }
 
 TEST(CohortFollowUp, TiesGoToOutcomeThenDeathThenCensoringThenExposureEnd) {
@@ -204,9 +203,8 @@ TEST(CohortOutcomes, EachOutcomeIsItsFirstOccurrenceAfterIndexWithinFollowUp) {
                    {"mi_then_gp_20", {kMiAny, kConsult}, true, 19, "all_of"}};
   const auto row = only_row(spec, w);
   // MI May 1 (at DR, so not a main MI); GP May 20 is 19 days later.
-  EXPECT_EQ(row.outcome_dates,
-            (std::vector<Date>{day(2020, 5, 1), kMissingDate, day(2020, 9, 1), kMissingDate,
-                               day(2020, 5, 20)}));
+  EXPECT_EQ(row.outcome_dates, (std::vector<Date>{day(2020, 5, 1), kMissingDate, day(2020, 9, 1),
+                                                  kMissingDate, day(2020, 5, 20)}));
   EXPECT_EQ(row.end_reason, EndReason::kStudyEnd);  // outcomes: do not end follow-up
 }
 
@@ -247,7 +245,8 @@ TEST(CohortCsv, NamesTheCensoringEventAndAddsOneDateColumnPerOutcome) {
             std::string(kCohortCsvHeader) + ",mi_date,gp_date\n" +
                 "N,1,2020-01-01,60,2,,2020-02-01,censored:metformin,,2020-01-15\n");
   r.exposures = {{day(2020, 1, 1), day(2020, 1, 30), 15000}};
-  EXPECT_EQ(exposures_csv({r}), std::string(kExposuresCsvHeader) + "\nN,1,2020-01-01,2020-01-30,1.5\n");
+  EXPECT_EQ(exposures_csv({r}),
+            std::string(kExposuresCsvHeader) + "\nN,1,2020-01-01,2020-01-30,1.5\n");
 }
 
 }  // namespace

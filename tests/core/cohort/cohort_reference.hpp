@@ -159,13 +159,14 @@ inline void design_follow_up(const CohortSpec& spec, const CohortWorld& w, uint3
     for (Date d : dates_of(spec, spec.censor[k], w, p))
       if (d > index) first = std::min<int64_t>(first, d);
     if (first != INT64_MAX)
-      ends.push_back({first, 2 + static_cast<int>(k) * 0, EndReason::kCensored,
-                      static_cast<uint8_t>(k)});
+      ends.push_back(
+          {first, 2 + static_cast<int>(k) * 0, EndReason::kCensored, static_cast<uint8_t>(k)});
   }
   if (spec.exposure) {
     row.exposures = reference_exposures(spec, w, p, index);
     if (spec.follow_up_end == FollowUpEnd::kExposureEnd && !row.exposures.empty())
-      ends.push_back({int64_t{row.exposures[0].end} + spec.lag_days, 3, EndReason::kExposureEnd, 0});
+      ends.push_back(
+          {int64_t{row.exposures[0].end} + spec.lag_days, 3, EndReason::kExposureEnd, 0});
   }
   End best = ends[0];
   for (const auto& e : ends)  // earliest; ties to the lower priority, then the earlier listed
@@ -210,7 +211,8 @@ inline void design_follow_up(const CohortSpec& spec, const CohortWorld& w, uint3
       row.prevalent |= 1u << bit;
       continue;
     }
-    row.outcome_dates[k] = first_day_of(spec, spec.outcomes[k], w, p, int64_t{index} + 1, best.date);
+    row.outcome_dates[k] =
+        first_day_of(spec, spec.outcomes[k], w, p, int64_t{index} + 1, best.date);
   }
 }
 
@@ -226,7 +228,8 @@ inline void reference_baseline(const CohortSpec& spec, const CohortWorld& w, uin
   for (const auto& e : w.events.dispensing)
     if (e.patient == p && in(e.date) && e.atc != kUnknownAtc) {
       if (e.atc.size() >= std::vector<size_t>{1, 3, 4, 5, 7}[b.atc_level - 1])
-        classes.insert(std::string(e.atc.substr(0, std::vector<size_t>{1, 3, 4, 5, 7}[b.atc_level - 1])));
+        classes.insert(
+            std::string(e.atc.substr(0, std::vector<size_t>{1, 3, 4, 5, 7}[b.atc_level - 1])));
       if (e.atc.size() >= 7) drugs.insert(std::string(e.atc.substr(0, 7)));
     }
   for (const auto& e : w.events.stays)
@@ -261,10 +264,13 @@ inline void reference_index_codes(const CohortSpec& spec, const CohortWorld& w, 
     }
   for (const auto& e : w.events.stays) {
     if (def.source != CohortSource::kHospitalStay || e.patient != p || e.date != index) continue;
-    if ((def.positions & kPositionDP) && starts(e.dp, def.icd10)) keys.insert("ICD10_DP\t" + std::string(e.dp));
-    if ((def.positions & kPositionDR) && starts(e.dr, def.icd10)) keys.insert("ICD10_DR\t" + std::string(e.dr));
+    if ((def.positions & kPositionDP) && starts(e.dp, def.icd10))
+      keys.insert("ICD10_DP\t" + std::string(e.dp));
+    if ((def.positions & kPositionDR) && starts(e.dr, def.icd10))
+      keys.insert("ICD10_DR\t" + std::string(e.dr));
     for (auto das : e.das)
-      if ((def.positions & kPositionDAS) && starts(das, def.icd10)) keys.insert("ICD10_DAS\t" + std::string(das));
+      if ((def.positions & kPositionDAS) && starts(das, def.icd10))
+        keys.insert("ICD10_DAS\t" + std::string(das));
   }
   for (const auto& k : keys) ++t.index_codes[k];
 }

@@ -164,8 +164,8 @@ TEST(CohortReference, TheEngineAgreesWithABruteForceReadingOfTheRules) {
       ASSERT_EQ(got.rows.size(), expected.rows.size()) << "seed " << seed;
       for (size_t i = 0; i < got.rows.size(); ++i)
         ASSERT_TRUE(got.rows[i] == expected.rows[i])
-            << "seed " << seed << " row " << i << "\n got " << describe(got.rows[i])
-            << "\nwant " << describe(expected.rows[i]);
+            << "seed " << seed << " row " << i << "\n got " << describe(got.rows[i]) << "\nwant "
+            << describe(expected.rows[i]);
       EXPECT_EQ(got.tallies, expected.tallies) << "seed " << seed;
       EXPECT_GT(expected.rows.size(), 10u) << "seed " << seed;  // the data exercise the rules
     }

@@ -38,8 +38,8 @@ TEST(Incidence, PersonTimeIsSplitAtABirthdayAndAYearEnd) {
   // Born July 1960: 59 until 2020-06-30, 60 from 2020-07-01. Index 2020-06-15, outcome
   // 2021-01-10: 16 days at 50-59 in 2020, 184 days at 60-69 in 2020, 10 days at 60-69 in 2021.
   const auto r = person("A", "1", 1960, 7, day(2020, 6, 15), day(2021, 1, 10), day(2021, 1, 10));
-  const auto csv = incidence_csv(
-      incidence_spec({IncidenceStratum::kAgeBand, IncidenceStratum::kYear}), {r});
+  const auto csv =
+      incidence_csv(incidence_spec({IncidenceStratum::kAgeBand, IncidenceStratum::kYear}), {r});
   EXPECT_EQ(csv,
             "outcome,age_band,year,persons,person_years,events,rate,rate_low,rate_high\n"
             "mi_main,50-59,2020,1,0.0438,0,0.0000,0.0000,84210.2013\n"
@@ -49,8 +49,8 @@ TEST(Incidence, PersonTimeIsSplitAtABirthdayAndAYearEnd) {
 
 TEST(Incidence, DaysAtRiskCountBothEndsAndAnUnknownBirthMonthMeansJanuary) {
   // 2020-01-01..2020-12-31 is 366 days; age with month unknown changes on January 1st.
-  const auto r = person("A", "2", 1950, kMissingInt, day(2020, 1, 1), day(2020, 12, 31),
-                        kMissingDate);
+  const auto r =
+      person("A", "2", 1950, kMissingInt, day(2020, 1, 1), day(2020, 12, 31), kMissingDate);
   const auto csv = incidence_csv(incidence_spec({IncidenceStratum::kAgeBand}), {r});
   EXPECT_NE(csv.find("mi_main,70-79,1,1.0021,0,"), std::string::npos) << csv;
   EXPECT_EQ(age_on(day(2020, 1, 1), 1950, kMissingInt), 70);

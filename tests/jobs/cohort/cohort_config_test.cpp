@@ -381,8 +381,9 @@ TEST(CohortConfigDesigns, MistakesNameTheKey) {
   e = error_of(base + "exposure: {min_purchases: {count: 2, within_days: 90}, grace_days: 3}\n");
   EXPECT_NE(e.find("exposure.grace_days: does not apply with min_purchases"), std::string::npos)
       << e;
-  e = error_of(base + "exposure: {min_purchases: {count: 2, within_days: 90}}\n"
-                      "follow_up: {end: exposure_end}\n");
+  e = error_of(base +
+               "exposure: {min_purchases: {count: 2, within_days: 90}}\n"
+               "follow_up: {end: exposure_end}\n");
   EXPECT_NE(e.find("min_purchases exposures last to study.end"), std::string::npos) << e;
   e = error_of(example_with("index: {event: statin,", "index: {event: mi_any,") +
                "exposure: {grace_days: 3}\n");

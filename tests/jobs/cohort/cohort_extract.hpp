@@ -140,7 +140,8 @@ inline CohortWorld world_from_raw(const ShardData& g) {
     if (death == kSndsMissingSentinel) death = kMissingDate;
     const uint32_t p = w.patient(nir, rank, born == 1600 ? kMissingInt : born, death,
                                  std::string(ben.at("BEN_SEX_COD").strings.at(r)));
-    const int64_t month = ben.find("BEN_NAI_MOI") >= 0 ? ben.at("BEN_NAI_MOI").ints[r] : kMissingInt;
+    const int64_t month =
+        ben.find("BEN_NAI_MOI") >= 0 ? ben.at("BEN_NAI_MOI").ints[r] : kMissingInt;
     if (month >= 1 && month <= 12) w.index.patients[p].birth_month = month;
     id[{nir, rank}] = p;
     by_nir.emplace(nir, p);
