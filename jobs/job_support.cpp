@@ -10,6 +10,7 @@
 #include "core/catalog.hpp"
 #include "core/error.hpp"
 #include "core/store/store_layout.hpp"
+#include "jobs/output_folder.hpp"
 #include "jobs/shard_read_ahead.hpp"
 #include "runtime/log.hpp"
 #include "snds_version.hpp"
@@ -161,6 +162,8 @@ void prepare_output_folder(const fs::path& output, const std::string& config_fil
   if (fs::exists(output) && !fs::is_directory(output))
     throw usage_error("{}: output {} exists and is not a folder", config_file, output.string());
   make_output_dir(output);
+  // The marker first: an interrupted run leaves a folder its rerun still recognises as its own.
+  if (!fs::exists(output / kOutputMarker)) write_file_atomic(output / kOutputMarker, "");
   std::error_code ec;
   fs::remove(output / "manifest.json", ec);
   if (ec)

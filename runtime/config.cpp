@@ -2,7 +2,9 @@
 #include "runtime/config.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -134,6 +136,8 @@ double ConfigMap::optional_double(const std::string& key, double fallback, doubl
   } catch (...) {
     fail(key, fmt::format("expected a number, got '{}'", *s));
   }
+  // stod reads "nan" and "inf", which no range check catches (NaN compares false to every bound).
+  if (!std::isfinite(v)) fail(key, fmt::format("expected a finite number, got '{}'", *s));
   if (v < min || v > max) fail(key, fmt::format("must be between {} and {}, got {}", min, max, v));
   return v;
 }
@@ -235,6 +239,32 @@ void ConfigMap::finish() const {
   }
 }
 
+namespace {
+
+// yaml-cpp keeps both entries of a repeated key and lookups take the first: a duplicate key would
+// silently lose the value the user wrote last. Checked over the whole tree at load.
+void reject_duplicate_keys(const YAML::Node& node, const std::string& path, const std::string& at) {
+  if (node.IsSequence()) {
+    for (const auto& item : node) reject_duplicate_keys(item, path, at);
+    return;
+  }
+  if (!node.IsMap()) return;
+  std::map<std::string, int> seen;  // key -> line of its first occurrence
+  for (const auto& kv : node) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+    const std::string key_path = at.empty() ? key : at + "." + key;
+    if (kv.first.IsScalar()) {
+      const int line = kv.first.Mark().line + 1;
+      if (auto [it, fresh] = seen.emplace(key, line); !fresh)
+        throw usage_error("{}:{}: duplicate key '{}' (first given at line {})", path, line,
+                          key_path, it->second);
+    }
+    reject_duplicate_keys(kv.second, path, key_path);
+  }
+}
+
+}  // namespace
+
 ConfigMap load_config(const std::string& path) {
   auto file = std::make_shared<const std::string>(path);
   if (!std::filesystem::is_regular_file(path))
@@ -247,6 +277,7 @@ ConfigMap load_config(const std::string& path) {
   }
   if (!root.IsMap())
     throw usage_error("{}: expected a map of keys and values at the top level", path);
+  reject_duplicate_keys(root, path, "");
   return ConfigMap(root, file, "");
 }
 

@@ -4,12 +4,14 @@
 #include "jobs/aggregate/aggregate_config.hpp"
 #include "jobs/aggregate/aggregate_run.hpp"
 #include "jobs/job_entry.hpp"
+#include "jobs/output_folder.hpp"
 #include "runtime/collective.hpp"
 
 namespace snds {
 
 int aggregate_job(ConfigMap& config, CommandContext& ctx, const JobOptions& options) {
   const AggregateJobConfig job = read_aggregate_config(config);
+  check_output_folder(job.output, job.store, job.config_file);
   if (options.validate_only) return 0;
   AggregateShardSource source;
   all_or_none(ctx.comm, [&] { source = store_shard_source(job.store, ctx.threads); });

@@ -4,12 +4,14 @@
 #include "jobs/cohort/cohort_config.hpp"
 #include "jobs/cohort/cohort_run.hpp"
 #include "jobs/job_entry.hpp"
+#include "jobs/output_folder.hpp"
 #include "runtime/collective.hpp"
 
 namespace snds {
 
 int cohort_job(ConfigMap& config, CommandContext& ctx, const JobOptions& options) {
   const CohortJobConfig cohort = read_cohort_config(config);
+  check_output_folder(cohort.output, cohort.store, cohort.config_file);
   if (options.validate_only) return 0;
   CohortShardSource source;
   all_or_none(ctx.comm, [&] { source = store_shard_source(cohort.store, ctx.threads); });

@@ -9,6 +9,7 @@ namespace snds {
 
 int ingest_job(ConfigMap& config, CommandContext& ctx, const JobOptions& options) {
   const IngestConfig c = read_ingest_config(config);
+  check_memory_budget(c, ctx.threads);
   if (options.validate_only) return 0;
   return run_ingest(c, ctx, options.force);
 }

@@ -91,6 +91,9 @@ void merge_schema(std::vector<HeaderColumn>& into, const HeaderMap& m, const Tab
 IngestPlan build_plan(const IngestConfig& config) {
   IngestPlan plan;
   if (!config.inputs_dir.empty()) {
+    if (fs::exists(config.inputs_dir) && !fs::is_directory(config.inputs_dir))
+      throw data_error("inputs {} is a file, not a folder: name the folder holding the extract",
+                       config.inputs_dir);
     if (!fs::is_directory(config.inputs_dir))
       throw data_error("input folder {} does not exist", config.inputs_dir);
     std::vector<std::string> ignored;

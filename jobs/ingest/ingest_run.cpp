@@ -155,6 +155,7 @@ class IngestRun {
 };
 
 int IngestRun::execute() {
+  check_memory_budget(cfg_, threads_);
   prepare();
   all_or_none(comm_, [&] {
     metrics_.begin_phase("scan");
@@ -162,14 +163,7 @@ int IngestRun::execute() {
     metrics_.end_phase(0, 0);
   });
   const auto budget = static_cast<uint64_t>(cfg_.memory_budget_mb * static_cast<double>(kMiB));
-  // Each thread holds a range's text and its parsed rows while routing them (about 3x the range).
-  const uint64_t in_flight = static_cast<uint64_t>(threads_) * 3 * (cfg_.read_chunk_kb << 10);
-  if (budget <= in_flight)
-    throw usage_error(
-        "{}: memory_budget_mb = {} is too small for {} threads reading {} KB ranges; raise "
-        "memory_budget_mb to at least {} or lower read_chunk_kb",
-        cfg_.config_path, cfg_.memory_budget_mb, threads_, cfg_.read_chunk_kb,
-        static_cast<double>(2 * in_flight) / static_cast<double>(kMiB));
+  const uint64_t in_flight = check_memory_budget(cfg_, threads_);
   const fs::path scratch =
       fs::path(cfg_.scratch) / fmt::format("rank{}-{}", comm_.rank(), ::getpid());
   buckets_ = std::make_unique<BucketStore>(budget - in_flight, scratch);
@@ -768,6 +762,20 @@ void IngestRun::finalize() {
 }
 
 }  // namespace
+
+uint64_t check_memory_budget(const IngestConfig& cfg, int threads) {
+  const auto budget = static_cast<uint64_t>(cfg.memory_budget_mb * static_cast<double>(kMiB));
+  // Each thread holds a range's text and its parsed rows while routing them (about 3x the range).
+  const uint64_t in_flight =
+      static_cast<uint64_t>(std::max(1, threads)) * 3 * (cfg.read_chunk_kb << 10);
+  if (budget <= in_flight)
+    throw usage_error(
+        "{}: memory_budget_mb = {} is too small for {} threads reading {} KB ranges; raise "
+        "memory_budget_mb to at least {} or lower read_chunk_kb",
+        cfg.config_path, cfg.memory_budget_mb, std::max(1, threads), cfg.read_chunk_kb,
+        static_cast<double>(2 * in_flight) / static_cast<double>(kMiB));
+  return in_flight;
+}
 
 int run_ingest(const IngestConfig& config, CommandContext& ctx, bool force) {
   IngestRun run(config, ctx, force);

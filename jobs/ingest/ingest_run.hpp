@@ -16,6 +16,9 @@
 
 namespace snds {
 
+// The part of the memory budget the read phase's threads hold; a usage error when the budget
+// leaves nothing for the shuffle (checked by `validate` too).
+uint64_t check_memory_budget(const IngestConfig& config, int threads);
 int run_ingest(const IngestConfig& config, CommandContext& ctx, bool force);
 
 }  // namespace snds

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "core/error.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -87,6 +89,31 @@ TEST(Config, SyntaxErrorAndMissingFile) {
 TEST(Config, ClosestMatchIgnoresUnrelatedWords) {
   EXPECT_EQ(closest_match("shard", {"shards", "store"}), "shards");
   EXPECT_EQ(closest_match("xylophone", {"shards", "store"}), "");
+}
+
+TEST(Config, NonFiniteNumbersAreRejected) {
+  test::TempDir dir;
+  const auto path = (dir / "c.yaml").string();
+  for (const char* v : {"nan", "NaN", "inf", "-inf", "infinity"}) {
+    test::write_text(path, fmt::format("max_reject_ratio: {}\n", v));
+    ConfigMap m = load_config(path);
+    const std::string msg =
+        usage_message([&] { m.optional_double("max_reject_ratio", 0.001, 0.0, 1e300); });
+    EXPECT_NE(msg.find("c.yaml:1: max_reject_ratio: expected a finite number"), std::string::npos)
+        << msg;
+  }
+}
+
+TEST(Config, DuplicateKeyNamesFileLineAndKey) {
+  test::TempDir dir;
+  const auto path = (dir / "c.yaml").string();
+  test::write_text(path, "store: a/\nshards: 4\nstore: b/\n");
+  std::string msg = usage_message([&] { load_config(path); });
+  EXPECT_NE(msg.find("c.yaml:3: duplicate key 'store' (first given at line 1)"), std::string::npos)
+      << msg;
+  test::write_text(path, "period:\n  start: 2019-01-01\n  end: 2019-12-31\n  start: 2020-01-01\n");
+  msg = usage_message([&] { load_config(path); });
+  EXPECT_NE(msg.find("c.yaml:4: duplicate key 'period.start'"), std::string::npos) << msg;
 }
 
 }  // namespace snds
