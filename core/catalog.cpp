@@ -40,6 +40,7 @@ constexpr ColumnSpec kIrPhaR[] = {
     {"PHA_CIP_C13", T::kString, true},
     {"PHA_ATC_C07", T::kString, true},
     {"PHA_CND_TOP", T::kString, false},
+    {"PHA_GRP_GEN", T::kString, false},
 };
 constexpr ColumnSpec kMcoB[] = {
     {"ETA_NUM", T::kString, true},  {"RSA_NUM", T::kString, true},  {"DGN_PAL", T::kString, true},

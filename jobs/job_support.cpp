@@ -9,6 +9,7 @@
 #include "core/atomic_file.hpp"
 #include "core/catalog.hpp"
 #include "core/error.hpp"
+#include "core/store/shard_reader.hpp"
 #include "core/store/store_layout.hpp"
 #include "jobs/output_folder.hpp"
 #include "jobs/shard_read_ahead.hpp"
@@ -96,9 +97,16 @@ JobShardSource store_shard_source(const std::string& store, int threads) {
       return DrugReferential();
     }
     // Every stored column when pack sizes are wanted: PHA_CND_TOP may be absent from a delivery.
-    ShardData ref = read_shard(
-        path, {{"IR_PHA_R", pack_sizes ? std::vector<std::string>{}
-                                       : std::vector<std::string>{"PHA_CIP_C13", "PHA_ATC_C07"}}});
+    // Otherwise the codes, and the generic group when the store has it (optional in IR_PHA_R).
+    std::vector<std::string> columns;
+    if (!pack_sizes) {
+      columns = {"PHA_CIP_C13", "PHA_ATC_C07"};
+      const ShardReader reader(path);
+      if (reader.has_table("IR_PHA_R"))
+        for (const auto& c : reader.columns("IR_PHA_R"))
+          if (c.name == kGenericGroupColumn) columns.emplace_back(kGenericGroupColumn);
+    }
+    ShardData ref = read_shard(path, {{"IR_PHA_R", columns}});
     const Batch* table = ref.find("IR_PHA_R");
     return table ? DrugReferential(*table) : DrugReferential();
   };

@@ -1,6 +1,7 @@
 // Names of sources, dimensions and measures, and which apply to which source.
 #include "core/aggregate/aggregate_spec.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -12,7 +13,7 @@ constexpr std::array<std::pair<ExtractorKind, std::string_view>, 3> kSources = {
     {ExtractorKind::kHospitalStay, "hospital_stay"},
     {ExtractorKind::kClaim, "claim"},
 }};
-constexpr std::array<std::pair<Dimension, std::string_view>, 12> kDimensions = {{
+constexpr std::array<std::pair<Dimension, std::string_view>, 17> kDimensions = {{
     {Dimension::kAtc, "atc"},
     {Dimension::kAtc1, "atc1"},
     {Dimension::kAtc2, "atc2"},
@@ -25,13 +26,19 @@ constexpr std::array<std::pair<Dimension, std::string_view>, 12> kDimensions = {
     {Dimension::kAgeBand, "age_band"},
     {Dimension::kDepartment, "department"},
     {Dimension::kDp, "dp"},
+    {Dimension::kAtc5, "atc5"},
+    {Dimension::kRegion, "region"},
+    {Dimension::kPrescriberSpecialty, "prescriber_specialty"},
+    {Dimension::kGenericGroup, "generic_group"},
+    {Dimension::kFluxMonth, "flux_month"},
 }};
-constexpr std::array<std::pair<Measure, std::string_view>, 5> kMeasures = {{
+constexpr std::array<std::pair<Measure, std::string_view>, 6> kMeasures = {{
     {Measure::kLines, "lines"},
     {Measure::kBoxes, "boxes"},
     {Measure::kPatients, "patients"},
     {Measure::kAmount, "amount"},
     {Measure::kDays, "days"},
+    {Measure::kBase, "base"},
 }};
 
 template <typename E, size_t N>
@@ -103,7 +110,12 @@ bool dimension_applies(Dimension d, ExtractorKind source) {
     case Dimension::kAtc3:
     case Dimension::kAtc4:
     case Dimension::kCip13:
+    case Dimension::kAtc5:
+    case Dimension::kPrescriberSpecialty:
+    case Dimension::kGenericGroup:
       return source == ExtractorKind::kDispensing;
+    case Dimension::kFluxMonth:
+      return source != ExtractorKind::kHospitalStay;
     case Dimension::kDp:
       return source == ExtractorKind::kHospitalStay;
     case Dimension::kMonth:
@@ -111,9 +123,37 @@ bool dimension_applies(Dimension d, ExtractorKind source) {
     case Dimension::kSex:
     case Dimension::kAgeBand:
     case Dimension::kDepartment:
+    case Dimension::kRegion:
       return true;
   }
   return false;
+}
+
+int hierarchy_level(Dimension d) {
+  switch (d) {
+    case Dimension::kAtc1:
+      return 0;
+    case Dimension::kAtc2:
+      return 1;
+    case Dimension::kAtc3:
+      return 2;
+    case Dimension::kAtc4:
+      return 3;
+    case Dimension::kAtc:
+    case Dimension::kAtc5:
+      return 4;
+    case Dimension::kCip13:
+      return 5;
+    default:
+      return -1;
+  }
+}
+
+bool AggregateSpec::groups_by(Dimension d) const {
+  return std::find(group_by.begin(), group_by.end(), d) != group_by.end();
+}
+bool AggregateSpec::measures_include(Measure m) const {
+  return std::find(measures.begin(), measures.end(), m) != measures.end();
 }
 
 bool measure_applies(Measure m, ExtractorKind source) {
@@ -124,7 +164,9 @@ bool measure_applies(Measure m, ExtractorKind source) {
     case Measure::kBoxes:
       return source == ExtractorKind::kDispensing;
     case Measure::kAmount:
-      return source == ExtractorKind::kClaim;
+      return source != ExtractorKind::kHospitalStay;
+    case Measure::kBase:
+      return source == ExtractorKind::kDispensing;
     case Measure::kDays:
       return source == ExtractorKind::kHospitalStay;
   }

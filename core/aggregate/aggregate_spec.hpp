@@ -28,6 +28,12 @@ enum class Dimension : uint8_t {
   kAgeBand,     // age in the event's year, in 10-year bands
   kDepartment,  // BEN_RES_DPT
   kDp,          // a stay's main diagnosis (DGN_PAL), first 3 chars
+  // Open Medic's dimensions and the processing month (docs/aggregate.md).
+  kAtc5,                // alias of kAtc, printed as atc5 (ATC level 5)
+  kRegion,              // the region of BEN_RES_DPT (core/aggregate/regions.hpp)
+  kPrescriberSpecialty, // PSP_SPE_COD of the pharmacy line's ER_PRS_F row
+  kGenericGroup,        // PHA_GRP_GEN of the CIP13 in IR_PHA_R, empty when none
+  kFluxMonth,           // YYYY-MM of FLX_DIS_DTD (DCIR processing month)
 };
 
 enum class Measure : uint8_t {
@@ -36,6 +42,7 @@ enum class Measure : uint8_t {
   kPatients,  // distinct patients
   kAmount,    // sum of PRS_PAI_MNT (claim)
   kDays,      // sum of SEJ_NBJ (hospital_stay)
+  kBase,      // sum of BSE_REM_MNT (dispensing: of the line's ER_PRS_F row)
 };
 
 std::string_view source_name(ExtractorKind source);  // "dispensing", "hospital_stay", "claim"
@@ -54,8 +61,15 @@ std::string dimension_sources(Dimension d);
 std::string measure_sources(Measure m);
 // Decimal measures (scaled by 10^4, printed with format_decimal); the others are counts.
 inline bool is_decimal_measure(Measure m) {
-  return m == Measure::kBoxes || m == Measure::kAmount;
+  return m == Measure::kBoxes || m == Measure::kAmount || m == Measure::kBase;
 }
+// Measures that add up over groups (every one but the distinct patients).
+inline bool is_additive_measure(Measure m) {
+  return m != Measure::kPatients;
+}
+// The ATC family of dimensions, coarsest first: a hierarchy (each level is a prefix of the next,
+// a CIP13 has one ATC). Margins collapse a hierarchy from its finest level up.
+int hierarchy_level(Dimension d);  // 0 (atc1) ... 5 (cip13); -1 outside the ATC family
 
 // Which diagnoses of a stay an icd10 filter looks at.
 struct StayPositions {
@@ -74,6 +88,18 @@ struct AggregateSpec {
   std::vector<Dimension> group_by;
   std::vector<Measure> measures;
   int64_t min_patients = 10;  // rows with fewer distinct patients are masked; 1 masks nothing
+  bool totals = false;        // margin rows (ALL in collapsed columns), core/aggregate/margins.hpp
+  bool secondary = false;     // secondary suppression over the margins (disclosure.hpp)
+  // DCIR processing cut-off: lines with FLX_DIS_DTD after it are left out (none: no cut-off).
+  // `flux_months_after_period` keeps how it was written, for the manifest.
+  std::optional<Date> flux_until;
+  std::optional<int64_t> flux_months_after_period;
+
+  bool groups_by(Dimension d) const;
+  bool measures_include(Measure m) const;
 };
+
+// The value of a collapsed column in margin rows.
+inline constexpr std::string_view kAllValue = "ALL";
 
 }  // namespace snds

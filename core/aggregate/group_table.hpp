@@ -23,6 +23,7 @@ struct GroupMeasures {
   int64_t amount = 0;  // scaled by 10^4
   int64_t days = 0;
   uint64_t patients = 0;
+  int64_t base = 0;  // scaled by 10^4
 
   void add(const GroupMeasures& o) {
     lines += o.lines;
@@ -30,6 +31,7 @@ struct GroupMeasures {
     amount += o.amount;
     days += o.days;
     patients += o.patients;
+    base += o.base;
   }
   bool operator==(const GroupMeasures&) const = default;
 };
@@ -37,7 +39,8 @@ struct GroupMeasures {
 struct GroupRow {
   std::vector<std::string> values;  // one per group column
   GroupMeasures measures;
-  bool suppressed = false;  // set by apply_disclosure
+  // Set by apply_disclosure: 0 published, 1 primary (under min_patients), 2 secondary.
+  uint8_t suppressed = 0;
 };
 
 class GroupTable {

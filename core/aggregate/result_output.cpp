@@ -38,6 +38,8 @@ int64_t measure_value(Measure m, const GroupMeasures& v) {
       return v.amount;
     case Measure::kDays:
       return v.days;
+    case Measure::kBase:
+      return v.base;
   }
   return 0;
 }
@@ -66,7 +68,7 @@ std::string result_csv(const AggregateSpec& spec, const std::vector<GroupRow>& r
     for (const auto& v : r.values) cell(v);
     for (const Measure m : spec.measures)
       cell(r.suppressed ? std::string() : measure_text(m, r.measures));
-    cell(r.suppressed ? "1" : "0");
+    cell(r.suppressed == 2 ? "2" : r.suppressed ? "1" : "0");
     out += '\n';
   }
   return out;
@@ -132,7 +134,8 @@ void write_result_h5(const std::filesystem::path& path, const AggregateSpec& spe
       const Dimension d = spec.group_by[c];
       const std::string name(dimension_name(d));
       names.push_back(name);
-      if (d == Dimension::kYear) {
+      // With margins a year column holds ALL too: it stays a string column then.
+      if (d == Dimension::kYear && !spec.totals) {
         std::vector<int64_t> v(n);
         for (size_t i = 0; i < n; ++i) v[i] = std::stoll(rows[i].values[c]);
         write_column(group.get(), name, H5T_STD_I64LE, H5T_NATIVE_INT64, n, v.data(), where);
@@ -166,7 +169,7 @@ void write_result_h5(const std::filesystem::path& path, const AggregateSpec& spe
     {
       names.emplace_back("suppressed");
       std::vector<int8_t> v(n);
-      for (size_t i = 0; i < n; ++i) v[i] = rows[i].suppressed ? 1 : 0;
+      for (size_t i = 0; i < n; ++i) v[i] = static_cast<int8_t>(rows[i].suppressed);
       write_column(group.get(), "suppressed", H5T_STD_I8LE, H5T_NATIVE_INT8, n, v.data(), where);
     }
     h5::write_attribute(group.get(), "columns", names, where + " /result");

@@ -11,6 +11,8 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include "core/aggregate/margins.hpp"
+#include "core/aggregate/regions.hpp"
 #include "core/hash.hpp"
 
 namespace snds {
@@ -56,19 +58,38 @@ void append_digits(std::string& key, int value, int width) {
   key.append(buf, static_cast<size_t>(width));
 }
 
-// Builds the group key of an event into `key` (GroupTable's key format).
-template <typename Event, typename Text>
+// Builds the group key of an event into `key` (GroupTable's key format); columns whose bit is
+// set in `collapsed` get kAllValue (margin rows).
+template <typename Event, typename Text, typename FluxOf>
 void build_key(std::string& key, const Event& e, const Patient& p,
-               const std::vector<Dimension>& dims, CivilCache& civil, const Text& source_text) {
+               const std::vector<Dimension>& dims, CivilCache& civil, const Text& source_text,
+               const FluxOf& flux_of, uint64_t collapsed = 0) {
   key.clear();
-  for (const Dimension d : dims) {
-    switch (d) {
+  for (size_t c = 0; c < dims.size(); ++c) {
+    if (collapsed >> c & 1) {
+      GroupTable::append_key_value(key, kAllValue);
+      continue;
+    }
+    switch (dims[c]) {
       case Dimension::kMonth: {
-        const CivilDate& c = civil.of(e.date);
+        const CivilDate& cd = civil.of(e.date);
         key.push_back(7);
-        append_digits(key, c.year, 4);
+        append_digits(key, cd.year, 4);
         key.push_back('-');
-        append_digits(key, static_cast<int>(c.month), 2);
+        append_digits(key, static_cast<int>(cd.month), 2);
+        break;
+      }
+      case Dimension::kFluxMonth: {
+        const Date f = flux_of(e);
+        if (f == kMissingDate) {
+          key.push_back(0);
+          break;
+        }
+        const CivilDate cd = civil_from_days(f);
+        key.push_back(7);
+        append_digits(key, cd.year, 4);
+        key.push_back('-');
+        append_digits(key, static_cast<int>(cd.month), 2);
         break;
       }
       case Dimension::kYear:
@@ -81,11 +102,14 @@ void build_key(std::string& key, const Event& e, const Patient& p,
       case Dimension::kDepartment:
         GroupTable::append_key_value(key, p.department);
         break;
+      case Dimension::kRegion:
+        GroupTable::append_key_value(key, region_of_department(p.department));
+        break;
       case Dimension::kAgeBand:
         GroupTable::append_key_value(key, age_band(age_in_year(p, civil.of(e.date).year)));
         break;
       default:
-        GroupTable::append_key_value(key, source_text(d, e));
+        GroupTable::append_key_value(key, source_text(dims[c], e));
         break;
     }
   }
@@ -107,11 +131,13 @@ std::vector<size_t> morsel_bounds(const std::vector<Event>& events, size_t morse
 
 // Events must be sorted by patient (the extractors' order). `keep` filters, `text` gives the
 // source's own dimensions, `measure` adds an event's contribution.
-template <typename Event, typename Keep, typename Text, typename Add>
+template <typename Event, typename Keep, typename Text, typename Add, typename FluxOf>
 GroupTable aggregate_events(const std::vector<Event>& events, const PatientIndex& patients,
                             const AggregateSpec& spec, int threads, const Keep& keep,
-                            const Text& text, const Add& measure, ShardAggregateStats* stats,
-                            size_t morsel_events) {
+                            const Text& text, const Add& measure, const FluxOf& flux_of,
+                            ShardAggregateStats* stats, size_t morsel_events) {
+  const std::vector<uint64_t> masks =
+      spec.totals ? margin_masks(spec.group_by) : std::vector<uint64_t>{0};
   const Date start = spec.period_start.value_or(std::numeric_limits<Date>::min() + 1);
   const Date end = spec.period_end.value_or(std::numeric_limits<Date>::max());
   const std::vector<size_t> bounds = morsel_bounds(events, std::max<size_t>(1, morsel_events));
@@ -135,15 +161,18 @@ GroupTable aggregate_events(const std::vector<Event>& events, const PatientIndex
         // A missing date (kMissingDate) is below every period: an undated event is in no aggregate.
         if (e.date == kMissingDate || e.date < start || e.date > end || !keep(e)) continue;
         ++n;
-        build_key(key, e, patients.patients[e.patient], spec.group_by, civil, text);
-        auto it = table.find(std::string_view(key));
-        if (it == table.end()) it = table.emplace(key, LocalGroup{}).first;
-        LocalGroup& g = it->second;
-        ++g.m.lines;
-        measure(e, g.m);
-        if (g.last_patient != e.patient) {
-          g.last_patient = e.patient;
-          ++g.m.patients;
+        for (const uint64_t collapsed : masks) {
+          build_key(key, e, patients.patients[e.patient], spec.group_by, civil, text, flux_of,
+                    collapsed);
+          auto it = table.find(std::string_view(key));
+          if (it == table.end()) it = table.emplace(key, LocalGroup{}).first;
+          LocalGroup& g = it->second;
+          ++g.m.lines;
+          measure(e, g.m);
+          if (g.last_patient != e.patient) {
+            g.last_patient = e.patient;
+            ++g.m.patients;
+          }
         }
       }
     }
@@ -194,16 +223,34 @@ unsigned bits_for(size_t distinct) {
 
 constexpr uint32_t kUnknownAgeBand = 10;
 
+// The first and last of `n` dates, missing ones left out ({max, min} when none).
+std::pair<Date, Date> dates_in_range(const Date* d, size_t n, Date lo, Date hi) {
+  Date first = std::numeric_limits<Date>::max(), last = std::numeric_limits<Date>::min();
+  for (size_t i = 0; i < n; ++i) {
+    if (d[i] == kMissingDate || d[i] < lo || d[i] > hi) continue;
+    first = std::min(first, d[i]);
+    last = std::max(last, d[i]);
+  }
+  return {first, last};
+}
+
+// Missing amounts count as 0 (the line still counts).
+int64_t events_detail_or_zero(int64_t v) {
+  return v == kMissingInt ? 0 : v;
+}
+
 uint32_t age_band_index(int64_t age) {
   if (age == kMissingInt || age < 0) return kUnknownAgeBand;
   return static_cast<uint32_t>(std::min<int64_t>(age / 10, 9));
 }
 
 // A group column in the packed key. Its id comes from a table indexed by the line's CIP13 (ATC
-// levels, CIP13) or patient (sex, department), whose ids name `strings`; or from the line's date
-// and patient (month, year, age band), computed.
+// levels, CIP13, generic group) or patient (sex, department, region), whose ids name `strings`;
+// from the line's ER_PHA_F row (prescriber specialty: the column's own ids); or from the line's
+// dates and patient (month, year, age band, processing month), computed. With margins, the id
+// with every bit set stands for ALL.
 struct PackedDim {
-  enum class From : uint8_t { kCip, kPatient, kComputed };
+  enum class From : uint8_t { kCip, kPatient, kRow, kComputed };
   Dimension dim = Dimension::kAtc;
   From from = From::kComputed;
   unsigned shift = 0;
@@ -219,6 +266,9 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
                                                        size_t morsel_events) {
   const auto& cips = source.cip13s();
   const auto& atcs = source.atcs();
+  const bool totals = spec.totals;
+  // With margins each column keeps one id free for ALL (all bits set).
+  auto width = [totals](size_t distinct) { return bits_for(distinct + (totals ? 1 : 0)); };
   // CIP13s whose ATC passes the filter.
   std::vector<uint8_t> keep_cip(cips.size(), 1);
   if (!spec.atc_filter.empty())
@@ -252,14 +302,42 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
     }
   }
 
-  // Sex and department: an id per patient, a string per id.
-  auto per_patient = [&](PackedDim& pd, std::string_view Patient::*field) {
+  // The processing months of the shard's rows (FLX_DIS_DTD), when a spec groups by them: id 0
+  // for a missing date, 1 + offset from the first month otherwise.
+  int64_t first_flux_month = 0, flux_months = 0;
+  if (spec.groups_by(Dimension::kFluxMonth) && source.flux_dates()) {
+    const auto [flo, fhi] =
+        dates_in_range(source.flux_dates(), source.rows(), std::numeric_limits<Date>::min() + 1,
+                       std::numeric_limits<Date>::max());
+    if (flo <= fhi) {
+      const CivilDate a = civil_from_days(flo), b = civil_from_days(fhi);
+      first_flux_month = int64_t{a.year} * 12 + a.month - 1;
+      flux_months = int64_t{b.year} * 12 + b.month - 1 - first_flux_month + 1;
+    }
+  }
+  auto flux_id = [&](Date f) -> uint64_t {
+    if (f == kMissingDate) return 0;
+    const CivilDate c = civil_from_days(f);
+    return static_cast<uint64_t>(int64_t{c.year} * 12 + c.month - 1 - first_flux_month + 1);
+  };
+
+  // Sex, department, region: an id per patient, a string per id.
+  auto per_patient = [&](PackedDim& pd, auto value_of) {
     Interner values;
     pd.from = PackedDim::From::kPatient;
     pd.ids.reserve(patients.patients.size());
-    for (const Patient& p : patients.patients) pd.ids.push_back(values.id(p.*field));
+    for (const Patient& p : patients.patients) pd.ids.push_back(values.id(value_of(p)));
     pd.strings = values.values();
-    pd.bits = bits_for(pd.strings.size());
+    pd.bits = width(pd.strings.size());
+  };
+  // ATC levels, CIP13, generic group: an id per CIP13 of the shard.
+  auto per_cip = [&](PackedDim& pd, auto value_of) {
+    Interner values;
+    pd.from = PackedDim::From::kCip;
+    pd.ids.resize(cips.size());
+    for (size_t c = 0; c < cips.size(); ++c) pd.ids[c] = values.id(value_of(c));
+    pd.strings = values.values();
+    pd.bits = width(pd.strings.size());
   };
   std::vector<PackedDim> dims;
   unsigned shift = 0;
@@ -268,47 +346,61 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
     pd.dim = d;
     switch (d) {
       case Dimension::kAtc:
+      case Dimension::kAtc5:
       case Dimension::kAtc1:
       case Dimension::kAtc2:
       case Dimension::kAtc3:
       case Dimension::kAtc4: {
-        const size_t chars = d == Dimension::kAtc    ? 7
-                             : d == Dimension::kAtc1 ? 1
+        const size_t chars = d == Dimension::kAtc1   ? 1
                              : d == Dimension::kAtc2 ? 3
                              : d == Dimension::kAtc3 ? 4
-                                                     : 5;
-        Interner levels;
-        pd.from = PackedDim::From::kCip;
-        pd.ids.resize(cips.size());
-        for (size_t c = 0; c < cips.size(); ++c) pd.ids[c] = levels.id(atc_level(atcs[c], chars));
-        pd.strings = levels.values();
-        pd.bits = bits_for(pd.strings.size());
+                             : d == Dimension::kAtc4 ? 5
+                                                     : 7;
+        per_cip(pd, [&](size_t c) { return atc_level(atcs[c], chars); });
         break;
       }
       case Dimension::kCip13:
-        pd.from = PackedDim::From::kCip;
-        pd.ids.resize(cips.size());
-        std::iota(pd.ids.begin(), pd.ids.end(), 0u);
-        pd.strings = cips;
-        pd.bits = bits_for(cips.size());
+        if (totals) {
+          per_cip(pd, [&](size_t c) { return cips[c]; });
+        } else {
+          pd.from = PackedDim::From::kCip;
+          pd.ids.resize(cips.size());
+          std::iota(pd.ids.begin(), pd.ids.end(), 0u);
+          pd.strings = cips;
+          pd.bits = bits_for(cips.size());
+        }
+        break;
+      case Dimension::kGenericGroup:
+        per_cip(pd, [&](size_t c) { return source.generic_groups()[c]; });
+        break;
+      case Dimension::kPrescriberSpecialty:
+        pd.from = PackedDim::From::kRow;
+        pd.strings = source.prescribers();
+        pd.bits = width(pd.strings.size());
         break;
       case Dimension::kMonth:
-        pd.bits = bits_for(static_cast<size_t>(months));
+        pd.bits = width(static_cast<size_t>(months));
+        break;
+      case Dimension::kFluxMonth:
+        pd.bits = width(static_cast<size_t>(flux_months) + 1);
         break;
       case Dimension::kYear:
-        pd.bits = bits_for(static_cast<size_t>(int64_t{last.year} - first.year + 1));
+        pd.bits = width(static_cast<size_t>(int64_t{last.year} - first.year + 1));
         break;
       case Dimension::kSex:
-        per_patient(pd, &Patient::sex);
+        per_patient(pd, [](const Patient& p) { return p.sex; });
         break;
       case Dimension::kDepartment:
-        per_patient(pd, &Patient::department);
+        per_patient(pd, [](const Patient& p) { return p.department; });
+        break;
+      case Dimension::kRegion:
+        per_patient(pd, [](const Patient& p) { return region_of_department(p.department); });
         break;
       case Dimension::kAgeBand:
-        pd.bits = bits_for(kUnknownAgeBand + 1);
+        pd.bits = width(kUnknownAgeBand + 1);
         break;
       default:  // a dimension dispensing lines do not have: always ""
-        pd.bits = 0;
+        pd.bits = totals ? 1 : 0;
         break;
     }
     pd.shift = shift;
@@ -316,6 +408,32 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
     dims.push_back(std::move(pd));
   }
   if (shift > 64) return std::nullopt;
+  // Margins: each mask's columns set to their ALL id (all bits), the others kept.
+  struct PackedMask {
+    uint64_t keep = ~uint64_t{0};
+    uint64_t all = 0;
+  };
+  std::vector<PackedMask> masks;
+  if (totals) {
+    for (const uint64_t m : margin_masks(spec.group_by)) {
+      PackedMask pm;
+      for (size_t c = 0; c < dims.size(); ++c) {
+        if (!(m >> c & 1)) continue;
+        const uint64_t field = dims[c].bits == 64 ? ~uint64_t{0}
+                                                  : ((uint64_t{1} << dims[c].bits) - 1)
+                                                        << dims[c].shift;
+        pm.keep &= ~field;
+        pm.all |= field;
+      }
+      masks.push_back(pm);
+    }
+  }
+  const Column* paid = spec.measures_include(Measure::kAmount) ? source.paid() : nullptr;
+  const Column* base = spec.measures_include(Measure::kBase) ? source.base() : nullptr;
+  const Date* flux = source.flux_dates();
+  const int32_t* prescriber = source.prescriber_ids();
+  const bool flux_cut = spec.flux_until.has_value();
+  const Date flux_until = spec.flux_until.value_or(0);
 
   const std::vector<size_t> bounds = source.ranges(std::max<size_t>(1, morsel_events));
   const auto morsels = static_cast<int64_t>(bounds.size() - 1);
@@ -341,6 +459,8 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
     }
     for (const DispensingLine& l : lines) {
       if (l.date == kMissingDate || l.date < lo_bound || l.date > hi_bound) continue;
+      // The processing cut-off: a line without FLX_DIS_DTD has no processing date to keep.
+      if (flux_cut && (flux[l.row] == kMissingDate || flux[l.row] > flux_until)) continue;
       ++n_kept;
       uint64_t key = 0;
       const DayInfo* day = day_info.data() + (l.date - lo);
@@ -350,6 +470,10 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
           id = pd.ids[l.cip];
         } else if (pd.from == PackedDim::From::kPatient) {
           id = pd.ids[l.patient];
+        } else if (pd.from == PackedDim::From::kRow) {
+          id = static_cast<uint64_t>(prescriber[l.row]);
+        } else if (pd.dim == Dimension::kFluxMonth) {
+          id = flux_id(flux[l.row]);
         } else if (pd.dim == Dimension::kMonth) {
           id = day->month;
         } else if (pd.dim == Dimension::kYear) {
@@ -359,12 +483,23 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
         }
         key |= id << pd.shift;
       }
-      LocalGroup& g = table[key];
-      ++g.m.lines;
-      g.m.boxes += l.boxes;
-      if (g.last_patient != l.patient) {
-        g.last_patient = l.patient;
-        ++g.m.patients;
+      const int64_t amount = paid ? events_detail_or_zero(int_at(*paid, l.row)) : 0;
+      const int64_t reimbursable = base ? events_detail_or_zero(int_at(*base, l.row)) : 0;
+      auto add = [&](uint64_t k) {
+        LocalGroup& g = table[k];
+        ++g.m.lines;
+        g.m.boxes += l.boxes;
+        g.m.amount += amount;
+        g.m.base += reimbursable;
+        if (g.last_patient != l.patient) {
+          g.last_patient = l.patient;
+          ++g.m.patients;
+        }
+      };
+      if (masks.empty()) {
+        add(key);
+      } else {
+        for (const PackedMask& pm : masks) add((key & pm.keep) | pm.all);
       }
     }
     if (lines.empty()) return {1u, 0u};
@@ -410,8 +545,19 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
   std::vector<std::vector<uint32_t>> code_of(columns);  // id -> code, kNoCode until used
   constexpr uint32_t kNoCode = std::numeric_limits<uint32_t>::max();
   auto value_of = [&](const PackedDim& pd, uint64_t id) -> std::string {
+    if (totals && pd.bits > 0 && id == (pd.bits == 64 ? ~uint64_t{0} : (uint64_t{1} << pd.bits) - 1))
+      return std::string(kAllValue);
     if (pd.from != PackedDim::From::kComputed) return std::string(pd.strings[id]);
     switch (pd.dim) {
+      case Dimension::kFluxMonth: {
+        if (id == 0) return {};
+        const int64_t month = first_flux_month + static_cast<int64_t>(id) - 1;
+        std::string v;
+        append_digits(v, static_cast<int>(month / 12), 4);
+        v.push_back('-');
+        append_digits(v, static_cast<int>(month % 12 + 1), 2);
+        return v;
+      }
       case Dimension::kMonth: {
         const int64_t month = first_month + static_cast<int64_t>(id);
         std::string v;
@@ -459,6 +605,25 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
 
 }  // namespace
 
+std::vector<TableColumns> aggregate_columns_needed(const AggregateSpec& spec) {
+  std::vector<TableColumns> out = columns_needed(spec.source);
+  const bool flux = spec.flux_until || spec.groups_by(Dimension::kFluxMonth);
+  auto add = [&](TableKind table, std::string_view column) {
+    for (auto& t : out)
+      if (t.kind == table) t.columns.emplace_back(column);
+  };
+  if (spec.source == ExtractorKind::kDispensing) {
+    if (spec.measures_include(Measure::kAmount)) add(TableKind::kErPhaF, kPharmacyPaidColumn);
+    if (spec.measures_include(Measure::kBase)) add(TableKind::kErPhaF, kPharmacyBaseColumn);
+    if (spec.groups_by(Dimension::kPrescriberSpecialty))
+      add(TableKind::kErPhaF, kPharmacyPrescriberColumn);
+    if (flux) add(TableKind::kErPhaF, "FLX_DIS_DTD");
+  } else if (spec.source == ExtractorKind::kClaim && flux) {
+    add(TableKind::kErPrsF, "FLX_DIS_DTD");
+  }
+  return out;
+}
+
 CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& referential,
                             const AggregateSpec& spec, int threads, ShardAggregateStats* stats,
                             size_t morsel_events) {
@@ -472,12 +637,18 @@ CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& refer
       std::vector<DispensingLine> lines;
       lines.reserve(source.rows());
       source.lines(0, source.rows(), lines);
+      const Date* flux = source.flux_dates();
+      auto flux_of = [flux](const DispensingLine& l) { return flux ? flux[l.row] : kMissingDate; };
       auto keep = [&](const DispensingLine& l) {
+        if (spec.flux_until &&
+            (flux_of(l) == kMissingDate || flux_of(l) > *spec.flux_until))
+          return false;
         return spec.atc_filter.empty() || has_code_prefix(l.atc, spec.atc_filter);
       };
-      auto text = [](Dimension d, const DispensingLine& l) -> std::string_view {
+      auto text = [&source](Dimension d, const DispensingLine& l) -> std::string_view {
         switch (d) {
           case Dimension::kAtc:
+          case Dimension::kAtc5:
             return atc_level(l.atc, 7);
           case Dimension::kAtc1:
             return atc_level(l.atc, 1);
@@ -489,13 +660,25 @@ CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& refer
             return atc_level(l.atc, 5);
           case Dimension::kCip13:
             return l.cip13;
+          case Dimension::kGenericGroup:
+            return source.generic_groups()[l.cip];
+          case Dimension::kPrescriberSpecialty:
+            return source.prescriber_ids()
+                       ? source.prescribers()[static_cast<size_t>(source.prescriber_ids()[l.row])]
+                       : std::string_view{};
           default:
             return {};
         }
       };
-      auto add = [](const DispensingLine& l, GroupMeasures& m) { m.boxes += l.boxes; };
-      return to_coded(
-          aggregate_events(lines, patients, spec, threads, keep, text, add, stats, morsel_events));
+      const Column* paid = source.paid();
+      const Column* base = source.base();
+      auto add = [paid, base](const DispensingLine& l, GroupMeasures& m) {
+        m.boxes += l.boxes;
+        if (paid) m.amount += events_detail_or_zero(int_at(*paid, l.row));
+        if (base) m.base += events_detail_or_zero(int_at(*base, l.row));
+      };
+      return to_coded(aggregate_events(lines, patients, spec, threads, keep, text, add, flux_of,
+                                       stats, morsel_events));
     }
     case ExtractorKind::kHospitalStay: {
       const auto stays = extract_stays(shard, patients, threads);
@@ -513,16 +696,20 @@ CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& refer
                                    : std::string_view{};
       };
       auto add = [](const StayEvent& s, GroupMeasures& m) { m.days += s.days; };
-      return to_coded(
-          aggregate_events(stays, patients, spec, threads, keep, text, add, stats, morsel_events));
+      auto flux_of = [](const StayEvent&) { return kMissingDate; };
+      return to_coded(aggregate_events(stays, patients, spec, threads, keep, text, add, flux_of,
+                                       stats, morsel_events));
     }
     case ExtractorKind::kClaim: {
       const auto claims = extract_claims(shard, patients);
-      auto keep = [](const ClaimLine&) { return true; };
+      auto keep = [&spec](const ClaimLine& c) {
+        return !spec.flux_until || (c.flux != kMissingDate && c.flux <= *spec.flux_until);
+      };
       auto text = [](Dimension, const ClaimLine&) { return std::string_view{}; };
       auto add = [](const ClaimLine& c, GroupMeasures& m) { m.amount += c.amount; };
-      return to_coded(
-          aggregate_events(claims, patients, spec, threads, keep, text, add, stats, morsel_events));
+      auto flux_of = [](const ClaimLine& c) { return c.flux; };
+      return to_coded(aggregate_events(claims, patients, spec, threads, keep, text, add, flux_of,
+                                       stats, morsel_events));
     }
   }
   return CodedGroups(spec.group_by.size());

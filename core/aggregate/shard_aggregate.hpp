@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/aggregate/aggregate_spec.hpp"
 #include "core/aggregate/coded_groups.hpp"
@@ -22,6 +23,10 @@ struct ShardAggregateStats {
 // Events per morsel: big enough to amortise scheduling, small enough to balance two threads on a
 // small shard. Morsels grow past this to end on a patient boundary.
 inline constexpr size_t kAggregateMorselEvents = 16384;
+
+// The store columns a spec reads: its source's (columns_needed) and those of the Open Medic
+// measures and dimensions and the processing cut-off it uses.
+std::vector<TableColumns> aggregate_columns_needed(const AggregateSpec& spec);
 
 // `morsel_events` is a tuning knob (tests set it small to get many morsels from small shards).
 CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& referential,

@@ -28,6 +28,10 @@ std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex
   const int64_t* amount =
       int_values(typed_column(*prs, kT, "PRS_PAI_MNT", ColumnType::kDecimal), amount_s);
 
+  // FLX_DIS_DTD only when the caller read it (an aggregate with a processing cut-off or month).
+  const Date* flux = prs->find("FLX_DIS_DTD") >= 0
+                         ? typed_column(*prs, kT, "FLX_DIS_DTD", ColumnType::kDate).dates.data()
+                         : nullptr;
   events_detail::PatientLookup lookup(patients);
   out.reserve(prs->rows());
   for (size_t r = 0; r < prs->rows(); ++r) {
@@ -35,7 +39,7 @@ std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex
     const int64_t p = lookup.find(nir.at(r), rank[r]);
     if (p < 0) continue;
     out.push_back(ClaimLine{static_cast<uint32_t>(p), date[r], nature[r], or_zero(qte[r]),
-                            or_zero(amount[r])});
+                            or_zero(amount[r]), flux ? flux[r] : kMissingDate});
   }
   auto less = [](const ClaimLine& a, const ClaimLine& b) {
     if (a.patient != b.patient) return a.patient < b.patient;

@@ -51,6 +51,13 @@ DrugReferential::DrugReferential(const Batch& ir_pha_r) {
       for (size_t i = 0; i < rows->rows(); ++i)
         if (!cip.at(i).empty()) large->try_emplace(cip.at(i), top.at(i) == "GC");
     }
+    if (rows->find(kGenericGroupColumn) >= 0) {
+      const Strings group = typed_strings(*rows, "IR_PHA_R", kGenericGroupColumn);
+      auto groups = std::make_shared<std::unordered_map<std::string_view, std::string_view>>();
+      for (size_t i = 0; i < rows->rows(); ++i)
+        if (!cip.at(i).empty()) groups->try_emplace(cip.at(i), group.at(i));
+      generic_ = std::move(groups);
+    }
   }
   rows_ = std::move(rows);
   atc_ = std::move(map);
@@ -61,6 +68,12 @@ bool DrugReferential::large_pack(std::string_view cip13) const {
   if (!large_) return false;
   auto it = large_->find(cip13);
   return it != large_->end() && it->second;
+}
+
+std::string_view DrugReferential::generic_group_of(std::string_view cip13) const {
+  if (!generic_) return {};
+  auto it = generic_->find(cip13);
+  return it == generic_->end() ? std::string_view{} : it->second;
 }
 
 std::string_view DrugReferential::atc_of(std::string_view cip13) const {
@@ -91,8 +104,27 @@ DispensingSource::DispensingSource(const ShardData& shard, const PatientIndex& p
   qsn_ = &typed_column(*pha, kT, "PHA_ACT_QSN", ColumnType::kDecimal);
 
   atc_.resize(cip13_.size());
-  for (size_t i = 0; i < cip13_.size(); ++i) atc_[i] = referential.atc_of(cip13_[i]);
+  generic_.resize(cip13_.size());
+  for (size_t i = 0; i < cip13_.size(); ++i) {
+    atc_[i] = referential.atc_of(cip13_[i]);
+    generic_[i] = referential.generic_group_of(cip13_[i]);
+  }
   patients_of_nir_ = patients.patients_of_sorted(nirs);
+
+  // The optional columns the aggregate asks for (Open Medic's measures and dimensions).
+  if (pha->find(kPharmacyPaidColumn) >= 0)
+    paid_ = &typed_column(*pha, kT, kPharmacyPaidColumn, ColumnType::kDecimal);
+  if (pha->find(kPharmacyBaseColumn) >= 0)
+    base_ = &typed_column(*pha, kT, kPharmacyBaseColumn, ColumnType::kDecimal);
+  if (pha->find("FLX_DIS_DTD") >= 0)
+    flux_ = typed_column(*pha, kT, "FLX_DIS_DTD", ColumnType::kDate).dates.data();
+  if (pha->find(kPharmacyPrescriberColumn) >= 0) {
+    OrderedIds spe =
+        ordered_ids(typed_column(*pha, kT, kPharmacyPrescriberColumn, ColumnType::kString));
+    prescriber_of_row_ = std::move(spe.owned);
+    prescriber_codes_ = spe.id;
+    prescribers_ = std::move(spe.values);
+  }
 }
 
 int64_t DispensingSource::patient_of(int32_t nir_code, int64_t rank) const {
@@ -177,7 +209,7 @@ size_t DispensingSource::append_lines(size_t n, RowOf row_of, const int64_t* ran
     const auto cip = static_cast<uint32_t>(cip_codes_[r]);
     if (keep_cip && (*keep_cip)[cip] == 0) continue;
     out.push_back(DispensingLine{static_cast<uint32_t>(patient), date_[r], cip, cip13_[cip],
-                                 atc_[cip], or_zero(qsn[i])});
+                                 atc_[cip], or_zero(qsn[i]), static_cast<uint32_t>(r)});
   }
   return count;
 }

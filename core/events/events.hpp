@@ -83,6 +83,7 @@ struct DispensingLine {
   std::string_view cip13;  // PHA_PRS_C13
   std::string_view atc;    // PHA_ATC_C07 from IR_PHA_R, "UNKNOWN" when absent
   int64_t boxes;           // PHA_ACT_QSN, Decimal scaled, signed
+  uint32_t row;            // the ER_PHA_F row, for the optional per-row columns of the source
 };
 
 // A dispensing event: (patient, date, CIP13) whose summed boxes are > 0.
@@ -115,6 +116,7 @@ struct ClaimLine {
   int64_t nature;    // PRS_NAT_REF
   int64_t quantity;  // PRS_ACT_QTE, Decimal scaled
   int64_t amount;    // PRS_PAI_MNT, Decimal scaled
+  Date flux;         // FLX_DIS_DTD (processing month); kMissingDate when not read
 };
 
 // CIP13 -> ATC from IR_PHA_R. A CIP13 listed twice keeps its first row. Cheap to copy and move
@@ -126,13 +128,25 @@ class DrugReferential {
   std::string_view atc_of(std::string_view cip13) const;  // "UNKNOWN" when absent
   // Whether PHA_CND_TOP is "GC" (a large, three-month pack); false when absent.
   bool large_pack(std::string_view cip13) const;
+  // PHA_GRP_GEN (generic group) when IR_PHA_R has that column; empty when absent or none.
+  std::string_view generic_group_of(std::string_view cip13) const;
   size_t size() const { return atc_ ? atc_->size() : 0; }
 
  private:
   std::shared_ptr<const Batch> rows_;
   std::shared_ptr<const std::unordered_map<std::string_view, std::string_view>> atc_;
   std::shared_ptr<const std::unordered_map<std::string_view, bool>> large_;
+  std::shared_ptr<const std::unordered_map<std::string_view, std::string_view>> generic_;
 };
+
+// The IR_PHA_R column of the generic group (optional: a referential without it has no groups).
+inline constexpr std::string_view kGenericGroupColumn = "PHA_GRP_GEN";
+
+// Columns of ER_PHA_F that ingest copies from the line's ER_PRS_F row besides the patient, date
+// and DPN_QLF, read by the aggregate only when its spec needs them (FLX_DIS_DTD is a join key).
+inline constexpr std::string_view kPharmacyPaidColumn = "PRS_PAI_MNT";
+inline constexpr std::string_view kPharmacyBaseColumn = "BSE_REM_MNT";
+inline constexpr std::string_view kPharmacyPrescriberColumn = "PSP_SPE_COD";
 
 // A shard's pharmacy lines, resolved once per dictionary entry rather than once per row: which
 // patients a BEN_NIR_PSA names, which ATC a CIP13 has. Reads ER_PHA_F in either string form
@@ -177,7 +191,24 @@ class DispensingSource {
   // patient's rows are counted together (one lookup per patient, not per row).
   size_t count_lines(size_t begin, size_t end) const;
 
+  // Optional per-row columns (indexed by DispensingLine::row), present when the shard was read
+  // with them: PRS_PAI_MNT, BSE_REM_MNT (decimal, kMissingInt when missing), FLX_DIS_DTD; and
+  // PSP_SPE_COD as ids into prescribers() (byte order). Null when not read.
+  const Column* paid() const { return paid_; }
+  const Column* base() const { return base_; }
+  const Date* flux_dates() const { return flux_; }
+  const int32_t* prescriber_ids() const { return prescriber_codes_; }
+  const std::vector<std::string_view>& prescribers() const { return prescribers_; }
+  // PHA_GRP_GEN per CIP13 (as cip13s()), empty when none.
+  const std::vector<std::string_view>& generic_groups() const { return generic_; }
+
  private:
+  const Column* paid_ = nullptr;
+  const Column* base_ = nullptr;
+  const Date* flux_ = nullptr;
+  const int32_t* prescriber_codes_ = nullptr;
+  std::vector<uint32_t> prescriber_of_row_;
+  std::vector<std::string_view> prescribers_, generic_;
   size_t rows_ = 0;
   std::vector<uint32_t> cip_of_row_;  // set when PHA_PRS_C13 came decoded
   std::vector<uint32_t> nir_of_row_;  // set when BEN_NIR_PSA came decoded

@@ -21,6 +21,7 @@ enum class Stream : uint64_t {
   kPair = 6,          // twin pairs
   kMalformed = 7,     // deliberate malformed rows
   kQuote = 8,         // per-row quoting
+  kGenericGroup = 9,  // IR_PHA_R's generic groups (PHA_GRP_GEN), drawn apart from kReferential
 };
 
 // A stable 64-bit key for (seed, stream, index).

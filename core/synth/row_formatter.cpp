@@ -346,6 +346,13 @@ uint64_t write_referential(const GeneratorOptions& options, const DrugReferentia
           return put_str(q, drug_catalog()[c.drug].atc);
         case Col::kPhaCndTop:
           return put_str(q, c.pack_months == 3 ? "GC" : "PC");
+        case Col::kPhaGrpGen: {
+          // About 60% of the drugs have a generic group, shared by all their packs; drawn from
+          // its own stream so the referential's other columns keep their values.
+          Rng g(stream_key(options.seed, Stream::kGenericGroup, c.drug));
+          if (!g.chance(0.6)) return q;
+          return put_i64(q, 1000 + int64_t{c.drug} * 10 + g.range(0, 9));
+        }
         case Col::kPhaMedNom:
           for (char ch : label) {
             if (ch == '"') *q++ = '"';  // "" inside a quoted field

@@ -45,10 +45,10 @@ constexpr ColumnDef kErPrsF[] = {
     {Col::kPrsActQte, "PRS_ACT_QTE", false, V::kNumber},
     {Col::kPrsPaiMnt, "PRS_PAI_MNT", false, V::kNumber},
     {Col::kDpnQlf, "DPN_QLF", false, V::kNumber},
-    {Col::kBseRemMnt, "BSE_REM_MNT", true, V::kNumber},
+    {Col::kBseRemMnt, "BSE_REM_MNT", false, V::kNumber},
     {Col::kCplMajTop, "CPL_MAJ_TOP", true, V::kNumber},
     {Col::kPseSpeCod, "PSE_SPE_COD", true, V::kString},
-    {Col::kPspSpeCod, "PSP_SPE_COD", true, V::kString},
+    {Col::kPspSpeCod, "PSP_SPE_COD", false, V::kString},
     {Col::kPrsPpuSec, "PRS_PPU_SEC", true, V::kString},
 };
 
@@ -65,6 +65,7 @@ constexpr ColumnDef kIrPhaR[] = {
     {Col::kPhaAtcC07, "PHA_ATC_C07", false, V::kString},
     {Col::kPhaCndTop, "PHA_CND_TOP", true, V::kString},
     {Col::kPhaMedNom, "PHA_MED_NOM", true, V::kString},
+    {Col::kPhaGrpGen, "PHA_GRP_GEN", false, V::kString},
 };
 
 constexpr ColumnDef kMcoB[] = {

@@ -53,6 +53,7 @@ enum class Col : uint8_t {
   kPhaAtcC07,
   kPhaCndTop,
   kPhaMedNom,
+  kPhaGrpGen,
   kEtaNum,
   kRsaNum,
   kDgnPal,

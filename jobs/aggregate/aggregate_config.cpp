@@ -1,6 +1,7 @@
 // The aggregate config's keys:
 //   job: aggregate, store, output, source, period {start, end}, filter {atc | icd10, positions},
-//   group_by, measures, disclosure {min_patients}.
+//   flux {until | months_after_period}, group_by, measures, totals,
+//   disclosure {min_patients, secondary}.
 #include "jobs/aggregate/aggregate_config.hpp"
 
 #include <algorithm>
@@ -77,6 +78,35 @@ void read_filter(ConfigMap& config, AggregateSpec& spec) {
   filter->finish();
 }
 
+// The DCIR processing cut-off: FLX_DIS_DTD on or before `until`, or before the end of the month
+// `months_after_period` months after the period's end.
+void read_flux(ConfigMap& config, AggregateSpec& spec) {
+  auto flux = config.optional_map("flux");
+  if (!flux) return;
+  const std::string source(source_name(spec.source));
+  if (spec.source == ExtractorKind::kHospitalStay)
+    config.fail("flux", "applies to DCIR sources (dispensing, claim), not " + source +
+                            " (PMSI stays have no FLX_DIS_DTD)");
+  const bool until = flux->has("until");
+  const bool months = flux->has("months_after_period");
+  if (until == months)
+    config.fail("flux", "needs exactly one of until (a date) or months_after_period (a count)");
+  if (until) {
+    spec.flux_until = flux->required_date("until");
+  } else {
+    if (!spec.period_end)
+      flux->fail("months_after_period", "needs a period (it counts from period.end)");
+    const int64_t n = flux->optional_int("months_after_period", 0, 0, 1200);
+    const CivilDate end = civil_from_days(*spec.period_end);
+    const int64_t month = int64_t{end.year} * 12 + end.month - 1 + n + 1;  // the month after
+    spec.flux_until = days_from_civil(static_cast<int>(month / 12),
+                                      static_cast<unsigned>(month % 12 + 1), 1) -
+                      1;
+    spec.flux_months_after_period = n;
+  }
+  flux->finish();
+}
+
 }  // namespace
 
 AggregateJobConfig read_aggregate_config(ConfigMap& config) {
@@ -139,11 +169,22 @@ AggregateJobConfig read_aggregate_config(ConfigMap& config) {
     spec.measures.push_back(*m);
   }
 
+  spec.totals = config.optional_bool("totals", false);
+  if (spec.totals && spec.group_by.size() > 16)
+    config.fail("totals", "needs at most 16 group columns (margins grow as 2^columns)");
+
   spec.min_patients = kDefaultMinPatients;
   if (auto disclosure = config.optional_map("disclosure")) {
     spec.min_patients = disclosure->optional_int("min_patients", kDefaultMinPatients, 1, INT32_MAX);
+    spec.secondary = disclosure->optional_bool("secondary", false);
+    if (spec.secondary && !spec.totals)
+      disclosure->fail("secondary",
+                       "needs totals: true (secondary suppression protects the margin rows this "
+                       "table publishes; without margins there is nothing to recompute from)");
     disclosure->finish();
   }
+
+  read_flux(config, spec);
   config.finish();
   return out;
 }
@@ -181,7 +222,16 @@ boost::json::object aggregate_config_to_json(const AggregateJobConfig& config) {
   for (const auto m : spec.measures) measures.emplace_back(measure_name(m));
   o["group_by"] = std::move(group_by);
   o["measures"] = std::move(measures);
-  o["disclosure"] = {{"min_patients", spec.min_patients}};
+  o["totals"] = spec.totals;
+  o["disclosure"] = {{"min_patients", spec.min_patients}, {"secondary", spec.secondary}};
+  if (spec.flux_until) {
+    boost::json::object flux{{"until", format_iso_date(*spec.flux_until)}};
+    if (spec.flux_months_after_period)
+      flux["months_after_period"] = *spec.flux_months_after_period;
+    o["flux"] = std::move(flux);
+  } else {
+    o["flux"] = nullptr;
+  }
   return o;
 }
 

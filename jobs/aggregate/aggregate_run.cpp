@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/aggregate/disclosure.hpp"
+#include "core/aggregate/disclosure_report.hpp"
 #include "core/aggregate/result_output.hpp"
 #include "core/aggregate/shard_aggregate.hpp"
 #include "core/atomic_file.hpp"
@@ -70,7 +71,11 @@ struct WorkTimes {
 
 WantedTables aggregate_wanted_tables(const AggregateSpec& spec) {
   WantedTables wanted;
-  add_wanted(wanted, spec.source);
+  for (const auto& t : aggregate_columns_needed(spec)) {
+    auto& cols = wanted[table_kind_name(t.kind)];
+    for (const auto& c : t.columns)
+      if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
+  }
   return wanted;
 }
 
@@ -132,7 +137,17 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
     if (!comm.is_master()) return;
     std::vector<GroupRow> rows = merged.sorted_rows();
     summary.rows = rows.size();
-    summary.suppressed = apply_disclosure(rows, spec.min_patients);
+    if (spec.totals) {
+      // Margins: secondary suppression (when asked) and the audit of what stays protected.
+      DisclosureAudit audit;
+      const SecondarySummary s = apply_secondary_disclosure(rows, spec, audit);
+      summary.suppressed = s.primary + s.secondary;
+      summary.disclosure = disclosure_summary_json(spec, s, audit);
+      write_file_atomic(output / "disclosure_audit.json",
+                        disclosure_audit_json(spec, rows, s, audit));
+    } else {
+      summary.suppressed = apply_disclosure(rows, spec.min_patients);
+    }
     // The CSV on a helper thread (no HDF5 there) while this thread writes the HDF5 copy: the two
     // files' formatting and fsyncs overlap.
     auto csv = std::async(std::launch::async,
@@ -164,6 +179,7 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
     m["shards_per_rank"] = std::move(per_rank);
     m["outputs"] = {{"result.csv", {{"rows", summary.rows}, {"suppressed", summary.suppressed}}},
                     {"result.h5", {{"rows", summary.rows}}}};
+    if (spec.totals) m["outputs"].as_object()["disclosure_audit.json"] = summary.disclosure;
     write_job_manifest(output / "manifest.json", std::move(m));
     log::info("aggregate: {} groups ({} suppressed) from {} events, written to {}", summary.rows,
               summary.suppressed, event_counts.kept, output.string());

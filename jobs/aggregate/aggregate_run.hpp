@@ -32,7 +32,8 @@ WantedTables aggregate_wanted_tables(const AggregateSpec& spec);
 
 struct AggregateRunSummary {
   uint64_t rows = 0;        // groups written (rank 0)
-  uint64_t suppressed = 0;  // of which masked
+  uint64_t suppressed = 0;  // of which masked (primary and secondary)
+  boost::json::object disclosure;  // with margins: the audit's summary (manifest.json)
 };
 
 // Collective: runs the job and writes the outputs (on rank 0). Throws snds::Error identically on

@@ -16,6 +16,27 @@ Batch project(const Batch& rows, std::initializer_list<std::string_view> names) 
   return p;
 }
 
+// The ER_PRS_F key projection: the join keys, the carried columns (an optional one absent from
+// the file comes as missing values), the input position.
+Batch prs_key_projection(const Batch& rows) {
+  Batch p;
+  const TableSpec& prs = table_spec(TableKind::kErPrsF);
+  auto take = [&](std::string_view n) {
+    const int i = rows.find(n);
+    if (i >= 0) {
+      p.columns.push_back(rows.columns[static_cast<size_t>(i)]);
+      return;
+    }
+    Column c(std::string(n), find_column(prs, n)->type);
+    for (size_t k = 0; k < rows.rows(); ++k) c.append_missing();
+    p.columns.push_back(std::move(c));
+  };
+  for (auto n : kDcirJoinKeys) take(n);
+  for (auto n : kPrsCarried) take(n);
+  p.columns.push_back(rows.at(kSrcColumn));
+  return p;
+}
+
 }  // namespace
 
 KeyColumns::KeyColumns(const Batch& b, std::span<const std::string_view> names, int64_t salt)
@@ -104,10 +125,7 @@ std::vector<Routed> route_parsed(const TableName& table, const Batch& rows,
       if (table.kind == TableKind::kErPhaF) {
         out = split_by_bucket(table.name, rows, bucket);
       } else {
-        Batch keys_only = project(
-            rows, {"DCT_ORD_NUM", "FLX_DIS_DTD", "FLX_EMT_NUM", "FLX_EMT_ORD", "FLX_EMT_TYP",
-                   "FLX_TRT_DTD", "ORG_CLE_NUM", "PRS_ORD_NUM", "REM_TYP_AFF", "BEN_NIR_PSA",
-                   "BEN_RNG_GEM", "EXE_SOI_DTD", "DPN_QLF", kSrcColumn});
+        Batch keys_only = prs_key_projection(rows);
         out = split_by_bucket(table.name + kKeysSuffix, keys_only, bucket);
         by_patient("BEN_NIR_PSA");
       }

@@ -55,9 +55,12 @@ inline KeyColumns stay_key(const Batch& b, int year) {
   return KeyColumns(b, kMcoStayKeys, year);
 }
 
-// The columns of ER_PRS_F (or T_MCOyyC) that their detail rows take over in the join.
+// The columns of ER_PRS_F (or T_MCOyyC) that their detail rows take over in the join: the
+// patient, the date and DPN_QLF, then what the aggregate's pharmacy measures and dimensions read
+// (amount paid, reimbursable base, prescriber specialty; missing when ER_PRS_F lacks them).
 inline constexpr std::string_view kPrsCarried[] = {"BEN_NIR_PSA", "BEN_RNG_GEM", "EXE_SOI_DTD",
-                                                   "DPN_QLF"};
+                                                   "DPN_QLF",     "PRS_PAI_MNT", "BSE_REM_MNT",
+                                                   "PSP_SPE_COD"};
 inline constexpr std::string_view kStayCarried[] = {"NIR_ANO_17", "EXE_SOI_DTD"};
 
 // A routed piece of a parsed batch.

@@ -48,7 +48,7 @@ class CohortWorld {
     events.stays.push_back(std::move(s));
   }
   void claim(uint32_t p, Date date, int64_t nature, int64_t quantity) {
-    events.claims.push_back({p, date, nature, quantity, 0});
+    events.claims.push_back({p, date, nature, quantity, 0, kMissingDate});
   }
 
   std::string_view keep(const std::string& s) { return strings_.emplace_back(s); }
