@@ -177,8 +177,8 @@ DisclosureAudit audit_disclosure(const std::vector<GroupRow>& rows,
         cell.audited = false;
         continue;
       }
-      const double width = r.max - r.min;
-      if (!(width > 1e-6 * std::max(1.0, std::abs(r.max)))) cell.single_value = true;
+      if (std::isinf(r.min) || std::isinf(r.max)) continue;  // unbounded: not one value
+      if (r.max - r.min <= 1e-6 * std::max(1.0, std::abs(r.max))) cell.single_value = true;
     }
     if (cell.single_value) ++audit.single_valued;
     if (!cell.audited) ++audit.not_audited;
@@ -208,15 +208,32 @@ SecondarySummary apply_secondary_disclosure(std::vector<GroupRow>& rows, const A
     bool repaired = false;
     for (const MaskedCellAudit& cell : audit.cells) {
       if (!cell.single_value) continue;
+      // The nearest unmasked rows through relations (its own first; when those are all masked,
+      // theirs, and so on), and of them the cheapest.
+      std::vector<uint8_t> seen(rows.size(), 0);
+      std::vector<uint32_t> frontier = {cell.row};
+      seen[cell.row] = 1;
       uint32_t best = UINT32_MAX;
-      for (const uint32_t ri : relations_of[cell.row]) {
-        const MarginRelation& rel = relations[ri];
-        auto consider = [&](uint32_t r) {
-          if (rows[r].suppressed) return;
-          if (best == UINT32_MAX || cost_of(rows, r) < cost_of(rows, best)) best = r;
-        };
-        consider(rel.parent);
-        for (const uint32_t c : rel.children) consider(c);
+      while (!frontier.empty() && best == UINT32_MAX) {
+        std::vector<uint32_t> next;
+        for (const uint32_t at : frontier) {
+          for (const uint32_t ri : relations_of[at]) {
+            const MarginRelation& rel = relations[ri];
+            auto consider = [&](uint32_t r) {
+              if (seen[r]) return;
+              seen[r] = 1;
+              if (rows[r].suppressed) {
+                next.push_back(r);
+              } else if (best == UINT32_MAX || cost_of(rows, r) < cost_of(rows, best)) {
+                best = r;
+              }
+            };
+            consider(rel.parent);
+            for (const uint32_t c : rel.children) consider(c);
+          }
+        }
+        std::sort(next.begin(), next.end());
+        frontier = std::move(next);
       }
       if (best != UINT32_MAX) {
         rows[best].suppressed = 2;

@@ -63,7 +63,10 @@ TEST(AggregateConfig, TheContractExampleIsValidAndResolved) {
   const auto json = boost::json::serialize(aggregate_config_to_json(c));
   EXPECT_NE(json.find(R"("period":{"start":"2019-01-01","end":"2022-12-31"})"), std::string::npos)
       << json;
-  EXPECT_NE(json.find(R"("disclosure":{"min_patients":10})"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("disclosure":{"min_patients":10,"secondary":false})"), std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("totals":false)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("flux":null)"), std::string::npos) << json;
 }
 
 TEST(AggregateConfig, MinPatientsDefaultsToTenAndPeriodAndFilterAreOptional) {
@@ -218,4 +221,44 @@ TEST(AggregateConfig, RunningOnAMissingStoreIsADataError) {
 }
 
 }  // namespace
+TEST(AggregateConfig, FluxMonthsAfterPeriodResolvesToTheLastDayOfThatMonth) {
+  test::TempDir dir;
+  const auto c = read_text(with("disclosure: {min_patients: 10}",
+                                "flux: {months_after_period: 6}\ntotals: true\n"
+                                "disclosure: {min_patients: 10, secondary: true}"),
+                           dir);
+  ASSERT_TRUE(c.spec.flux_until);
+  EXPECT_EQ(format_iso_date(*c.spec.flux_until), "2023-06-30");
+  EXPECT_TRUE(c.spec.totals);
+  EXPECT_TRUE(c.spec.secondary);
+  const auto json = boost::json::serialize(aggregate_config_to_json(c));
+  EXPECT_NE(json.find(R"("flux":{"until":"2023-06-30","months_after_period":6})"),
+            std::string::npos)
+      << json;
+  const auto u = read_text(with("disclosure: {min_patients: 10}", "flux: {until: 2023-02-28}"), dir);
+  EXPECT_EQ(format_iso_date(*u.spec.flux_until), "2023-02-28");
+}
+
+TEST(AggregateConfig, FluxAndSecondaryMistakesNameTheKey) {
+  EXPECT_NE(error_of(with("disclosure: {min_patients: 10}",
+                          "flux: {until: 2023-01-01, months_after_period: 2}"))
+                .find("flux: needs exactly one of until"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("disclosure: {min_patients: 10}",
+                          "disclosure: {min_patients: 10, secondary: true}"))
+                .find("secondary: needs totals: true"),
+            std::string::npos);
+  EXPECT_NE(error_of("job: aggregate\nstore: s\noutput: o\nsource: hospital_stay\ngroup_by: "
+                     "[]\nmeasures: [lines]\nflux: {until: 2023-01-01}\n")
+                .find("flux: applies to DCIR sources"),
+            std::string::npos);
+  EXPECT_NE(error_of("job: aggregate\nstore: s\noutput: o\nsource: claim\ngroup_by: "
+                     "[prescriber_specialty]\nmeasures: [lines]\n")
+                .find("dimension prescriber_specialty does not apply to source claim"),
+            std::string::npos);
+  EXPECT_EQ(error_of("job: aggregate\nstore: s\noutput: o\nsource: claim\ngroup_by: "
+                     "[region, flux_month]\nmeasures: [amount, lines]\n"),
+            "");
+}
+
 }  // namespace snds

@@ -129,6 +129,7 @@ TEST(GeneratorFormats, FileFormatsDependOnSeedTablePartAndQuirksOnly) {
   std::string expected;
   for (const auto& c : table_spec(TableKind::kErPrsF).columns)
     if (c.required) expected += std::string(c.name) + ";";
+  expected += "BSE_REM_MNT;PSP_SPE_COD;";  // always written: Open Medic's base and prescriber
   expected.back() = '\n';
   EXPECT_EQ(plain.header(TableKind::kErPrsF), expected);
 
