@@ -26,6 +26,7 @@ import { sniffFolder } from './lib/sniff.mjs';
 import { loadStatements } from './lib/load.mjs';
 import { aggregateQuery, resultCsv } from './lib/aggregate.mjs';
 import { cohortQueries, cohortCsv, attritionCsv } from './lib/cohort.mjs';
+import { hasDesigns, designQueries, designOutputs } from './lib/cohort_designs.mjs';
 import { sndsIngestFigures, sndsJobFigures, compareFiles } from './lib/snds.mjs';
 import { markdownReport } from './lib/report.mjs';
 
@@ -67,6 +68,9 @@ await con.run(`SET threads = ${threads}`);
 if (opt['memory-limit']) await con.run(`SET memory_limit = '${opt['memory-limit']}'`);
 await con.run('SET preserve_insertion_order = false');  // nothing here depends on it
 const baseRss = rssMB();
+
+// The design's first statement creates dz_cohort; its rows are then fetched (timed too).
+const st_cohort_first = (dq) => dq.statements[0].name === 'cohort';
 
 // Wall time and this process's CPU time (DuckDB's threads included) of one statement, results
 // fetched. CPU time is the steadier figure on a shared machine.
@@ -206,17 +210,43 @@ for (const configPath of configs) {
     const q = cohortQueries(cfg);
     if (opt['print-sql']) console.error([q.stepsSql, q.attritionSql, q.rowsSql].join(';\n') + ';\n');
     let att, rows;
+    // With study designs, the rows come from the design statements (cohort_designs.mjs).
+    const dq = hasDesigns(cfg) ? designQueries(cfg, q.steps.length) : null;
+    if (dq && opt['print-sql']) console.error(dq.statements.map((st) => st.sql).join(';\n') + ';\n');
     for (let k = 0; k < repeat; ++k) {
       const a = await timed(q.stepsSql);
       const b = await timed(q.attritionSql);
-      const c = await timed(q.rowsSql);
-      job.runs_s.push(a.s + b.s + c.s);
-      job.runs_cpu_s.push(a.cpu + b.cpu + c.cpu);
-      job.last_statements_s = { steps: a.s, attrition: b.s, rows: c.s };
+      job.last_statements_s = { steps: a.s, attrition: b.s };
+      let s = a.s + b.s, cpu = a.cpu + b.cpu;
       att = b.rows[0].map(js);
-      rows = c.rows.map((r) => r.map((v) => (v === null ? null : String(v))));
+      if (dq) {
+        const results = {};
+        for (const st of dq.statements) {
+          const r = await timed(st.sql);
+          s += r.s;
+          cpu += r.cpu;
+          job.last_statements_s[st.name] = r.s;
+          results[st.name] = r.rows;
+        }
+        if (st_cohort_first(dq)) {
+          const r = await timed('SELECT * FROM dz_cohort');
+          s += r.s;
+          cpu += r.cpu;
+          results.cohort = r.rows;
+        }
+        Object.assign(outputs, designOutputs(cfg, dq, results));
+        rows = results.cohort;
+      } else {
+        const c = await timed(q.rowsSql);
+        s += c.s;
+        cpu += c.cpu;
+        job.last_statements_s.rows = c.s;
+        rows = c.rows.map((r) => r.map((v) => (v === null ? null : String(v))));
+        outputs['cohort.csv'] = cohortCsv(rows);
+      }
+      job.runs_s.push(s);
+      job.runs_cpu_s.push(cpu);
     }
-    outputs['cohort.csv'] = cohortCsv(rows);
     outputs['attrition.csv'] = attritionCsv(q.steps, att);
     job.output_rows = rows.length;
     job.attrition = Object.fromEntries(q.steps.map((s, k) => [s, att[k]]));

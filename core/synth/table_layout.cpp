@@ -63,7 +63,7 @@ constexpr ColumnDef kErPhaF[] = {
 constexpr ColumnDef kIrPhaR[] = {
     {Col::kPhaCipC13, "PHA_CIP_C13", false, V::kString},
     {Col::kPhaAtcC07, "PHA_ATC_C07", false, V::kString},
-    {Col::kPhaCndTop, "PHA_CND_TOP", true, V::kString},
+    {Col::kPhaCndTop, "PHA_CND_TOP", false, V::kString},  // cohort exposures by pack size
     {Col::kPhaMedNom, "PHA_MED_NOM", true, V::kString},
     {Col::kPhaGrpGen, "PHA_GRP_GEN", false, V::kString},
 };

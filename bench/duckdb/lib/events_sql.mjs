@@ -30,7 +30,8 @@ export const CTE = {
   SELECT row_number() OVER (ORDER BY nir, rng) AS pid, * FROM (
     SELECT DISTINCT ON (BEN_NIR_PSA, BEN_RNG_GEM)
       BEN_NIR_PSA AS nir, BEN_RNG_GEM AS rng, COALESCE(BEN_SEX_COD, '') AS sex,
-      NULLIF(BEN_NAI_ANN, 1600) AS born, COALESCE(BEN_RES_DPT, '') AS dpt, BEN_DCD_DTE AS death
+      NULLIF(BEN_NAI_ANN, 1600) AS born, COALESCE(BEN_RES_DPT, '') AS dpt, BEN_DCD_DTE AS death,
+      CASE WHEN BEN_NAI_MOI BETWEEN 1 AND 12 THEN BEN_NAI_MOI END AS month
     FROM ir_ben_r WHERE BEN_NIR_PSA <> ''))`,
   ref: `ref AS (
   SELECT PHA_CIP_C13 AS cip, any_value(PHA_ATC_C07) AS atc
