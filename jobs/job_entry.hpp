@@ -3,6 +3,8 @@
 // `validate_only`, runs. They return the exit code or throw snds::Error.
 #pragma once
 
+#include <string>
+
 #include "jobs/commands.hpp"
 #include "runtime/config.hpp"
 
@@ -12,6 +14,17 @@ struct JobOptions {
   bool validate_only = false;
   bool force = false;  // ingest: replace an existing complete store
 };
+
+// The keys every store-reading job's config starts with.
+struct StoreJobConfig {
+  std::string config_file;
+  std::string store;   // resolved against the config's folder
+  std::string output;  // idem
+};
+
+// Reads `job:` (when present it must name `job`: `run` dispatched on it already, tests call the
+// readers directly; one message for every job), `store` and `output`.
+StoreJobConfig read_store_job_keys(ConfigMap& config, const std::string& job);
 
 int ingest_job(ConfigMap& config, CommandContext& ctx, const JobOptions& options);
 int aggregate_job(ConfigMap& config, CommandContext& ctx, const JobOptions& options);

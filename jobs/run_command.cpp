@@ -32,6 +32,16 @@ int dispatch(ConfigMap& config, CommandContext& ctx, const JobOptions& options, 
 
 }  // namespace
 
+StoreJobConfig read_store_job_keys(ConfigMap& config, const std::string& job) {
+  const auto key = config.optional_string("job");
+  if (key && *key != job) config.fail("job", "must be " + job + ", got '" + *key + "'");
+  StoreJobConfig out;
+  out.config_file = config.file();
+  out.store = resolve_path(config, config.required_string("store"));
+  out.output = resolve_path(config, config.required_string("output"));
+  return out;
+}
+
 int run_command(const ArgList& argv, CommandContext& ctx) {
   const std::string path = config_argument("run", argv, ArgSpec{}, nullptr);
   ConfigMap config = load_config(path);

@@ -111,11 +111,7 @@ void read_flux(ConfigMap& config, AggregateSpec& spec) {
 
 AggregateJobConfig read_aggregate_config(ConfigMap& config) {
   AggregateJobConfig out;
-  out.config_file = config.file();
-  const auto job = config.optional_string("job");
-  if (job && *job != "aggregate") config.fail("job", "must be aggregate for an aggregate config");
-  out.store = resolve_path(config, config.required_string("store"));
-  out.output = resolve_path(config, config.required_string("output"));
+  static_cast<StoreJobConfig&>(out) = read_store_job_keys(config, "aggregate");
 
   AggregateSpec& spec = out.spec;
   const std::string source = config.required_string("source");

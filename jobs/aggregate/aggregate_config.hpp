@@ -8,14 +8,12 @@
 #include <boost/json.hpp>
 
 #include "core/aggregate/aggregate_spec.hpp"
+#include "jobs/job_entry.hpp"
 #include "runtime/config.hpp"
 
 namespace snds {
 
-struct AggregateJobConfig {
-  std::string config_file;
-  std::string store;   // resolved against the config's folder
-  std::string output;  // idem
+struct AggregateJobConfig : StoreJobConfig {  // config_file, store, output
   AggregateSpec spec;
 };
 

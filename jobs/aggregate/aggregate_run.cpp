@@ -1,12 +1,10 @@
-// The distributed aggregate run: shard work, the merge on rank 0, and the output files.
+// The aggregate job as shard-job hooks (jobs/shard_job.hpp): per shard, the groups of its events;
+// on rank 0, the merge of the groups, the disclosure rules and the result files.
 #include "jobs/aggregate/aggregate_run.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 #include <filesystem>
-#include <future>
-#include <map>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -15,59 +13,12 @@
 #include "core/aggregate/result_output.hpp"
 #include "core/aggregate/shard_aggregate.hpp"
 #include "core/atomic_file.hpp"
-#include "core/buffer_pool.hpp"
 #include "core/catalog.hpp"
-#include "core/error.hpp"
 #include "core/serialize.hpp"
-#include "core/store/store_layout.hpp"
-#include "runtime/collective.hpp"
-#include "runtime/log.hpp"
-#include "runtime/metrics.hpp"
-#include "runtime/shard_queue.hpp"
-#include "snds_version.hpp"
+#include "jobs/shard_job.hpp"
 
 namespace snds {
 namespace fs = std::filesystem;
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// What one shard sends to rank 0: rows read per table, event counts, then the group partial.
-struct ShardPartial {
-  std::map<std::string, uint64_t> rows_read;
-  ShardAggregateStats stats;
-  CodedGroups groups;
-};
-
-Bytes encode_partial(const ShardPartial& p) {
-  Bytes out;
-  ByteWriter w(out);
-  put_rows_read(w, p.rows_read);
-  w.put<uint64_t>(p.stats.events);
-  w.put<uint64_t>(p.stats.kept);
-  const std::vector<char> groups = p.groups.serialize();
-  w.put_vector(groups);
-  return out;
-}
-
-ShardPartial decode_partial(const Bytes& bytes) {
-  ByteReader r(bytes);
-  ShardPartial p;
-  get_rows_read(r, p.rows_read);
-  p.stats.events = r.get<uint64_t>();
-  p.stats.kept = r.get<uint64_t>();
-  p.groups = CodedGroups::deserialize(r.get_vector<char>());
-  if (!r.done()) throw internal_error("trailing bytes after an aggregate partial");
-  return p;
-}
-
-struct WorkTimes {
-  double read = 0;
-  double aggregate = 0;
-};
-
-}  // namespace
 
 WantedTables aggregate_wanted_tables(const AggregateSpec& spec) {
   WantedTables wanted;
@@ -83,58 +34,29 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
                                   const AggregateShardSource& source) {
   const AggregateSpec& spec = config.spec;
   const fs::path output = config.output;
-  const WantedTables wanted = aggregate_wanted_tables(spec);
-  Metrics metrics;
-  source.read_first_shard_ahead(comm, wanted);
-
-  // The folder says "incomplete" (no manifest.json) from the moment a run starts writing into it.
-  metrics.begin_phase("prepare");
-  DrugReferential referential;
-  all_or_none(comm, [&] {
-    if (comm.is_master()) prepare_output_folder(output, config.config_file);
-    if (spec.source == ExtractorKind::kDispensing) referential = source.load_referential(false);
-  });
-  metrics.end_phase(referential.size(), 0);
-
-  metrics.begin_phase("shards");
-  WorkTimes times;
-  uint64_t rank_rows = 0;
-  std::map<std::string, uint64_t> rows_read;
-  ShardAggregateStats event_counts;
-  GroupMerger merged(spec.group_by.size());
-  const ShardQueueStats queue = run_job_shards(
-      comm, source, wanted,
-      [&](uint32_t shard) {
-        auto t = Clock::now();
-        ShardData data = source.load_shard(shard, wanted);
-        times.read += seconds_since(t);
-        t = Clock::now();
-        ShardPartial partial;
-        for (const auto& [name, batch] : data.tables) {
-          partial.rows_read[name] += batch.rows();
-          rank_rows += batch.rows();
-        }
-        partial.groups = aggregate_shard(data, referential, spec, threads, &partial.stats);
-        Bytes bytes = encode_partial(partial);
-        buffer_pool::recycle(std::move(data));  // its buffers serve the next shard
-        times.aggregate += seconds_since(t);
-        return bytes;
-      },
-      [&](uint32_t, Bytes&& bytes) {
-        ShardPartial p = decode_partial(bytes);
-        for (const auto& [name, rows] : p.rows_read) rows_read[name] += rows;
-        event_counts.events += p.stats.events;
-        event_counts.kept += p.stats.kept;
-        merged.merge(p.groups);
-      },
-      "aggregate");
-  metrics.end_phase(rank_rows, 0);
-
-  // Rank 0 alone holds the groups: sorting makes the answer independent of arrival order.
-  metrics.begin_phase("write");
+  ShardAggregateStats event_counts;          // rank 0: summed over every shard
+  GroupMerger merged(spec.group_by.size());  // rank 0
   AggregateRunSummary summary;
-  all_or_none(comm, [&] {
-    if (!comm.is_master()) return;
+
+  ShardJob job = shard_job("aggregate", config, aggregate_config_to_json(config),
+                           aggregate_wanted_tables(spec));
+  if (spec.source == ExtractorKind::kDispensing) job.referential = ReferentialNeed::kCodes;
+  // A partial: the shard's event counts, then its groups.
+  job.work = [&](ShardWork& shard, ByteWriter& out) {
+    ShardAggregateStats stats;
+    const CodedGroups groups =
+        aggregate_shard(shard.data, shard.referential, spec, shard.threads, &stats);
+    out.put<uint64_t>(stats.events);
+    out.put<uint64_t>(stats.kept);
+    out.put_vector(groups.serialize());
+  };
+  job.merge = [&](ByteReader& in) {
+    event_counts.events += in.get<uint64_t>();
+    event_counts.kept += in.get<uint64_t>();
+    merged.merge(CodedGroups::deserialize(in.get_vector<char>()));
+  };
+  // Sorting makes the answer independent of arrival order.
+  job.finish = [&] {
     std::vector<GroupRow> rows = merged.sorted_rows();
     summary.rows = rows.size();
     if (spec.totals) {
@@ -148,42 +70,21 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
     } else {
       summary.suppressed = apply_disclosure(rows, spec.min_patients);
     }
-    // The CSV on a helper thread (no HDF5 there) while this thread writes the HDF5 copy: the two
-    // files' formatting and fsyncs overlap.
-    auto csv = std::async(std::launch::async,
-                          [&] { write_result_csv(output / "result.csv", spec, rows); });
-    try {
-      write_result_h5(output / "result.h5", spec, rows);
-    } catch (...) {
-      csv.wait();
-      throw;
-    }
-    csv.get();
-  });
-  metrics.end_phase(summary.rows, 0);
-
-  boost::json::object work =
-      shard_work_json(comm, {{"read", times.read}, {"aggregate", times.aggregate}});
-  boost::json::array phases = metrics.gather(comm);
-
-  all_or_none(comm, [&] {
-    if (!comm.is_master()) return;
-    boost::json::object m =
-        job_manifest("aggregate", config.config_file, aggregate_config_to_json(config),
-                     source.store, comm.size(), threads, rows_read);
+    write_alongside([&] { write_result_csv(output / "result.csv", spec, rows); },
+                    [&] { write_result_h5(output / "result.h5", spec, rows); });
+    ShardJobOutputs out;
+    out.rows = summary.rows;
+    out.files = {{"result.csv", {{"rows", summary.rows}, {"suppressed", summary.suppressed}}},
+                 {"result.h5", {{"rows", summary.rows}}}};
+    if (spec.totals) out.files["disclosure_audit.json"] = summary.disclosure;
+    out.summary = fmt::format("{} groups ({} suppressed) from {} events", summary.rows,
+                              summary.suppressed, event_counts.kept);
+    return out;
+  };
+  job.manifest = [&](boost::json::object& m) {
     m["events"] = {{"source", event_counts.events}, {"in_period_and_filter", event_counts.kept}};
-    m["phases"] = std::move(phases);
-    m["shard_work_s"] = std::move(work);
-    boost::json::array per_rank;
-    for (auto n : queue.shards_per_rank) per_rank.push_back(n);
-    m["shards_per_rank"] = std::move(per_rank);
-    m["outputs"] = {{"result.csv", {{"rows", summary.rows}, {"suppressed", summary.suppressed}}},
-                    {"result.h5", {{"rows", summary.rows}}}};
-    if (spec.totals) m["outputs"].as_object()["disclosure_audit.json"] = summary.disclosure;
-    write_job_manifest(output / "manifest.json", std::move(m));
-    log::info("aggregate: {} groups ({} suppressed) from {} events, written to {}", summary.rows,
-              summary.suppressed, event_counts.kept, output.string());
-  });
+  };
+  run_shard_job(job, comm, threads, source);
   return summary;
 }
 

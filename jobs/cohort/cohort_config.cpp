@@ -409,11 +409,7 @@ void read_designs(ConfigMap& config, CohortSpec& spec) {
 
 CohortJobConfig read_cohort_config(ConfigMap& config) {
   CohortJobConfig out;
-  out.config_file = config.file();
-  const auto job = config.optional_string("job");
-  if (job && *job != "cohort") config.fail("job", "expected cohort");
-  out.store = resolve_path(config, config.required_string("store"));
-  out.output = resolve_path(config, config.required_string("output"));
+  static_cast<StoreJobConfig&>(out) = read_store_job_keys(config, "cohort");
   CohortSpec& spec = out.spec;
 
   ConfigMap study = config.required_map("study");

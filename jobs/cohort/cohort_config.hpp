@@ -5,14 +5,12 @@
 #include <string>
 
 #include "core/cohort/cohort_spec.hpp"
+#include "jobs/job_entry.hpp"
 #include "runtime/config.hpp"
 
 namespace snds {
 
-struct CohortJobConfig {
-  std::string config_file;
-  std::string store;
-  std::string output;
+struct CohortJobConfig : StoreJobConfig {  // config_file, store, output
   CohortSpec spec;
 };
 

@@ -150,19 +150,16 @@ TEST_F(AggregateCli, ExitCodesFollowTheContract) {
   EXPECT_FALSE(fs::exists(dir_ / "o" / "manifest.json"));
 }
 
-// np x threads x shards on a generated extract; skipped until `snds-batch generate` exists.
+// np x threads x shards on a generated extract.
 TEST(AggregateCliDeterminism, ResultCsvIsByteIdenticalForAnyRanksThreadsAndShards) {
   test::TempDir dir;
   std::string out;
   const std::string bin = test::snds_bin();
   const std::string cd = "cd " + dir.path().string() + " && ";
-  if (test::run_command(
-          cd + bin + " generate --patients 1500 --seed 11 --years 2019-2020 --out ext", &out) !=
-      0) {
-    if (out.find("not built yet") != std::string::npos)
-      GTEST_SKIP() << "snds-batch generate is not built yet";
-    FAIL() << out;
-  }
+  ASSERT_EQ(test::run_command(
+                cd + bin + " generate --patients 1500 --seed 11 --years 2019-2020 --out ext", &out),
+            0)
+      << out;
   const std::vector<std::pair<std::string, std::string>> jobs = {
       {"disp",
        "source: dispensing\ngroup_by: [atc3, year, sex, age_band]\nmeasures: [boxes, lines, "
