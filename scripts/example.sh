@@ -34,7 +34,7 @@ run mpirun -n "$ranks" "$bin" ingest ingest.yaml
 run "$bin" inspect store
 
 echo "== 3. jobs"
-for config in aggregate_dispensing aggregate_open_medic aggregate_stays_by_dp_month cohort_statins_mi cohort_metformin_hip_fracture \
+for config in aggregate_dispensing open_medic aggregate_stays_by_dp_month cohort_statins_mi cohort_metformin_hip_fracture \
     cohort_statins_as_treated cohort_hip_fracture_incidence; do
   run "$bin" validate "$root/configs/$config.yaml"
   run mpirun -n "$ranks" "$bin" run "$root/configs/$config.yaml"
@@ -56,4 +56,6 @@ if command -v python3 >/dev/null; then
   for config in cohort_statins_as_treated cohort_hip_fracture_incidence; do
     python3 "$root/tests/jobs/cohort/cohort_reference.py" extract "out/$config" | tail -1
   done
+  echo "== the Open Medic table (cells, margins, masking) against an independent reading (Python)"
+  python3 "$root/tests/jobs/aggregate/aggregate_reference.py" extract out/open_medic | tail -1
 fi

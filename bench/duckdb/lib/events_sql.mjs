@@ -6,7 +6,8 @@
 //                numbered `pid`; BEN_NAI_ANN 1600 is unknown
 //   ref          CIP13 -> ATC from IR_PHA_R
 //   disp_lines   pharmacy lines: joined ER_PHA_F rows of known patients, DPN_QLF = 71 left out,
-//                ATC 'UNKNOWN' when the CIP13 is absent from IR_PHA_R (or its ATC is empty)
+//                ATC 'UNKNOWN' when the CIP13 is absent from IR_PHA_R (or its ATC is empty), the
+//                claim's amount, base and prescriber specialty
 //   stays        valid stays (all *_RET = '0', GHM not 90*), once per patient of NIR_ANO_17
 //   das          associated diagnoses (T_MCOyyD), empty ones left out
 //   claim_lines  ER_PRS_F lines of known patients, DPN_QLF = 71 left out
@@ -39,7 +40,8 @@ export const CTE = {
   disp_lines: `disp_lines AS (
   SELECT pt.pid, h.EXE_SOI_DTD AS d, COALESCE(h.PHA_PRS_C13, '') AS cip,
          COALESCE(NULLIF(r.atc, ''), 'UNKNOWN') AS atc, COALESCE(h.PHA_ACT_QSN, 0) AS boxes,
-         pt.sex, pt.born, pt.dpt
+         COALESCE(h.PRS_PAI_MNT, 0) AS amount, COALESCE(h.BSE_REM_MNT, 0) AS base,
+         COALESCE(h.PSP_SPE_COD, '') AS psp, pt.sex, pt.born, pt.dpt
   FROM er_pha_f h
   JOIN patients pt ON pt.nir = h.BEN_NIR_PSA AND pt.rng = h.BEN_RNG_GEM
   LEFT JOIN ref r ON r.cip = h.PHA_PRS_C13

@@ -3,7 +3,7 @@
 // unknown columns as VARCHAR), typed as snds-batch types them, 1600-01-01 turned into NULL,
 // malformed rows rejected into a rejects table; then the same joins as snds-batch's ingest:
 // ER_PHA_F to ER_PRS_F on the 9 DCIR keys (taking BEN_NIR_PSA, BEN_RNG_GEM, EXE_SOI_DTD,
-// DPN_QLF), T_MCOyyB and T_MCOyyD to T_MCOyyC on (year, ETA_NUM, RSA_NUM) (taking NIR_ANO_17,
+// DPN_QLF, and PRS_PAI_MNT, BSE_REM_MNT, PSP_SPE_COD for the pharmacy amounts and prescriber), T_MCOyyB and T_MCOyyD to T_MCOyyC on (year, ETA_NUM, RSA_NUM) (taking NIR_ANO_17,
 // EXE_SOI_DTD). Detail rows without a parent are kept, flagged `orphan`, as the store keeps them.
 import { TABLES, DATE, STR, DCIR_KEYS, DUCK_TABLE } from './catalog.mjs';
 import { DATE_FORMATS } from './sniff.mjs';
@@ -45,10 +45,16 @@ function unionOf(files, rejects) {
 
 const PARENT_OF = { ER_PHA_F: 'ER_PRS_F', T_MCOaaB: 'T_MCOaaC', T_MCOaaD: 'T_MCOaaC' };
 
-function joinSelect(kind, detailFrom) {
+// Claim columns ingest copies onto pharmacy lines (docs/aggregate.md, Measures); NULL when the
+// ER_PRS_F files lack them, as the store has them missing.
+const CARRIED = { PRS_PAI_MNT: 'DECIMAL(18,4)', BSE_REM_MNT: 'DECIMAL(18,4)', PSP_SPE_COD: 'VARCHAR' };
+
+function joinSelect(kind, detailFrom, parentColumns = new Set()) {
   if (kind === 'ER_PHA_F') {
     const on = DCIR_KEYS.map((k) => `h.${k} = p.${k}`).join(' AND ');
-    return `SELECT h.*, p.BEN_NIR_PSA, p.BEN_RNG_GEM, p.EXE_SOI_DTD, p.DPN_QLF,
+    const carried = Object.entries(CARRIED).map(([c, t]) =>
+      parentColumns.has(c) ? `p.${c}` : `CAST(NULL AS ${t}) AS ${c}`);
+    return `SELECT h.*, p.BEN_NIR_PSA, p.BEN_RNG_GEM, p.EXE_SOI_DTD, p.DPN_QLF, ${carried.join(', ')},
        p.DCT_ORD_NUM IS NULL AS orphan
 FROM (${detailFrom}) h LEFT JOIN er_prs_f p ON ${on}`;
   }
@@ -67,6 +73,7 @@ export function loadStatements(files, { rejects = 'store', fused = false } = {})
     byKind.get(f.kind).push(f);
   }
   const stmts = [];
+  const prsColumns = new Set((byKind.get('ER_PRS_F') ?? []).flatMap((f) => f.header));
   // Parents first: the joins need them.
   const order = ['IR_PHA_R', 'IR_BEN_R', 'ER_PRS_F', 'T_MCOaaC', 'ER_PHA_F', 'T_MCOaaB', 'T_MCOaaD'];
   for (const kind of order) {
@@ -77,7 +84,7 @@ export function loadStatements(files, { rejects = 'store', fused = false } = {})
       // An absent table still exists, empty, so the job queries run.
       const cols = Object.entries(TABLES[kind]).map(([c, t]) => `${id(c)} ${t}`);
       if (kind.startsWith('T_MCO')) cols.push('year INTEGER');
-      if (PARENT_OF[kind] === 'ER_PRS_F') cols.push('BEN_NIR_PSA VARCHAR', 'BEN_RNG_GEM BIGINT', 'EXE_SOI_DTD DATE', 'DPN_QLF BIGINT', 'orphan BOOLEAN');
+      if (PARENT_OF[kind] === 'ER_PRS_F') cols.push('BEN_NIR_PSA VARCHAR', 'BEN_RNG_GEM BIGINT', 'EXE_SOI_DTD DATE', 'DPN_QLF BIGINT', ...Object.entries(CARRIED).map(([c, t]) => `${c} ${t}`), 'orphan BOOLEAN');
       if (PARENT_OF[kind] === 'T_MCOaaC') cols.push('NIR_ANO_17 VARCHAR', 'EXE_SOI_DTD DATE', 'orphan BOOLEAN');
       const uniq = [...new Map(cols.map((c) => [c.split(' ')[0], c])).values()];
       stmts.push({ name: `create empty ${kind}`, phase: 'load', table, bytes: 0, sql: `CREATE OR REPLACE TABLE ${table} (${uniq.join(', ')})` });
@@ -87,10 +94,10 @@ export function loadStatements(files, { rejects = 'store', fused = false } = {})
     if (!PARENT_OF[kind]) {
       stmts.push({ name: `load ${kind}`, phase: 'load', table, bytes, files: list.length, sql: `CREATE OR REPLACE TABLE ${table} AS\n${from}` });
     } else if (fused) {
-      stmts.push({ name: `load+join ${kind}`, phase: 'load+join', table, bytes, files: list.length, sql: `CREATE OR REPLACE TABLE ${table} AS\n${joinSelect(kind, from)}` });
+      stmts.push({ name: `load+join ${kind}`, phase: 'load+join', table, bytes, files: list.length, sql: `CREATE OR REPLACE TABLE ${table} AS\n${joinSelect(kind, from, prsColumns)}` });
     } else {
       stmts.push({ name: `load ${kind}`, phase: 'load', table: `${table}_raw`, bytes, files: list.length, sql: `CREATE OR REPLACE TABLE ${table}_raw AS\n${from}` });
-      stmts.push({ name: `join ${kind}`, phase: 'join', table, bytes: 0, sql: `CREATE OR REPLACE TABLE ${table} AS\n${joinSelect(kind, `SELECT * FROM ${table}_raw`)}` });
+      stmts.push({ name: `join ${kind}`, phase: 'join', table, bytes: 0, sql: `CREATE OR REPLACE TABLE ${table} AS\n${joinSelect(kind, `SELECT * FROM ${table}_raw`, prsColumns)}` });
       stmts.push({ name: `drop ${kind} raw`, phase: 'join', table, bytes: 0, sql: `DROP TABLE ${table}_raw` });
     }
   }

@@ -91,6 +91,38 @@ TEST(AggregateRun, ResultFilesAreByteIdenticalForEveryRankThreadAndShardCount) {
   }
 }
 
+// Secondary suppression chooses among cells of equal cost by their place in the sorted output,
+// never by arrival order: the masking, and so every published file, is the same for any split.
+TEST(AggregateRun, SecondarySuppressionIsTheSameForEveryRankThreadAndShardCount) {
+  const auto x = test::random_extract(33, 400);
+  auto config = [](const fs::path& out) {
+    AggregateJobConfig c = config_for(out, ExtractorKind::kDispensing);
+    c.spec.group_by = {Dimension::kAtc2, Dimension::kAtc3, Dimension::kYear, Dimension::kSex};
+    c.spec.measures = {Measure::kBoxes, Measure::kPatients};
+    c.spec.totals = true;
+    c.spec.secondary = true;
+    c.spec.min_patients = 6;
+    return c;
+  };
+  test::TempDir dir;
+  run(config(dir / "ref"), x, 1, 1, 1);
+  const std::string csv = bytes_of(dir / "ref" / "result.csv");
+  const std::string h5 = bytes_of(dir / "ref" / "result.h5");
+  const std::string audit = bytes_of(dir / "ref" / "disclosure_audit.json");
+  ASSERT_NE(csv.find(",1\n"), std::string::npos) << "some row should be masked (primary)";
+  ASSERT_NE(csv.find(",2\n"), std::string::npos) << "some row should be masked (secondary)";
+  ASSERT_NE(csv.find("ALL"), std::string::npos) << "margin rows expected";
+  for (int ranks : {1, 2, 3, 4})
+    for (int threads : {1, 2, 4})
+      for (uint32_t shards : {1u, 3u, 7u}) {
+        const fs::path out = dir / fmt::format("np{}_t{}_s{}", ranks, threads, shards);
+        run(config(out), x, ranks, threads, shards);
+        EXPECT_EQ(bytes_of(out / "result.csv"), csv) << out;
+        EXPECT_EQ(bytes_of(out / "result.h5"), h5) << out;
+        EXPECT_EQ(bytes_of(out / "disclosure_audit.json"), audit) << out;
+      }
+}
+
 TEST(AggregateRun, ManifestRecordsConfigVersionStoreTimesRowsRanksAndThreads) {
   const auto x = test::random_extract(5, 100);
   test::TempDir dir;
