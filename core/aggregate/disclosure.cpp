@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <tuple>
 
 #include "core/column.hpp"
@@ -76,15 +77,51 @@ DisclosureAudit audit_disclosure(const std::vector<GroupRow>& rows,
   // Published measures: additive ones as equalities, patients as inequalities.
   for (const Measure m : spec.measures) audit.measures.push_back(m);
   if (audit.measures.empty()) audit.measures.push_back(Measure::kLines);
-  std::vector<uint32_t> var_of(rows.size(), UINT32_MAX);
+  std::vector<uint32_t> cell_of(rows.size(), UINT32_MAX);
   for (uint32_t r = 0; r < rows.size(); ++r) {
     if (!rows[r].suppressed) continue;
-    var_of[r] = static_cast<uint32_t>(audit.cells.size());
+    cell_of[r] = static_cast<uint32_t>(audit.cells.size());
     MaskedCellAudit cell;
     cell.row = r;
     audit.cells.push_back(std::move(cell));
   }
-  const size_t vars = audit.cells.size();
+  // Masked cells joined through relations are the linear programs' components (every relation's
+  // constraint holds all its masked cells). A component over kMaxAuditedComponent cells is not
+  // solved (variable_ranges), so its constraints are not even built: with the ATC hierarchy and
+  // a few other columns most masked cells fall in one such component, and building its
+  // constraints was most of the audit's time.
+  std::vector<uint32_t> root(audit.cells.size());
+  std::iota(root.begin(), root.end(), 0u);
+  auto find = [&root](uint32_t x) {
+    while (root[x] != x) x = root[x] = root[root[x]];
+    return x;
+  };
+  for (const MarginRelation& rel : relations) {
+    uint32_t first = cell_of[rel.parent];
+    for (const uint32_t c : rel.children) {
+      if (cell_of[c] == UINT32_MAX) continue;
+      if (first == UINT32_MAX)
+        first = cell_of[c];
+      else
+        root[find(cell_of[c])] = find(first);
+    }
+  }
+  std::vector<uint32_t> component_size(audit.cells.size(), 0);
+  for (uint32_t k = 0; k < audit.cells.size(); ++k) ++component_size[find(k)];
+  // var_of: the variable of a masked row that is audited; skipped: masked but not audited.
+  std::vector<uint32_t> var_of(rows.size(), UINT32_MAX);
+  std::vector<uint8_t> skipped(rows.size(), 0);
+  std::vector<uint32_t> audited_cells;  // variable -> cell
+  for (uint32_t k = 0; k < audit.cells.size(); ++k) {
+    const uint32_t r = audit.cells[k].row;
+    if (component_size[find(k)] > kMaxAuditedComponent) {
+      skipped[r] = 1;
+      continue;
+    }
+    var_of[r] = static_cast<uint32_t>(audited_cells.size());
+    audited_cells.push_back(k);
+  }
+  const size_t vars = audited_cells.size();
   for (const Measure m : audit.measures) {
     BoundsProblem p;
     p.variables = vars;
@@ -93,11 +130,10 @@ DisclosureAudit audit_disclosure(const std::vector<GroupRow>& rows,
     bool nonnegative = true;
     for (const auto& r : rows) nonnegative = nonnegative && additive_value(m, r.measures) >= 0;
     for (size_t k = 0; k < vars; ++k) {
-      const GroupRow& r = rows[audit.cells[k].row];
+      const GroupRow& r = rows[audit.cells[audited_cells[k]].row];
       // What the attacker knows of a masked row: it exists (a line, a patient), and a secondary
       // row (suppressed = 2) has at least min_patients patients, hence as many lines.
-      const double floor_count =
-          r.suppressed == 2 ? static_cast<double>(spec.min_patients) : 1.0;
+      const double floor_count = r.suppressed == 2 ? static_cast<double>(spec.min_patients) : 1.0;
       if (m == Measure::kLines || m == Measure::kPatients)
         p.lower[k] = floor_count;
       else if (nonnegative)
@@ -110,8 +146,13 @@ DisclosureAudit audit_disclosure(const std::vector<GroupRow>& rows,
         p.constraints.push_back(std::move(upper));
       }
     }
-    auto known = [&](uint32_t r) { return static_cast<double>(additive_value(m, rows[r].measures)) / unit; };
+    auto known = [&](uint32_t r) {
+      return static_cast<double>(additive_value(m, rows[r].measures)) / unit;
+    };
     for (const MarginRelation& rel : relations) {
+      if (skipped[rel.parent] || std::any_of(rel.children.begin(), rel.children.end(),
+                                             [&skipped](uint32_t c) { return skipped[c] != 0; }))
+        continue;  // a relation of a component too large to audit
       bool any = var_of[rel.parent] != UINT32_MAX;
       for (const uint32_t c : rel.children) any = any || var_of[c] != UINT32_MAX;
       if (!any) continue;
@@ -168,8 +209,10 @@ DisclosureAudit audit_disclosure(const std::vector<GroupRow>& rows,
       sum.rhs = rhs;
       p.constraints.push_back(std::move(sum));
     }
-    const std::vector<VariableRange> ranges = variable_ranges(p);
-    for (size_t k = 0; k < vars; ++k) audit.cells[k].ranges.push_back(ranges[k]);
+    const std::vector<VariableRange> ranges = variable_ranges(p, kMaxAuditedComponent);
+    std::vector<VariableRange> per_cell(audit.cells.size());  // not solved unless audited
+    for (size_t k = 0; k < vars; ++k) per_cell[audited_cells[k]] = ranges[k];
+    for (size_t k = 0; k < audit.cells.size(); ++k) audit.cells[k].ranges.push_back(per_cell[k]);
   }
   for (MaskedCellAudit& cell : audit.cells) {
     for (const VariableRange& r : cell.ranges) {

@@ -24,16 +24,19 @@
 namespace snds {
 
 inline constexpr int64_t kDefaultMinPatients = 10;
+// Masked cells linked through relations beyond this many are not audited (a dense simplex per
+// component: larger ones would take minutes); their cells say `audited: false`.
+inline constexpr size_t kMaxAuditedComponent = 400;
 
 // Flags the rows under the threshold (suppressed = 1); returns how many.
 size_t apply_disclosure(std::vector<GroupRow>& rows, int64_t min_patients);
 
 // What an attacker derives about one masked row.
 struct MaskedCellAudit {
-  uint32_t row = 0;                    // index in the sorted rows
-  std::vector<VariableRange> ranges;   // per audited measure
-  bool single_value = false;           // some audited measure is pinned to one value
-  bool audited = true;                 // false: a component too large for the exact audit
+  uint32_t row = 0;                   // index in the sorted rows
+  std::vector<VariableRange> ranges;  // per audited measure
+  bool single_value = false;          // some audited measure is pinned to one value
+  bool audited = true;                // false: a component too large for the exact audit
 };
 
 struct DisclosureAudit {
@@ -54,7 +57,7 @@ struct SecondarySummary {
   size_t secondary = 0;
   uint64_t secondary_patients = 0;  // sum of `patients` over secondary rows (margins included)
   uint64_t secondary_lines = 0;
-  size_t audit_rounds = 0;          // audits run (the last one is the one written)
+  size_t audit_rounds = 0;  // audits run (the last one is the one written)
 };
 
 // Primary then secondary suppression over the rows' margins; `audit` receives the final audit.
