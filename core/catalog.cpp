@@ -150,6 +150,10 @@ std::optional<TableName> table_for_file(std::string_view file_name) {
   } else {
     return std::nullopt;
   }
+  // Table names match in any case: deliveries come as ir_ben_r.csv as often as IR_BEN_R.csv.
+  std::string upper(stem);
+  for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  stem = upper;
   for (const auto& spec : kSpecs) {
     if (is_mco_table(spec.kind)) continue;
     if (starts_with_table(stem, spec.pattern))

@@ -52,7 +52,7 @@ struct TableName {
 };
 
 // Maps a file name ("ER_PRS_F_2019.csv.gz", "T_MCO19B.csv") to its table, or nullopt when the
-// file is not an SNDS table snds-batch knows. Case-insensitive on the extension only.
+// file is not an SNDS table snds-batch knows. Case-insensitive ("ir_ben_r.CSV" is IR_BEN_R).
 std::optional<TableName> table_for_file(std::string_view file_name);
 // Parses a table instance name ("T_MCO19B", "IR_PHA_R"); nullopt when unknown.
 std::optional<TableName> parse_table_name(std::string_view name);

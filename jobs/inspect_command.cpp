@@ -76,12 +76,22 @@ int inspect_command(const ArgList& argv, CommandContext& ctx) {
       tables[name] = std::move(entry);
     }
   }
+  // Input files found by the ingest, and how many of them it did not read (stores written before
+  // the listing only hold the files read).
+  uint64_t files = 0, not_taken = 0;
+  if (auto* in = manifest.if_contains("inputs"); in && in->is_array())
+    for (const auto& v : in->as_array()) {
+      ++files;
+      if (const auto* t = v.as_object().if_contains("taken"); t && !t->as_bool()) ++not_taken;
+    }
   const uint64_t shard_bytes = folder_bytes(store / "shards");
   const uint64_t all_bytes = folder_bytes(store);
   out["tables"] = tables;
   out["rows"] = total_rows;
   out["rejected"] = total_rejected;
   out["orphans"] = total_orphans;
+  out["input_files"] = files;
+  out["input_files_not_read"] = not_taken;
   out["bytes"] = all_bytes;
   out["shard_bytes"] = shard_bytes;
 
@@ -92,6 +102,9 @@ int inspect_command(const ArgList& argv, CommandContext& ctx) {
   std::cout << fmt::format("store {}: {} shards, {} on disk ({} in shards), created {}\n",
                            store.string(), info.shards, human_bytes(all_bytes),
                            human_bytes(shard_bytes), info.created);
+  std::cout << fmt::format("inputs: {} file(s) found, {} read, {} not read{}\n", files,
+                           files - not_taken, not_taken,
+                           not_taken > 0 ? " (manifest.json `inputs` says why)" : "");
   std::cout << fmt::format("{:<12} {:>14} {:>10} {:>10}\n", "table", "rows", "rejected", "orphans");
   for (auto& [name, value] : tables) {
     const auto& o = value.as_object();

@@ -7,6 +7,9 @@
 #include <cstring>
 #include <optional>
 
+#include <fmt/ranges.h>
+
+#include "core/csv/delimiter.hpp"
 #include "core/csv/range_split.hpp"
 #include "core/csv/tokenizer.hpp"
 #include "core/csv/value_parse.hpp"
@@ -60,7 +63,7 @@ Batch HeaderMap::empty_batch() const {
 }
 
 HeaderMap make_header_map(TableKind kind, std::span<const std::string_view> header_fields,
-                          std::string_view file_name) {
+                          std::string_view file_name, std::vector<std::string>* missing) {
   const TableSpec& spec = table_spec(kind);
   HeaderMap map;
   map.kind = kind;
@@ -81,12 +84,21 @@ HeaderMap make_header_map(TableKind kind, std::span<const std::string_view> head
   const auto present = [&](std::string_view n) {
     return std::find(names.begin(), names.end(), n) != names.end();
   };
+  std::vector<std::string> absent;
   for (const ColumnSpec& c : spec.columns) {
     if (present(c.name)) {
       map.columns.push_back({std::string(c.name), c.type, true});
     } else if (c.required) {
-      throw data_error("{}: column {} is missing from the header", file_name, c.name);
+      absent.emplace_back(c.name);
     }
+  }
+  if (missing != nullptr) {
+    missing->insert(missing->end(), absent.begin(), absent.end());
+  } else if (absent.size() == 1) {
+    throw data_error("{}: column {} is missing from the header", file_name, absent[0]);
+  } else if (!absent.empty()) {
+    throw data_error("{}: columns {} are missing from the header", file_name,
+                     fmt::join(absent, ", "));
   }
   std::vector<std::string> extras;
   for (const auto& n : names)
@@ -104,18 +116,21 @@ HeaderMap make_header_map(TableKind kind, std::span<const std::string_view> head
   return map;
 }
 
-CsvHeader read_header(TableKind kind, const char* data, size_t size, std::string_view file_name) {
+CsvHeader read_header(TableKind kind, const char* data, size_t size, std::string_view file_name,
+                      char delimiter, std::vector<std::string>* missing) {
   size_t start = 0;
   if (size >= 3 && static_cast<unsigned char>(data[0]) == 0xEF &&
       static_cast<unsigned char>(data[1]) == 0xBB && static_cast<unsigned char>(data[2]) == 0xBF)
     start = 3;
-  Tokenizer tok(data + start, size - start, 1);
+  if (delimiter == 0) delimiter = sniff_delimiter(kind, data + start, size - start);
+  Tokenizer tok(data + start, size - start, 1, delimiter);
   CsvRecord rec;
   if (!tok.next(rec)) throw data_error("{}: the file is empty (no header row)", file_name);
   if (rec.error != nullptr)
     throw data_error("{}: line {}: the header has an unterminated quote", file_name, rec.line);
   CsvHeader h;
-  h.map = make_header_map(kind, rec.fields, file_name);
+  h.map = make_header_map(kind, rec.fields, file_name, missing);
+  h.map.delimiter = delimiter;
   h.body_offset = start + tok.position();
   h.body_line = tok.line();
   return h;
@@ -175,7 +190,7 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
     res.rejects.push_back(std::move(r));
   };
 
-  Tokenizer tok(data, size, first_line);
+  Tokenizer tok(data, size, first_line, header.delimiter);
   CsvRecord rec;
   while (tok.next(rec)) {
     ++res.rows_read;
@@ -252,8 +267,8 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
 }
 
 ParseResult parse_csv_buffer(TableKind kind, const char* data, size_t size, uint32_t file_index,
-                             std::string_view file_name) {
-  const CsvHeader h = read_header(kind, data, size, file_name);
+                             std::string_view file_name, char delimiter) {
+  const CsvHeader h = read_header(kind, data, size, file_name, delimiter);
   return parse_records(h.map, data + h.body_offset, size - h.body_offset, h.body_offset,
                        h.body_line, file_index, file_name);
 }

@@ -33,17 +33,19 @@ struct HeaderMap {
   // Per header field (in file order): index into `columns`, or -1 for a field with an empty header
   // name (a trailing `;` on every line), which is checked for count but not stored.
   std::vector<int> field_column;
+  char delimiter = ';';  // the file's field delimiter (delimiter.hpp)
 
   size_t field_count() const { return field_column.size(); }
   Batch empty_batch() const;  // no rows, the columns above
 };
 
 // Builds the map from the header's fields. Header names are trimmed and upper-cased; NUM_ENQ is
-// mapped by canonical_column_name. Throws data_error naming the file when a name appears twice or
-// a required column of the table is absent ("<file>: column PHA_ACT_QSN is missing from the
-// header").
+// mapped by canonical_column_name. Throws data_error naming the file when a name appears twice.
+// Required columns of the table absent from the header are appended to `*missing` when given
+// (the caller reports every file's at once); otherwise they are a data_error naming the file and
+// all of them ("<file>: columns PHA_ACT_QSN, PHA_PRS_C13 are missing from the header").
 HeaderMap make_header_map(TableKind kind, std::span<const std::string_view> header_fields,
-                          std::string_view file_name);
+                          std::string_view file_name, std::vector<std::string>* missing = nullptr);
 
 struct CsvHeader {
   HeaderMap map;
@@ -52,9 +54,11 @@ struct CsvHeader {
 };
 
 // Reads the header at the start of a file's bytes (a UTF-8 BOM and blank lines before it are
-// skipped). `data` must hold at least the whole header line. data_error on an empty file or an
+// skipped). `data` must hold at least the whole header line. The delimiter is `delimiter`, or
+// when 0 the one sniffed from the header (delimiter.hpp). data_error on an empty file or an
 // unterminated quote in the header, and as make_header_map.
-CsvHeader read_header(TableKind kind, const char* data, size_t size, std::string_view file_name);
+CsvHeader read_header(TableKind kind, const char* data, size_t size, std::string_view file_name,
+                      char delimiter = 0, std::vector<std::string>* missing = nullptr);
 
 struct Reject {
   std::string file;
@@ -83,8 +87,9 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
                           uint64_t base_offset, uint64_t first_line, uint32_t file_index,
                           std::string_view file_name);
 
-// Header then all records of a whole file held in memory, in one thread.
+// Header then all records of a whole file held in memory, in one thread (delimiter as
+// read_header).
 ParseResult parse_csv_buffer(TableKind kind, const char* data, size_t size, uint32_t file_index,
-                             std::string_view file_name);
+                             std::string_view file_name, char delimiter = 0);
 
 }  // namespace snds

@@ -15,24 +15,12 @@
 namespace snds {
 namespace {
 
-constexpr std::array<bool, 256> make_specials() {
-  std::array<bool, 256> t{};
-  t[static_cast<unsigned char>(kCsvDelimiter)] = true;
-  t['\n'] = true;
-  t['"'] = true;
-  return t;
-}
-constexpr std::array<bool, 256> kSpecial = make_specials();
-
-inline bool is_special(char c) {
-  return kSpecial[static_cast<unsigned char>(c)];
-}
-
-// True when `p` is where a field ends outside quotes: `;`, `\n`, `\r\n`, a final `\r`, the end.
-inline bool at_field_end(const char* p, const char* end) {
+// True when `p` is where a field ends outside quotes: the delimiter, `\n`, `\r\n`, a final `\r`,
+// the end.
+inline bool at_field_end(const char* p, const char* end, char delimiter) {
   if (p == end) return true;
   const char c = *p;
-  return c == kCsvDelimiter || c == '\n' || (c == '\r' && (p + 1 == end || p[1] == '\n'));
+  return c == delimiter || c == '\n' || (c == '\r' && (p + 1 == end || p[1] == '\n'));
 }
 
 }  // namespace
@@ -45,7 +33,7 @@ size_t Tokenizer::quoted_field(size_t fs, const char*& error) {
     const void* q = std::memchr(start + 1, '"', static_cast<size_t>(end - start - 1));
     if (q != nullptr) {
       const char* close = static_cast<const char*>(q);
-      if (at_field_end(close + 1, end)) {
+      if (at_field_end(close + 1, end, delimiter_)) {
         line_ += static_cast<uint64_t>(std::count(start + 1, close, '\n'));
         add_field(start + 1, static_cast<size_t>(close - start - 1));
         return static_cast<size_t>(close + 1 - data_);
@@ -79,7 +67,7 @@ size_t Tokenizer::quoted_field(size_t fs, const char*& error) {
         ++p;
         continue;
       }
-      if (at_field_end(p, end)) break;
+      if (at_field_end(p, end, delimiter_)) break;
       scratch_ += c;
       ++p;
     }
@@ -90,11 +78,12 @@ size_t Tokenizer::quoted_field(size_t fs, const char*& error) {
   return static_cast<size_t>(p - data_);
 }
 
-// Bit i set when data[offset + i] is `;`, `\n` or `"`, for the (up to) 64 bytes from offset.
-inline uint64_t special_mask(const char* data, size_t size, size_t offset) {
+// Bit i set when data[offset + i] is the delimiter, `\n` or `"`, for the (up to) 64 bytes from
+// offset.
+inline uint64_t special_mask(const char* data, size_t size, size_t offset, char delim) {
 #if defined(__SSE2__)
   if (offset + 64 <= size) {
-    const __m128i delimiter = _mm_set1_epi8(kCsvDelimiter);
+    const __m128i delimiter = _mm_set1_epi8(delim);
     const __m128i newline = _mm_set1_epi8('\n');
     const __m128i quote = _mm_set1_epi8('"');
     uint64_t m = 0;
@@ -111,12 +100,16 @@ inline uint64_t special_mask(const char* data, size_t size, size_t offset) {
   uint64_t m = 0;
   const size_t n = std::min<size_t>(64, size - offset);
   for (size_t i = 0; i < n; ++i)
-    if (is_special(data[offset + i])) m |= uint64_t{1} << i;
+    if (const char c = data[offset + i]; c == delim || c == '\n' || c == '"') m |= uint64_t{1} << i;
   return m;
 }
 
-Tokenizer::Tokenizer(const char* data, size_t size, uint64_t first_line)
-    : data_(data), size_(size), line_(first_line), mask_(special_mask(data, size, 0)) {}
+Tokenizer::Tokenizer(const char* data, size_t size, uint64_t first_line, char delimiter)
+    : data_(data),
+      size_(size),
+      line_(first_line),
+      delimiter_(delimiter),
+      mask_(special_mask(data, size, 0, delimiter)) {}
 
 bool Tokenizer::next(CsvRecord& rec) {
   size_t p = pos_;
@@ -148,13 +141,14 @@ bool Tokenizer::next(CsvRecord& rec) {
   // the compiler would reload every one of them per field.
   const char* const data = data_;
   const size_t size = size_;
+  const char delimiter = delimiter_;
   size_t block = block_;
   uint64_t m = mask_;  // the special bytes of [block, block + 64) not consumed yet
   {
     const size_t rel = p - block;  // drop the bits before p (skipped blank lines)
     if (rel >= 64) {
       block = p;
-      m = special_mask(data, size, p);
+      m = special_mask(data, size, p, delimiter);
     } else {
       m &= ~uint64_t{0} << rel;
     }
@@ -166,18 +160,18 @@ bool Tokenizer::next(CsvRecord& rec) {
     while (m == 0) {
       block += 64;
       if (block >= size) break;
-      m = special_mask(data, size, block);
+      m = special_mask(data, size, block, delimiter);
     }
     const size_t q = m != 0 ? block + static_cast<size_t>(__builtin_ctzll(m)) : size;
     m &= m - 1;
     const char c = q < size ? data[q] : '\n';  // the end of the buffer ends the record
-    if (c == kCsvDelimiter || c == '\n') {
+    if (c == delimiter || c == '\n') {
       if (n == capacity) {
         fields_.resize(capacity * 2);
         out = fields_.data();
         capacity = fields_.size();
       }
-      if (c == kCsvDelimiter) {
+      if (c == delimiter) {
         out[n++] = std::string_view(data + p, q - p);
         p = q + 1;
         continue;
@@ -193,8 +187,8 @@ bool Tokenizer::next(CsvRecord& rec) {
     out = fields_.data();
     capacity = fields_.size();
     block = p;
-    m = p < size ? special_mask(data, size, p) : 0;
-    if (p < size && data[p] == kCsvDelimiter) {
+    m = p < size ? special_mask(data, size, p, delimiter) : 0;
+    if (p < size && data[p] == delimiter) {
       m &= m - 1;
       ++p;
       continue;

@@ -1,4 +1,5 @@
-// The CSV record splitter: turns an in-memory buffer of `;`-separated text into records of fields
+// The CSV record splitter: turns an in-memory buffer of delimited text (`;` by default; `,`, `|`
+// or tab as sniffed from a file's header, see delimiter.hpp) into records of fields
 // (string_views), honouring double quotes, with the physical line number of each record.
 //
 // Quote rule (the one the parallel range splitter in range_split.hpp relies on): every `"` byte
@@ -34,9 +35,10 @@ struct CsvRecord {
 
 class Tokenizer {
  public:
-  // Reads `data[0, size)`, whose first byte is on physical line `first_line`. The buffer must
-  // outlive the tokenizer; it should start at a record start (see range_split.hpp).
-  Tokenizer(const char* data, size_t size, uint64_t first_line = 1);
+  // Reads `data[0, size)`, whose first byte is on physical line `first_line`, splitting fields on
+  // `delimiter` (the rule above, with `delimiter` for `;`). The buffer must outlive the
+  // tokenizer; it should start at a record start (see range_split.hpp).
+  Tokenizer(const char* data, size_t size, uint64_t first_line = 1, char delimiter = kCsvDelimiter);
 
   // Reads the next record into `rec`; false (and `rec` untouched) when the input is exhausted.
   bool next(CsvRecord& rec);
@@ -58,6 +60,7 @@ class Tokenizer {
   size_t size_;
   size_t pos_ = 0;
   uint64_t line_;
+  char delimiter_;
   // A bitmask of the special bytes in the 64 bytes from block_ (bit i: data_[block_ + i]),
   // computed with SIMD; scanning fields is then a count of trailing zeros per field. The scan
   // only moves forward, so block_ <= pos_ always.

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/catalog.hpp"
+#include "core/csv/delimiter.hpp"
 #include "core/error.hpp"
 
 namespace snds {
@@ -31,6 +32,15 @@ IngestConfig read_ingest_config(ConfigMap& map) {
     }
   } else {
     map.fail("inputs", "expected a folder or a map TABLE: [files]");
+  }
+  if (map.has("delimiters")) {
+    ConfigMap m = map.required_map("delimiters");
+    m.accept_all_keys();
+    for (const std::string& key : m.keys()) {
+      const auto d = parse_delimiter(m.required_string(key));
+      if (!d) m.fail(key, "must be one of ';', ',', '|' or tab (or semicolon, comma, pipe)");
+      c.delimiters[key] = *d;
+    }
   }
   c.max_reject_ratio = map.optional_double("max_reject_ratio", 0.001, 0.0, 1.0);
   c.memory_budget_mb = map.optional_double("memory_budget_mb", 2048, 0.01, 1e9);
@@ -72,6 +82,12 @@ boost::json::object IngestConfig::to_json() const {
       m[t] = std::move(a);
     }
     o["inputs"] = std::move(m);
+  }
+  // Only when given: a config without the key keeps the identity (resume fingerprint) it had.
+  if (!delimiters.empty()) {
+    boost::json::object d;
+    for (const auto& [key, c] : delimiters) d[key] = delimiter_name(c);
+    o["delimiters"] = std::move(d);
   }
   o["max_reject_ratio"] = max_reject_ratio;
   o["memory_budget_mb"] = memory_budget_mb;

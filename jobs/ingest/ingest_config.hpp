@@ -21,6 +21,9 @@ struct IngestConfig {
   // Either a folder (tables found by file name) or explicit files per table instance name.
   std::string inputs_dir;
   std::map<std::string, std::vector<std::string>> inputs_by_table;
+  // `delimiters:` (docs/ingest.md): a file's or a table's CSV delimiter, instead of the one
+  // sniffed from its header. Keys: a path relative to the inputs folder, a file name or a table.
+  std::map<std::string, char> delimiters;
   double max_reject_ratio = 0.001;
   double memory_budget_mb = 2048;  // per rank, for shuffled data held in memory (fractions allowed)
   std::string scratch;             // spill folder; default $TMPDIR, else STORE/.ingest/spill

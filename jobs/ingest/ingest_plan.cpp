@@ -14,7 +14,10 @@
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/serialize.hpp"
+#include "jobs/ingest/input_discovery.hpp"
 #include "runtime/log.hpp"
+
+#include <fmt/ranges.h>
 
 namespace snds {
 namespace fs = std::filesystem;
@@ -34,19 +37,21 @@ std::string read_file_start(const InputFile& f, size_t want) {
   return buf;
 }
 
-void read_header_of(InputFile& f) {
+void read_header_of(InputFile& f, char delimiter, std::vector<std::string>* missing) {
   for (size_t want = 1 << 16;; want *= 4) {
     const std::string start = read_file_start(f, want);
     const bool whole = start.size() < want;
     // A header is whole once a newline ends it; read_header needs the full header line.
     CsvHeader h;
+    std::vector<std::string> absent;
     try {
-      h = read_header(f.table.kind, start.data(), start.size(), f.path);
+      h = read_header(f.table.kind, start.data(), start.size(), f.path, delimiter, &absent);
     } catch (const Error&) {
       if (!whole && want < (size_t(1) << 26)) continue;
       throw;
     }
     if (h.body_offset >= start.size() && !whole && want < (size_t(1) << 26)) continue;
+    missing->swap(absent);
     f.body_offset = h.body_offset;
     f.body_line = h.body_line;
     f.header_crc = static_cast<uint32_t>(
@@ -68,6 +73,38 @@ void add_file(IngestPlan& plan, const std::string& path, const TableName& table)
   plan.files.push_back(std::move(f));
 }
 
+std::vector<std::string> table_names(const IngestPlan& plan) {
+  std::set<std::string> names;
+  for (const auto& f : plan.files) names.insert(f.table.name);
+  return {names.begin(), names.end()};
+}
+
+// The `delimiters:` config key resolved per file: a key names a file (its path relative to the
+// inputs folder, or as given in the inputs map), a file name, or a table ("ER_PRS_F",
+// "T_MCO19B"); the most specific wins. A key that names nothing is a config error (a typo would
+// otherwise leave the file sniffed in silence).
+std::map<std::string, char> delimiter_overrides(const IngestConfig& config,
+                                                const IngestPlan& plan) {
+  std::map<std::string, char> out;
+  std::set<std::string> used;
+  for (const ListedFile& l : plan.listing) {
+    if (!l.taken) continue;
+    const std::string name = fs::path(l.path).filename().string();
+    for (const std::string& key : {l.relative, l.path, name, l.table->name}) {
+      auto it = config.delimiters.find(key);
+      if (it == config.delimiters.end()) continue;
+      out[l.path] = it->second;
+      used.insert(key);
+      break;
+    }
+  }
+  for (const auto& [key, d] : config.delimiters)
+    if (!used.count(key))
+      throw usage_error("{}: delimiters: {} names no input file or table of the inputs",
+                        config.config_path, key);
+  return out;
+}
+
 void merge_schema(std::vector<HeaderColumn>& into, const HeaderMap& m, const TableSpec& spec) {
   for (const auto& c : m.columns)
     if (std::none_of(into.begin(), into.end(),
@@ -86,34 +123,63 @@ void merge_schema(std::vector<HeaderColumn>& into, const HeaderMap& m, const Tab
   });
 }
 
+// Refusals on the set of tables, before anything is read: an extract without its patient table
+// would give every job an empty answer, and pharmacy lines without their claims would all be
+// orphans.
+void check_tables(const IngestConfig& config, const IngestPlan& plan) {
+  const std::string where = config.inputs_dir.empty() ? config.config_path : config.inputs_dir;
+  auto has = [&](TableKind k) {
+    return std::any_of(plan.files.begin(), plan.files.end(),
+                       [&](const InputFile& f) { return f.table.kind == k; });
+  };
+  if (plan.files.empty())
+    throw data_error(
+        "no input table found in {} ({} file(s), none named as an SNDS table the ingest reads): "
+        "an ingest needs at least IR_BEN_R",
+        where, plan.listing.size());
+  if (!has(TableKind::kIrBenR))
+    throw data_error(
+        "no IR_BEN_R file in {} (found {}): without the patient table every job's answer would be "
+        "empty, so nothing was ingested",
+        where, fmt::join(table_names(plan), ", "));
+  if (has(TableKind::kErPhaF) && !has(TableKind::kErPrsF))
+    throw data_error(
+        "ER_PHA_F is in {} but no ER_PRS_F: pharmacy lines join their claims on ER_PRS_F, so "
+        "nothing was ingested",
+        where);
+}
+
 }  // namespace
 
 IngestPlan build_plan(const IngestConfig& config) {
   IngestPlan plan;
   if (!config.inputs_dir.empty()) {
-    if (fs::exists(config.inputs_dir) && !fs::is_directory(config.inputs_dir))
-      throw data_error("inputs {} is a file, not a folder: name the folder holding the extract",
-                       config.inputs_dir);
-    if (!fs::is_directory(config.inputs_dir))
-      throw data_error("input folder {} does not exist", config.inputs_dir);
-    std::vector<std::string> ignored;
-    for (const auto& entry : fs::directory_iterator(config.inputs_dir)) {
-      if (!entry.is_regular_file()) continue;
-      const std::string name = entry.path().filename().string();
-      if (auto t = table_for_file(name))
-        add_file(plan, entry.path().string(), *t);
-      else
-        ignored.push_back(name);
-    }
-    if (!ignored.empty())
-      log::info("ignoring {} file(s) in {} not named as an SNDS table snds-batch knows (e.g. {})",
-                ignored.size(), config.inputs_dir, ignored.front());
+    plan.listing = discover_inputs(config.inputs_dir, config.store);
   } else {
     for (const auto& [table, files] : config.inputs_by_table)
-      for (const auto& f : files) add_file(plan, f, *parse_table_name(table));
+      for (const auto& f : files) {
+        ListedFile l;
+        l.path = l.relative = f;
+        l.table = *parse_table_name(table);
+        l.taken = true;
+        plan.listing.push_back(std::move(l));
+      }
   }
-  if (plan.files.empty())
-    throw usage_error("{}: no input table found in inputs", config.config_path);
+  std::sort(plan.listing.begin(), plan.listing.end(),
+            [](const ListedFile& a, const ListedFile& b) { return a.path < b.path; });
+  // The summary names what is left out (the manifest lists every file): at most a screenful.
+  constexpr size_t kNamed = 20;
+  size_t not_taken = 0;
+  for (const ListedFile& l : plan.listing) {
+    if (l.taken) {
+      add_file(plan, l.path, *l.table);
+    } else if (++not_taken <= kNamed) {
+      log::info("not read: {} ({})", l.relative, l.reason);
+    }
+  }
+  if (not_taken > kNamed)
+    log::info("not read: {} more file(s), listed with the reason in the store's manifest",
+              not_taken - kNamed);
   std::sort(plan.files.begin(), plan.files.end(),
             [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
   for (size_t i = 1; i < plan.files.size(); ++i)
@@ -121,10 +187,26 @@ IngestPlan build_plan(const IngestConfig& config) {
       throw usage_error("{}: input file {} is listed twice", config.config_path,
                         plan.files[i].path);
 
+  check_tables(config, plan);
+
+  // Every file's header, then one refusal naming every missing column of every file: a delivery
+  // is fixed in one go, not one column per run.
+  const std::map<std::string, char> delimiters = delimiter_overrides(config, plan);
+  std::vector<std::string> lacking;
+  for (InputFile& f : plan.files) {
+    std::vector<std::string> missing;
+    auto forced = delimiters.find(f.path);
+    read_header_of(f, forced == delimiters.end() ? 0 : forced->second, &missing);
+    if (!missing.empty())
+      lacking.push_back(fmt::format("{} lacks {}", f.path, fmt::join(missing, ", ")));
+  }
+  if (!lacking.empty())
+    throw data_error("{} input file(s) lack required columns, nothing was ingested: {}",
+                     lacking.size(), fmt::join(lacking, "; "));
+
   const uint64_t chunk = config.read_chunk_kb << 10;
   for (uint32_t i = 0; i < plan.files.size(); ++i) {
     InputFile& f = plan.files[i];
-    read_header_of(f);
     merge_schema(plan.schemas[f.table.name], f.header, table_spec(f.table.kind));
     plan.total_bytes += f.size;
     if (f.gzip) {
@@ -159,6 +241,7 @@ Bytes IngestPlan::encode() const {
       w.put<uint8_t>(c.known);
     }
     w.put_vector(f.header.field_column);
+    w.put<char>(f.header.delimiter);
   }
   w.put<uint64_t>(units.size());
   for (const auto& u : units) {
@@ -204,6 +287,7 @@ IngestPlan IngestPlan::decode(const Bytes& b) {
       c.known = r.get<uint8_t>() != 0;
     }
     f.header.field_column = r.get_vector<int>();
+    f.header.delimiter = r.get<char>();
   }
   p.units.resize(r.get<uint64_t>());
   for (auto& u : p.units) {

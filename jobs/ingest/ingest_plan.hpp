@@ -14,6 +14,7 @@
 #include "core/column.hpp"
 #include "core/csv/table_parser.hpp"
 #include "jobs/ingest/ingest_config.hpp"
+#include "jobs/ingest/input_discovery.hpp"
 #include "runtime/communicator.hpp"
 
 namespace snds {
@@ -45,6 +46,9 @@ struct IngestPlan {
   // Per table instance: the union of its files' columns (catalog order, then extras by name).
   std::map<std::string, std::vector<HeaderColumn>> schemas;
   uint64_t total_bytes = 0;
+  // Rank 0 only (not encoded): every file of the inputs, taken or not (input_discovery.hpp), in
+  // walk order; the manifest lists them.
+  std::vector<ListedFile> listing;
 
   Bytes encode() const;
   static IngestPlan decode(const Bytes& b);

@@ -238,7 +238,8 @@ ParsedUnit IngestRun::parse_unit(size_t ui) const {
         crc32(0L, reinterpret_cast<const Bytef*>(raw.data()), static_cast<uInt>(raw.size())));
     out.stats.crc_len = raw.size();
     const std::string data = read_gzip_file(f.path);
-    parsed = parse_csv_buffer(f.table.kind, data.data(), data.size(), u.file, f.path);
+    parsed = parse_csv_buffer(f.table.kind, data.data(), data.size(), u.file, f.path,
+                              f.header.delimiter);
   } else {
     const bool first = u.begin == f.body_offset;
     const uint64_t lead = first ? 0 : 1;  // one byte before `begin`: find_record_start looks at it
@@ -713,9 +714,26 @@ void IngestRun::finalize() {
   boost::json::object duplicates;
   for (const auto& [t, n] : join_counts_.duplicate_parent_keys) duplicates[t] = n;
 
-  // Inputs: size, CRC32 of the bytes as stored on disk (header included), rows.
+  // Inputs: every file found, in walk order. Taken ones: size, CRC32 of the bytes as stored on
+  // disk (header included), rows; the others: why they were not read.
+  std::map<std::string, uint32_t> file_index;
+  for (uint32_t fi = 0; fi < plan_.files.size(); ++fi) file_index[plan_.files[fi].path] = fi;
   boost::json::array inputs;
-  for (uint32_t fi = 0; fi < plan_.files.size(); ++fi) {
+  for (const ListedFile& l : plan_.listing) {
+    boost::json::object o;
+    o["path"] = l.path;
+    o["relative_path"] = l.relative;
+    o["table"] = l.table ? boost::json::value(l.table->name) : boost::json::value(nullptr);
+    o["taken"] = l.taken;
+    o["format"] = input_format(l.path);
+    o["bytes"] = l.bytes;
+    auto at = file_index.find(l.path);
+    if (!l.taken || at == file_index.end()) {
+      o["reason"] = l.reason;
+      inputs.push_back(std::move(o));
+      continue;
+    }
+    const uint32_t fi = at->second;
     const InputFile& f = plan_.files[fi];
     uint32_t crc = f.gzip ? 0 : f.header_crc;
     uint64_t rows_read = 0, rejected = 0;
@@ -727,10 +745,7 @@ void IngestRun::finalize() {
       rows_read += u.rows_read;
       rejected += u.rejected;
     }
-    boost::json::object o;
-    o["path"] = f.path;
-    o["table"] = f.table.name;
-    o["bytes"] = f.size;
+    o["delimiter"] = std::string(1, f.header.delimiter);
     o["crc32"] = fmt::format("{:08x}", crc);
     o["rows_read"] = rows_read;
     o["rejected"] = rejected;

@@ -29,13 +29,14 @@ std::string cell(const Column& c, size_t i) {
   return {};
 }
 
-void dump_file(const fs::path& file, const std::string& prefix,
+void dump_file(const fs::path& file, const std::string& prefix, bool with_source,
                std::map<std::string, std::vector<std::string>>& out) {
   ShardReader reader(file);
   for (const auto& table : reader.tables()) {
     Batch b = reader.read_table(table);
     std::vector<size_t> order(b.columns.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    if (!with_source) std::erase_if(order, [&](size_t k) { return b.columns[k].name == "_src"; });
     std::sort(order.begin(), order.end(),
               [&](size_t x, size_t y) { return b.columns[x].name < b.columns[y].name; });
     std::string header;
@@ -54,15 +55,16 @@ void dump_file(const fs::path& file, const std::string& prefix,
 
 }  // namespace
 
-std::string dump_store(const fs::path& store, bool per_shard) {
+std::string dump_store(const fs::path& store, bool per_shard, bool with_source) {
   std::map<std::string, std::vector<std::string>> tables;
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(store / "shards"))
     if (e.path().extension() == ".h5") files.push_back(e.path());
   std::sort(files.begin(), files.end());
-  for (const auto& f : files) dump_file(f, per_shard ? f.filename().string() + ":" : "", tables);
+  for (const auto& f : files)
+    dump_file(f, per_shard ? f.filename().string() + ":" : "", with_source, tables);
   if (fs::exists(store_referential_path(store)))
-    dump_file(store_referential_path(store), "", tables);
+    dump_file(store_referential_path(store), "", with_source, tables);
   std::string out;
   for (auto& [table, lines] : tables) {
     std::sort(lines.begin(), lines.end());

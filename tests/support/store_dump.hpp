@@ -9,6 +9,9 @@
 
 namespace snds::test {
 
-std::string dump_store(const std::filesystem::path& store, bool per_shard = false);
+// `with_source` false leaves out the `_src` column (file index and byte offset of each row): for
+// stores of the same rows read from differently laid-out files.
+std::string dump_store(const std::filesystem::path& store, bool per_shard = false,
+                       bool with_source = true);
 
 }  // namespace snds::test

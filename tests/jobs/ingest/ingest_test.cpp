@@ -195,6 +195,9 @@ TEST(IngestConfig, CompressionDefaultsToLz4AndTakesALevelOnlyWhereItHasOne) {
 TEST(Ingest, AFolderThatIsNotAStoreIsNeverOverwritten) {
   test::TempDir dir;
   test::write_text(dir / "in" / "IR_PHA_R.csv", "PHA_CIP_C13;PHA_ATC_C07\n1;A\n");
+  test::write_text(
+      dir / "in" / "IR_BEN_R.csv",
+      "BEN_NIR_PSA;BEN_RNG_GEM;BEN_SEX_COD;BEN_NAI_ANN;BEN_NAI_MOI;BEN_RES_DPT;BEN_DCD_DTE\n");
   test::write_text(dir / "precious" / "thesis.tex", "...");
   test::write_ingest_config(dir / "c.yaml", dir / "in", dir / "precious", 2);
   EXPECT_THROW(ingest(dir / "c.yaml", 1, 1), Error);
@@ -203,14 +206,16 @@ TEST(Ingest, AFolderThatIsNotAStoreIsNeverOverwritten) {
 
 TEST(Ingest, AMissingRequiredColumnNamesTheFileAndColumn) {
   test::TempDir dir;
-  test::write_text(dir / "in" / "ER_PHA_F.csv", "DCT_ORD_NUM;PHA_PRS_C13\n1;2\n");
+  test::write_text(dir / "in" / "IR_BEN_R.csv", "BEN_NIR_PSA;BEN_RNG_GEM\n1;2\n");
   test::write_ingest_config(dir / "c.yaml", dir / "in", dir / "store", 2);
   try {
     ingest(dir / "c.yaml", 1, 1);
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::kData);
-    EXPECT_NE(std::string(e.what()).find("ER_PHA_F.csv"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("IR_BEN_R.csv lacks BEN_SEX_COD, BEN_NAI_ANN"),
+              std::string::npos)
+        << e.what();
   }
 }
 
