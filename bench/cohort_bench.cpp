@@ -2,7 +2,7 @@
 //
 //   cohort_bench engine [--patients N] [--threads T] [--repeat R]
 //       the per-patient engine alone on generated in-memory events (no store, no HDF5): patients
-//       and events evaluated per second at 1..T threads, for the contract's statin/MI study.
+//       and events evaluated per second at 1..T threads, for the reference's statin/MI study.
 //
 //   cohort_bench STORE [--threads T] [--repeat R]
 //       the whole job, in process (one rank), on a store: the statin/MI and metformin/hip
@@ -55,7 +55,7 @@ EventDefinition definition(const char* name, CohortSource source, std::vector<st
   return d;
 }
 
-// The contract's example study.
+// The reference's example study.
 CohortSpec statin_mi_study() {
   CohortSpec s;
   s.study_start = days_from_civil(2020, 1, 1);

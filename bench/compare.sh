@@ -14,7 +14,7 @@
 # (store | ignore), FUSED (0 | 1: DuckDB joins detail tables while reading them), CSV (an existing
 # extract folder to use instead of generating one; PATIENTS and SEED are then only labels).
 # Other variables pass through to both sides, OMP_WAIT_POLICY for one (see bench/README.md).
-# Arguments: job configs (default: the contract's examples configs/aggregate_dispensing.yaml and
+# Arguments: job configs (default: the reference's examples configs/aggregate_dispensing.yaml and
 # configs/cohort_statins_mi.yaml). Results: $WORK/summary.md and $WORK/duckdb/summary.json.
 set -euo pipefail
 

@@ -1,5 +1,5 @@
 // The SNDS table catalog: the tables snds-batch knows, their typed columns, which columns the
-// built-in jobs need, and how a file name maps to a table (contract section 2).
+// built-in jobs need, and how a file name maps to a table (reference section 2).
 // Shared by the generator (what it writes), ingest (how it parses) and the jobs (what they read).
 #pragma once
 

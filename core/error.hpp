@@ -1,5 +1,5 @@
 // The error model: every failure that reaches the user is one `snds::Error` carrying the exit code
-// of the contract (2 usage/config, 3 bad input data, 4 internal/MPI, 75 stopped by a signal) and
+// of docs/reference.md section 1.1 (2 usage/config, 3 bad input data, 4 internal/MPI, 75 stopped by a signal) and
 // one sentence naming the file, line, key or setting at fault. Messages never hold patient ids.
 #pragma once
 

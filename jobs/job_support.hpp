@@ -80,7 +80,7 @@ boost::json::object shard_work_json(Communicator& comm,
 // "2026-11-28T15:04:05Z".
 std::string utc_now();
 
-// The fields every job's manifest.json starts with (contract section 7): job, program version,
+// The fields every job's manifest.json starts with (reference section 7): job, program version,
 // config file and resolved config, store identity, ranks, threads and rows read (total and per
 // table).
 boost::json::object job_manifest(const std::string& job, const std::string& config_file,

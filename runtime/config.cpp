@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "runtime/config_keys.hpp"
 
 namespace snds {
 
@@ -72,6 +73,7 @@ void ConfigMap::fail(const std::string& key, const std::string& message) const {
 
 YAML::Node ConfigMap::lookup(const std::string& key) {
   known_.insert(key);
+  KeyRecorder::note(key_path(key));
   if (!node_.IsMap()) return YAML::Node();
   for (const auto& kv : node_)
     if (kv.first.Scalar() == key) return kv.second;
@@ -116,6 +118,8 @@ int64_t ConfigMap::required_int(const std::string& key) {
 
 int64_t ConfigMap::optional_int(const std::string& key, int64_t fallback, int64_t min,
                                 int64_t max) {
+  KeyRecorder::note(key_path(key), static_cast<double>(fallback), static_cast<double>(min),
+                    static_cast<double>(max));
   auto s = optional_string(key);
   if (!s) return fallback;
   auto v = to_int(*s);
@@ -126,6 +130,7 @@ int64_t ConfigMap::optional_int(const std::string& key, int64_t fallback, int64_
 }
 
 double ConfigMap::optional_double(const std::string& key, double fallback, double min, double max) {
+  KeyRecorder::note(key_path(key), fallback, min, max);
   auto s = optional_string(key);
   if (!s) return fallback;
   double v = 0;
@@ -143,6 +148,7 @@ double ConfigMap::optional_double(const std::string& key, double fallback, doubl
 }
 
 bool ConfigMap::optional_bool(const std::string& key, bool fallback) {
+  KeyRecorder::note(key_path(key), fallback ? 1.0 : 0.0);
   auto s = optional_string(key);
   if (!s) return fallback;
   if (*s == "true" || *s == "yes" || *s == "on") return true;

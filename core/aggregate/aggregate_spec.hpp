@@ -1,4 +1,4 @@
-// The aggregate job as the engine sees it (contract section 5), once jobs/aggregate has read and
+// The aggregate job as the engine sees it (reference section 5), once jobs/aggregate has read and
 // checked the YAML: the event source, the period and code filters, the group columns, the
 // measures and the disclosure threshold. Names and applicability rules live here so the config
 // reader, the engine, the writers and the docs agree on one list.

@@ -1,4 +1,4 @@
-// Disclosure control of aggregate results (contract section 5 and docs/aggregate.md).
+// Disclosure control of aggregate results (reference section 5 and docs/aggregate.md).
 //
 // Primary: a row counting fewer than `min_patients` distinct patients keeps its group columns but
 // has its measures masked (`suppressed` = 1). min_patients = 1 masks nothing.

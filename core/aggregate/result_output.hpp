@@ -1,4 +1,4 @@
-// The aggregate job's result files: result.csv (contract section 5: `,`-separated, header =
+// The aggregate job's result files: result.csv (reference section 5: `,`-separated, header =
 // group columns, measures, `suppressed`; one row per group in the order given, which the caller
 // sorted) and result.h5 (the same table, typed, one dataset per column under /result, for Python
 // and R). Both are written under a temporary name and renamed (core/atomic_file.hpp).

@@ -40,7 +40,7 @@ std::string_view atc_class(std::string_view atc, int level);
 // One cohort patient's baseline: what was found in the window, as the engine collected it.
 struct PatientBaseline {
   std::string_view sex;
-  int64_t age_at_index = 0;           // the contract's age (kMissingInt: unknown)
+  int64_t age_at_index = 0;           // the reference's age (kMissingInt: unknown)
   std::vector<std::string_view> atc;  // ATC codes (level 5) dispensed in the window
   std::vector<std::string_view> dp;   // DGN_PAL of the stays admitted in the window
   std::vector<bool> events;           // per spec.baseline->events: found in the window

@@ -2,7 +2,7 @@
 // events, each patient on its own (a patient's whole history lives in one shard), in OpenMP
 // threads over fixed ranges of patients. The answer never depends on the thread count.
 //
-// Rules (contract section 6; docs/cohort.md):
+// Rules (reference section 6; docs/cohort.md):
 //   index    = the patient's first index event dated in [study.start, study.end]
 //   washout  = out when an index event is dated in [index - washout_days, index - 1]
 //   criteria = in order; each is one attrition step

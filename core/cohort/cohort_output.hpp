@@ -1,4 +1,4 @@
-// The cohort job's result files (contract section 6): cohort.csv and attrition.csv as text, and
+// The cohort job's result files (reference section 6): cohort.csv and attrition.csv as text, and
 // cohort.h5, the same table typed for Python and R. cohort.csv and cohort.h5 hold patient
 // pseudonyms: they are patient-level outputs (mode 0640), never logged.
 #pragma once

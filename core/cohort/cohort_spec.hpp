@@ -1,4 +1,4 @@
-// The cohort study as the engine sees it (contract section 6), once the YAML config has been read
+// The cohort study as the engine sees it (reference section 6), once the YAML config has been read
 // and checked by jobs/cohort/cohort_config.cpp: event definitions referred to by position, an
 // index event with its washout, criteria in attrition order, an optional outcome. Plain values
 // only, so the engine, its tests and the manifest share one description of the study.

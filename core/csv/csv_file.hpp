@@ -1,4 +1,4 @@
-// Getting an input extract's bytes into memory: whole files (plain or gzip, contract section 2)
+// Getting an input extract's bytes into memory: whole files (plain or gzip, reference section 2)
 // and byte ranges of plain files for parallel reads. Every failure is a data_error naming the file.
 #pragma once
 

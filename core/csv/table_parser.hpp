@@ -1,4 +1,4 @@
-// Typed parsing of one SNDS table's CSV records into a Batch (contract section 2).
+// Typed parsing of one SNDS table's CSV records into a Batch (reference section 2).
 //
 // A file is read as: header (read_header: BOM skipped, names mapped to the table's typed columns),
 // then ranges of whole records (range_split.hpp) parsed independently by parse_records, each into

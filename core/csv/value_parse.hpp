@@ -1,4 +1,4 @@
-// Parsers for the typed values of SNDS CSV fields (contract section 2): dates in any of the
+// Parsers for the typed values of SNDS CSV fields (reference section 2): dates in any of the
 // extract forms, integers and fixed-point decimals. Hot-path code: no locale, no allocation, no
 // exceptions; every function is a pure function of its argument (safe from any thread).
 //

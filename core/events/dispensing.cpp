@@ -1,4 +1,4 @@
-// Pharmacy lines and dispensing events (contract section 3) and the CIP13 -> ATC referential.
+// Pharmacy lines and dispensing events (reference section 3) and the CIP13 -> ATC referential.
 #include <algorithm>
 #include <limits>
 #include <numeric>

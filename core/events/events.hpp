@@ -1,5 +1,5 @@
 // Event extractors shared by the aggregate and cohort jobs: per-shard, per-patient views of the
-// store built from the columns they need only (contract section 3).
+// store built from the columns they need only (reference section 3).
 //
 // A shard's patients are the IR_BEN_R rows of the shard, sorted by BEN_NIR_PSA then BEN_RNG_GEM
 // (the stored order; build_patient_index sorts anyway, so hand-made shards need not be sorted);
@@ -31,7 +31,7 @@ namespace snds {
 // The ATC of a CIP13 absent from IR_PHA_R (or present with an empty PHA_ATC_C07).
 inline constexpr std::string_view kUnknownAtc = "UNKNOWN";
 
-// Code lists match by prefix (contract section 3): whether `code` starts with one of `prefixes`.
+// Code lists match by prefix (reference section 3): whether `code` starts with one of `prefixes`.
 inline bool has_code_prefix(std::string_view code, const std::vector<std::string>& prefixes) {
   for (const auto& p : prefixes)
     if (code.starts_with(p)) return true;
@@ -70,7 +70,7 @@ struct PatientIndex {
 // The views point into `shard`, which must outlive the index and every event built from it.
 PatientIndex build_patient_index(const ShardData& shard);
 
-// Age in `year` (contract: that year - BEN_NAI_ANN); kMissingInt when the birth year is unknown.
+// Age in `year` (reference section 3: that year - BEN_NAI_ANN); kMissingInt when the birth year is unknown.
 int64_t age_in_year(const Patient& p, int year);
 // "0-9", "10-19", ..., "80-89", "90+"; "unknown" for a missing or negative age.
 std::string_view age_band(int64_t age);

@@ -1,4 +1,4 @@
-// Valid hospital stays (contract section 3): a stay is (year, ETA_NUM, RSA_NUM) across T_MCOyyB,
+// Valid hospital stays (reference section 3): a stay is (year, ETA_NUM, RSA_NUM) across T_MCOyyB,
 // C and D of one year. C carries the patient link and the return codes, B the diagnoses, the GHM
 // and the length, D the associated diagnoses. A stay needs its C row and its B row (a stay
 // without B has no GHM to check and no DP); a key listed twice in C or B keeps its first row.

@@ -1,4 +1,4 @@
-// The quirks of real SNDS extracts (contract sections 2-3) that the generator plants on purpose,
+// The quirks of real SNDS extracts (reference sections 2-3) that the generator plants on purpose,
 // each switchable and each with a rate. File quirks are drawn once per written file; the others
 // once per row, claim, dispensing, patient or stay (the `unit` of each). docs/generator.md lists
 // them with their defaults.

@@ -1,5 +1,5 @@
 // What the generator's files look like: the tables of an extract (IR_BEN_R, ER_PRS_F, ER_PHA_F and
-// T_MCOaaB/C/D per year, plus IR_PHA_R), their columns (the contract's, then extra realistic
+// T_MCOaaB/C/D per year, plus IR_PHA_R), their columns (the reference's, then extra realistic
 // ones), and the per-file format (date form, decimal comma, NUM_ENQ, column order, extra columns,
 // gzip) drawn from (seed, table, part index) only.
 #pragma once
@@ -86,7 +86,7 @@ struct ColumnDef {
   ValueKind value;  // for malformed rows: which fields can hold a bad date or a bad number
 };
 
-// Columns of a table in their natural order: the contract's first, then the extras.
+// Columns of a table in their natural order: the reference's first, then the extras.
 std::span<const ColumnDef> table_columns(TableKind kind);
 const ColumnDef& column_def(TableKind kind, Col col);
 

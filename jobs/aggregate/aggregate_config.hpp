@@ -1,4 +1,4 @@
-// Reading an aggregate job config (contract section 5, docs/aggregate.md) into an AggregateSpec:
+// Reading an aggregate job config (reference section 5, docs/aggregate.md) into an AggregateSpec:
 // every key checked strictly, every dimension and measure checked against the source, every error
 // one sentence naming file, line and key. Needs no store: `validate` runs exactly this.
 #pragma once

@@ -1,4 +1,4 @@
-// The aggregate job's entry point (contract section 5, docs/aggregate.md): read and check the
+// The aggregate job's entry point (reference section 5, docs/aggregate.md): read and check the
 // config (all that `validate` does: no store needed), then run it on the store.
 #include "jobs/aggregate/aggregate_config.hpp"
 #include "jobs/aggregate/aggregate_run.hpp"

@@ -1,4 +1,4 @@
-// Reading a cohort job config (contract section 6, docs/cohort.md) into a CohortSpec: every key
+// Reading a cohort job config (reference section 6, docs/cohort.md) into a CohortSpec: every key
 // checked strictly, every event name resolved, every error one sentence naming file, line and key.
 #pragma once
 

@@ -1,4 +1,4 @@
-// `job: cohort`: new-user cohorts (contract section 6; docs/cohort.md). Reads and checks the
+// `job: cohort`: new-user cohorts (reference section 6; docs/cohort.md). Reads and checks the
 // config on every rank alike; unless only validating, opens the store and runs the study.
 #include "jobs/cohort/cohort_config.hpp"
 #include "jobs/cohort/cohort_run.hpp"

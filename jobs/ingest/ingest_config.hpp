@@ -1,4 +1,4 @@
-// The ingest config (contract section 4, plus the operational settings documented in
+// The ingest config (reference section 4, plus the operational settings documented in
 // docs/ingest.md): where the extracts are, where the store goes, how many shards, the reject
 // limit, the memory budget and the scratch folder for spills.
 #pragma once

@@ -1,4 +1,4 @@
-// File names map to tables as contract section 2 says.
+// File names map to tables as reference section 2 says.
 #include "core/catalog.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The aggregate job (contract section 5) as one DuckDB query, built from the same YAML config
+// The aggregate job (reference section 5) as one DuckDB query, built from the same YAML config
 // that `snds-batch run` reads, and its result.csv written byte for byte as snds-batch writes it
 // (core/aggregate/result_output.cpp) so the two files can be compared with cmp.
 //

@@ -1,5 +1,5 @@
 // The SNDS tables as snds-batch types them (a copy of core/catalog.cpp, kept in step by hand) and
-// the file-name rules of the contract (section 2), so DuckDB loads exactly the columns and types
+// the file-name rules of docs/reference.md (section 2), so DuckDB loads exactly the columns and types
 // that snds-batch's ingest does. Columns not listed here are loaded as VARCHAR, as ingest keeps
 // unknown extra columns of a known table as strings.
 

@@ -1,4 +1,4 @@
-// The cohort job (contract section 6; docs/cohort.md) as DuckDB SQL, built from the same YAML
+// The cohort job (reference section 6; docs/cohort.md) as DuckDB SQL, built from the same YAML
 // config that `snds-batch run` reads: three statements (each patient's index date and the number
 // of attrition steps passed; the attrition counts; the cohort rows with outcome and end of
 // follow-up), and cohort.csv / attrition.csv written as snds-batch writes them.

@@ -1,4 +1,4 @@
-// The rules of contract section 3 as SQL common table expressions over the loaded tables, written
+// The rules of reference section 3 as SQL common table expressions over the loaded tables, written
 // to mean exactly what core/events/ does (patient_index.cpp, dispensing.cpp, hospital_stay.cpp,
 // claim.cpp): the aggregate and cohort queries are built on them.
 //

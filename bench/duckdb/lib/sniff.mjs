@@ -12,7 +12,7 @@ import { TABLES, DATE, DEC, tableForFile, canonicalColumn } from './catalog.mjs'
 // The head read from each file: enough rows to see dates and decimals, cheap to scan.
 const SAMPLE_BYTES = 64 << 10;
 
-// DuckDB strptime formats of the contract's three date forms.
+// DuckDB strptime formats of the reference's three date forms.
 export const DATE_FORMATS = {
   iso: '%Y-%m-%d',
   dmy: '%d/%m/%Y',

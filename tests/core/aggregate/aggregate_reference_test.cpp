@@ -1,4 +1,4 @@
-// The aggregation engine against a brute-force reference written straight from contract sections
+// The aggregation engine against a brute-force reference written straight from reference sections
 // 3 and 5 over the raw tables (no extractor, no hash table: maps and sets), on random extracts;
 // and the engine's answer is the same for every shard split and thread count.
 #include <gtest/gtest.h>

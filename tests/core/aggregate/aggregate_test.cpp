@@ -1,4 +1,4 @@
-// Aggregation rules of contract section 5 on hand-made shards, with result.csv written by hand.
+// Aggregation rules of reference section 5 on hand-made shards, with result.csv written by hand.
 #include <gtest/gtest.h>
 
 #include "core/aggregate/disclosure.hpp"

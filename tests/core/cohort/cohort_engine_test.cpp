@@ -1,4 +1,4 @@
-// The cohort rules of contract section 6, one by one, on hand-made patients and events whose
+// The cohort rules of reference section 6, one by one, on hand-made patients and events whose
 // answers are written by hand: index, washout edges, criteria, outcome, end of follow-up, ties.
 #include "core/cohort/cohort_engine.hpp"
 

@@ -1,4 +1,4 @@
-// cohort.csv and attrition.csv are exactly the contract's text; cohort.h5 holds the same table
+// cohort.csv and attrition.csv are exactly the reference's text; cohort.h5 holds the same table
 // typed, with identical bytes from one write to the next.
 #include "core/cohort/cohort_output.hpp"
 

@@ -1,4 +1,4 @@
-// A brute-force reading of contract section 6 for tests: every patient scans every event (no
+// A brute-force reading of reference section 6 for tests: every patient scans every event (no
 // grouping, no sorting, no binary search). Used against the engine (tests/core/cohort) and, after
 // a brute-force extraction from raw tables, against the whole job (tests/jobs/cohort).
 #pragma once

@@ -1,4 +1,4 @@
-// The engine against a brute-force reference written straight from contract section 6 (every
+// The engine against a brute-force reference written straight from reference section 6 (every
 // patient scans every event, no grouping, no sorting, no binary search) on random patients and
 // events, and the same answer for any thread count.
 #include <gtest/gtest.h>

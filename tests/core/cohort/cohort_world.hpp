@@ -1,5 +1,5 @@
 // Hand-made patients and events for cohort engine tests: a PatientIndex and ShardEvents built
-// value by value (the strings live in the world), and the study of the contract's example.
+// value by value (the strings live in the world), and the study of the reference's example.
 #pragma once
 
 #include <deque>

@@ -1,4 +1,4 @@
-// The event extractors on hand-made shards, one rule of contract section 3 per test, with the
+// The event extractors on hand-made shards, one rule of reference section 3 per test, with the
 // answers written by hand.
 #include "core/events/events.hpp"
 

@@ -1,4 +1,4 @@
-// The aggregate job through the real binary: a tiny hand-made CSV extract (each rule of contract
+// The aggregate job through the real binary: a tiny hand-made CSV extract (each rule of reference
 // section 3, answers written by hand) ingested then aggregated; exit codes; and, when the
 // generator is built, byte-identical result.csv for np = 1..4, threads 1 and 2, shards 1, 7, 64.
 #include <gtest/gtest.h>

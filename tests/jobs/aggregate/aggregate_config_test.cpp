@@ -1,4 +1,4 @@
-// The aggregate config is read strictly: the contract's example is valid, and every mistake is
+// The aggregate config is read strictly: the reference's example is valid, and every mistake is
 // one usage error (exit 2) naming the file, line and key.
 #include "jobs/aggregate/aggregate_config.hpp"
 

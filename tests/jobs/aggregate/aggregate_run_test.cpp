@@ -1,6 +1,6 @@
 // The whole aggregate pipeline (shard queue, per-shard partials, merge on rank 0, writers) on
 // in-memory shards: the same result files for every rank, thread and shard count, typed
-// result.h5, manifest.json as contract section 7 asks, outputs 0640.
+// result.h5, manifest.json as reference section 7 asks, outputs 0640.
 #include "jobs/aggregate/aggregate_run.hpp"
 
 #include <sys/stat.h>

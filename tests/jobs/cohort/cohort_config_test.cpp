@@ -1,4 +1,4 @@
-// The cohort config grammar: the contract's example reads as written, defaults are filled in,
+// The cohort config grammar: the reference's example reads as written, defaults are filled in,
 // and every mistake is a usage error (exit 2) naming the file, the line and the key.
 #include "jobs/cohort/cohort_config.hpp"
 

@@ -1,7 +1,7 @@
 // Extracts for cohort job tests, as the store holds them: one "global" ShardData of raw SNDS
 // rows (IR_PHA_R included) split into patient-hash shards sorted by patient then date, served
 // from memory or written as a real store (ShardWriter files + manifest). Also a brute-force
-// extraction of raw rows (contract section 3) that feeds the rule reference of
+// extraction of raw rows (reference section 3) that feeds the rule reference of
 // tests/core/cohort/cohort_reference.hpp, independent of core/events.
 #pragma once
 

@@ -1,5 +1,5 @@
 // The cohort job on generated extracts: the same bytes for every rank, thread and shard count, the
-// same answer as a brute-force reading of contract sections 3 and 6 on the raw rows, and the same
+// same answer as a brute-force reading of reference sections 3 and 6 on the raw rows, and the same
 // outputs through the real entry point on a store on disk.
 #include <gtest/gtest.h>
 

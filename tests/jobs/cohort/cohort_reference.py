@@ -4,7 +4,7 @@
     python3 cohort_reference.py EXTRACT_DIR OUTPUT_DIR
 
 Reads the resolved study from OUTPUT_DIR/manifest.json (so defaults are the job's), re-implements
-contract sections 3 and 6 and the study designs of docs/cohort.md on the CSV files of EXTRACT_DIR
+reference sections 3 and 6 and the study designs of docs/cohort.md on the CSV files of EXTRACT_DIR
 with the standard library only (no store, no C++), in its own way where it can (exposures by
 walking the calendar, person-time day by day, Poisson bounds by bisection on the distribution
 function), and compares with every output: cohort.csv, attrition.csv, exposures.csv,

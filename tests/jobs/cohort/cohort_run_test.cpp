@@ -22,7 +22,7 @@ constexpr const char* kStatinCip = "3400930000001";
 constexpr const char* kOtherStatinCip = "3400930000002";
 constexpr const char* kMetforminCip = "3400930000003";
 
-// The study of the contract's example, without the age criterion.
+// The study of the reference's example, without the age criterion.
 constexpr const char* kStudy = R"(study: {start: 2020-01-01, end: 2022-12-31}
 events:
   statin:  {source: dispensing, atc: [C10AA]}

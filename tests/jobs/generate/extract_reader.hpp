@@ -1,7 +1,7 @@
 // A small reader of generated extracts for the generator's tests, independent of core/csv: reads
 // every file of a table (plain or gzip), splits ';' fields with double quotes, maps NUM_ENQ to the
 // catalog's name, normalises dates to ISO ("" when missing or 1600-01-01) and decimals to '.',
-// and rejects rows as the contract says (wrong field count, unparsable date or number in a typed
+// and rejects rows as the reference says (wrong field count, unparsable date or number in a typed
 // column of the catalog).
 #pragma once
 
@@ -262,7 +262,7 @@ inline std::vector<std::string> row_set(const TableRows& t,
   return out;
 }
 
-// The contract's columns of a table (required ones in the catalog).
+// The reference's columns of a table (required ones in the catalog).
 inline std::vector<std::string> contract_columns(const std::string& table) {
   std::vector<std::string> out;
   for (const auto& c : table_spec(parse_table_name(table)->kind).columns)

@@ -90,7 +90,7 @@ TEST(GenerateDeterminism, EachRankWritesOnePartOfEveryTable) {
       EXPECT_EQ(std::count(files.begin(), files.end(), part_file_name(table, part, false)), 1)
           << table << part;
   EXPECT_EQ(files.size(), 1u + 3u * (3u + 3u * 3u));
-  // Each name maps to its table as the contract's <TABLE>_<anything>.csv rule says.
+  // Each name maps to its table as the reference's <TABLE>_<anything>.csv rule says.
   for (const auto& f : files) EXPECT_TRUE(table_for_file(f).has_value()) << f;
 }
 

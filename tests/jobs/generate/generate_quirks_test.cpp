@@ -75,7 +75,7 @@ TEST(GenerateQuirks, NoneGivesPlainFilesInTheContractColumnOrder) {
     const std::string text = all_text(dir.path(), table);
     std::string header;
     for (const auto& c : test::contract_columns(table)) header += c + ";";
-    // Beyond the contract, what Open Medic's measures and dimensions and the cohort's exposures by
+    // Beyond the reference, what Open Medic's measures and dimensions and the cohort's exposures by
     // pack size read.
     if (std::string_view(table) == "ER_PRS_F") header += "BSE_REM_MNT;PSP_SPE_COD;";
     if (std::string_view(table) == "IR_PHA_R") header += "PHA_CND_TOP;PHA_GRP_GEN;";

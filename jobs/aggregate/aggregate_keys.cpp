@@ -1,0 +1,46 @@
+// Every key of an aggregate job config: what docs/reference.md section 5 shows and what
+// tests/jobs/config_keys_test.cpp holds read_aggregate_config to.
+#include "jobs/config_keys.hpp"
+
+namespace snds {
+
+std::span<const KeySpec> aggregate_keys() {
+  static constexpr KeySpec kKeys[] = {
+      {"job", "string", "required", "aggregate", "the job kind"},
+      {"store", "path", "required", "", "a complete store written by `snds-batch ingest`"},
+      {"output", "path", "required", "",
+       "the output folder: created (mode 0750), or one holding a previous snds-batch output; "
+       "never a store or a folder inside one"},
+      {"source", "string", "required", "dispensing, hospital_stay, claim",
+       "which events are counted (section 3)"},
+      {"period", "map", "none", "", "without it every dated event counts"},
+      {"period.start", "date", "required", "", "first day, on the event date, inclusive"},
+      {"period.end", "date", "required", ">= period.start", "last day, inclusive"},
+      {"filter", "map", "none", "", "code filters of the source"},
+      {"filter.atc", "list of strings", "none", "",
+       "dispensing: ATC prefixes (`UNKNOWN` for a CIP13 absent from IR_PHA_R)"},
+      {"filter.icd10", "list of strings", "none", "",
+       "hospital_stay: ICD-10 prefixes, without the dot"},
+      {"filter.positions", "list of strings", "[DP]", "DP, DR, DAS",
+       "hospital_stay: which diagnoses `icd10` looks at"},
+      {"group_by", "list of strings", "required", "docs/aggregate.md#dimensions",
+       "dimensions, in the order of the output columns; `[]` gives one total row"},
+      {"measures", "list of strings", "required", "docs/aggregate.md#measures",
+       "measures, in the order of the output columns"},
+      {"flux", "map", "none", "",
+       "DCIR processing cut-off on FLX_DIS_DTD (dispensing, claim); exactly one of its two keys"},
+      {"flux.until", "date", "none", "", "keep lines whose FLX_DIS_DTD is on or before it"},
+      {"flux.months_after_period", "integer", "none", "0-1200",
+       "cut-off = last day of the N-th month after `period.end`"},
+      {"totals", "boolean", "false", "", "adds margin rows (`ALL` in collapsed columns)"},
+      {"disclosure", "map", "none", "", "small-count masking of the published table"},
+      {"disclosure.min_patients", "integer", "10", "1-2147483647",
+       "rows with fewer patients are masked (`suppressed` = 1); 1 turns masking off"},
+      {"disclosure.secondary", "boolean", "false", "",
+       "secondary suppression (`suppressed` = 2) so masked cells cannot be recomputed from the "
+       "margins; needs `totals: true`"},
+  };
+  return kKeys;
+}
+
+}  // namespace snds

@@ -1,0 +1,31 @@
+// Every key of an ingest config: what docs/reference.md section 4 shows and what
+// tests/jobs/config_keys_test.cpp holds read_ingest_config to.
+#include "jobs/config_keys.hpp"
+
+namespace snds {
+
+std::span<const KeySpec> ingest_keys() {
+  static constexpr KeySpec kKeys[] = {
+      {"store", "path", "required", "",
+       "the store folder to create; an existing complete store is refused unless `--force`"},
+      {"shards", "integer", "64", "1-1048576",
+       "patient-hash shards, fixed at ingest, independent of the rank count"},
+      {"inputs", "path or map", "required", "",
+       "a folder (tables found by file name) or a map `TABLE: [files...]`"},
+      {"inputs.*", "list of paths", "none", "", "the files of one table, in the map form"},
+      {"max_reject_ratio", "number", "0.001", "0-1",
+       "per table: rejected rows / rows read above this fails the ingest (exit 3)"},
+      {"memory_budget_mb", "number", "2048", "0.01-1e+09",
+       "per rank: shuffled rows kept in memory before spilling to `scratch` (docs/ingest.md)"},
+      {"scratch", "path", "none", "",
+       "spill folder; default `$TMPDIR/snds-batch-spill`, else `STORE/.ingest/spill`"},
+      {"compression", "string", "lz4", "lz4, zstd, deflate, none", "the shards' column codec"},
+      {"compression_level", "integer", "1", "zstd 1-22, deflate 0-9",
+       "codec level; lz4 and none have none"},
+      {"read_chunk_kb", "integer", "32768", "1-4194304",
+       "plain CSV files are split into byte ranges of this size, parsed in parallel"},
+  };
+  return kKeys;
+}
+
+}  // namespace snds
