@@ -1,4 +1,6 @@
 // Claim lines: ER_PRS_F rows of known patients, information-only lines (DPN_QLF = 71) left out.
+// Columns are read where they sit (narrow integers unwidened, NIR as dictionary ids), because
+// ER_PRS_F is the largest table a job reads: copies of it cost more than the loop itself.
 #include <algorithm>
 
 #include "core/events/column_access.hpp"
@@ -6,40 +8,74 @@
 
 namespace snds {
 using events_detail::or_zero;
-using events_detail::Strings;
 using events_detail::typed_column;
-using events_detail::typed_strings;
+
+namespace {
+
+// An integer column read in place, whatever width the store kept it in; a column the caller did
+// not read (nullptr) reads as missing.
+class StoredInts {
+ public:
+  explicit StoredInts(const Column* c) : c_(c) {}
+  int64_t at(size_t r) const {
+    if (c_ == nullptr) return kMissingInt;
+    switch (c_->narrow_width) {
+      case 0:
+        return c_->ints[r];
+      case 1:
+        return widen_value(reinterpret_cast<const int8_t*>(c_->narrow.data())[r]);
+      case 2:
+        return widen_value(reinterpret_cast<const int16_t*>(c_->narrow.data())[r]);
+      default:
+        return widen_value(reinterpret_cast<const int32_t*>(c_->narrow.data())[r]);
+    }
+  }
+
+ private:
+  const Column* c_;
+};
+
+const Column* optional_column(const Batch& batch, std::string_view name, ColumnType type) {
+  return batch.find(name) >= 0 ? &typed_column(batch, "ER_PRS_F", name, type) : nullptr;
+}
+
+}  // namespace
 
 std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex& patients) {
   std::vector<ClaimLine> out;
   const Batch* prs = shard.find("ER_PRS_F");
   if (!prs || prs->rows() == 0 || patients.patients.empty()) return out;
   constexpr std::string_view kT = "ER_PRS_F";
-  const Strings nir = typed_strings(*prs, kT, "BEN_NIR_PSA");
-  std::vector<int64_t> rank_s, dpn_s, nature_s, qte_s, amount_s;  // narrow columns, widened
-  const int64_t* rank =
-      int_values(typed_column(*prs, kT, "BEN_RNG_GEM", ColumnType::kInt64), rank_s);
+  const events_detail::OrderedIds nir =
+      events_detail::ordered_ids(typed_column(*prs, kT, "BEN_NIR_PSA", ColumnType::kString));
+  const StoredInts rank(&typed_column(*prs, kT, "BEN_RNG_GEM", ColumnType::kInt64));
   const auto& date = typed_column(*prs, kT, "EXE_SOI_DTD", ColumnType::kDate).dates;
-  const int64_t* dpn = int_values(typed_column(*prs, kT, "DPN_QLF", ColumnType::kInt64), dpn_s);
-  const int64_t* nature =
-      int_values(typed_column(*prs, kT, "PRS_NAT_REF", ColumnType::kInt64), nature_s);
-  const int64_t* qte =
-      int_values(typed_column(*prs, kT, "PRS_ACT_QTE", ColumnType::kDecimal), qte_s);
-  const int64_t* amount =
-      int_values(typed_column(*prs, kT, "PRS_PAI_MNT", ColumnType::kDecimal), amount_s);
-
+  const StoredInts dpn(&typed_column(*prs, kT, "DPN_QLF", ColumnType::kInt64));
+  // Nature, quantity and amount only when the caller read them: a cohort that uses claims for
+  // loss to follow-up alone needs the dates (jobs/cohort: cohort_wanted_tables).
+  const StoredInts nature(optional_column(*prs, "PRS_NAT_REF", ColumnType::kInt64));
+  const StoredInts qte(optional_column(*prs, "PRS_ACT_QTE", ColumnType::kDecimal));
+  const StoredInts amount(optional_column(*prs, "PRS_PAI_MNT", ColumnType::kDecimal));
   // FLX_DIS_DTD only when the caller read it (an aggregate with a processing cut-off or month).
-  const Date* flux = prs->find("FLX_DIS_DTD") >= 0
-                         ? typed_column(*prs, kT, "FLX_DIS_DTD", ColumnType::kDate).dates.data()
-                         : nullptr;
-  events_detail::PatientLookup lookup(patients);
+  const Column* flux_column = optional_column(*prs, "FLX_DIS_DTD", ColumnType::kDate);
+  const Date* flux = flux_column ? flux_column->dates.data() : nullptr;
+
+  // Rows are sorted by patient: one patient lookup per (NIR id, rank) run.
+  int32_t last_id = -1;
+  int64_t last_rank = 0, last_patient = -1;
   out.reserve(prs->rows());
   for (size_t r = 0; r < prs->rows(); ++r) {
-    if (dpn[r] == events_detail::kInfoOnlyDpnQlf) continue;
-    const int64_t p = lookup.find(nir.at(r), rank[r]);
-    if (p < 0) continue;
-    out.push_back(ClaimLine{static_cast<uint32_t>(p), date[r], nature[r], or_zero(qte[r]),
-                            or_zero(amount[r]), flux ? flux[r] : kMissingDate});
+    if (dpn.at(r) == events_detail::kInfoOnlyDpnQlf) continue;
+    const int64_t rk = rank.at(r);
+    if (nir.id[r] != last_id || rk != last_rank) {
+      last_id = nir.id[r];
+      last_rank = rk;
+      last_patient = patients.find(nir.values[static_cast<size_t>(last_id)], rk);
+    }
+    if (last_patient < 0) continue;
+    out.push_back(ClaimLine{static_cast<uint32_t>(last_patient), date[r], nature.at(r),
+                            or_zero(qte.at(r)), or_zero(amount.at(r)),
+                            flux ? flux[r] : kMissingDate});
   }
   auto less = [](const ClaimLine& a, const ClaimLine& b) {
     if (a.patient != b.patient) return a.patient < b.patient;

@@ -58,6 +58,13 @@ WantedTables cohort_wanted_tables(const CohortSpec& spec) {
   // Every study has an index event, so IR_BEN_R always comes with some extractor's tables.
   for (auto s : kSources)
     if (spec.uses_source(s)) add_wanted(wanted, extractor_of(s));
+  // Loss to follow-up alone needs claim dates only, and ER_PRS_F is the largest table: its
+  // nature, quantity and amount columns are not read (extract_claims takes them as optional).
+  bool claim_events = false;
+  for (size_t d = 0; d < spec.events.size(); ++d)
+    claim_events |= spec.events[d].source == CohortSource::kClaim && spec.uses_event(d);
+  if (spec.no_claim_days && !claim_events)
+    wanted["ER_PRS_F"] = {"BEN_NIR_PSA", "BEN_RNG_GEM", "EXE_SOI_DTD", "DPN_QLF"};
   // Birthdays split person-time by age band.
   if (spec.incidence && std::find(spec.incidence->strata.begin(), spec.incidence->strata.end(),
                                   IncidenceStratum::kAgeBand) != spec.incidence->strata.end())
