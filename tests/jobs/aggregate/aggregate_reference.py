@@ -4,7 +4,7 @@
     python3 aggregate_reference.py EXTRACT_DIR OUTPUT_DIR [IR_DPT_V.csv]
 
 Reads the resolved config from OUTPUT_DIR/manifest.json (so defaults are the job's), then
-re-implements, with the standard library only (no store, no C++), what contract sections 3, 5 and 8
+re-implements, with the standard library only (no store, no C++), what reference sections 3, 5 and 8
 and docs/aggregate.md + docs/disclosure.md say a `source: dispensing` aggregate publishes:
 
 - pharmacy lines = ER_PHA_F joined to ER_PRS_F on the 9 DCIR keys, DPN_QLF 71 out, patients
@@ -41,7 +41,7 @@ import sys
 MONTHS = {m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
 DCIR_KEYS = ["DCT_ORD_NUM", "FLX_DIS_DTD", "FLX_EMT_NUM", "FLX_EMT_ORD", "FLX_EMT_TYP",
              "FLX_TRT_DTD", "ORG_CLE_NUM", "PRS_ORD_NUM", "REM_TYP_AFF"]
-# Typed columns (contract section 2 and the SNDS schema): a row whose value does not parse is
+# Typed columns (reference section 2 and the SNDS schema): a row whose value does not parse is
 # rejected by ingest, so it is skipped here. Other columns are text.
 TYPES = {
     "IR_BEN_R": {"BEN_RNG_GEM": "int", "BEN_NAI_ANN": "int", "BEN_NAI_MOI": "int",
