@@ -30,9 +30,11 @@ std::vector<std::string> segments(std::string_view path) {
 bool key_matches(std::string_view pattern, std::string_view path) {
   const auto p = segments(pattern);
   const auto s = segments(path);
-  if (p.size() != s.size()) return false;
+  // A final `**` takes the rest: such user-chosen keys may hold dots (file names).
+  const bool open_end = !p.empty() && p.back() == "**";
+  if (open_end ? s.size() < p.size() : p.size() != s.size()) return false;
   for (size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == "*") continue;
+    if (p[i] == "*" || p[i] == "**") continue;
     if (p[i] == "*[]" && s[i].ends_with("[]")) continue;
     if (p[i] != s[i]) return false;
   }

@@ -14,8 +14,8 @@
 namespace snds {
 
 struct KeySpec {
-  // Dotted path; `*` stands for a user-chosen name (events.*.atc), `[]` for a list item
-  // (criteria[].name).
+  // Dotted path; `*` stands for a user-chosen name (events.*.atc), a final `**` for one that may
+  // hold dots (delimiters.** for file names), `[]` for a list item (criteria[].name).
   std::string_view key;
   std::string_view type;      // as shown to users: integer, number, boolean, date, string, list...
   std::string_view fallback;  // "required", "none", or the default as written in a config

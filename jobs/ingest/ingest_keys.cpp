@@ -13,6 +13,10 @@ std::span<const KeySpec> ingest_keys() {
       {"inputs", "path or map", "required", "",
        "a folder (tables found by file name) or a map `TABLE: [files...]`"},
       {"inputs.*", "list of paths", "none", "", "the files of one table, in the map form"},
+      {"delimiters", "map", "none", "",
+       "forces a CSV delimiter instead of sniffing it from the header: keys are table names "
+       "or file paths, values `;` `,` `|` or tab (or semicolon, comma, pipe)"},
+      {"delimiters.**", "string", "none", "; , | tab", "the delimiter of that table or file"},
       {"max_reject_ratio", "number", "0.001", "0-1",
        "per table: rejected rows / rows read above this fails the ingest (exit 3)"},
       {"memory_budget_mb", "number", "2048", "0.01-1e+09",

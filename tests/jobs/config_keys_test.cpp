@@ -153,6 +153,10 @@ TEST(ConfigKeys, APatternMatchesUserChosenNamesAndListItemsOnly) {
   EXPECT_FALSE(key_matches("events.*.atc", "events.statin.icd10"));
   EXPECT_FALSE(key_matches("events.*", "events.statin.atc"));
   EXPECT_FALSE(key_matches("period", "period.start"));
+  EXPECT_TRUE(key_matches("delimiters.**", "delimiters.raw/IR_BEN_R.csv"));
+  EXPECT_TRUE(key_matches("delimiters.**", "delimiters.ER_PRS_F"));
+  EXPECT_FALSE(key_matches("delimiters.**", "delimiters"));
+  EXPECT_FALSE(key_matches("delimiters.*", "delimiters.raw/IR_BEN_R.csv"));
 }
 
 }  // namespace
