@@ -2,7 +2,7 @@
 // backends: MPI (runtime/mpi_communicator.cpp) and in-process threads
 // (runtime/local_communicator.cpp) so shuffles, joins and schedulers are unit-tested without
 // mpirun. Rule: only one thread per rank (the one that owns the Communicator) calls it. Payloads
-// are byte buffers; callers serialise with runtime/serialize.hpp.
+// are byte buffers; callers serialise with core/serialize.hpp (ByteWriter, ByteReader).
 #pragma once
 
 #include <cstdint>

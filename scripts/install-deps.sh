@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libopenmpi-dev openmpi-bin
   libhdf5-openmpi-dev hdf5-tools
-  libboost1.81-dev libboost-json1.81-dev libboost-iostreams1.81-dev
+  libboost1.81-dev libboost-json1.81-dev
   libyaml-cpp-dev libfmt-dev zlib1g-dev libzstd-dev liblz4-dev
   googletest libgtest-dev
   gnuplot-nox python3
