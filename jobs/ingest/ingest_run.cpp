@@ -18,6 +18,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/csv/csv_file.hpp"
+#include "core/csv/delimiter.hpp"
 #include "core/csv/range_split.hpp"
 #include "core/error.hpp"
 #include "core/serialize.hpp"
@@ -719,6 +720,8 @@ void IngestRun::finalize() {
   std::map<std::string, uint32_t> file_index;
   for (uint32_t fi = 0; fi < plan_.files.size(); ++fi) file_index[plan_.files[fi].path] = fi;
   boost::json::array inputs;
+  constexpr size_t kFilesSummarised = 50;
+  size_t files_summarised = 0;
   for (const ListedFile& l : plan_.listing) {
     boost::json::object o;
     o["path"] = l.path;
@@ -750,7 +753,14 @@ void IngestRun::finalize() {
     o["rows_read"] = rows_read;
     o["rejected"] = rejected;
     inputs.push_back(std::move(o));
+    // The summary: what each file gave (a screenful; the manifest has them all).
+    if (++files_summarised <= kFilesSummarised)
+      log::info("read {}: {} ({}, {}-separated), {} rows, {} rejected", l.relative, f.table.name,
+                input_format(l.path), delimiter_name(f.header.delimiter), rows_read, rejected);
   }
+  if (files_summarised > kFilesSummarised)
+    log::info("read {} more file(s): see the manifest's inputs",
+              files_summarised - kFilesSummarised);
   manifest["inputs"] = std::move(inputs);
 
   boost::json::object shard_rows;

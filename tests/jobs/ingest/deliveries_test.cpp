@@ -88,17 +88,22 @@ Error ingest_error(const fs::path& yaml) {
 }
 
 // Copies the flat mini extract into a delivery tree: reference tables at the top, claims per year
-// under DCIR/, stays per year under PMSI/, plus what real deliveries carry beside the tables.
+// under DCIR/, stays per year under PMSI/, a comma- and a pipe-separated file, plus what real
+// deliveries carry beside the tables.
 void write_tree(const fs::path& flat, const fs::path& tree) {
   auto put = [&](const std::string& from, const std::string& to) {
     fs::create_directories((tree / to).parent_path());
     fs::copy_file(flat / from, tree / to);
   };
   put("IR_BEN_R.csv", "IR_BEN_R.csv");
-  put("IR_PHA_R.csv", "IR_PHA_R.csv");
+  // The referential comma-separated, one year of claims pipe-separated.
+  test::write_text(tree / "IR_PHA_R.csv",
+                   with_delimiter(test::read_text(flat / "IR_PHA_R.csv"), ','));
   put("ER_PHA_F.csv", "DCIR/ER_PHA_F.csv");
   put("ER_PRS_F_1.csv", "DCIR/ER_PRS_F/2019/ER_PRS_F_1.csv");
-  put("ER_PRS_F_2.csv", "DCIR/ER_PRS_F/2020/ER_PRS_F_2.csv");
+  fs::create_directories(tree / "DCIR/ER_PRS_F/2020");
+  test::write_text(tree / "DCIR/ER_PRS_F/2020/ER_PRS_F_2.csv",
+                   with_delimiter(test::read_text(flat / "ER_PRS_F_2.csv"), '|'));
   for (const char* t : {"B", "C", "D"})
     put(fmt::format("T_MCO20{}.csv", t),
         fmt::format("PMSI/2020/t_mco20{}.csv", static_cast<char>(std::tolower(*t))));
@@ -106,6 +111,7 @@ void write_tree(const fs::path& flat, const fs::path& tree) {
   // A table under a name the ingest does not take (missing '_'): listed, not read.
   test::write_text(tree / "DCIR/ER_PRS_F2021.csv",
                    test::read_text(flat / "ER_PRS_F_1.csv").substr(0, 200));
+  test::write_text(tree / "PMSI/2020/T_MCO20E.sas7bdat", "SAS");
   test::write_text(tree / ".DS_Store", "\x01\x02");
   test::write_text(tree / "PMSI/.~lock.T_MCO20B.csv#", "x");
   // A link back to the top: followed once, never looped through.
@@ -194,6 +200,13 @@ TEST_F(DeliveryFixture, ATreeGivesTheStoreOfTheFlatFolderAndListsEveryFile) {
   EXPECT_NE(std::string(readme->at("reason").as_string()).find("not an SNDS table"),
             std::string::npos);
   EXPECT_FALSE(listed(m, "DCIR/ER_PRS_F2021.csv")->at("taken").as_bool());
+  const auto* sas = listed(m, "PMSI/2020/T_MCO20E.sas7bdat");
+  ASSERT_NE(sas, nullptr);
+  EXPECT_EQ(sas->at("format").as_string(), "sas7bdat");
+  EXPECT_NE(std::string(sas->at("reason").as_string()).find("SAS table"), std::string::npos);
+  EXPECT_EQ(listed(m, "IR_PHA_R.csv")->at("delimiter").as_string(), ",");
+  EXPECT_EQ(listed(m, "DCIR/ER_PRS_F/2020/ER_PRS_F_2.csv")->at("delimiter").as_string(), "|");
+  EXPECT_EQ(listed(m, "IR_BEN_R.csv")->at("delimiter").as_string(), ";");
   const auto* stays = listed(m, "PMSI/2020/t_mco20c.csv");
   ASSERT_NE(stays, nullptr);
   EXPECT_EQ(stays->at("table").as_string(), "T_MCO20C");
@@ -219,9 +232,9 @@ TEST_F(DeliveryFixture, ATreeGivesTheStoreOfTheFlatFolderAndListsEveryFile) {
   ASSERT_EQ(test::run_command(fmt::format("{} inspect {}", test::snds_bin(), store.string()), &out),
             0)
       << out;
-  // README.md and the misnamed claims file are the two not read.
-  EXPECT_NE(out.find(fmt::format("inputs: {} file(s) found, {} read, 2 not read", on_disk.size(),
-                                 on_disk.size() - 2)),
+  // README.md, the SAS table and the misnamed claims file are the three not read.
+  EXPECT_NE(out.find(fmt::format("inputs: {} file(s) found, {} read, 3 not read", on_disk.size(),
+                                 on_disk.size() - 3)),
             std::string::npos)
       << out;
 }
