@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "jobs/commands.hpp"
+#include "jobs/error_message.hpp"
 #include "runtime/collective.hpp"
 #include "runtime/config.hpp"
 #include "runtime/log.hpp"
@@ -184,13 +185,14 @@ int cli_main(int argc, char** argv) {
     code = static_cast<int>(e.code());
   } catch (const Error& e) {
     // Usage errors are identical on every rank: rank 0 alone speaks for them.
-    if (e.code() != ExitCode::kUsage || rank == 0) log::error("{}", e.what());
+    if (e.code() != ExitCode::kUsage || rank == 0)
+      log::error("{}", without_source_location(e.what()));
     code = static_cast<int>(e.code());
   } catch (const std::bad_alloc&) {
     log::error("out of memory: lower memory_budget_mb in the config, or use more nodes");
     code = static_cast<int>(ExitCode::kInternal);
   } catch (const std::exception& e) {
-    log::error("internal error: {}", e.what());
+    log::error("internal error: {}", without_source_location(e.what()));
     code = static_cast<int>(ExitCode::kInternal);
   }
   if (mpi_started) mpi_shutdown();

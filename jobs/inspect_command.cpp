@@ -11,6 +11,7 @@
 #include "core/store/store_layout.hpp"
 #include "jobs/args.hpp"
 #include "jobs/commands.hpp"
+#include "jobs/store_tables.hpp"
 
 namespace snds {
 namespace fs = std::filesystem;
@@ -79,10 +80,13 @@ int inspect_command(const ArgList& argv, CommandContext& ctx) {
   // Input files found by the ingest, and how many of them it did not read (stores written before
   // the listing only hold the files read).
   uint64_t files = 0, not_taken = 0;
+  boost::json::array misnamed;  // not read, though named like a table
   if (auto* in = manifest.if_contains("inputs"); in && in->is_array())
     for (const auto& v : in->as_array()) {
       ++files;
       if (const auto* t = v.as_object().if_contains("taken"); t && !t->as_bool()) ++not_taken;
+      if (v.as_object().if_contains("looks_like_snds_table"))
+        misnamed.push_back(v.as_object().at("path"));
     }
   const uint64_t shard_bytes = folder_bytes(store / "shards");
   const uint64_t all_bytes = folder_bytes(store);
@@ -94,6 +98,18 @@ int inspect_command(const ArgList& argv, CommandContext& ctx) {
   out["input_files_not_read"] = not_taken;
   out["bytes"] = all_bytes;
   out["shard_bytes"] = shard_bytes;
+  // Which job sources the store can serve (a job whose source needs a missing table fails).
+  boost::json::object sources;
+  for (const auto& [source, missing] : sources_served(manifest_tables(manifest))) {
+    boost::json::array m;
+    for (const auto& t : missing) m.push_back(boost::json::value(t));
+    sources[source] = boost::json::object{{"served", missing.empty()}, {"missing_tables", m}};
+  }
+  out["sources"] = sources;
+  // What the ingest read twice or left aside (older manifests have none of these).
+  for (const char* key : {"duplicate_parent_keys", "duplicate_files"})
+    if (auto* v = manifest.if_contains(key)) out[key] = *v;
+  out["misnamed_inputs"] = misnamed;
 
   if (args.flag("json")) {
     std::cout << boost::json::serialize(out) << "\n";
@@ -115,6 +131,28 @@ int inspect_command(const ArgList& argv, CommandContext& ctx) {
   }
   std::cout << fmt::format("{:<12} {:>14} {:>10} {:>10}\n", "total", total_rows, total_rejected,
                            total_orphans);
+  for (auto& [source, value] : sources) {
+    const auto& missing = value.as_object().at("missing_tables").as_array();
+    std::string lacks;
+    for (const auto& t : missing) lacks += (lacks.empty() ? "" : ", ") + std::string(t.as_string());
+    std::cout << fmt::format("source {:<14} {}\n", std::string(source),
+                             missing.empty() ? "served" : "NOT served: no " + lacks);
+  }
+  if (auto* d = out.if_contains("duplicate_parent_keys"))
+    for (auto& [table, n] : d->as_object())
+      std::cout << fmt::format(
+          "duplicate parent keys: {} rows of {} repeat another row's join key\n",
+          n.to_number<uint64_t>(), std::string(table));
+  if (auto* d = out.if_contains("duplicate_files"))
+    for (auto& set : d->as_array()) {
+      std::string files;
+      for (auto& f : set.as_array())
+        files += (files.empty() ? "" : ", ") + std::string(f.as_string());
+      std::cout << fmt::format("duplicate input files (read each time): {}\n", files);
+    }
+  for (const auto& path : misnamed)
+    std::cout << fmt::format("not ingested, though named like an SNDS table: {}\n",
+                             std::string(path.as_string()));
   return 0;
 }
 

@@ -70,7 +70,7 @@ std::string read_file_range(const std::string& path, uint64_t offset, uint64_t l
   return out;
 }
 
-std::string read_gzip_file(const std::string& path) {
+std::string read_gzip_file(const std::string& path, uint32_t* content_crc) {
   Fd fd(path);
   const uint64_t in_size = file_size_of(fd, path);
   if (in_size == 0) throw data_error("{}: not a gzip file (it is empty)", path);
@@ -91,6 +91,7 @@ std::string read_gzip_file(const std::string& path) {
   bool eof = false;
   bool between_members = false;  // a member just ended: next comes another member, zeros or EOF
   int members = 0;
+  uLong crc = crc32(0L, Z_NULL, 0);
   for (;;) {
     if (z.avail_in == 0 && !eof) {
       const size_t n = pread_full(fd, path, reinterpret_cast<char*>(in.data()), in.size(), read_at);
@@ -116,6 +117,8 @@ std::string read_gzip_file(const std::string& path) {
     produced += before - z.avail_out;
     if (rc == Z_STREAM_END) {
       ++members;
+      // After a gzip member's end, z.adler is its content's CRC32 (checked against the trailer).
+      crc = crc32_combine(crc, z.adler, static_cast<z_off_t>(z.total_out));
       between_members = true;
       if (z.avail_in == 0 && eof) break;
     } else if (rc == Z_BUF_ERROR) {
@@ -132,6 +135,7 @@ std::string read_gzip_file(const std::string& path) {
   }
   if (members == 0) throw data_error("{}: not a gzip file (no gzip member)", path);
   out.resize(produced);
+  if (content_crc) *content_crc = static_cast<uint32_t>(crc);
   return out;
 }
 

@@ -13,8 +13,10 @@ bool is_gzip_path(std::string_view path);
 
 // The whole decompressed content of a gzip file. Concatenated gzip members (as written by
 // `cat a.gz b.gz`, pigz, bgzip) are all read; zero padding after the last member is ignored.
-// data_error when the file is missing, not gzip, corrupt or truncated.
-std::string read_gzip_file(const std::string& path);
+// data_error when the file is missing, not gzip, corrupt or truncated. `content_crc`, when given,
+// receives the CRC32 of the decompressed content: zlib computes each member's to check its
+// trailer, so it costs no pass over the data (the ingest compares inputs by content with it).
+std::string read_gzip_file(const std::string& path, uint32_t* content_crc = nullptr);
 
 // The whole content of an input file: gunzipped when is_gzip_path(path), as is otherwise.
 std::string read_csv_file(const std::string& path);

@@ -4,12 +4,18 @@
 #include "jobs/aggregate/aggregate_run.hpp"
 #include "jobs/job_entry.hpp"
 #include "jobs/shard_job.hpp"
+#include "jobs/store_tables.hpp"
+#include "runtime/collective.hpp"
 
 namespace snds {
 
 int aggregate_job(ConfigMap& config, CommandContext& ctx, const JobOptions& options) {
   const AggregateJobConfig job = read_aggregate_config(config);
   return run_on_store(job, ctx, options, [&](const JobShardSource& source) {
+    // A table the store lacks fails the job naming it, before any shard is read (issue #12).
+    all_or_none(ctx.comm, [&] {
+      check_store_tables(job.store, aggregate_wanted_tables(job.spec), job.config_file);
+    });
     run_aggregate(job, ctx.comm, ctx.threads, source);
   });
 }

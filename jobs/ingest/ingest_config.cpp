@@ -43,6 +43,8 @@ IngestConfig read_ingest_config(ConfigMap& map) {
     }
   }
   c.max_reject_ratio = map.optional_double("max_reject_ratio", 0.001, 0.0, 1.0);
+  c.allow_duplicate_files = map.optional_bool("allow_duplicate_files", false);
+  c.max_duplicate_ratio = map.optional_double("max_duplicate_ratio", 0.01, 0.0, 1.0);
   c.memory_budget_mb = map.optional_double("memory_budget_mb", 2048, 0.01, 1e9);
   if (auto s = map.optional_string("scratch")) {
     c.scratch = resolve_path(map, *s);
@@ -90,6 +92,8 @@ boost::json::object IngestConfig::to_json() const {
     o["delimiters"] = std::move(d);
   }
   o["max_reject_ratio"] = max_reject_ratio;
+  o["allow_duplicate_files"] = allow_duplicate_files;
+  o["max_duplicate_ratio"] = max_duplicate_ratio;
   o["memory_budget_mb"] = memory_budget_mb;
   o["scratch"] = scratch;
   o["compression"] = compression;

@@ -25,6 +25,11 @@ struct IngestConfig {
   // sniffed from its header. Keys: a path relative to the inputs folder, a file name or a table.
   std::map<std::string, char> delimiters;
   double max_reject_ratio = 0.001;
+  // Two input files with the same content are a duplicated extract (exit 3) unless allowed.
+  bool allow_duplicate_files = false;
+  // Per parent table (ER_PRS_F, T_MCOyyC): rows repeating another row's join key / rows read,
+  // above which the ingest fails (exit 3). The default is the share real extracts show.
+  double max_duplicate_ratio = 0.01;
   double memory_budget_mb = 2048;  // per rank, for shuffled data held in memory (fractions allowed)
   std::string scratch;             // spill folder; default $TMPDIR, else STORE/.ingest/spill
   std::string compression = "lz4";

@@ -19,6 +19,11 @@ std::span<const KeySpec> ingest_keys() {
       {"delimiters.**", "string", "none", "; , | tab", "the delimiter of that table or file"},
       {"max_reject_ratio", "number", "0.001", "0-1",
        "per table: rejected rows / rows read above this fails the ingest (exit 3)"},
+      {"max_duplicate_ratio", "number", "0.01", "0-1",
+       "per ER_PRS_F / T_MCOyyC: rows repeating another row's join key / rows stored above "
+       "this fails the ingest (exit 3)"},
+      {"allow_duplicate_files", "boolean", "false", "",
+       "reads input files with identical content each time instead of refusing them (exit 3)"},
       {"memory_budget_mb", "number", "2048", "0.01-1e+09",
        "per rank: shuffled rows kept in memory before spilling to `scratch` (docs/ingest.md)"},
       {"scratch", "path", "none", "",

@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <set>
 
@@ -31,8 +32,11 @@ std::string read_file_start(const InputFile& f, size_t want) {
   if (!gz) throw data_error("cannot open {}", f.path);
   std::string buf(want, '\0');
   const int n = gzread(gz, buf.data(), static_cast<unsigned>(want));
+  // zlib reads a file without gzip header as it is: random bytes would then be "a header".
+  const bool not_gzip = n >= 0 && gzdirect(gz) == 1;
   gzclose(gz);
   if (n < 0) throw data_error("{} is not a readable gzip file", f.path);
+  if (not_gzip) throw data_error("{}: not a gzip file, though named .gz (no gzip header)", f.path);
   buf.resize(static_cast<size_t>(n));
   return buf;
 }
@@ -151,6 +155,38 @@ void check_tables(const IngestConfig& config, const IngestPlan& plan) {
 
 }  // namespace
 
+bool looks_like_snds_table(std::string_view file_name) {
+  const std::string_view stem = file_name.substr(0, file_name.find('.'));
+  std::string upper(stem);
+  for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  for (const auto& spec : all_table_specs()) {
+    const std::string_view known =
+        is_mco_table(spec.kind) ? std::string_view("T_MCO") : std::string_view(spec.pattern);
+    if (upper.starts_with(known)) return true;
+  }
+  // [A-Z]{2,}_[A-Z0-9_]* with a run of 2 or 4 digits (a year) somewhere after the '_'.
+  size_t i = 0;
+  while (i < stem.size() && std::isupper(static_cast<unsigned char>(stem[i]))) ++i;
+  if (i < 2 || i >= stem.size() || stem[i] != '_') return false;
+  size_t digits = 0;
+  bool year = false;
+  for (++i; i < stem.size(); ++i) {
+    const auto c = static_cast<unsigned char>(stem[i]);
+    if (!std::isupper(c) && !std::isdigit(c) && c != '_') return false;
+    digits = std::isdigit(c) ? digits + 1 : 0;
+    if (digits == 2 || digits == 4) year = true;
+  }
+  return year;
+}
+
+bool misnamed_table(const ListedFile& file) {
+  if (file.taken || file.table) return false;
+  const size_t slash = file.relative.find_last_of('/');
+  return looks_like_snds_table(slash == std::string::npos
+                                   ? std::string_view(file.relative)
+                                   : std::string_view(file.relative).substr(slash + 1));
+}
+
 IngestPlan build_plan(const IngestConfig& config) {
   IngestPlan plan;
   if (!config.inputs_dir.empty()) {
@@ -173,6 +209,14 @@ IngestPlan build_plan(const IngestConfig& config) {
   for (const ListedFile& l : plan.listing) {
     if (l.taken) {
       add_file(plan, l.path, *l.table);
+    } else if (misnamed_table(l)) {
+      // Loud, whatever the count: its table will be missing from the store.
+      ++not_taken;
+      log::warn(
+          "{} is named like an SNDS table but matches no name the ingest takes (TABLE.csv, "
+          "TABLE_<anything>.csv, .csv.gz; T_MCOyyB with a two-digit year): it is NOT ingested, "
+          "and jobs needing its table will fail; rename it if it belongs to the extract",
+          l.path);
     } else if (++not_taken <= kNamed) {
       log::info("not read: {} ({})", l.relative, l.reason);
     }

@@ -56,6 +56,13 @@ struct IngestPlan {
   std::string fingerprint() const;
 };
 
+// A file name that looks like an SNDS table's without being one snds-batch takes:
+// "ER_PHA_F2020.csv", "er_prs_f.csv", "T_MCO2020B.csv" (a known table name, any case, at its
+// start), or capitals, '_', then a year ("ER_UCD_F_2019.csv").
+bool looks_like_snds_table(std::string_view file_name);
+// A file not taken because its name is no table's, though it looks like one.
+bool misnamed_table(const ListedFile& file);
+
 // Rank 0: lists and reads headers. Throws data_error for unreadable files and bad headers,
 // usage_error when no input table is found.
 IngestPlan build_plan(const IngestConfig& config);

@@ -25,6 +25,7 @@
 #include "core/store/shard_writer.hpp"
 #include "core/store/store_layout.hpp"
 #include "jobs/ingest/ingest_plan.hpp"
+#include "jobs/ingest/input_checks.hpp"
 #include "jobs/ingest/join.hpp"
 #include "jobs/ingest/routing.hpp"
 #include "jobs/ingest/shard_sort.hpp"
@@ -49,14 +50,6 @@ constexpr uint64_t kMiB = uint64_t(1) << 20;
 // Reject details kept per rank before the ingest gives up (a file that is garbage throughout
 // fails the reject ratio long before; this only bounds memory).
 constexpr size_t kMaxRejectDetailsPerRank = 1'000'000;
-
-struct UnitStats {
-  uint32_t unit = 0;
-  uint32_t crc = 0;
-  uint64_t crc_len = 0;
-  uint64_t rows_read = 0;
-  uint64_t rejected = 0;
-};
 
 struct TableCounts {
   uint64_t read = 0;
@@ -118,6 +111,8 @@ class IngestRun {
   void prepare();
   void read_phase();
   void check_rejects();
+  void check_inputs();
+  void check_duplicate_keys();
   void join_phase();
   void write_phase();
   void finalize();
@@ -143,6 +138,8 @@ class IngestRun {
   std::unique_ptr<BucketStore> buckets_;
   Metrics metrics_;
   std::vector<UnitStats> unit_stats_;
+  std::vector<FileSums> file_sums_;                     // rank 0, after the read phase
+  std::vector<std::vector<uint32_t>> duplicate_files_;  // rank 0: allowed duplicates
   std::vector<Reject> rejects_;
   std::map<std::string, TableCounts> local_counts_;  // this rank's share
   std::map<std::string, uint64_t> global_read_;      // all ranks, after the read phase
@@ -171,7 +168,9 @@ int IngestRun::execute() {
 
   all_or_none(comm_, [&] { read_phase(); });
   check_rejects();
+  check_inputs();
   all_or_none(comm_, [&] { join_phase(); });
+  check_duplicate_keys();
   all_or_none(comm_, [&] { write_phase(); });
   all_or_none(comm_, [&] { finalize(); });
   std::error_code ec;
@@ -238,7 +237,8 @@ ParsedUnit IngestRun::parse_unit(size_t ui) const {
     out.stats.crc = static_cast<uint32_t>(
         crc32(0L, reinterpret_cast<const Bytef*>(raw.data()), static_cast<uInt>(raw.size())));
     out.stats.crc_len = raw.size();
-    const std::string data = read_gzip_file(f.path);
+    const std::string data = read_gzip_file(f.path, &out.stats.content_crc);
+    out.stats.content_len = data.size();
     parsed = parse_csv_buffer(f.table.kind, data.data(), data.size(), u.file, f.path,
                               f.header.delimiter);
   } else {
@@ -264,6 +264,8 @@ ParsedUnit IngestRun::parse_unit(size_t ui) const {
     out.stats.crc = static_cast<uint32_t>(crc32(
         0L, reinterpret_cast<const Bytef*>(buf.data() + lead), static_cast<uInt>(u.end - u.begin)));
     out.stats.crc_len = u.end - u.begin;
+    out.stats.content_crc = out.stats.crc;
+    out.stats.content_len = out.stats.crc_len;
     const uint64_t first_line =
         u.newlines_before + 1 +
         (start > lead ? scan_range(buf.data() + lead, start - lead).newlines : 0);
@@ -416,6 +418,91 @@ void IngestRun::check_rejects() {
       if (comm_.is_master())
         log::warn("table {}: {} of {} rows rejected (see {})", tables[i], rejected, read,
                   store_rejects_path(store_).string());
+    }
+  });
+}
+
+void IngestRun::check_inputs() {
+  Bytes mine;
+  ByteWriter w(mine);
+  w.put_vector(unit_stats_);
+  const auto all = comm_.gather(mine, 0);
+  Bytes resume(1, 0);
+  all_or_none(comm_, [&] {
+    if (!comm_.is_master()) return;
+    std::vector<UnitStats> units;
+    for (const auto& b : all) {
+      ByteReader r(b);
+      auto u = r.get_vector<UnitStats>();
+      units.insert(units.end(), u.begin(), u.end());
+    }
+    file_sums_ = sum_files(plan_, units);
+
+    for (const auto& set : duplicate_files(plan_, file_sums_)) {
+      const std::string& first = plan_.files[set[0]].path;
+      for (size_t k = 1; k < set.size(); ++k) {
+        if (!cfg_.allow_duplicate_files)
+          throw data_error(
+              "{} has the same content as {}: a duplicated extract, whose rows would be stored "
+              "twice; remove the copy, or set allow_duplicate_files: true in {} if both are "
+              "meant to be read",
+              plan_.files[set[k]].path, first, cfg_.config_path);
+        log::warn("{} has the same content as {}; both are read (allow_duplicate_files: true)",
+                  plan_.files[set[k]].path, first);
+      }
+      duplicate_files_.push_back(set);
+    }
+
+    // The proof a resume needs: the shards kept from the unfinished run were built from these
+    // very bytes (its record is written below, before any shard).
+    const fs::path record = inputs_record_path(store_);
+    const std::string now = inputs_record(plan_, file_sums_);
+    if (resume_) {
+      std::string before;
+      if (fs::exists(record)) before = read_file(record);
+      const std::string difference = before.empty()
+                                         ? "no record of the inputs the unfinished ingest read"
+                                         : inputs_difference(before, now);
+      if (!difference.empty()) {
+        log::warn("{}: not resuming; starting over (the shards it wrote are discarded)",
+                  difference);
+        for (const auto& entry : fs::directory_iterator(store_ / "shards")) fs::remove(entry);
+        resume_ = false;
+      }
+    }
+    if (!resume_ || !fs::exists(record)) write_file_atomic(record, now);
+    resume[0] = resume_ ? 1 : 0;
+  });
+  comm_.broadcast(resume, 0);
+  resume_ = resume[0] != 0;
+}
+
+void IngestRun::check_duplicate_keys() {
+  // Summed over ranks (every partition counts its own), in the plan's table order.
+  std::vector<std::string> tables;
+  for (const auto& [t, cols] : plan_.schemas) tables.push_back(t);
+  std::vector<uint64_t> v(tables.size(), 0);
+  for (size_t i = 0; i < tables.size(); ++i) {
+    auto it = join_counts_.duplicate_parent_keys.find(tables[i]);
+    if (it != join_counts_.duplicate_parent_keys.end()) v[i] = it->second;
+  }
+  comm_.allreduce_sum(v);
+  join_counts_.duplicate_parent_keys.clear();
+  for (size_t i = 0; i < tables.size(); ++i)
+    if (v[i] > 0) join_counts_.duplicate_parent_keys[tables[i]] = v[i];
+  all_or_none(comm_, [&] {
+    for (const auto& [t, dups] : join_counts_.duplicate_parent_keys) {
+      const uint64_t rows = global_read_[t] - global_rejected_[t];
+      const double ratio =
+          static_cast<double>(dups) / static_cast<double>(std::max<uint64_t>(rows, 1));
+      if (ratio > cfg_.max_duplicate_ratio) {
+        if (!comm_.is_master()) throw PeerFailure(ExitCode::kData);
+        throw data_error(
+            "table {}: {} of {} rows repeat the join key of another row ({:.3g}%), above "
+            "max_duplicate_ratio = {} in {}: is part of the extract in the inputs twice? (detail "
+            "rows join the first of them in input order)",
+            t, dups, rows, 100.0 * ratio, cfg_.max_duplicate_ratio, cfg_.config_path);
+      }
     }
   });
 }
@@ -646,7 +733,6 @@ void IngestRun::finalize() {
     w.put<uint32_t>(shard);
     for (const auto& t : tables) w.put<uint64_t>(counts.count(t) ? counts.at(t) : 0);
   }
-  w.put_vector(unit_stats_);
   const auto all = comm_.gather(mine, 0);
   boost::json::array phases = metrics_.gather(comm_);
   if (!comm_.is_master()) return;
@@ -655,7 +741,6 @@ void IngestRun::finalize() {
   for (size_t k = 0; k < tables.size(); ++k) stored[tables[k]] = v[k];
   std::vector<std::vector<uint64_t>> per_shard(space_.shards,
                                                std::vector<uint64_t>(tables.size(), 0));
-  std::vector<UnitStats> units;
   for (const auto& b : all) {
     ByteReader r(b);
     const auto n = r.get<uint64_t>();
@@ -663,11 +748,7 @@ void IngestRun::finalize() {
       const auto shard = r.get<uint32_t>();
       for (size_t k = 0; k < tables.size(); ++k) per_shard[shard][k] = r.get<uint64_t>();
     }
-    auto u = r.get_vector<UnitStats>();
-    units.insert(units.end(), u.begin(), u.end());
   }
-  std::sort(units.begin(), units.end(),
-            [](const UnitStats& a, const UnitStats& b) { return a.unit < b.unit; });
 
   boost::json::object manifest;
   manifest["format"] = "snds-batch-store";
@@ -733,25 +814,16 @@ void IngestRun::finalize() {
     auto at = file_index.find(l.path);
     if (!l.taken || at == file_index.end()) {
       o["reason"] = l.reason;
+      if (misnamed_table(l)) o["looks_like_snds_table"] = true;
       inputs.push_back(std::move(o));
       continue;
     }
     const uint32_t fi = at->second;
     const InputFile& f = plan_.files[fi];
-    uint32_t crc = f.gzip ? 0 : f.header_crc;
-    uint64_t rows_read = 0, rejected = 0;
-    for (const auto& u : units) {
-      if (plan_.units[u.unit].file != fi) continue;
-      crc = f.gzip
-                ? u.crc
-                : static_cast<uint32_t>(crc32_combine(crc, u.crc, static_cast<z_off_t>(u.crc_len)));
-      rows_read += u.rows_read;
-      rejected += u.rejected;
-    }
     o["delimiter"] = std::string(1, f.header.delimiter);
-    o["crc32"] = fmt::format("{:08x}", crc);
-    o["rows_read"] = rows_read;
-    o["rejected"] = rejected;
+    o["crc32"] = fmt::format("{:08x}", file_sums_[fi].crc);
+    o["rows_read"] = file_sums_[fi].rows_read;
+    o["rejected"] = file_sums_[fi].rejected;
     inputs.push_back(std::move(o));
     // The summary: what each file gave (a screenful; the manifest has them all).
     if (++files_summarised <= kFilesSummarised)
@@ -762,6 +834,15 @@ void IngestRun::finalize() {
     log::info("read {} more file(s): see the manifest's inputs",
               files_summarised - kFilesSummarised);
   manifest["inputs"] = std::move(inputs);
+  if (!duplicate_files_.empty()) {
+    boost::json::array sets;
+    for (const auto& set : duplicate_files_) {
+      boost::json::array a;
+      for (uint32_t fi : set) a.push_back(boost::json::value(plan_.files[fi].path));
+      sets.push_back(std::move(a));
+    }
+    manifest["duplicate_files"] = std::move(sets);
+  }
 
   boost::json::object shard_rows;
   for (size_t k = 0; k < tables.size(); ++k) {
@@ -784,6 +865,14 @@ void IngestRun::finalize() {
   write_file_atomic(store_manifest_path(store_), boost::json::serialize(manifest) + "\n");
   finish_store_folder(store_);
   log::info("ingest done: {} shards in {}", space_.shards, store_.string());
+  for (const auto& [t, dups] : join_counts_.duplicate_parent_keys)
+    log::info(
+        "duplicate parent keys: {} rows of {} repeat another row's join key (detail rows "
+        "join the first)",
+        dups, t);
+  // Said again last, where it is seen: a misnamed table is a table the jobs will not find.
+  for (const ListedFile& l : plan_.listing)
+    if (misnamed_table(l)) log::warn("NOT ingested, though named like an SNDS table: {}", l.path);
 }
 
 }  // namespace

@@ -39,13 +39,22 @@ struct ProbeEqual {
 
 using ParentIndex = boost::unordered_flat_map<uint32_t, uint32_t, ProbeHash, ProbeEqual>;
 
+// Parent rows whose key an earlier row already has, for a key projection no detail row probes
+// (a partition without detail rows): duplicate_parent_keys counts every partition.
+uint64_t count_duplicate_keys(const Batch& parents, const KeyColumns& keys) {
+  ParentIndex index(parents.rows(), ProbeHash{&keys}, ProbeEqual{&keys});
+  uint64_t dups = 0;
+  for (uint32_t i = 0; i < parents.rows(); ++i) dups += index.try_emplace(i, i).second ? 0 : 1;
+  return dups;
+}
+
 // Joins `details` against `parents` on their key columns; appends routed outputs. When a key
 // has several parent rows, the one first in input order (smallest `_src`) wins.
 void join_table(const std::string& detail_table, const Batch& details,
                 const KeyColumns& detail_keys, const Batch& parents, const KeyColumns& parent_keys,
                 std::span<const std::string_view> carried, std::string_view patient_column,
                 const BucketSpace& space, JoinCounts& counts, std::vector<Routed>& out,
-                const std::string& parent_table) {
+                const std::string& parent_table, bool count_duplicates) {
   ParentIndex index(parents.rows(), ProbeHash{&parent_keys}, ProbeEqual{&parent_keys});
   const auto& src = parents.at(kSrcColumn).ints;
   uint64_t dups = 0;
@@ -56,7 +65,8 @@ void join_table(const std::string& detail_table, const Batch& details,
       if (src[i] < src[it->second]) it->second = i;
     }
   }
-  if (dups) counts.duplicate_parent_keys[parent_table] += dups;
+  // T_MCOyyB and T_MCOyyD probe the same T_MCOyyC keys: their duplicates are counted once.
+  if (dups && count_duplicates) counts.duplicate_parent_keys[parent_table] += dups;
   std::vector<uint32_t> matched, parent_row, orphan;
   std::vector<uint32_t> orphan_bucket;
   for (uint32_t i = 0; i < details.rows(); ++i) {
@@ -139,7 +149,10 @@ std::vector<Routed> join_bucket(std::map<std::string, std::vector<Batch>>&& data
         parents.columns.emplace_back(kSrcColumn, ColumnType::kInt64);
       }
       join_table("ER_PHA_F", details, dcir_key(details), parents, dcir_key(parents), kPrsCarried,
-                 "BEN_NIR_PSA", space, counts, out, "ER_PRS_F");
+                 "BEN_NIR_PSA", space, counts, out, "ER_PRS_F", true);
+    } else if (parents.rows() > 0) {
+      if (const uint64_t dups = count_duplicate_keys(parents, dcir_key(parents)))
+        counts.duplicate_parent_keys["ER_PRS_F"] += dups;
     }
   }
   // PMSI: per year, T_MCOyyB and T_MCOyyD against the T_MCOyyC key projection.
@@ -153,7 +166,8 @@ std::vector<Routed> join_bucket(std::map<std::string, std::vector<Batch>>&& data
   for (const auto& name : detail_tables) {
     const auto t = *parse_table_name(name);
     const std::string c_name = table_instance_name(TableKind::kMcoC, t.year);
-    if (!parents_by_year.count(t.year)) {
+    const bool first_of_year = !parents_by_year.count(t.year);
+    if (first_of_year) {
       Batch p = take_concat(data, c_name + kKeysSuffix);
       if (p.columns.empty()) {
         p.columns.emplace_back("ETA_NUM", ColumnType::kString);
@@ -167,7 +181,17 @@ std::vector<Routed> join_bucket(std::map<std::string, std::vector<Batch>>&& data
     const Batch& parents = parents_by_year[t.year];
     Batch details = take_concat(data, name);
     join_table(name, details, stay_key(details, t.year), parents, stay_key(parents, t.year),
-               kStayCarried, "NIR_ANO_17", space, counts, out, c_name);
+               kStayCarried, "NIR_ANO_17", space, counts, out, c_name, first_of_year);
+  }
+  // Stay keys of years without detail rows in this partition.
+  for (auto& [name, parts] : data) {
+    if (!name.ends_with(kKeysSuffix)) continue;
+    const auto t =
+        parse_table_name(name.substr(0, name.size() - std::string_view(kKeysSuffix).size()));
+    if (!t || t->kind != TableKind::kMcoC) continue;
+    const Batch parents = concat(std::move(parts));
+    if (const uint64_t dups = count_duplicate_keys(parents, stay_key(parents, t->year)))
+      counts.duplicate_parent_keys[t->name] += dups;
   }
   return out;
 }

@@ -108,6 +108,19 @@ TEST(CsvTable, DuplicateHeaderNameRefusesTheFile) {
             "t.csv: column BEN_NIR_PSA appears twice in the header");
 }
 
+TEST(CsvTable, HeaderErrorsNeverQuoteAFieldThatIsNoColumnName) {
+  // A file without its header row: line 1 is a patient's row, whose identifier (here twice, as
+  // BEN_NIR_PSA and in a free-text field) must not reach the message (issue #12).
+  const std::string row = "KQPIZZ0123456789;1;1;1950;01;75;;KQPIZZ0123456789\n";
+  const std::string message = error_of(TableKind::kIrBenR, row + row);
+  EXPECT_EQ(message,
+            "t.csv: line 1 holds no column name of IR_BEN_R (8 fields): the header row is missing "
+            "or is not IR_BEN_R's");
+  // Two unknown extra columns of the same name are named by position.
+  EXPECT_EQ(error_of(TableKind::kIrPhaR, "PHA_CIP_C13;PHA_ATC_C07;X77;X77\n"),
+            "t.csv: fields 3 and 4 of the header have the same name");
+}
+
 TEST(CsvTable, EmptyFileIsRefused) {
   EXPECT_EQ(error_of(TableKind::kIrPhaR, ""), "t.csv: the file is empty (no header row)");
   EXPECT_EQ(error_of(TableKind::kIrPhaR, "\xEF\xBB\xBF\r\n"),
@@ -252,7 +265,8 @@ TEST(CsvTable, ANulByteInATextFieldRejectsTheRow) {
   std::string text = "PHA_CIP_C13;PHA_ATC_C07\n3400930000001;C10AA01\n3400930000002;C10";
   text += '\0';
   text += "AA05\n";
-  const ParseResult r = parse_csv_buffer(TableKind::kIrPhaR, text.data(), text.size(), 0, "IR_PHA_R.csv");
+  const ParseResult r =
+      parse_csv_buffer(TableKind::kIrPhaR, text.data(), text.size(), 0, "IR_PHA_R.csv");
   EXPECT_EQ(r.rows.rows(), 1u);
   ASSERT_EQ(r.rejects.size(), 1u);
   EXPECT_EQ(r.rejects[0].line, 3u);

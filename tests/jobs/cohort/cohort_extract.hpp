@@ -112,9 +112,15 @@ inline void write_store(const std::filesystem::path& store, const ShardData& glo
     w.write_table("IR_PHA_R", *r);
     w.close();
   }
-  write_file_atomic(
-      store_manifest_path(store),
-      fmt::format("{{\"shards\": {}, \"created\": \"2024-01-01T00:00:00Z\"}}\n", shards));
+  // The tables it holds: jobs check that those they need are there.
+  std::string tables;
+  for (const auto& [name, batch] : global.tables)
+    tables += fmt::format("{}\"{}\": {{\"read\": {}, \"rows\": {}, \"rejected\": 0}}",
+                          tables.empty() ? "" : ", ", name, batch.rows(), batch.rows());
+  write_file_atomic(store_manifest_path(store),
+                    fmt::format("{{\"shards\": {}, \"created\": \"2024-01-01T00:00:00Z\", "
+                                "\"tables\": {{{}}}}}\n",
+                                shards, tables));
 }
 
 // Contract section 3 by brute force on raw rows: patients of IR_BEN_R; dispensings netted by
