@@ -145,10 +145,10 @@ int inspect_command(const ArgList& argv, CommandContext& ctx) {
           n.to_number<uint64_t>(), std::string(table));
   if (auto* d = out.if_contains("duplicate_files"))
     for (auto& set : d->as_array()) {
-      std::string files;
+      std::string names;
       for (auto& f : set.as_array())
-        files += (files.empty() ? "" : ", ") + std::string(f.as_string());
-      std::cout << fmt::format("duplicate input files (read each time): {}\n", files);
+        names += (names.empty() ? "" : ", ") + std::string(f.as_string());
+      std::cout << fmt::format("duplicate input files (read each time): {}\n", names);
     }
   for (const auto& path : misnamed)
     std::cout << fmt::format("not ingested, though named like an SNDS table: {}\n",
