@@ -76,21 +76,22 @@ HeaderMap make_header_map(TableKind kind, std::span<const std::string_view> head
     if (!n.empty()) n = std::string(canonical_column_name(kind, n));
     names.push_back(std::move(n));
   }
-  // A first line holding data instead of names would be quoted in messages: only names of the
-  // catalog are ever printed (no message may quote a data value, docs/ingest.md).
-  if (std::none_of(names.begin(), names.end(),
-                   [&](const std::string& n) { return find_column(spec, n) != nullptr; }))
-    throw data_error(
-        "{}: line 1 holds no column name of {} ({} fields): the header row is missing or is not "
-        "{}'s",
-        file_name, spec.pattern, names.size(), spec.pattern);
+  // Only names of the catalog are ever quoted: a file without its header row has a patient's
+  // row here, and no message may quote a data value (docs/ingest.md).
+  const bool no_known_name = std::none_of(names.begin(), names.end(), [&](const std::string& n) {
+    return find_column(spec, n) != nullptr;
+  });
   for (size_t i = 0; i < names.size(); ++i)
     for (size_t j = 0; j < i; ++j)
       if (!names[i].empty() && names[i] == names[j]) {
         if (find_column(spec, names[i]) != nullptr)
           throw data_error("{}: column {} appears twice in the header", file_name, names[i]);
-        throw data_error("{}: fields {} and {} of the header have the same name", file_name, j + 1,
-                         i + 1);
+        throw data_error(
+            "{}: fields {} and {} of the header have the same name{}", file_name, j + 1, i + 1,
+            no_known_name ? fmt::format(" and none of its {} fields is a column of {}: "
+                                        "is the header row missing?",
+                                        names.size(), spec.pattern)
+                          : "");
       }
 
   const auto present = [&](std::string_view n) {

@@ -109,13 +109,13 @@ TEST(CsvTable, DuplicateHeaderNameRefusesTheFile) {
 }
 
 TEST(CsvTable, HeaderErrorsNeverQuoteAFieldThatIsNoColumnName) {
-  // A file without its header row: line 1 is a patient's row, whose identifier (here twice, as
-  // BEN_NIR_PSA and in a free-text field) must not reach the message (issue #12).
+  // A file without its header row: line 1 is a patient's row, whose values repeat (the "1"s, the
+  // identifier as BEN_NIR_PSA and in a free-text field) and must not reach the message (#12).
   const std::string row = "KQPIZZ0123456789;1;1;1950;01;75;;KQPIZZ0123456789\n";
   const std::string message = error_of(TableKind::kIrBenR, row + row);
   EXPECT_EQ(message,
-            "t.csv: line 1 holds no column name of IR_BEN_R (8 fields): the header row is missing "
-            "or is not IR_BEN_R's");
+            "t.csv: fields 2 and 3 of the header have the same name and none of its 8 fields is a "
+            "column of IR_BEN_R: is the header row missing?");
   // Two unknown extra columns of the same name are named by position.
   EXPECT_EQ(error_of(TableKind::kIrPhaR, "PHA_CIP_C13;PHA_ATC_C07;X77;X77\n"),
             "t.csv: fields 3 and 4 of the header have the same name");
