@@ -828,7 +828,8 @@ void IngestRun::finalize() {
     // The summary: what each file gave (a screenful; the manifest has them all).
     if (++files_summarised <= kFilesSummarised)
       log::info("read {}: {} ({}, {}-separated), {} rows, {} rejected", l.relative, f.table.name,
-                input_format(l.path), delimiter_name(f.header.delimiter), rows_read, rejected);
+                input_format(l.path), delimiter_name(f.header.delimiter), file_sums_[fi].rows_read,
+                file_sums_[fi].rejected);
   }
   if (files_summarised > kFilesSummarised)
     log::info("read {} more file(s): see the manifest's inputs",
