@@ -148,6 +148,8 @@ class IngestRun {
   // Per shard written (or found) by this rank: rows per stored table.
   std::map<uint32_t, std::map<std::string, uint64_t>> shard_rows_;
   uint64_t referential_rows_ = 0;
+  // Rows repeating a patient of IR_BEN_R (this rank's shards) or a CIP13 of IR_PHA_R (rank 0).
+  RepeatedKeys ben_repeats_, pha_repeats_;
   uint64_t shards_skipped_ = 0;
   std::string created_;
 };
@@ -589,6 +591,12 @@ void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tabl
   for (size_t k = 0; k < tables.size(); ++k) {
     counts[tables[k]] = sorted[k].rows();
     rows += sorted[k].rows();
+    if (tables[k] == "IR_BEN_R") {
+      static constexpr std::string_view kPatient[] = {"BEN_NIR_PSA", "BEN_RNG_GEM"};
+      const RepeatedKeys r = repeated_keys(sorted[k], kPatient);
+      ben_repeats_.identical += r.identical;
+      ben_repeats_.conflicting += r.conflicting;
+    }
   }
   const fs::path final_path = shard_path(store_, shard);
   if (resume_ && fs::exists(final_path)) {
@@ -697,6 +705,8 @@ void IngestRun::write_phase() {
       Batch merged = it == data.end() ? Batch{} : concat(std::move(it->second));
       Batch sorted = sort_for_store(t, conform(t, std::move(merged)));
       referential_rows_ = sorted.rows();
+      static constexpr std::string_view kCip[] = {"PHA_CIP_C13"};
+      pha_repeats_ = repeated_keys(sorted, kCip);
       const fs::path final_path = store_referential_path(store_);
       const fs::path tmp = temp_path_for(final_path);
       ShardWriter writer(tmp, FileAttributes{{"program_version", std::string(kVersion)}}, options);
@@ -713,7 +723,7 @@ void IngestRun::write_phase() {
 void IngestRun::finalize() {
   // Stored rows per table, summed over this rank's shards, then over ranks.
   std::vector<std::string> tables = stored_tables();
-  std::vector<uint64_t> v(tables.size() + 2, 0);
+  std::vector<uint64_t> v(tables.size() + 4, 0);
   for (const auto& [shard, counts] : shard_rows_)
     for (size_t k = 0; k < tables.size(); ++k) {
       auto it = counts.find(tables[k]);
@@ -721,6 +731,8 @@ void IngestRun::finalize() {
     }
   v[tables.size()] = shards_skipped_;
   v[tables.size() + 1] = buckets_->spilled_bytes();
+  v[tables.size() + 2] = ben_repeats_.identical;
+  v[tables.size() + 3] = ben_repeats_.conflicting;
   comm_.allreduce_sum(v);
   uint64_t peak_bucket = buckets_->peak_memory_bytes();
   comm_.allreduce_max(std::span<uint64_t>(&peak_bucket, 1));
@@ -856,6 +868,14 @@ void IngestRun::finalize() {
   for (auto& [t, n] : global_rejected_) total_rejected += n;
   manifest["rejects"] = boost::json::object{{"rows", total_rejected}, {"file", "rejects.csv"}};
   manifest["duplicate_parent_keys"] = std::move(duplicates);
+  // Tables read by key: rows repeating an earlier row's key (jobs take the first, in input order).
+  const std::pair<const char*, RepeatedKeys> repeats[] = {
+      {"IR_BEN_R", {v[tables.size() + 2], v[tables.size() + 3]}}, {"IR_PHA_R", pha_repeats_}};
+  boost::json::object repeated;
+  for (const auto& [t, r] : repeats)
+    if (r.identical + r.conflicting > 0)
+      repeated[t] = boost::json::object{{"identical", r.identical}, {"conflicting", r.conflicting}};
+  manifest["repeated_keys"] = std::move(repeated);
   manifest["resumed"] = resume_;
   manifest["shards_reused"] = v[tables.size()];
   manifest["memory"] = boost::json::object{{"memory_budget_mb", cfg_.memory_budget_mb},
@@ -871,6 +891,12 @@ void IngestRun::finalize() {
         "duplicate parent keys: {} rows of {} repeat another row's join key (detail rows "
         "join the first)",
         dups, t);
+  for (const auto& [t, r] : repeats)
+    if (r.conflicting > 0)
+      log::warn(
+          "{}: {} row(s) repeat the key of an earlier row with other values; jobs use the first "
+          "in input order (files by path, then line)",
+          t, r.conflicting);
   // Said again last, where it is seen: a misnamed table is a table the jobs will not find.
   for (const ListedFile& l : plan_.listing)
     if (misnamed_table(l)) log::warn("NOT ingested, though named like an SNDS table: {}", l.path);

@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 #include <tuple>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -84,6 +85,59 @@ std::string inputs_difference(const std::string& before, const std::string& now)
                        lb.substr(path_at + 1));
   }
   return "the list of inputs differs from the unfinished ingest's";
+}
+
+namespace {
+
+bool same_value(const Column& c, size_t a, size_t b) {
+  switch (c.type) {
+    case ColumnType::kInt64:
+    case ColumnType::kDecimal:
+      return c.ints[a] == c.ints[b];
+    case ColumnType::kDate:
+      return c.dates[a] == c.dates[b];
+    case ColumnType::kString:
+      return c.strings.at(a) == c.strings.at(b);
+  }
+  return false;
+}
+
+void append_value(std::string& key, const Column& c, size_t row) {
+  if (c.type == ColumnType::kString) {
+    const std::string_view v = c.strings.at(row);
+    key += std::to_string(v.size());
+    key += ':';
+    key += v;
+  } else {
+    key += std::to_string(c.type == ColumnType::kDate ? static_cast<int64_t>(c.dates[row])
+                                                      : c.ints[row]);
+  }
+  key += '|';
+}
+
+}  // namespace
+
+RepeatedKeys repeated_keys(const Batch& rows, std::span<const std::string_view> key_columns) {
+  RepeatedKeys out;
+  std::vector<const Column*> keys;
+  for (auto name : key_columns) {
+    const int i = rows.find(name);
+    if (i < 0) return out;  // a table without its key columns has no keys to repeat
+    keys.push_back(&rows.columns[static_cast<size_t>(i)]);
+  }
+  std::unordered_map<std::string, size_t> first;
+  std::string key;
+  for (size_t r = 0; r < rows.rows(); ++r) {
+    key.clear();
+    for (const Column* c : keys) append_value(key, *c, r);
+    const auto [it, inserted] = first.try_emplace(key, r);
+    if (inserted) continue;
+    const bool identical =
+        std::all_of(rows.columns.begin(), rows.columns.end(),
+                    [&](const Column& c) { return same_value(c, it->second, r); });
+    ++(identical ? out.identical : out.conflicting);
+  }
+  return out;
 }
 
 }  // namespace snds

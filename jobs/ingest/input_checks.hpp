@@ -11,9 +11,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/column.hpp"
 #include "jobs/ingest/ingest_plan.hpp"
 
 namespace snds {
@@ -53,5 +56,15 @@ std::string inputs_record(const IngestPlan& plan, const std::vector<FileSums>& s
 std::filesystem::path inputs_record_path(const std::filesystem::path& store);
 // "" when the records agree, else one sentence on the first input that differs.
 std::string inputs_difference(const std::string& before, const std::string& now);
+
+// Rows that repeat the key of an earlier row of a table read by key (IR_BEN_R by BEN_NIR_PSA +
+// BEN_RNG_GEM, IR_PHA_R by PHA_CIP_C13), in stored order: identical copies, and conflicting ones
+// (another value in some column). Jobs take the first row of a key (stored order: input order
+// within it), so a conflict is resolved by input order, and counted in the manifest.
+struct RepeatedKeys {
+  uint64_t identical = 0;
+  uint64_t conflicting = 0;
+};
+RepeatedKeys repeated_keys(const Batch& rows, std::span<const std::string_view> key_columns);
 
 }  // namespace snds

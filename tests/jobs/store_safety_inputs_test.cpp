@@ -170,6 +170,34 @@ TEST_F(StoreSafetyInputs, APmsiYearWithoutOneOfItsTablesCannotServeStays) {
   EXPECT_NE(out.find("has no table T_MCO20B"), std::string::npos) << out;
 }
 
+TEST_F(StoreSafetyInputs, RepeatedPatientsAndDrugsAreCountedAndTheFirstWins) {
+  // One IR_BEN_R row copied as is, another copied with the other sex; a CIP13 given a second ATC.
+  std::string ben = test::read_text(dir_ / "ext" / "IR_BEN_R.csv");
+  std::vector<std::string> rows;
+  for (size_t at = ben.find('\n') + 1; at < ben.size() && rows.size() < 2;) {
+    const size_t end = ben.find('\n', at);
+    if (ben[at] == '1' || ben[at] == '2') rows.push_back(ben.substr(at, end - at));
+    at = end + 1;
+  }
+  ASSERT_EQ(rows.size(), 2u);
+  std::string other_sex = rows[1];
+  other_sex[0] = other_sex[0] == '1' ? '2' : '1';
+  test::write_text(dir_ / "ext" / "IR_BEN_R.csv", ben + rows[0] + "\n" + other_sex + "\n");
+  test::write_text(dir_ / "ext" / "IR_PHA_R.csv", test::read_text(dir_ / "ext" / "IR_PHA_R.csv") +
+                                                      "3400930000000;A10BA02;\"Other\"\n");
+  std::string out;
+  ASSERT_EQ(ingest(kIngest, &out), 0) << out;
+  const std::string manifest = test::read_text(dir_ / "store" / "manifest.json");
+  EXPECT_NE(manifest.find("\"repeated_keys\":{\"IR_BEN_R\":{\"identical\":1,\"conflicting\":1},"
+                          "\"IR_PHA_R\":{\"identical\":0,\"conflicting\":1}}"),
+            std::string::npos)
+      << manifest;
+  EXPECT_NE(out.find("IR_BEN_R: 1 row(s) repeat the key of an earlier row with other values; jobs "
+                     "use the first in input order"),
+            std::string::npos)
+      << out;
+}
+
 TEST_F(StoreSafetyInputs, RandomBytesNamedCsvGzAreNotAGzipFile) {
   // Bytes that are no gzip stream, with a line break early: zlib's transparent reading made
   // their first line "a header" lacking every column.
