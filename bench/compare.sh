@@ -7,6 +7,7 @@
 #   bench/compare.sh                      # 50,000 patients, 1 rank x $(nproc) threads
 #   PATIENTS=5000 REPEAT=1 bench/compare.sh
 #   RANKS=2 THREADS=1 bench/compare.sh configs/aggregate_dispensing.yaml
+#   bench/compare.sh configs/open_medic.yaml   # margins (DuckDB: GROUPING SETS) + secondary suppression
 #
 # Settings (environment): PATIENTS (50000), SEED (1), RANKS (1), THREADS (nproc), SHARDS (64),
 # REPEAT (3: job runs per side, best and median reported), WORK (bench/results/compare-<patients>),
