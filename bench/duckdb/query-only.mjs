@@ -5,6 +5,7 @@
 //
 //   node query-only.mjs --db FILE --threads N [--repeat R] CONFIG.yaml...
 import fs from 'node:fs';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
@@ -30,9 +31,14 @@ const instance = await DuckDBInstance.create(opt.db);
 const con = await instance.connect();
 await con.run(`SET threads = ${Number(opt.threads)}`);
 await con.run('SET preserve_insertion_order = false');
+// Wall seconds, and CPU seconds of the process (DuckDB's threads included) in `cpu`.
+let cpu = 0;
 const timed = async (sql) => {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   (await con.runAndReadAll(sql)).getRows();
+  const c = process.cpuUsage(c0);
+  cpu += (c.user + c.system) / 1e6;
   return (performance.now() - t0) / 1000;
 };
 for (const configPath of configs) {
@@ -40,11 +46,12 @@ for (const configPath of configs) {
   const sqls = cfg.job === 'aggregate' ? [aggregateQuery(cfg).sql]
     : (({ stepsSql, attritionSql, rowsSql }) => [stepsSql, attritionSql, rowsSql])(cohortQueries(cfg));
   const runs = [];
+  cpu = 0;
   for (let k = 0; k < Number(opt.repeat); ++k) {
     let s = 0;
     for (const q of sqls) s += await timed(q);
     runs.push(s);
   }
   runs.sort((a, b) => a - b);
-  console.log(`${configPath}: best ${runs[0].toFixed(3)} s, median ${runs[Math.floor(runs.length / 2)].toFixed(3)} s (${runs.length} runs, ${opt.threads} threads)`);
+  console.log(`${configPath}: best ${runs[0].toFixed(3)} s, median ${runs[Math.floor(runs.length / 2)].toFixed(3)} s, CPU ${(cpu / runs.length).toFixed(2)} s per run (${runs.length} runs, ${opt.threads} threads, load average ${os.loadavg()[0].toFixed(1)})`);
 }
