@@ -650,7 +650,11 @@ void Builder::pharmacy(Date care, const std::vector<Dispense>& items, int presc)
     boxes += it.boxes;
     amount += static_cast<int64_t>(ref_.at(it.cip).price_cents) * it.boxes;
   }
-  const size_t prs = claim(care, nature::kPharmacy, boxes, amount, amount, 50, presc);
+  // The reimbursable base is the amount paid at a 65% rate, rounded up to the cent: derived, not
+  // drawn, so PRS_PAI_MNT and every other column stay as they were and only BSE_REM_MNT differs
+  // from it (an Open Medic table's base and amount are then two different columns).
+  const int64_t base = (amount * 100 + 64) / 65;
+  const size_t prs = claim(care, nature::kPharmacy, boxes, amount, base, 50, presc);
   const DcirKey key = out_.prs[prs].key;
   {
     // The pharmacist's dispensing fee: a second line of the same document, 1.02 EUR a box.
