@@ -29,22 +29,26 @@ fs::path BucketStore::spill_file(uint32_t bucket) const {
 void BucketStore::add(uint32_t bucket, const std::string& table, Batch&& rows) {
   if (rows.rows() == 0 && rows.columns.empty()) return;
   const uint64_t bytes = rows.byte_size();
+  // Room is made before the batch is kept, so what the store holds never passes the budget (it
+  // used to, by up to a batch, after the add and before the spill).
+  if (memory_bytes_ + bytes > budget_) spill_down_to(budget_ / 2 > bytes ? budget_ / 2 - bytes : 0);
   Entry& e = entries_[bucket];
   e.batches.emplace_back(table, std::move(rows));
   e.bytes += bytes;
   memory_bytes_ += bytes;
+  if (memory_bytes_ > budget_) spill(bucket, e);  // a single batch larger than the budget
   peak_bytes_ = std::max(peak_bytes_, memory_bytes_);
-  if (memory_bytes_ > budget_) spill_until_under_budget();
 }
 
-void BucketStore::spill_until_under_budget() {
-  // Spill the largest buckets first down to half the budget, so spills come in few big writes.
+void BucketStore::spill_down_to(uint64_t target) {
+  // Spill the largest buckets first (down to about half the budget), so spills come in few big
+  // writes.
   std::vector<std::pair<uint64_t, uint32_t>> by_size;
   for (auto& [bucket, e] : entries_)
     if (e.bytes) by_size.emplace_back(e.bytes, bucket);
   std::sort(by_size.begin(), by_size.end(), std::greater<>());
   for (auto& [bytes, bucket] : by_size) {
-    if (memory_bytes_ <= budget_ / 2) break;
+    if (memory_bytes_ <= target) break;
     spill(bucket, entries_[bucket]);
   }
 }

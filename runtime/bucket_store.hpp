@@ -43,7 +43,7 @@ class BucketStore {
     uint64_t bytes = 0;
     bool has_spill = false;
   };
-  void spill_until_under_budget();
+  void spill_down_to(uint64_t target);
   void spill(uint32_t bucket, Entry& e);
   std::filesystem::path spill_file(uint32_t bucket) const;
 

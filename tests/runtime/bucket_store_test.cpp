@@ -50,4 +50,27 @@ TEST(BucketStore, SpillsPastTheBudgetAndReturnsTheSameRows) {
   EXPECT_TRUE(store.buckets().empty());
 }
 
+TEST(BucketStore, WhatItHoldsNeverPassesTheBudget) {
+  // Batches of several sizes into several buckets: the peak it reports (the manifest's
+  // peak_shuffle_bytes_per_rank) stays within the budget, a batch larger than the budget included.
+  test::TempDir dir;
+  const uint64_t budget = 6000;
+  BucketStore store(budget, dir.path());
+  int next = 0;
+  for (int i = 0; i < 200; ++i) {
+    const int n = 5 + (i * 37) % 60 + (i == 100 ? 400 : 0);
+    store.add(static_cast<uint32_t>(i % 5), "T", rows(next, n));
+    next += n;
+    EXPECT_LE(store.memory_bytes(), budget) << i;
+  }
+  EXPECT_LE(store.peak_memory_bytes(), budget);
+  EXPECT_GT(store.spilled_bytes(), 0u);
+  size_t total = 0;
+  for (uint32_t b : store.buckets()) {
+    auto taken = store.take(b);
+    for (auto& batch : taken["T"]) total += batch.rows();
+  }
+  EXPECT_EQ(total, static_cast<size_t>(next));
+}
+
 }  // namespace snds
