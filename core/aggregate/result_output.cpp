@@ -89,21 +89,16 @@ using h5::Failure;
 void write_column(hid_t group, const std::string& name, hid_t file_type, hid_t mem_type,
                   size_t rows, const void* data, const std::string& where) {
   const std::string what = "cannot write dataset " + name + " of " + where;
-  const hsize_t n = rows;
-  h5::Dataspace space(check_id(H5Screate_simple(1, &n, nullptr), Failure::kInternal, what));
   // No modification times in object headers: the same result gives the same bytes.
-  h5::PropList dcpl(check_id(H5Pcreate(H5P_DATASET_CREATE), Failure::kInternal, what));
-  check(H5Pset_obj_track_times(dcpl.get(), false), Failure::kInternal, what);
-  constexpr hsize_t kChunkRows = 65536;
+  h5::DatasetOptions options{.track_times = false};
+  constexpr size_t kChunkRows = 65536;
   if (rows >= 1024) {
-    const hsize_t chunk = std::min<hsize_t>(n, kChunkRows);
-    check(H5Pset_chunk(dcpl.get(), 1, &chunk), Failure::kInternal, what);
-    check(H5Pset_shuffle(dcpl.get()), Failure::kInternal, what);
-    check(H5Pset_deflate(dcpl.get(), 1), Failure::kInternal, what);
+    options.chunk_rows = std::min(rows, kChunkRows);
+    options.shuffle = true;
+    options.compressor = h5::Compressor::deflate(1);
   }
-  h5::Dataset ds(check_id(
-      H5Dcreate2(group, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-      Failure::kInternal, what));
+  h5::Dataset ds =
+      h5::create_dataset(group, name, file_type, rows, options, Failure::kInternal, what);
   if (rows > 0)
     check(H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), Failure::kInternal,
           what);

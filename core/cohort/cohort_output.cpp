@@ -91,18 +91,11 @@ class CohortH5Writer {
 
  private:
   h5::Dataset create(const std::string& name, hid_t file_type, const std::string& what) {
-    const hsize_t dims[1] = {rows_};
-    // A chunked dataset needs chunks no larger than its fixed size: 0 rows get an open size.
-    const hsize_t max_dims[1] = {rows_ == 0 ? H5S_UNLIMITED : rows_};
-    const hsize_t chunk[1] = {std::clamp<hsize_t>(rows_, 1, 65536)};
-    h5::Dataspace space(h5::check_id(H5Screate_simple(1, dims, max_dims), kFail, what));
-    h5::PropList dcpl = no_timestamps(H5P_DATASET_CREATE, what);
-    h5::check(H5Pset_chunk(dcpl.get(), 1, chunk), kFail, what);
-    h5::check(H5Pset_shuffle(dcpl.get()), kFail, what);
-    h5::check(H5Pset_deflate(dcpl.get(), 4), kFail, what);
-    return h5::Dataset(h5::check_id(H5Dcreate2(group_, name.c_str(), file_type, space.get(),
-                                               H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-                                    kFail, what));
+    const h5::DatasetOptions options{.chunk_rows = std::clamp<uint64_t>(rows_, 1, 65536),
+                                     .shuffle = true,
+                                     .compressor = h5::Compressor::deflate(4),
+                                     .track_times = false};
+    return h5::create_dataset(group_, name, file_type, rows_, options, kFail, what);
   }
 
   hid_t group_;

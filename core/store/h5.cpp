@@ -1,6 +1,7 @@
 // HDF5 set-up, error translation and attribute helpers (see h5.hpp).
 #include "core/store/h5.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -72,6 +73,59 @@ void fail(Failure kind, const std::string& what) {
   const std::string message = reason.empty() ? what : what + ": " + reason;
   if (kind == Failure::kData) throw Error(ExitCode::kData, message);
   throw Error(ExitCode::kInternal, message);
+}
+
+Compressor Compressor::deflate(int level) {
+  return {H5Z_FILTER_DEFLATE, static_cast<unsigned>(std::clamp(level, 0, 9))};
+}
+
+// The filter reads its parameter back as a signed int (zstd_filter.cpp).
+Compressor Compressor::zstd(int level) {
+  return {kZstdFilterId, static_cast<unsigned>(level)};
+}
+
+Compressor Compressor::lz4() {
+  return {kLz4FilterId, std::nullopt};
+}
+
+PropList dataset_properties(const DatasetOptions& options, Failure kind, const std::string& what) {
+  Lock lock(mutex());
+  PropList dcpl(check_id(H5Pcreate(H5P_DATASET_CREATE), kind, what));
+  if (!options.track_times) check(H5Pset_obj_track_times(dcpl.get(), false), kind, what);
+  const Compressor& c = options.compressor;
+  const bool filtered = options.shuffle || c.filter != H5Z_FILTER_NONE || options.fletcher32;
+  if (options.chunk_rows == 0) {
+    if (filtered) throw internal_error("{}: HDF5 filters need a chunked dataset", what);
+    return dcpl;
+  }
+  const hsize_t chunk = options.chunk_rows;
+  check(H5Pset_chunk(dcpl.get(), 1, &chunk), kind, what);
+  if (options.shuffle) check(H5Pset_shuffle(dcpl.get()), kind, what);
+  if (c.filter == H5Z_FILTER_DEFLATE) {
+    // H5Pset_deflate, not H5Pset_filter: it marks deflate optional as every HDF5 writer does, and
+    // the flag is part of the file's bytes.
+    check(H5Pset_deflate(dcpl.get(), c.level.value_or(1)), kind, what);
+  } else if (c.filter != H5Z_FILTER_NONE) {
+    check(H5Pset_filter(dcpl.get(), c.filter, H5Z_FLAG_MANDATORY, c.level ? 1 : 0,
+                        c.level ? &*c.level : nullptr),
+          kind, what);
+  }
+  if (options.fletcher32) check(H5Pset_fletcher32(dcpl.get()), kind, what);
+  return dcpl;
+}
+
+Dataset create_dataset(hid_t location, const std::string& name, hid_t file_type, uint64_t rows,
+                       const DatasetOptions& options, Failure kind, const std::string& what) {
+  Lock lock(mutex());
+  const hsize_t dims = rows;
+  const hsize_t unlimited = H5S_UNLIMITED;
+  const bool open_size = rows == 0 && options.chunk_rows > 0;
+  Dataspace space(
+      check_id(H5Screate_simple(1, &dims, open_size ? &unlimited : nullptr), kind, what));
+  PropList dcpl = dataset_properties(options, kind, what);
+  return Dataset(check_id(H5Dcreate2(location, name.c_str(), file_type, space.get(), H5P_DEFAULT,
+                                     dcpl.get(), H5P_DEFAULT),
+                          kind, what));
 }
 
 Datatype vlen_string_type() {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -92,6 +93,43 @@ using Dataspace = Id<H5Sclose>;
 using Datatype = Id<H5Tclose>;
 using PropList = Id<H5Pclose>;
 using Attribute = Id<H5Aclose>;
+
+// Dataset creation in one typed value (HighFive's typed property lists are the model): the three
+// dataset writers (shard columns, aggregate result.h5, cohort cohort.h5) say what they want and
+// never call H5Pset_* themselves.
+
+// The compression filter of a dataset: HDF5's deflate, which every reader has, or a filter
+// init() registers (zstd 32015, lz4 32004), mandatory like any plugin filter.
+struct Compressor {
+  H5Z_filter_t filter = H5Z_FILTER_NONE;  // H5Z_FILTER_NONE: stored as is
+  std::optional<unsigned> level;          // the filter's one parameter, when it takes one
+
+  static Compressor none() { return {}; }
+  static Compressor deflate(int level);  // clamped to deflate's 0-9
+  static Compressor zstd(int level);     // 1-22; negative levels are zstd's fast modes
+  static Compressor lz4();
+};
+
+// How a 1-D dataset is laid out and filtered. On write HDF5 applies the filters in this order:
+// shuffle, compressor, Fletcher-32 (last, so the checksum covers the bytes on disk and a damaged
+// chunk is refused before decompression is attempted).
+struct DatasetOptions {
+  uint64_t chunk_rows = 0;  // 0: contiguous, which takes no filter (datasets too small to gain)
+  bool shuffle = false;     // byte shuffle before the compressor
+  Compressor compressor = Compressor::none();
+  bool fletcher32 = false;
+  bool track_times = true;  // false: no modification time in the object header, so the same
+                            // values give the same file bytes
+};
+
+// The creation property list of `options`. A filter without chunks is a caller's bug (internal).
+PropList dataset_properties(const DatasetOptions& options, Failure kind, const std::string& what);
+
+// Creates `name` under `location`: `rows` elements of `file_type`, laid out by `options`. A chunked
+// dataset of 0 rows gets an unlimited maximum size, since HDF5 wants chunks within fixed maximum
+// dimensions. Failures throw `what` as `kind`.
+Dataset create_dataset(hid_t location, const std::string& name, hid_t file_type, uint64_t rows,
+                       const DatasetOptions& options, Failure kind, const std::string& what);
 
 // A variable-length UTF-8 string type (attributes), and a fixed-length one of `size` bytes,
 // null-padded (dictionaries).

@@ -3,6 +3,7 @@
 // change both together (and bump kShardFormatVersion when an old reader would misread a file).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -27,7 +28,7 @@ inline constexpr int64_t kShardFormatVersion = 4;
 namespace shard_attr {
 // On the file (root group).
 inline constexpr const char* kFormatVersion = "snds_format_version";
-inline constexpr const char* kCompression = "compression";  // none|deflate|zstd|lz4
+inline constexpr const char* kCompression = "compression";  // kCompressionNames
 inline constexpr const char* kCompressionLevel = "compression_level";
 // On each table group.
 inline constexpr const char* kRows = "rows";
@@ -47,9 +48,25 @@ inline constexpr std::string_view kDateUnits = "days since 1970-01-01";
 
 enum class Compression : uint8_t { kNone = 0, kDeflate = 1, kZstd = 2, kLz4 = 3 };
 
+// The one list of compression names: the shards' `compression` attribute, the ingest config's
+// `compression` key and its error message read it. The ingest's default first (reference
+// section 4 lists them in this order).
+struct CompressionName {
+  Compression compression;
+  const char* name;
+};
+inline constexpr std::array<CompressionName, 4> kCompressionNames{{
+    {Compression::kLz4, "lz4"},
+    {Compression::kZstd, "zstd"},
+    {Compression::kDeflate, "deflate"},
+    {Compression::kNone, "none"},
+}};
+
 const char* compression_name(Compression c);
-// "none", "deflate", "zstd", "lz4"; nullopt for anything else.
+// A name of kCompressionNames; nullopt for anything else.
 std::optional<Compression> parse_compression(std::string_view name);
+// The names for a message: "lz4, zstd, deflate or none".
+std::string compression_choices();
 
 // Chosen by measurement (docs/store-format.md, bench/store_bench.cpp).
 inline constexpr Compression kDefaultCompression = Compression::kDeflate;

@@ -20,34 +20,31 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
-#include "core/store/lz4_filter.hpp"
 #include "core/store/shard_header.hpp"
-#include "core/store/zstd_filter.hpp"
 
 namespace snds {
 namespace fs = std::filesystem;
 using h5::Failure;
 
 const char* compression_name(Compression c) {
-  switch (c) {
-    case Compression::kNone:
-      return "none";
-    case Compression::kDeflate:
-      return "deflate";
-    case Compression::kZstd:
-      return "zstd";
-    case Compression::kLz4:
-      return "lz4";
-  }
+  for (const auto& [compression, name] : kCompressionNames)
+    if (compression == c) return name;
   return "?";
 }
 
 std::optional<Compression> parse_compression(std::string_view name) {
-  if (name == "none") return Compression::kNone;
-  if (name == "deflate") return Compression::kDeflate;
-  if (name == "zstd") return Compression::kZstd;
-  if (name == "lz4") return Compression::kLz4;
+  for (const auto& [compression, known] : kCompressionNames)
+    if (name == known) return compression;
   return std::nullopt;
+}
+
+std::string compression_choices() {
+  std::string out;
+  for (size_t i = 0; i < kCompressionNames.size(); ++i) {
+    if (i > 0) out += i + 1 == kCompressionNames.size() ? " or " : ", ";
+    out += kCompressionNames[i].name;
+  }
+  return out;
 }
 
 namespace {
@@ -113,36 +110,28 @@ Encoded encode_strings(const StringColumn& column) {
   return out;
 }
 
-// Creation properties of a 1-D column dataset: chunking, then the filter pipeline in the order
-// HDF5 applies it on write: shuffle, compressor, fletcher32 (last, so the checksum covers the
-// bytes on disk and a damaged chunk is refused before decompression is attempted).
-h5::PropList column_properties(const ShardWriterOptions& options, uint64_t chunk_rows,
-                               size_t element_size, const std::string& what) {
-  h5::PropList dcpl(h5::check_id(H5Pcreate(H5P_DATASET_CREATE), Failure::kInternal, what));
-  const hsize_t chunk = std::max<hsize_t>(1, chunk_rows);
-  h5::check(H5Pset_chunk(dcpl.get(), 1, &chunk), Failure::kInternal, what);
-  if (options.compression != Compression::kNone && options.shuffle && element_size > 1)
-    h5::check(H5Pset_shuffle(dcpl.get()), Failure::kInternal, what);
+// The creation options of a 1-D column: the compressor the store's setting names, shuffled first
+// (bytes of wider elements), and a Fletcher-32 checksum always, compressed or not.
+h5::DatasetOptions column_options(const ShardWriterOptions& options, uint64_t chunk_rows,
+                                  size_t element_size) {
+  h5::DatasetOptions o;
+  o.chunk_rows = std::max<uint64_t>(1, chunk_rows);
+  o.shuffle = options.compression != Compression::kNone && options.shuffle && element_size > 1;
   switch (options.compression) {
     case Compression::kNone:
       break;
     case Compression::kDeflate:
-      h5::check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(std::clamp(options.level, 0, 9))),
-                Failure::kInternal, what);
+      o.compressor = h5::Compressor::deflate(options.level);
       break;
-    case Compression::kZstd: {
-      const unsigned level = static_cast<unsigned>(options.level);
-      h5::check(H5Pset_filter(dcpl.get(), h5::kZstdFilterId, H5Z_FLAG_MANDATORY, 1, &level),
-                Failure::kInternal, what);
+    case Compression::kZstd:
+      o.compressor = h5::Compressor::zstd(options.level);
       break;
-    }
     case Compression::kLz4:
-      h5::check(H5Pset_filter(dcpl.get(), h5::kLz4FilterId, H5Z_FLAG_MANDATORY, 0, nullptr),
-                Failure::kInternal, what);
+      o.compressor = h5::Compressor::lz4();
       break;
   }
-  h5::check(H5Pset_fletcher32(dcpl.get()), Failure::kInternal, what);
-  return dcpl;
+  o.fletcher32 = true;
+  return o;
 }
 
 // The chunk length: at most `max_rows`, and equal chunks rather than a short last one, since HDF5
@@ -153,21 +142,13 @@ uint64_t even_chunk_rows(uint64_t rows, uint64_t max_rows) {
   return (rows + chunks - 1) / chunks;
 }
 
-// Creates /<table>/<name> with `rows` elements of `file_type`. A zero-row dataset gets an
-// unlimited maximum size, since HDF5 wants chunk dimensions within fixed maximum dimensions.
+// Creates /<table>/<name> with `rows` elements of `file_type`, in equal chunks.
 h5::Dataset create_dataset(hid_t group, const std::string& name, hid_t file_type, uint64_t rows,
                            uint64_t chunk_rows, const ShardWriterOptions& options,
                            const std::string& what) {
-  const hsize_t dims = rows;
-  const hsize_t unlimited = H5S_UNLIMITED;
-  h5::Dataspace space(h5::check_id(H5Screate_simple(1, &dims, rows == 0 ? &unlimited : nullptr),
-                                   Failure::kInternal, what));
-  const size_t element_size = H5Tget_size(file_type);
-  h5::PropList dcpl =
-      column_properties(options, even_chunk_rows(rows, chunk_rows), element_size, what);
-  return h5::Dataset(h5::check_id(
-      H5Dcreate2(group, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-      Failure::kInternal, what));
+  const h5::DatasetOptions o =
+      column_options(options, even_chunk_rows(rows, chunk_rows), H5Tget_size(file_type));
+  return h5::create_dataset(group, name, file_type, rows, o, Failure::kInternal, what);
 }
 
 void write_all(const h5::Dataset& dataset, hid_t memory_type, const void* data, uint64_t rows,

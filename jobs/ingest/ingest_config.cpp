@@ -7,6 +7,7 @@
 #include "core/catalog.hpp"
 #include "core/csv/delimiter.hpp"
 #include "core/error.hpp"
+#include "core/store/shard_format.hpp"
 
 namespace snds {
 
@@ -57,9 +58,8 @@ IngestConfig read_ingest_config(ConfigMap& map) {
   // cheaper than zstd, for a store 40% larger; zstd for a smaller store, deflate for readers
   // without a filter plugin.
   c.compression = map.optional_string("compression").value_or("lz4");
-  if (c.compression != "deflate" && c.compression != "zstd" && c.compression != "lz4" &&
-      c.compression != "none")
-    map.fail("compression", "must be zstd, lz4, deflate or none, got '" + c.compression + "'");
+  if (!parse_compression(c.compression))
+    map.fail("compression", "must be " + compression_choices() + ", got '" + c.compression + "'");
   // deflate takes 0-9, zstd 1-22; lz4 and "none" have no level.
   c.compression_level =
       static_cast<int>(map.optional_int("compression_level", 1, c.compression == "zstd" ? 1 : 0,
