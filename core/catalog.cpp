@@ -143,8 +143,11 @@ std::optional<TableName> table_for_file(std::string_view file_name) {
   std::string lower(file_name);
   for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   std::string_view stem = file_name;
+  // Compressed extracts are streamed (core/csv/decompress.hpp).
   if (lower.ends_with(".csv.gz")) {
     stem.remove_suffix(7);
+  } else if (lower.ends_with(".csv.zst") || lower.ends_with(".csv.bz2")) {
+    stem.remove_suffix(8);
   } else if (lower.ends_with(".csv")) {
     stem.remove_suffix(4);
   } else {

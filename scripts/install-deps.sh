@@ -8,7 +8,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin
   libhdf5-openmpi-dev hdf5-tools
   libboost1.81-dev libboost-json1.81-dev
-  libyaml-cpp-dev libfmt-dev zlib1g-dev libzstd-dev liblz4-dev
+  libyaml-cpp-dev libfmt-dev zlib1g-dev libzstd-dev liblz4-dev libbz2-dev
   googletest libgtest-dev
   gnuplot-nox python3
   slurm-wlm munge

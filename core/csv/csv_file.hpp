@@ -1,5 +1,7 @@
-// Getting an input extract's bytes into memory: whole files (plain or gzip, reference section 2)
-// and byte ranges of plain files for parallel reads. Every failure is a data_error naming the file.
+// Getting an input extract's bytes into memory: whole files (plain or compressed, reference section
+// 2) and byte ranges of plain files for parallel reads. Every failure is a data_error naming the
+// file. The ingest streams compressed files instead (decompress.hpp, record_blocks.hpp); the
+// whole-file readers are for small files and tests.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +20,8 @@ bool is_gzip_path(std::string_view path);
 // trailer, so it costs no pass over the data (the ingest compares inputs by content with it).
 std::string read_gzip_file(const std::string& path, uint32_t* content_crc = nullptr);
 
-// The whole content of an input file: gunzipped when is_gzip_path(path), as is otherwise.
+// The whole content of an input file: decompressed when input_compression_of(path) names a
+// format (.gz, .zst, .bz2), as is otherwise.
 std::string read_csv_file(const std::string& path);
 
 // Up to `length` bytes of a plain file from `offset` (fewer at the end of the file).

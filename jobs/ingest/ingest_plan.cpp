@@ -11,6 +11,7 @@
 #include <set>
 
 #include "core/csv/csv_file.hpp"
+#include "core/csv/decompress.hpp"
 #include "core/csv/range_split.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
@@ -27,18 +28,28 @@ namespace {
 
 // Enough of the start of a file to hold its header; grows for absurdly wide headers.
 std::string read_file_start(const InputFile& f, size_t want) {
-  if (!f.gzip) return read_file_range(f.path, 0, want);
-  gzFile gz = gzopen(f.path.c_str(), "rb");
-  if (!gz) throw data_error("cannot open {}", f.path);
+  if (!f.compressed()) return read_file_range(f.path, 0, want);
+  DecompressStream in(f.path, f.compression);
   std::string buf(want, '\0');
-  const int n = gzread(gz, buf.data(), static_cast<unsigned>(want));
-  // zlib reads a file without gzip header as it is: random bytes would then be "a header".
-  const bool not_gzip = n >= 0 && gzdirect(gz) == 1;
-  gzclose(gz);
-  if (n < 0) throw data_error("{} is not a readable gzip file", f.path);
-  if (not_gzip) throw data_error("{}: not a gzip file, though named .gz (no gzip header)", f.path);
-  buf.resize(static_cast<size_t>(n));
+  buf.resize(in.read(buf.data(), want));
   return buf;
+}
+
+// The CSV bytes of a compressed file, from the ratio of its first megabyte (exact for a file
+// that small): what the read's spreading over ranks weighs it by.
+uint64_t estimate_csv_bytes(const InputFile& f) {
+  DecompressStream in(f.path, f.compression);
+  std::string buf(size_t{1} << 16, '\0');
+  uint64_t first_piece = 0;  // file bytes read by the stream's first refill
+  for (;;) {
+    if (in.read(buf.data(), buf.size()) == 0) return in.bytes_out();
+    if (first_piece == 0) {
+      first_piece = in.file_bytes_read();
+    } else if (in.file_bytes_read() > first_piece) {
+      const double ratio = static_cast<double>(in.bytes_out()) / static_cast<double>(first_piece);
+      return static_cast<uint64_t>(ratio * static_cast<double>(f.size));
+    }
+  }
 }
 
 void read_header_of(InputFile& f, char delimiter, std::vector<std::string>* missing) {
@@ -73,7 +84,7 @@ void add_file(IngestPlan& plan, const std::string& path, const TableName& table)
   f.table = table;
   f.size = static_cast<uint64_t>(st.st_size);
   f.mtime = static_cast<int64_t>(st.st_mtime);
-  f.gzip = is_gzip_path(path);
+  f.compression = input_compression_of(path);
   plan.files.push_back(std::move(f));
 }
 
@@ -253,7 +264,8 @@ IngestPlan build_plan(const IngestConfig& config) {
     InputFile& f = plan.files[i];
     merge_schema(plan.schemas[f.table.name], f.header, table_spec(f.table.kind));
     plan.total_bytes += f.size;
-    if (f.gzip) {
+    f.csv_bytes = f.compressed() ? estimate_csv_bytes(f) : f.size;
+    if (f.compressed()) {
       plan.units.push_back(WorkUnit{i, 0, f.size, false, 0});
       continue;
     }
@@ -274,7 +286,8 @@ Bytes IngestPlan::encode() const {
     w.put<int32_t>(f.table.year);
     w.put<uint64_t>(f.size);
     w.put<int64_t>(f.mtime);
-    w.put<uint8_t>(f.gzip);
+    w.put<uint8_t>(static_cast<uint8_t>(f.compression));
+    w.put<uint64_t>(f.csv_bytes);
     w.put<uint64_t>(f.body_offset);
     w.put<uint64_t>(f.body_line);
     w.put<uint32_t>(f.header_crc);
@@ -318,7 +331,8 @@ IngestPlan IngestPlan::decode(const Bytes& b) {
     f.table.year = r.get<int32_t>();
     f.size = r.get<uint64_t>();
     f.mtime = r.get<int64_t>();
-    f.gzip = r.get<uint8_t>() != 0;
+    f.compression = static_cast<InputCompression>(r.get<uint8_t>());
+    f.csv_bytes = r.get<uint64_t>();
     f.body_offset = r.get<uint64_t>();
     f.body_line = r.get<uint64_t>();
     f.header_crc = r.get<uint32_t>();
@@ -365,7 +379,7 @@ void scan_units(Communicator& comm, IngestPlan& plan, int threads) {
   std::vector<uint64_t> counts(static_cast<size_t>(2 * n), 0);  // newlines, quotes per unit
   std::vector<int64_t> mine;
   for (int64_t i = comm.rank(); i < n; i += comm.size())
-    if (!plan.files[plan.units[static_cast<size_t>(i)].file].gzip) mine.push_back(i);
+    if (!plan.files[plan.units[static_cast<size_t>(i)].file].compressed()) mine.push_back(i);
   std::exception_ptr error;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (size_t k = 0; k < mine.size(); ++k) {

@@ -2,7 +2,9 @@
 // byte-range work units they are split into. Rank 0 builds it (listing files, reading headers)
 // and broadcasts it; then every rank scans its share of the ranges for newlines and quotes, and an
 // allgather gives each range's quote state and line number at its start, so ranges can be parsed
-// anywhere and still cut exactly at record boundaries (quoted newlines included).
+// anywhere and still cut exactly at record boundaries (quoted newlines included). A compressed
+// file is one unit: the ranks sharing it each decompress it and cut the same record-aligned
+// blocks (record_blocks.hpp), so it needs no scan.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,7 @@
 
 #include "core/catalog.hpp"
 #include "core/column.hpp"
+#include "core/csv/decompress.hpp"
 #include "core/csv/table_parser.hpp"
 #include "jobs/ingest/ingest_config.hpp"
 #include "jobs/ingest/input_discovery.hpp"
@@ -24,16 +27,23 @@ struct InputFile {
   TableName table;
   uint64_t size = 0;
   int64_t mtime = 0;
-  bool gzip = false;
-  uint64_t body_offset = 0;  // plain files: first byte after the header
+  // .gz / .zst / .bz2: read as a stream of record-aligned blocks (core/csv/record_blocks.hpp)
+  // instead of byte ranges.
+  InputCompression compression = InputCompression::kNone;
+  // Bytes of CSV: the size for a plain file, an estimate from the first megabyte for a
+  // compressed one (how the read is spread over ranks).
+  uint64_t csv_bytes = 0;
+  uint64_t body_offset = 0;  // first byte after the header (of the decompressed data)
   uint64_t body_line = 2;
   uint32_t header_crc = 0;  // CRC32 of bytes [0, body_offset) (plain files)
   HeaderMap header;         // how its records map to columns
+
+  bool compressed() const { return compression != InputCompression::kNone; }
 };
 
 struct WorkUnit {
   uint32_t file = 0;
-  uint64_t begin = 0;  // raw range [begin, end) of a plain file; whole file for gzip
+  uint64_t begin = 0;  // raw range [begin, end) of a plain file; whole file when compressed
   uint64_t end = 0;
   // Filled by the scan: quote state and newlines before `begin` (from the file start).
   bool in_quotes = false;

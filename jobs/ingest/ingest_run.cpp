@@ -20,6 +20,7 @@
 #include "core/csv/csv_file.hpp"
 #include "core/csv/delimiter.hpp"
 #include "core/csv/range_split.hpp"
+#include "core/csv/record_blocks.hpp"
 #include "core/error.hpp"
 #include "core/serialize.hpp"
 #include "core/store/shard_writer.hpp"
@@ -47,6 +48,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr uint64_t kMiB = uint64_t(1) << 20;
+// What one open compressed input costs besides its block: input buffer and codec state (see
+// check_memory_budget).
+constexpr uint64_t kDecoderBytes = 10 * kMiB;
 // Reject details kept per rank before the ingest gives up (a file that is garbage throughout
 // fails the reject ratio long before; this only bounds memory).
 constexpr size_t kMaxRejectDetailsPerRank = 1'000'000;
@@ -62,6 +66,32 @@ struct ParsedUnit {
   UnitStats stats;
   std::vector<Routed> routed;
   std::vector<Reject> rejects;
+};
+
+// A compressed input this rank helps read: it decompresses the whole file and parses the blocks
+// whose index is `slot` mod `ranks` (the other ranks of its group parse the others).
+struct StreamShare {
+  size_t unit = 0;
+  uint32_t slot = 0;
+  uint32_t ranks = 1;
+  std::unique_ptr<RecordBlockReader> reader;  // open while being read
+  uint64_t file_bytes_seen = 0;               // compressed bytes read up to the last block cut
+  UnitStats stats;                            // this rank's rows; the whole file's CRC
+};
+
+// This rank's share of the read: byte ranges of plain files, and compressed files (whole or
+// shared with other ranks).
+struct ReadShare {
+  std::vector<size_t> ranges;
+  std::vector<StreamShare> streams;
+};
+
+// One parse task of a read round: a plain range, or a block of a compressed file.
+struct ReadTask {
+  size_t unit = 0;
+  bool block = false;
+  RecordBlock info;
+  uint64_t credit_bytes = 0;  // file bytes this task accounts for (progress, metrics)
 };
 
 std::string csv_field(std::string_view s) {
@@ -118,12 +148,16 @@ class IngestRun {
   void finalize();
 
   ParsedUnit parse_unit(size_t unit_index) const;
-  void read_round(const std::vector<size_t>& mine, size_t& pos, Outbox& outbox,
+  ParsedUnit parse_block(size_t unit_index, const std::string& text, const RecordBlock& b) const;
+  void route_into(const InputFile& f, ParseResult&& parsed, ParsedUnit& out) const;
+  bool fill_round(ReadShare& share, size_t& range_pos, size_t& stream_pos,
+                  std::vector<ReadTask>& tasks, uint64_t& bytes_done);
+  void read_round(ReadShare& share, size_t& range_pos, size_t& stream_pos, Outbox& outbox,
                   uint64_t& bytes_done, uint64_t& rows);
   void join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbox& outbox, uint64_t& rows);
   void write_shard(uint32_t shard, const std::vector<std::string>& tables,
                    const ShardWriterOptions& options, uint64_t& rows, uint64_t& bytes);
-  std::vector<size_t> my_units() const;
+  ReadShare my_share() const;
   Batch conform(const std::string& table, Batch&& rows) const;
   std::vector<std::string> stored_tables() const;
 
@@ -140,6 +174,7 @@ class IngestRun {
   std::vector<UnitStats> unit_stats_;
   std::vector<FileSums> file_sums_;                     // rank 0, after the read phase
   std::vector<std::vector<uint32_t>> duplicate_files_;  // rank 0: allowed duplicates
+  std::vector<std::string> block_text_;  // one buffer per thread for compressed files' blocks
   std::vector<Reject> rejects_;
   std::map<std::string, TableCounts> local_counts_;  // this rank's share
   std::map<std::string, uint64_t> global_read_;      // all ranks, after the read phase
@@ -163,7 +198,10 @@ int IngestRun::execute() {
     metrics_.end_phase(0, 0);
   });
   const auto budget = static_cast<uint64_t>(cfg_.memory_budget_mb * static_cast<double>(kMiB));
-  const uint64_t in_flight = check_memory_budget(cfg_, threads_);
+  const uint64_t in_flight = check_memory_budget(
+      cfg_, threads_, std::any_of(plan_.files.begin(), plan_.files.end(), [](const InputFile& f) {
+        return f.compressed();
+      }));
   const fs::path scratch =
       fs::path(cfg_.scratch) / fmt::format("rank{}-{}", comm_.rank(), ::getpid());
   buckets_ = std::make_unique<BucketStore>(budget - in_flight, scratch);
@@ -210,22 +248,77 @@ void IngestRun::prepare() {
   metrics_.end_phase(plan_.files.size(), plan_.total_bytes);
 }
 
-std::vector<size_t> IngestRun::my_units() const {
-  // Largest first onto the least loaded rank: deterministic, balanced by bytes.
+ReadShare IngestRun::my_share() const {
+  // Largest first onto the least loaded rank(s): deterministic, balanced by bytes of CSV. A
+  // compressed file larger than a fair share (the CSV bytes over the ranks) is shared by as many
+  // ranks as it has fair shares: each of them decompresses all of it (decompression is several
+  // times faster than parsing) and parses one block in `ranks`. Smaller ones go whole to one rank,
+  // decompressed once.
+  const size_t n_ranks = static_cast<size_t>(comm_.size());
+  auto bytes = [&](size_t i) {
+    const WorkUnit& u = plan_.units[i];
+    const InputFile& f = plan_.files[u.file];
+    return f.compressed() ? f.csv_bytes : u.end - u.begin;
+  };
+  uint64_t total = 0;
+  for (size_t i = 0; i < plan_.units.size(); ++i) total += bytes(i);
+  const uint64_t fair = std::max<uint64_t>(1, total / n_ranks);
   std::vector<size_t> order(plan_.units.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  auto bytes = [&](size_t i) { return plan_.units[i].end - plan_.units[i].begin; };
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return bytes(a) > bytes(b); });
-  std::vector<uint64_t> load(static_cast<size_t>(comm_.size()), 0);
-  std::vector<size_t> mine;
+  std::vector<uint64_t> load(n_ranks, 0);
+  ReadShare mine;
   for (size_t i : order) {
-    const auto r = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
-    load[r] += bytes(i) + 1;
-    if (static_cast<int>(r) == comm_.rank()) mine.push_back(i);
+    const bool compressed = plan_.files[plan_.units[i].file].compressed();
+    const size_t group =
+        compressed ? std::clamp<size_t>((bytes(i) + fair - 1) / fair, 1, n_ranks) : 1;
+    std::vector<size_t> ranks(n_ranks);
+    std::iota(ranks.begin(), ranks.end(), size_t{0});
+    std::stable_sort(ranks.begin(), ranks.end(),
+                     [&](size_t a, size_t b) { return load[a] < load[b]; });
+    ranks.resize(group);
+    std::sort(ranks.begin(), ranks.end());
+    for (size_t k = 0; k < group; ++k) {
+      load[ranks[k]] += bytes(i) / group + 1;
+      if (ranks[k] != static_cast<size_t>(comm_.rank())) continue;
+      if (!compressed) {
+        mine.ranges.push_back(i);
+        continue;
+      }
+      StreamShare s;
+      s.unit = i;
+      s.slot = static_cast<uint32_t>(k);
+      s.ranks = static_cast<uint32_t>(group);
+      s.stats.unit = static_cast<uint32_t>(i);
+      mine.streams.push_back(std::move(s));
+    }
   }
-  std::sort(mine.begin(), mine.end());
+  std::sort(mine.ranges.begin(), mine.ranges.end());
+  std::sort(mine.streams.begin(), mine.streams.end(),
+            [](const StreamShare& a, const StreamShare& b) { return a.unit < b.unit; });
   return mine;
+}
+
+void IngestRun::route_into(const InputFile& f, ParseResult&& parsed, ParsedUnit& out) const {
+  out.stats.rows_read = parsed.rows_read;
+  out.stats.rejected = parsed.rejects.size();
+  Column src(kSrcColumn, ColumnType::kInt64);
+  src.ints.assign(parsed.source_order.begin(), parsed.source_order.end());
+  parsed.rows.columns.push_back(std::move(src));
+  out.routed = route_parsed(f.table, parsed.rows, space_);
+  out.rejects = std::move(parsed.rejects);
+}
+
+ParsedUnit IngestRun::parse_block(size_t ui, const std::string& text, const RecordBlock& b) const {
+  const InputFile& f = plan_.files[plan_.units[ui].file];
+  ParsedUnit out;
+  out.stats.unit = static_cast<uint32_t>(ui);
+  route_into(f,
+             parse_records(f.header, text.data(), b.size, b.offset, b.first_line,
+                           plan_.units[ui].file, f.path),
+             out);
+  return out;
 }
 
 ParsedUnit IngestRun::parse_unit(size_t ui) const {
@@ -234,16 +327,7 @@ ParsedUnit IngestRun::parse_unit(size_t ui) const {
   ParsedUnit out;
   out.stats.unit = static_cast<uint32_t>(ui);
   ParseResult parsed;
-  if (f.gzip) {
-    const std::string raw = read_file_range(f.path, 0, f.size);
-    out.stats.crc = static_cast<uint32_t>(
-        crc32(0L, reinterpret_cast<const Bytef*>(raw.data()), static_cast<uInt>(raw.size())));
-    out.stats.crc_len = raw.size();
-    const std::string data = read_gzip_file(f.path, &out.stats.content_crc);
-    out.stats.content_len = data.size();
-    parsed = parse_csv_buffer(f.table.kind, data.data(), data.size(), u.file, f.path,
-                              f.header.delimiter);
-  } else {
+  {
     const bool first = u.begin == f.body_offset;
     const uint64_t lead = first ? 0 : 1;  // one byte before `begin`: find_record_start looks at it
     const bool last = u.end >= f.size;
@@ -274,51 +358,97 @@ ParsedUnit IngestRun::parse_unit(size_t ui) const {
     parsed = parse_records(f.header, buf.data() + start, cut - start, u.begin - lead + start,
                            first_line, u.file, f.path);
   }
-  out.stats.rows_read = parsed.rows_read;
-  out.stats.rejected = parsed.rejects.size();
-  Column src(kSrcColumn, ColumnType::kInt64);
-  src.ints.assign(parsed.source_order.begin(), parsed.source_order.end());
-  parsed.rows.columns.push_back(std::move(src));
-  out.routed = route_parsed(f.table, parsed.rows, space_);
-  out.rejects = std::move(parsed.rejects);
+  route_into(f, std::move(parsed), out);
   return out;
 }
 
 void IngestRun::read_phase() {
   metrics_.begin_phase("read");
-  const std::vector<size_t> mine = my_units();
+  ReadShare share = my_share();
   Progress progress("read", plan_.total_bytes / kMiB, "MB", comm_.is_master());
   Outbox outbox(comm_.size());
-  size_t pos = 0;
+  size_t range_pos = 0, stream_pos = 0;
   uint64_t bytes_done = 0, rows = 0;
   std::exception_ptr failure;
   for (;;) {
-    std::vector<uint64_t> flags = {mine.size() - pos, bytes_done, stop_requested() ? 1u : 0u,
-                                   failure ? 1u : 0u};
+    const uint64_t left = (share.ranges.size() - range_pos) + (share.streams.size() - stream_pos);
+    std::vector<uint64_t> flags = {left, bytes_done, stop_requested() ? 1u : 0u, failure ? 1u : 0u};
     comm_.allreduce_sum(flags);
     if (flags[3]) break;  // a rank failed: all leave; all_or_none reports it
     progress.update(flags[1] / kMiB);
     if (flags[2]) checkpoint(comm_, "while reading the inputs");
     if (flags[0] == 0) break;
-    local_step(failure, [&] { read_round(mine, pos, outbox, bytes_done, rows); });
+    local_step(failure,
+               [&] { read_round(share, range_pos, stream_pos, outbox, bytes_done, rows); });
     exchange(comm_, outbox, *buckets_);
     fault_point("read_round");
   }
   if (failure) std::rethrow_exception(failure);
+  // One entry per compressed file read here: this rank's rows, and the file's CRC (every rank
+  // sharing a file read all of it).
+  for (const StreamShare& s : share.streams) unit_stats_.push_back(s.stats);
+  block_text_.clear();
+  block_text_.shrink_to_fit();
   progress.finish();
   metrics_.end_phase(rows, bytes_done);
 }
 
-void IngestRun::read_round(const std::vector<size_t>& mine, size_t& pos, Outbox& outbox,
+bool IngestRun::fill_round(ReadShare& share, size_t& range_pos, size_t& stream_pos,
+                           std::vector<ReadTask>& tasks, uint64_t& bytes_done) {
+  const size_t slots = static_cast<size_t>(threads_);
+  if (block_text_.size() < slots) block_text_.resize(slots);
+  while (tasks.size() < slots) {
+    if (range_pos < share.ranges.size()) {
+      const size_t ui = share.ranges[range_pos++];
+      tasks.push_back(ReadTask{ui, false, {}, plan_.units[ui].end - plan_.units[ui].begin});
+      continue;
+    }
+    if (stream_pos == share.streams.size()) break;
+    StreamShare& s = share.streams[stream_pos];
+    const InputFile& f = plan_.files[plan_.units[s.unit].file];
+    if (!s.reader)
+      s.reader = std::make_unique<RecordBlockReader>(f.path, f.compression, f.body_offset,
+                                                     f.body_line, cfg_.read_chunk_kb << 10);
+    // Blocks of the other ranks of the group are cut (to know where ours start) and dropped.
+    for (;;) {
+      const bool ours = s.reader->next_index() % s.ranks == s.slot;
+      RecordBlock b;
+      if (!s.reader->next(b, ours ? &block_text_[tasks.size()] : nullptr)) {
+        s.stats.crc = s.reader->file_crc32();
+        s.stats.crc_len = s.reader->file_bytes_read();
+        s.stats.content_crc = s.reader->content_crc32();
+        s.stats.content_len = s.reader->content_bytes();
+        if (s.slot == 0) bytes_done += f.size - s.file_bytes_seen;  // read after the last cut
+        s.reader.reset();
+        ++stream_pos;
+        break;
+      }
+      const uint64_t credit = b.file_bytes - s.file_bytes_seen;
+      s.file_bytes_seen = b.file_bytes;
+      if (ours) {
+        tasks.push_back(ReadTask{s.unit, true, b, credit});
+        break;
+      }
+    }
+  }
+  return !tasks.empty();
+}
+
+void IngestRun::read_round(ReadShare& share, size_t& range_pos, size_t& stream_pos, Outbox& outbox,
                            uint64_t& bytes_done, uint64_t& rows) {
-  const size_t take = std::min(mine.size() - pos, static_cast<size_t>(threads_));
-  if (take == 0) return;
+  std::vector<ReadTask> tasks;
+  if (!fill_round(share, range_pos, stream_pos, tasks, bytes_done)) return;
+  const size_t take = tasks.size();
   std::vector<ParsedUnit> parsed(take);
   std::exception_ptr error;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
   for (size_t k = 0; k < take; ++k) {
     try {
-      parsed[k] = parse_unit(mine[pos + k]);
+      const ReadTask& t = tasks[k];
+      if (!t.block)
+        parsed[k] = parse_unit(t.unit);
+      else
+        parsed[k] = parse_block(t.unit, block_text_[k], t.info);
     } catch (...) {
 #pragma omp critical
       if (!error) error = std::current_exception();
@@ -327,13 +457,21 @@ void IngestRun::read_round(const std::vector<size_t>& mine, size_t& pos, Outbox&
   if (error) std::rethrow_exception(error);
   for (size_t k = 0; k < take; ++k) {
     ParsedUnit& p = parsed[k];
-    const WorkUnit& u = plan_.units[mine[pos + k]];
-    const std::string& table = plan_.files[u.file].table.name;
+    const ReadTask& t = tasks[k];
+    const std::string& table = plan_.files[plan_.units[t.unit].file].table.name;
     local_counts_[table].read += p.stats.rows_read;
     local_counts_[table].rejected += p.stats.rejected;
     rows += p.stats.rows_read;
-    bytes_done += u.end - u.begin;
-    unit_stats_.push_back(p.stats);
+    bytes_done += t.credit_bytes;
+    if (!t.block) {
+      unit_stats_.push_back(p.stats);
+    } else {
+      for (StreamShare& s : share.streams)
+        if (s.unit == t.unit) {
+          s.stats.rows_read += p.stats.rows_read;
+          s.stats.rejected += p.stats.rejected;
+        }
+    }
     for (auto& r : p.routed)
       outbox.add(space_.owner(r.bucket, comm_.size()), r.bucket, r.table, std::move(r.rows));
     for (auto& rj : p.rejects) {
@@ -345,7 +483,6 @@ void IngestRun::read_round(const std::vector<size_t>& mine, size_t& pos, Outbox&
       rejects_.push_back(std::move(rj));
     }
   }
-  pos += take;
 }
 
 void IngestRun::check_rejects() {
@@ -904,16 +1041,21 @@ void IngestRun::finalize() {
 
 }  // namespace
 
-uint64_t check_memory_budget(const IngestConfig& cfg, int threads) {
+uint64_t check_memory_budget(const IngestConfig& cfg, int threads, bool compressed_inputs) {
   const auto budget = static_cast<uint64_t>(cfg.memory_budget_mb * static_cast<double>(kMiB));
-  // Each thread holds a range's text and its parsed rows while routing them (about 3x the range).
-  const uint64_t in_flight =
-      static_cast<uint64_t>(std::max(1, threads)) * 3 * (cfg.read_chunk_kb << 10);
+  const uint64_t chunk = cfg.read_chunk_kb << 10;
+  // Each thread holds a range's (or block's) text and its parsed rows while routing them (about
+  // 3x the range). A compressed input adds the block being cut (its carry included), the 1 MB
+  // input buffer and the codec's state: zlib 44 KB, bzip2 about 3.6 MB, zstd its frame window
+  // (up to 8 MB at the standard levels 1-19).
+  const uint64_t in_flight = static_cast<uint64_t>(std::max(1, threads)) * 3 * chunk +
+                             (compressed_inputs ? chunk + kDecoderBytes : 0);
   if (budget <= in_flight)
     throw usage_error(
-        "{}: memory_budget_mb = {} is too small for {} threads reading {} KB ranges; raise "
+        "{}: memory_budget_mb = {} is too small for {} threads reading {} KB ranges{}; raise "
         "memory_budget_mb to at least {} or lower read_chunk_kb",
         cfg.config_path, cfg.memory_budget_mb, std::max(1, threads), cfg.read_chunk_kb,
+        compressed_inputs ? " of compressed files" : "",
         static_cast<double>(2 * in_flight) / static_cast<double>(kMiB));
   return in_flight;
 }

@@ -16,9 +16,11 @@
 
 namespace snds {
 
-// The part of the memory budget the read phase's threads hold; a usage error when the budget
-// leaves nothing for the shuffle (checked by `validate` too).
-uint64_t check_memory_budget(const IngestConfig& config, int threads);
+// The part of the memory budget the read phase holds (threads' ranges and rows, and with
+// compressed inputs the decompression's buffers); a usage error when the budget leaves nothing
+// for the shuffle (checked by `validate` too, before the inputs are known).
+uint64_t check_memory_budget(const IngestConfig& config, int threads,
+                             bool compressed_inputs = false);
 int run_ingest(const IngestConfig& config, CommandContext& ctx, bool force);
 
 }  // namespace snds

@@ -1,6 +1,6 @@
 // What the ingest proves about its inputs once it has read them (issue #12). Every byte range
 // is checksummed while it is parsed (CRC32, no second pass over the data); summed per file they
-// give the CRC32 of each input as stored and of its content (decompressed for .csv.gz). With
+// give the CRC32 of each input as stored and of its content (decompressed for .csv.gz/.zst/.bz2). With
 // them the ingest
 //   - refuses a duplicated extract: two files with the same content (a copy left in the folder,
 //     or a .csv beside its own .csv.gz) would count every row twice;
@@ -22,7 +22,8 @@
 namespace snds {
 
 // One work unit's share of the read: checksums of its bytes and rows. Plain files: the unit's
-// raw range (content = bytes as stored); gzip files: the whole file.
+// raw range (content = bytes as stored); compressed files: one entry per rank that read it, each
+// with the whole file's checksums (every such rank decompresses all of it) and that rank's rows.
 struct UnitStats {
   uint32_t unit = 0;
   uint32_t crc = 0;          // CRC32 of the bytes as stored

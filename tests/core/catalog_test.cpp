@@ -11,6 +11,9 @@ TEST(Catalog, MapsPlainAndSuffixedFileNames) {
   EXPECT_EQ(table_for_file("ER_PRS_F_2014.CSV")->kind, TableKind::kErPrsF);
   EXPECT_EQ(table_for_file("DCIR/2019/er_prs_f_2019.csv")->name, "ER_PRS_F");
   EXPECT_EQ(table_for_file("PMSI/t_mco19c.csv")->name, "T_MCO19C");
+  EXPECT_EQ(table_for_file("ER_PRS_F_2019.csv.zst")->kind, TableKind::kErPrsF);
+  EXPECT_EQ(table_for_file("T_MCO19C_p0001.CSV.BZ2")->year, 2019);
+  EXPECT_FALSE(table_for_file("ER_PRS_F.csv.xz"));
   EXPECT_FALSE(table_for_file("ER_PRS_FX.csv"));
   EXPECT_FALSE(table_for_file("README.md"));
   EXPECT_FALSE(table_for_file("UNKNOWN_T.csv"));
