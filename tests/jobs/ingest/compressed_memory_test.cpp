@@ -22,10 +22,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr double kBudgetMb = 40;
+constexpr double kBudgetMb = 32;
 // What the budget does not cover: about 45 MB of code, libraries, MPI and HDF5 state measured on
 // an empty ingest, and the write phase's copies of one shard (shards are small here).
-constexpr double kSlackMb = 80;
+constexpr double kSlackMb = 64;
 
 // Writes an IR_BEN_R.csv.gz of at least `csv_bytes` of CSV, streamed (the test never holds it);
 // returns the CSV bytes written.
