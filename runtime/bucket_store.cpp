@@ -78,6 +78,7 @@ void BucketStore::spill(uint32_t bucket, Entry& e) {
                      scratch_.string());
   spilled_bytes_ += buf.size();
   memory_bytes_ -= e.bytes;
+  e.spilled += e.bytes;
   e.bytes = 0;
   e.batches.clear();
   e.batches.shrink_to_fit();
@@ -107,6 +108,23 @@ std::map<std::string, std::vector<Batch>> BucketStore::take(uint32_t bucket) {
   memory_bytes_ -= e.bytes;
   entries_.erase(it);
   return out;
+}
+
+uint64_t BucketStore::bucket_bytes(uint32_t bucket) const {
+  auto it = entries_.find(bucket);
+  return it == entries_.end() ? 0 : it->second.bytes + it->second.spilled;
+}
+
+void BucketStore::make_room(uint64_t bytes, uint32_t keep) {
+  if (memory_bytes_ + bytes <= budget_) return;
+  std::vector<std::pair<uint64_t, uint32_t>> by_size;
+  for (auto& [bucket, e] : entries_)
+    if (e.bytes && bucket != keep) by_size.emplace_back(e.bytes, bucket);
+  std::sort(by_size.begin(), by_size.end(), std::greater<>());
+  for (auto& [b_bytes, bucket] : by_size) {
+    if (memory_bytes_ + bytes <= budget_) break;
+    spill(bucket, entries_[bucket]);
+  }
 }
 
 std::vector<uint32_t> BucketStore::buckets() const {

@@ -31,6 +31,12 @@ class BucketStore {
   std::map<std::string, std::vector<Batch>> take(uint32_t bucket);
   // Buckets holding data, ascending.
   std::vector<uint32_t> buckets() const;
+  // Bytes of rows the bucket holds, in memory and spilled: what take() brings back.
+  uint64_t bucket_bytes(uint32_t bucket) const;
+  // Spills the largest in-memory buckets other than `keep` until `bytes` more fit under the
+  // budget, or no other bucket is left in memory: room for the work on a bucket about to be taken
+  // (the join and the write phases), so that it and the rest of the store stay within the budget.
+  void make_room(uint64_t bytes, uint32_t keep);
 
   uint64_t memory_bytes() const { return memory_bytes_; }
   uint64_t spilled_bytes() const { return spilled_bytes_; }
@@ -41,6 +47,7 @@ class BucketStore {
   struct Entry {
     std::vector<std::pair<std::string, Batch>> batches;
     uint64_t bytes = 0;
+    uint64_t spilled = 0;  // rows' in-memory size of the spilled part
     bool has_spill = false;
   };
   void spill_down_to(uint64_t target);

@@ -674,6 +674,11 @@ void IngestRun::join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbo
   const size_t take = std::min(mine.size() - pos, static_cast<size_t>(threads_));
   if (take == 0) return;
   std::vector<std::map<std::string, std::vector<Batch>>> inputs(take);
+  // Room under the budget for the partitions taken and what the join makes of them (about twice
+  // their rows), by spilling other buckets first.
+  uint64_t need = 0;
+  for (size_t k = 0; k < take; ++k) need += 2 * buckets_->bucket_bytes(mine[pos + k]);
+  buckets_->make_room(need, mine[pos]);
   for (size_t k = 0; k < take; ++k) inputs[k] = buckets_->take(mine[pos + k]);
   std::vector<std::vector<Routed>> outputs(take);
   std::vector<JoinCounts> counts(take);
@@ -700,6 +705,10 @@ void IngestRun::join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbo
 
 void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tables,
                             const ShardWriterOptions& options, uint64_t& rows, uint64_t& bytes) {
+  // Room under the budget for the shard's rows and their sorted copy, by spilling other shards
+  // first: the rest of the store and this shard's work fit in the budget together (unless the
+  // shard alone is larger, checked below).
+  buckets_->make_room(2 * buckets_->bucket_bytes(shard), shard);
   auto data = buckets_->take(shard);
   uint64_t shard_bytes = 0;
   for (auto& [t, parts] : data)

@@ -71,6 +71,29 @@ TEST(BucketStore, WhatItHoldsNeverPassesTheBudget) {
     for (auto& batch : taken["T"]) total += batch.rows();
   }
   EXPECT_EQ(total, static_cast<size_t>(next));
+
+TEST(BucketStore, MakesRoomForABucketsWorkBySpillingTheOthers) {
+  test::TempDir dir;
+  const uint64_t budget = uint64_t{1} << 20;
+  BucketStore store(budget, dir.path());
+  for (uint32_t b = 0; b < 4; ++b) store.add(b, "T", rows(static_cast<int>(b) * 500, 500));
+  ASSERT_EQ(store.spilled_bytes(), 0u);
+  const uint64_t one = store.bucket_bytes(0);
+  EXPECT_EQ(store.memory_bytes(), 4 * one);
+  store.make_room(budget - 4 * one, 0);  // fits already: nothing moves
+  EXPECT_EQ(store.spilled_bytes(), 0u);
+  // Room for work that leaves two buckets' worth of the budget: two of the others go to disk,
+  // and bucket_bytes still counts what was spilled.
+  store.make_room(budget - 2 * one, 0);
+  EXPECT_EQ(store.memory_bytes(), 2 * one);
+  EXPECT_GT(store.spilled_bytes(), 0u);
+  for (uint32_t b = 0; b < 4; ++b) EXPECT_EQ(store.bucket_bytes(b), one) << b;
+  // More than the budget: every other bucket spilled, the one about to be taken stays.
+  store.make_room(2 * budget, 0);
+  EXPECT_EQ(store.memory_bytes(), one);
+  expect_bucket(store, 0, 500);
+  EXPECT_EQ(store.bucket_bytes(0), 0u);
+  EXPECT_EQ(store.take(3)["T"].size(), 1u);
 }
 
 }  // namespace snds
