@@ -25,14 +25,16 @@ std::span<const KeySpec> ingest_keys() {
       {"allow_duplicate_files", "boolean", "false", "",
        "reads input files with identical content each time instead of refusing them (exit 3)"},
       {"memory_budget_mb", "number", "2048", "0.01-1e+09",
-       "per rank: shuffled rows kept in memory before spilling to `scratch` (docs/ingest.md)"},
+       "per rank: the read's buffers, shuffled rows and the shard being written, spilled to "
+       "`scratch` past it (docs/ingest.md, Bounded memory)"},
       {"scratch", "path", "none", "",
        "spill folder; default `$TMPDIR/snds-batch-spill`, else `STORE/.ingest/spill`"},
       {"compression", "string", "lz4", "lz4, zstd, deflate, none", "the shards' column codec"},
       {"compression_level", "integer", "1", "zstd 1-22, deflate 0-9",
        "codec level; lz4 and none have none"},
       {"read_chunk_kb", "integer", "32768", "1-4194304",
-       "plain CSV files are split into byte ranges of this size, parsed in parallel"},
+       "plain CSV files are split into byte ranges of this size, compressed ones into blocks "
+       "of it, parsed in parallel"},
   };
   return kKeys;
 }
