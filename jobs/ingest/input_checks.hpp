@@ -1,7 +1,7 @@
 // What the ingest proves about its inputs once it has read them (issue #12). Every byte range
 // is checksummed while it is parsed (CRC32, no second pass over the data); summed per file they
-// give the CRC32 of each input as stored and of its content (decompressed for .csv.gz/.zst/.bz2). With
-// them the ingest
+// give the CRC32 of each input as stored and of its content (decompressed for .csv.gz/.zst/.bz2).
+// With them the ingest
 //   - refuses a duplicated extract: two files with the same content (a copy left in the folder,
 //     or a .csv beside its own .csv.gz) would count every row twice;
 //   - proves, before a resumed ingest keeps the shards an interrupted run wrote, that the inputs

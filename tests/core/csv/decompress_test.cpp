@@ -1,6 +1,7 @@
 // Streamed decompression: gzip, zstd and bzip2 files read in pieces of any size give exactly the
 // original bytes (several members/frames/streams included), the file's CRC and size as stored,
-// and clear errors naming the file for data of another format, corrupt and truncated files.
+// the content's CRC, and clear errors naming the file for data of another format, corrupt and
+// truncated files.
 #include "core/csv/decompress.hpp"
 
 #include <bzlib.h>
@@ -115,6 +116,9 @@ TEST(Decompress, EveryFormatReadInAnyPieceSizeGivesTheBytesAndTheFileCrc) {
     while (in.read(sink.data(), sink.size()) > 0) {
     }
     EXPECT_EQ(in.file_bytes_read(), f.bytes.size());
+    const std::string all = a + b + c;
+    EXPECT_EQ(in.content_crc32(),
+              crc32(0L, reinterpret_cast<const Bytef*>(all.data()), static_cast<uInt>(all.size())));
     EXPECT_EQ(in.file_crc32(), crc32(0L, reinterpret_cast<const Bytef*>(f.bytes.data()),
                                      static_cast<uInt>(f.bytes.size())));
   }
