@@ -369,5 +369,8 @@ uint32_t DecompressStream::file_crc32() const {
 uint64_t DecompressStream::bytes_out() const {
   return decoder_->out_bytes;
 }
+uint32_t DecompressStream::content_crc32() const {
+  return decoder_->content_crc;
+}
 
 }  // namespace snds
