@@ -71,6 +71,7 @@ TEST(BucketStore, WhatItHoldsNeverPassesTheBudget) {
     for (auto& batch : taken["T"]) total += batch.rows();
   }
   EXPECT_EQ(total, static_cast<size_t>(next));
+}
 
 TEST(BucketStore, MakesRoomForABucketsWorkBySpillingTheOthers) {
   test::TempDir dir;
