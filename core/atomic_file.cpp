@@ -28,8 +28,48 @@ static void fsync_path(const fs::path& p, bool directory) {
   ::close(fd);
 }
 
+bool is_disk_full(int err) {
+  return err == ENOSPC || err == EDQUOT || err == EFBIG;
+}
+
+Error write_error(const fs::path& file, int err) {
+  if (is_disk_full(err)) {
+    const fs::path folder = file.has_parent_path() ? file.parent_path() : fs::path(".");
+    return data_error(
+        "no space left in folder {} (writing {}: {}): free space there and rerun the same "
+        "command",
+        folder.string(), file.filename().string(), std::strerror(err));
+  }
+  return data_error("cannot write {}: {}", file.string(), std::strerror(err));
+}
+
+int disk_full_in(std::string_view message) {
+  for (const int err : {ENOSPC, EDQUOT, EFBIG})
+    if (message.ends_with(std::strerror(err))) return err;
+  return 0;
+}
+
+void discard_failed_write(const fs::path& temp, const fs::path& final_path, const Error& e) {
+  std::error_code ec;
+  fs::remove(temp, ec);
+  if (const int err = disk_full_in(e.what())) throw write_error(final_path, err);
+  throw;
+}
+
 void commit_file(const fs::path& temp, const fs::path& final_path) {
-  fsync_path(temp, false);
+  // Data a file system has not placed yet (delayed allocation, NFS) can fail here for want of
+  // room: such a file must never be renamed into place.
+  {
+    const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && ::fsync(fd) != 0 && errno != EINVAL) {
+      const int err = errno;
+      ::close(fd);
+      std::error_code ec;
+      fs::remove(temp, ec);
+      throw write_error(final_path, err);
+    }
+    if (fd >= 0) ::close(fd);
+  }
   ::chmod(temp.c_str(), kOutputFileMode);
   std::error_code ec;
   fs::rename(temp, final_path, ec);
@@ -54,19 +94,25 @@ int write_all_at(int fd, std::string_view bytes, uint64_t offset) {
 
 void write_file_atomic(const fs::path& final_path, std::string_view content) {
   const fs::path temp = temp_path_for(final_path);
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, kOutputFileMode);
-  if (fd < 0) throw data_error("cannot write {}: {}", temp.string(), std::strerror(errno));
-  if (const int failed = write_all_at(fd, content, 0)) {
-    ::close(fd);
-    throw data_error("cannot write {}: {}", temp.string(), std::strerror(failed));
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kOutputFileMode);
+  if (fd < 0) throw write_error(temp, errno);
+  int failed = write_all_at(fd, content, 0);
+  if (::close(fd) != 0 && failed == 0) failed = errno;  // NFS reports a full disk at close
+  if (failed) {
+    std::error_code ec;
+    fs::remove(temp, ec);
+    throw write_error(final_path, failed);
   }
-  ::close(fd);
   commit_file(temp, final_path);
 }
 
 void make_output_dir(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
+  if (ec && is_disk_full(ec.value()))
+    throw data_error(
+        "no space left to create folder {}: free space there and rerun the same command",
+        dir.string());
   if (ec) throw data_error("cannot create folder {}: {}", dir.string(), ec.message());
   ::chmod(dir.c_str(), kOutputDirMode);
 }

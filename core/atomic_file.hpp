@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/error.hpp"
+
 namespace snds {
 
 inline constexpr unsigned kOutputFileMode = 0640;
@@ -19,7 +21,23 @@ void commit_file(const std::filesystem::path& temp, const std::filesystem::path&
 // Writes all of `bytes` at `offset` of the open file `fd` (retrying short writes); 0, or the
 // errno of the failed write.
 int write_all_at(int fd, std::string_view bytes, uint64_t offset);
-// Writes `content` to final_path atomically.
+// Whether a write failed for want of room: no space (ENOSPC), a quota (EDQUOT) or a file size
+// limit (EFBIG, RLIMIT_FSIZE). Such a failure is exit 3, whatever file it hits.
+bool is_disk_full(int err);
+// The error for a failed write of `file` (exit 3): for a full disk one sentence naming the
+// folder, "no space left in folder X (writing Y: No space left on device): free space there and
+// rerun the same command"; otherwise "cannot write Y: <reason>".
+Error write_error(const std::filesystem::path& file, int err);
+// The errno whose strerror() ends `message` when it is a disk-full one (HDF5 reports only the
+// text), else 0.
+int disk_full_in(std::string_view message);
+
+// Called in the catch handler of a failed write of `temp` (meant to become `final_path`): removes
+// `temp` and rethrows the error, a full disk as write_error(final_path, ...).
+[[noreturn]] void discard_failed_write(const std::filesystem::path& temp,
+                                       const std::filesystem::path& final_path, const Error& e);
+
+// Writes `content` to final_path atomically; on failure nothing is left at either name.
 void write_file_atomic(const std::filesystem::path& final_path, std::string_view content);
 // Creates a folder (and parents) with kOutputDirMode; error naming the folder on failure.
 void make_output_dir(const std::filesystem::path& dir);

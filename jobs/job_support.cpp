@@ -73,9 +73,17 @@ JobShardSource store_shard_source(const std::string& store, int threads) {
   options.keep_string_codes = true;
   options.keep_narrow_ints = true;
   options.threads = std::max(1, threads);
-  auto ahead =
-      std::make_shared<ShardReadAhead>([root, options](uint32_t shard, const WantedTables& wanted) {
-        return read_stored_shard(shard_path(root, shard), wanted, options);
+  // Every file read must be this store's, at its place (check_store_file): a few attribute
+  // lookups per shard, and a store replaced while the job runs is caught at the next shard.
+  auto manifest = std::make_shared<const StoreInfo>(info);
+  auto ahead = std::make_shared<ShardReadAhead>(
+      [root, options, manifest](uint32_t shard, const WantedTables& wanted) {
+        ShardReadOptions checked = options;
+        checked.verify = [manifest, shard](const ShardReader& reader,
+                                           const std::vector<std::string>& tables) {
+          check_store_file(*manifest, reader, tables, shard);
+        };
+        return read_stored_shard(shard_path(root, shard), wanted, checked);
       });
   source.load_shard = [ahead, options](uint32_t shard, const WantedTables& wanted) {
     ShardData data = ahead->take(shard, wanted)->finish(options.threads);
@@ -89,7 +97,7 @@ JobShardSource store_shard_source(const std::string& store, int threads) {
       ahead->start(shard, wanted);
     };
   source.settle = [ahead] { ahead->settle(); };
-  source.load_referential = [root](bool pack_sizes) {
+  source.load_referential = [root, manifest](bool pack_sizes) {
     const fs::path path = store_referential_path(root);
     if (!fs::exists(path)) {
       log::warn("store {} has no drug referential (IR_PHA_R): every dispensing's ATC is UNKNOWN",
@@ -106,7 +114,11 @@ JobShardSource store_shard_source(const std::string& store, int threads) {
         for (const auto& c : reader.columns("IR_PHA_R"))
           if (c.name == kGenericGroupColumn) columns.emplace_back(kGenericGroupColumn);
     }
-    ShardData ref = read_shard(path, {{"IR_PHA_R", columns}});
+    ShardReadOptions checked;
+    checked.verify = [manifest](const ShardReader& reader, const std::vector<std::string>& tables) {
+      check_store_file(*manifest, reader, tables, std::nullopt);
+    };
+    ShardData ref = read_shard(path, {{"IR_PHA_R", columns}}, checked);
     const Batch* table = ref.find("IR_PHA_R");
     return table ? DrugReferential(*table) : DrugReferential();
   };

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "core/store/h5.hpp"
 #include "jobs/commands.hpp"
 
 int main(int argc, char** argv) {
@@ -24,5 +25,14 @@ int main(int argc, char** argv) {
   // reuse instead, up to 256 MiB past the heap top.
   ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
   ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  // HDF5 is initialised before MPI, and told not to clean up at exit: a parallel HDF5 initialised
+  // after MPI_Init tears itself down inside MPI_Finalize, and that tear-down closed again a file
+  // whose close had failed on a full disk, crashing (exit 139, issue #12). Every file is closed by
+  // its owner; nothing is left for the library's clean-up to do.
+  try {
+    snds::h5::init();
+  } catch (...) {
+    // Reported by the first command that needs HDF5 (init is retried there).
+  }
   return snds::cli_main(argc, argv);
 }

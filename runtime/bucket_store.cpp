@@ -2,11 +2,13 @@
 #include "runtime/bucket_store.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 
 #include <fmt/format.h>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/serialize.hpp"
 
@@ -68,14 +70,12 @@ void BucketStore::spill(uint32_t bucket, Entry& e) {
   }
   const fs::path path = spill_file(bucket);
   std::FILE* f = std::fopen(path.c_str(), "ab");
-  if (!f)
-    throw data_error("cannot write spill file in scratch folder {} (setting: scratch)",
-                     scratch_.string());
+  if (!f) throw write_error(path, errno);
   const size_t written = std::fwrite(buf.data(), 1, buf.size(), f);
-  const bool ok = written == buf.size() && std::fclose(f) == 0;
-  if (!ok)
-    throw data_error("cannot write spill file in scratch folder {} (disk full? setting: scratch)",
-                     scratch_.string());
+  int err = written == buf.size() ? 0 : errno;
+  if (std::fclose(f) != 0 && err == 0) err = errno;
+  // A full scratch is exit 3 naming the folder, like a full store (setting: scratch).
+  if (written != buf.size() || err != 0) throw write_error(path, err != 0 ? err : EIO);
   spilled_bytes_ += buf.size();
   memory_bytes_ -= e.bytes;
   e.spilled += e.bytes;

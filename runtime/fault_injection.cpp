@@ -10,7 +10,7 @@ namespace snds {
 namespace {
 
 struct Plan {
-  std::string action;  // "kill" | "stop"
+  std::string action;  // "kill" | "stop" | "pause"
   std::string event;
   long after = 0;
   long seen = 0;
@@ -40,6 +40,7 @@ void fault_point(std::string_view event) {
   if (++p->seen != p->after) return;
   if (p->action == "kill") std::raise(SIGKILL);
   if (p->action == "stop") std::raise(SIGTERM);
+  if (p->action == "pause") std::raise(SIGSTOP);  // held mid-run until SIGCONT (lock tests)
 }
 
 }  // namespace snds

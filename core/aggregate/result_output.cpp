@@ -112,7 +112,7 @@ void write_result_h5(const std::filesystem::path& path, const AggregateSpec& spe
   h5::init();
   const std::filesystem::path temp = temp_path_for(path);
   const std::string where = temp.string();
-  {
+  try {
     h5::Lock lock(h5::mutex());
     std::filesystem::remove(temp);
     h5::File file(check_id(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
@@ -174,6 +174,8 @@ void write_result_h5(const std::filesystem::path& path, const AggregateSpec& spe
                         where + " /result");
     group.close(Failure::kInternal, "cannot close /result in " + where);
     file.close(Failure::kData, "cannot close " + where);
+  } catch (const Error& e) {
+    discard_failed_write(temp, path, e);  // no half-written file; a full disk named
   }
   commit_file(temp, path);
 }

@@ -163,7 +163,7 @@ void write_cohort_h5(const std::filesystem::path& path, const std::vector<Cohort
   const std::filesystem::path temp = temp_path_for(path);
   const std::string name = path.string();
   h5::init();
-  {
+  try {
     h5::Lock lock(h5::mutex());
     h5::File file(h5::check_id(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
                                kFail, fmt::format("cannot create {}", temp.string())));
@@ -212,6 +212,8 @@ void write_cohort_h5(const std::filesystem::path& path, const std::vector<Cohort
       }
     group.close(kFail, what);
     file.close(kFail, fmt::format("cannot write {}", temp.string()));
+  } catch (const Error& e) {
+    discard_failed_write(temp, path, e);  // no half-written file; a full disk named
   }
   commit_file(temp, path);
 }

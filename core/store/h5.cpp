@@ -1,6 +1,8 @@
 // HDF5 set-up, error translation and attribute helpers (see h5.hpp).
 #include "core/store/h5.hpp"
 
+#include "core/atomic_file.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +24,10 @@ void init() {
     // Shared file systems (Lustre, GPFS, NFS) often refuse or fake POSIX locks; an operator who
     // wants them sets the variable, which HDF5 reads at each open and which wins.
     ::setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0);
+    // No library clean-up at exit: a file whose close failed (a full disk) stays in HDF5's list,
+    // and closing it again at exit crashed inside libhdf5 (exit 139, issue #12). Every file this
+    // program opens is closed by its owner before then.
+    H5dont_atexit();
     if (H5open() < 0) throw internal_error("the HDF5 library cannot be initialised");
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     register_zstd_filter();
@@ -71,7 +77,8 @@ std::string last_error_reason() {
 void fail(Failure kind, const std::string& what) {
   const std::string reason = last_error_reason();
   const std::string message = reason.empty() ? what : what + ": " + reason;
-  if (kind == Failure::kData) throw Error(ExitCode::kData, message);
+  // A full disk is the same failure (exit 3) whichever HDF5 call meets it.
+  if (kind == Failure::kData || disk_full_in(message)) throw Error(ExitCode::kData, message);
   throw Error(ExitCode::kInternal, message);
 }
 

@@ -796,6 +796,7 @@ StoredShard read_stored_shard(const fs::path& path, const WantedTables& wanted,
   StoredShard stored;
   if (auto shard = reader.int_attribute("shard"); shard && *shard >= 0)
     stored.shard = static_cast<uint32_t>(*shard);
+  std::vector<std::pair<std::string, const std::vector<std::string>*>> reads;
   for (const auto& table : reader.tables()) {
     const std::vector<std::string>* columns = nullptr;
     if (wanted.empty()) {
@@ -810,6 +811,14 @@ StoredShard read_stored_shard(const fs::path& path, const WantedTables& wanted,
     } else {
       continue;
     }
+    reads.emplace_back(table, columns);
+  }
+  if (options.verify) {
+    std::vector<std::string> tables;
+    for (const auto& [table, columns] : reads) tables.push_back(table);
+    options.verify(reader, tables);
+  }
+  for (const auto& [table, columns] : reads) {
     StoredShard::Table t{table, {}};
     std::vector<std::string> names;
     if (columns == nullptr || columns->empty()) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -174,6 +175,10 @@ struct ShardReadOptions {
   int threads = 1;
   // Locate chunks through the file's chunk directory when it has one (format 3).
   bool chunk_directory = true;
+  // Called once the file is open, with the tables about to be read, before any is: the caller
+  // checks that the file belongs where it is read from (check_store_file: store id, shard number,
+  // row counts against the store's manifest) and throws when it does not.
+  std::function<void(const ShardReader& reader, const std::vector<std::string>& tables)> verify;
 };
 
 // A shard's wanted columns as stored (read_stored_shard, HDF5 calls) awaiting decoding

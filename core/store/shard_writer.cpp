@@ -232,6 +232,10 @@ ShardWriter::ShardWriter(fs::path path, const FileAttributes& attributes,
         std::string(compression_name(options_.compression));
     root_attributes_[shard_attr::kCompressionLevel] =
         int64_t{options_.compression == Compression::kNone ? 0 : options_.level};
+  } catch (const Error& e) {
+    abandon();
+    rethrow_disk_full(e);
+    throw;
   } catch (...) {
     abandon();
     throw;
@@ -244,6 +248,11 @@ ShardWriter::~ShardWriter() {
 
 std::string ShardWriter::where(const std::string& object) const {
   return object + " in shard file " + path_.string();
+}
+
+void ShardWriter::rethrow_disk_full(const Error& e) const {
+  // One sentence naming the folder, as for every other file written (atomic_file.hpp).
+  if (const int err = disk_full_in(e.what())) throw write_error(path_, err);
 }
 
 void ShardWriter::abandon() noexcept {
@@ -293,6 +302,10 @@ void ShardWriter::write_table(const std::string& table, const Batch& rows) {
     listed.rows = n;
     for (const auto& c : rows.columns) listed.columns.emplace_back(c.name, c.type);
     for (const auto& c : rows.columns) write_column(group.get(), table, c);
+  } catch (const Error& e) {
+    abandon();
+    rethrow_disk_full(e);
+    throw;
   } catch (...) {
     abandon();
     throw;
@@ -519,6 +532,10 @@ void ShardWriter::close() {
     file_.close(Failure::kInternal, "cannot close shard file " + path_.string());
     write_header();
     done_ = true;
+  } catch (const Error& e) {
+    abandon();
+    rethrow_disk_full(e);
+    throw;
   } catch (...) {
     abandon();
     throw;

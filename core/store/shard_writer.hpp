@@ -5,6 +5,8 @@
 // One thread at a time per process calls HDF5 (the store serialises calls under h5::Lock).
 #pragma once
 
+#include "core/error.hpp"
+
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -39,6 +41,8 @@ class ShardWriter {
 
  private:
   void abandon() noexcept;
+  // A failure for want of room becomes the disk-full error naming the folder (exit 3).
+  void rethrow_disk_full(const Error& e) const;
   void write_column(hid_t group, const std::string& table, const Column& column);
   // Adds dataset `name` of `table`, just written, to the chunk directory.
   void record_chunks(const std::string& table, const std::string& name, const h5::Dataset& d,

@@ -169,6 +169,8 @@ class IngestRun {
   IngestPlan plan_;
   BucketSpace space_{0, 0};
   bool resume_ = false;
+  PreparedStore prepared_;  // rank 0: where it writes, and the locks, from prepare() to the end
+  std::string store_id_;    // in the manifest and every file written (store_layout.hpp)
   std::unique_ptr<BucketStore> buckets_;
   Metrics metrics_;
   std::vector<UnitStats> unit_stats_;
@@ -220,7 +222,7 @@ int IngestRun::execute() {
 
 void IngestRun::prepare() {
   metrics_.begin_phase("prepare");
-  Bytes encoded;
+  Bytes encoded, decision;
   // Rank 0 alone looks at the file system; the others wait in the agreement, not in a broadcast.
   all_or_none(comm_, [&] {
     if (!comm_.is_master()) return;
@@ -232,16 +234,22 @@ void IngestRun::prepare() {
     for (const char* key : {"scratch", "memory_budget_mb", "read_chunk_kb"}) settings.erase(key);
     const std::string fingerprint =
         fmt::format("{} {} {}", plan_.fingerprint(), boost::json::serialize(settings), kVersion);
-    const bool resume = prepare_store_folder(store_, fingerprint, force_) == StoreStart::kResume;
+    prepared_ = prepare_store_folder(store_, fingerprint, force_);
     encoded = plan_.encode();
-    encoded.push_back(static_cast<char>(resume ? 1 : 0));
+    ByteWriter w(decision);
+    w.put<uint8_t>(prepared_.start == StoreStart::kResume ? 1 : 0);
+    w.put_string(prepared_.folder.string());
+    w.put_string(prepared_.store_id);
     log::info("ingest: {} files, {:.1f} MB, {} tables, {} shards, {} ranks x {} threads",
               plan_.files.size(), static_cast<double>(plan_.total_bytes) / 1e6,
               plan_.schemas.size(), cfg_.shards, comm_.size(), threads_);
   });
   comm_.broadcast(encoded, 0);
-  resume_ = encoded.back() != 0;
-  encoded.pop_back();
+  comm_.broadcast(decision, 0);
+  ByteReader r(decision);
+  resume_ = r.get<uint8_t>() != 0;
+  store_ = r.get_string();  // the store, or STORE.new that replaces it once complete
+  store_id_ = r.get_string();
   if (!comm_.is_master()) plan_ = IngestPlan::decode(encoded);
   space_ = BucketSpace{cfg_.shards, cfg_.shards};
   created_ = utc_now();
@@ -752,6 +760,7 @@ void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tabl
   const fs::path tmp = temp_path_for(final_path);
   FileAttributes attrs{{"shard", int64_t(shard)},
                        {"shards", int64_t(space_.shards)},
+                       {kStoreIdAttribute, store_id_},
                        {"program_version", std::string(kVersion)}};
   ShardWriter writer(tmp, attrs, options);
   for (size_t k = 0; k < tables.size(); ++k) {
@@ -855,7 +864,10 @@ void IngestRun::write_phase() {
       pha_repeats_ = repeated_keys(sorted, kCip);
       const fs::path final_path = store_referential_path(store_);
       const fs::path tmp = temp_path_for(final_path);
-      ShardWriter writer(tmp, FileAttributes{{"program_version", std::string(kVersion)}}, options);
+      ShardWriter writer(tmp,
+                         FileAttributes{{kStoreIdAttribute, store_id_},
+                                        {"program_version", std::string(kVersion)}},
+                         options);
       writer.write_table(t, sorted);
       writer.close();
       commit_file(tmp, final_path);
@@ -910,7 +922,8 @@ void IngestRun::finalize() {
 
   boost::json::object manifest;
   manifest["format"] = "snds-batch-store";
-  manifest["format_version"] = 1;
+  manifest["format_version"] = kStoreFormatVersion;
+  manifest["store_id"] = store_id_;
   manifest["program_version"] = kVersion;
   manifest["created"] = created_;
   manifest["shards"] = space_.shards;
@@ -1030,8 +1043,8 @@ void IngestRun::finalize() {
   manifest["phases"] = std::move(phases);
   manifest["peak_rss_bytes"] = peak_rss_bytes();
   write_file_atomic(store_manifest_path(store_), boost::json::serialize(manifest) + "\n");
-  finish_store_folder(store_);
-  log::info("ingest done: {} shards in {}", space_.shards, store_.string());
+  finish_store_folder(prepared_);
+  log::info("ingest done: {} shards in {}", space_.shards, cfg_.store);
   for (const auto& [t, dups] : join_counts_.duplicate_parent_keys)
     log::info(
         "duplicate parent keys: {} rows of {} repeat another row's join key (detail rows "
