@@ -1,6 +1,9 @@
 // Test helpers (see test_support.hpp).
 #include "tests/support/test_support.hpp"
 
+#include <gtest/gtest.h>
+#include <zlib.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,6 +90,20 @@ int run_command(const std::string& command, std::string* output) {
   if (output) *output = out;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+std::string gzip_member(std::string_view data, int level) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, data.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
 }
 
 }  // namespace snds::test

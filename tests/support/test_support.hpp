@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace snds::test {
 
@@ -30,6 +31,9 @@ std::filesystem::path source_dir();
 
 // Path of the snds-batch binary under test (SNDS_BIN, set by CTest).
 std::string snds_bin();
+// `data` as one gzip member (zlib, deflate `level`), for tests of compressed inputs.
+std::string gzip_member(std::string_view data, int level = 6);
+
 // Runs a shell command; returns its exit status (0-255), stdout+stderr in `output`.
 int run_command(const std::string& command, std::string* output = nullptr);
 

@@ -14,20 +14,6 @@
 namespace snds {
 namespace {
 
-std::string gzip(const std::string& data) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, data.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
 std::string random_text(size_t n, unsigned seed) {
   std::mt19937 rng(seed);
   std::string s(n, ' ');
@@ -49,8 +35,8 @@ TEST(CsvFile, ReadsPlainAndGzipFiles) {
   test::TempDir dir;
   const std::string text = "A;B\n1;2\n" + random_text(3'000'000, 1);
   test::write_text(dir / "t.csv", text);
-  test::write_text(dir / "t.csv.gz", gzip(text));
-  test::write_text(dir / "u.CSV.GZ", gzip(text));
+  test::write_text(dir / "t.csv.gz", test::gzip_member(text));
+  test::write_text(dir / "u.CSV.GZ", test::gzip_member(text));
   EXPECT_EQ(read_csv_file((dir / "t.csv").string()), text);
   EXPECT_EQ(read_csv_file((dir / "t.csv.gz").string()), text);
   EXPECT_EQ(read_csv_file((dir / "u.CSV.GZ").string()), text);
@@ -59,13 +45,14 @@ TEST(CsvFile, ReadsPlainAndGzipFiles) {
 TEST(CsvFile, ReadsEveryMemberOfAMultiMemberGzip) {
   test::TempDir dir;
   const std::string a = "A;B\n1;2\n", b = random_text(2'500'000, 2), c = "3;4\n";
-  test::write_text(dir / "m.csv.gz", gzip(a) + gzip(b) + gzip(c) + std::string(512, '\0'));
+  test::write_text(dir / "m.csv.gz", test::gzip_member(a) + test::gzip_member(b) +
+                                         test::gzip_member(c) + std::string(512, '\0'));
   EXPECT_EQ(read_csv_file((dir / "m.csv.gz").string()), a + b + c);
 }
 
 TEST(CsvFile, CorruptTruncatedOrMissingFilesAreDataErrorsNamingTheFile) {
   test::TempDir dir;
-  const std::string z = gzip(random_text(200'000, 3));
+  const std::string z = test::gzip_member(random_text(200'000, 3));
   const std::string truncated = (dir / "trunc.csv.gz").string();
   test::write_text(truncated, z.substr(0, z.size() / 2));
   EXPECT_NE(error_of(truncated).find(truncated + ": truncated gzip file"), std::string::npos);

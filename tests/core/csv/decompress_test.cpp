@@ -26,20 +26,6 @@ std::string random_text(size_t n, unsigned seed) {
   return s;
 }
 
-std::string gzip(const std::string& data) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, data.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
 std::string zstd(const std::string& data) {
   std::string out(ZSTD_compressBound(data.size()), '\0');
   const size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
@@ -98,7 +84,8 @@ TEST(Decompress, EveryFormatReadInAnyPieceSizeGivesTheBytesAndTheFileCrc) {
     const char* name;
     std::string bytes;
   } files[] = {
-      {"t.csv.gz", gzip(a) + gzip(b) + gzip(c) + std::string(100, '\0')},
+      {"t.csv.gz",
+       test::gzip_member(a) + test::gzip_member(b) + test::gzip_member(c) + std::string(100, '\0')},
       {"t.csv.zst", zstd(a) + zstd(b) + zstd(c)},
       {"t.csv.bz2", bzip2(a) + bzip2(b) + bzip2(c)},
       {"t.csv", a + b + c},
@@ -143,8 +130,9 @@ TEST(Decompress, BadFilesAreDataErrorsNamingTheFileAndTheFault) {
     const char* ext;
     const char* format;
     std::string bytes;
-  } formats[] = {
-      {"gz", "gzip", gzip(text)}, {"zst", "zstd", zstd(text)}, {"bz2", "bzip2", bzip2(text)}};
+  } formats[] = {{"gz", "gzip", test::gzip_member(text)},
+                 {"zst", "zstd", zstd(text)},
+                 {"bz2", "bzip2", bzip2(text)}};
   for (const auto& f : formats) {
     SCOPED_TRACE(f.format);
     const std::string base = (dir / "x").string();

@@ -49,25 +49,11 @@ std::string awkward_csv(unsigned seed) {
   return s + "3400930999999;A;\"never closed\nstill inside\n";
 }
 
-std::string gzip_file(const std::string& data) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, data.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
 TEST(RecordBlocks, BlocksOfAnySizeParseLikeTheWholeFile) {
   test::TempDir dir;
   const std::string text = awkward_csv(11);
   const std::string path = (dir / "IR_PHA_R.csv.gz").string();
-  test::write_text(path, gzip_file(text));
+  test::write_text(path, test::gzip_member(text, 1));
   const CsvHeader h = read_header(TableKind::kIrPhaR, text.data(), text.size(), "f");
   const ParseResult whole =
       parse_records(h.map, text.data() + h.body_offset, text.size() - h.body_offset, h.body_offset,
@@ -118,7 +104,7 @@ TEST(RecordBlocks, ReadersThatSkipBlocksCutTheSameBlocks) {
   test::TempDir dir;
   const std::string text = awkward_csv(12);
   const std::string path = (dir / "IR_PHA_R.csv.gz").string();
-  test::write_text(path, gzip_file(text));
+  test::write_text(path, test::gzip_member(text, 1));
   const size_t body = kHeader.size() + 3;
   std::vector<std::pair<uint64_t, uint64_t>> all, shared;
   {
