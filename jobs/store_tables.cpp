@@ -40,6 +40,15 @@ std::vector<std::string> missing_tables(const std::vector<std::string>& tables,
       for (int year : pmsi_years) need(table_instance_name(spec->kind, year));
       continue;
     }
+    if (spec != all_table_specs().end() && spec->year_digits() > 0) {
+      // Another yearly table (T_MCOaaA, T_SSRaaB): at least one year of it.
+      if (std::none_of(tables.begin(), tables.end(), [&](const std::string& t) {
+            const auto name = parse_table_name(t);
+            return name && name->id == spec->id;
+          }))
+        missing.insert(table);
+      continue;
+    }
     need(table);
     if (table == "ER_PHA_F") {
       need("ER_PRS_F");

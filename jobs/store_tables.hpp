@@ -19,8 +19,9 @@ std::vector<std::string> manifest_tables(const boost::json::object& manifest);
 
 // The tables `wanted` (as built by add_wanted) needs that `tables` lacks, in name order:
 //   every wanted table by name; IR_PHA_R and ER_PRS_F with ER_PHA_F (a dispensing's drug and its
-//   claim line); PMSI kinds (T_MCOaaB...) need at least one year, and every year the store has
-//   any PMSI table of needs all the wanted kinds (T_MCO20B without T_MCO20C is a missing table).
+//   claim line); the MCO kinds the jobs read (T_MCOaaB...) need at least one year, and every
+//   year the store has any of them needs all the wanted kinds (T_MCO20B without T_MCO20C is a
+//   missing table); other yearly tables (T_MCOaaA) need at least one year.
 std::vector<std::string> missing_tables(const std::vector<std::string>& tables,
                                         const WantedTables& wanted);
 

@@ -6,8 +6,7 @@
 
 namespace snds {
 
-char sniff_delimiter(TableKind kind, const char* data, size_t size) {
-  const TableSpec& spec = table_spec(kind);
+char sniff_delimiter(const TableSpec& spec, const char* data, size_t size) {
   char best = kCsvDelimiters[0];
   size_t best_known = 0;
   for (const char d : kCsvDelimiters) {
@@ -20,7 +19,7 @@ char sniff_delimiter(TableKind kind, const char* data, size_t size) {
       std::string name(f);
       for (char& c : name)
         if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-      if (find_column(spec, canonical_column_name(kind, name)) != nullptr) ++known;
+      if (find_column(spec, canonical_column_name(spec, name)) != nullptr) ++known;
     }
     if (known > best_known) {
       best = d;

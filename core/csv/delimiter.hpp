@@ -19,7 +19,10 @@ inline constexpr char kCsvDelimiters[4] = {';', ',', '|', '\t'};
 // least the whole header line): of kCsvDelimiters, the one whose split of the header record
 // (quotes respected) gives the most names of the table's catalog columns; `;` when none gives
 // any (the header is then refused for its missing columns, as it would be anyway).
-char sniff_delimiter(TableKind kind, const char* data, size_t size);
+char sniff_delimiter(const TableSpec& spec, const char* data, size_t size);
+inline char sniff_delimiter(TableKind kind, const char* data, size_t size) {
+  return sniff_delimiter(table_spec(kind), data, size);
+}
 
 // "semicolon" for ';', "comma", "pipe", "tab": how the manifest and messages name a delimiter.
 const char* delimiter_name(char delimiter);

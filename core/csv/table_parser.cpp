@@ -53,6 +53,23 @@ const char* type_word(ColumnType t) {
   return "value";
 }
 
+// True when `v` parses as its in-memory type (a reject then failed the schema's rule instead).
+bool parses_as(ColumnType t, std::string_view v) {
+  int64_t x;
+  Date d;
+  switch (t) {
+    case ColumnType::kInt64:
+      return parse_int64(v, x);
+    case ColumnType::kDecimal:
+      return parse_decimal(v, x);
+    case ColumnType::kDate:
+      return parse_date(v, d);
+    case ColumnType::kString:
+      return std::memchr(v.data(), '\0', v.size()) == nullptr;
+  }
+  return false;
+}
+
 }  // namespace
 
 Batch HeaderMap::empty_batch() const {
@@ -62,18 +79,17 @@ Batch HeaderMap::empty_batch() const {
   return b;
 }
 
-HeaderMap make_header_map(TableKind kind, std::span<const std::string_view> header_fields,
+HeaderMap make_header_map(const TableSpec& spec, std::span<const std::string_view> header_fields,
                           std::string_view file_name, std::vector<std::string>* missing) {
-  const TableSpec& spec = table_spec(kind);
   HeaderMap map;
-  map.kind = kind;
+  map.spec = &spec;
   map.file = std::string(file_name);
 
   std::vector<std::string> names;
   names.reserve(header_fields.size());
   for (std::string_view f : header_fields) {
     std::string n = upper_trimmed(f);
-    if (!n.empty()) n = std::string(canonical_column_name(kind, n));
+    if (!n.empty()) n = std::string(canonical_column_name(spec, n));
     names.push_back(std::move(n));
   }
   // Only names of the catalog are ever quoted: a file without its header row has a patient's
@@ -100,7 +116,7 @@ HeaderMap make_header_map(TableKind kind, std::span<const std::string_view> head
   std::vector<std::string> absent;
   for (const ColumnSpec& c : spec.columns) {
     if (present(c.name)) {
-      map.columns.push_back({std::string(c.name), c.type, true});
+      map.columns.push_back({std::string(c.name), c.type, true, c.rule});
     } else if (c.required) {
       absent.emplace_back(c.name);
     }
@@ -129,20 +145,21 @@ HeaderMap make_header_map(TableKind kind, std::span<const std::string_view> head
   return map;
 }
 
-CsvHeader read_header(TableKind kind, const char* data, size_t size, std::string_view file_name,
-                      char delimiter, std::vector<std::string>* missing) {
+CsvHeader read_header(const TableSpec& spec, const char* data, size_t size,
+                      std::string_view file_name, char delimiter,
+                      std::vector<std::string>* missing) {
   size_t start = 0;
   if (size >= 3 && static_cast<unsigned char>(data[0]) == 0xEF &&
       static_cast<unsigned char>(data[1]) == 0xBB && static_cast<unsigned char>(data[2]) == 0xBF)
     start = 3;
-  if (delimiter == 0) delimiter = sniff_delimiter(kind, data + start, size - start);
+  if (delimiter == 0) delimiter = sniff_delimiter(spec, data + start, size - start);
   Tokenizer tok(data + start, size - start, 1, delimiter);
   CsvRecord rec;
   if (!tok.next(rec)) throw data_error("{}: the file is empty (no header row)", file_name);
   if (rec.error != nullptr)
     throw data_error("{}: line {}: the header has an unterminated quote", file_name, rec.line);
   CsvHeader h;
-  h.map = make_header_map(kind, rec.fields, file_name, missing);
+  h.map = make_header_map(spec, rec.fields, file_name, missing);
   h.map.delimiter = delimiter;
   h.body_offset = start + tok.position();
   h.body_line = tok.line();
@@ -171,7 +188,8 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
     ColumnType type;
     bool skip;  // a field with an empty header name
     Column* column;
-    size_t slot;  // String fields: index into `staged`
+    size_t slot;     // String fields: index into `staged`
+    ValueRule rule;  // the schema's type, checked beyond the parse
   };
   std::vector<FieldPlan> plan(nfield);
   std::vector<Column*> string_columns;
@@ -179,11 +197,12 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
   for (size_t f = 0; f < nfield; ++f) {
     const int c = header.field_column[f];
     if (c < 0) {
-      plan[f] = {ColumnType::kString, true, nullptr, 0};
+      plan[f] = {ColumnType::kString, true, nullptr, 0, ValueRule::kNone};
       continue;
     }
     Column* col = &res.rows.columns[static_cast<size_t>(c)];
-    plan[f] = {col->type, false, col, string_columns.size()};
+    plan[f] = {col->type, false, col, string_columns.size(),
+               header.columns[static_cast<size_t>(c)].rule};
     if (col->type == ColumnType::kString) {
       string_columns.push_back(col);
     } else {
@@ -225,17 +244,22 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
           // A NUL byte is not text (a binary file, a broken export): the store's fixed-length
           // strings could not hold it, so the row is rejected here rather than failing later.
           ok = std::memchr(v.data(), '\0', v.size()) == nullptr;
-          if (ok && !fp.skip) staged[fp.slot] = trim_spaces(v);
+          if (ok && !fp.skip) {
+            staged[fp.slot] = trim_spaces(v);
+            if (fp.rule != ValueRule::kNone) ok = string_fits_rule(fp.rule, staged[fp.slot]);
+          }
           break;
         case ColumnType::kInt64: {
           int64_t x;
-          ok = parse_int64(v, x);
+          ok = parse_int64(v, x) &&
+               (fp.rule == ValueRule::kNone || int_fits_rule(fp.rule, ColumnType::kInt64, x));
           if (ok) fp.column->ints.push_back(x);
           break;
         }
         case ColumnType::kDecimal: {
           int64_t x;
-          ok = parse_decimal(v, x);
+          ok = parse_decimal(v, x) &&
+               (fp.rule == ValueRule::kNone || int_fits_rule(fp.rule, ColumnType::kDecimal, x));
           if (ok) fp.column->ints.push_back(x);
           break;
         }
@@ -261,8 +285,10 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
         }
       }
       const HeaderColumn& hc = header.columns[static_cast<size_t>(header.field_column[bad])];
-      reject(rec, fmt::format("column {}: bad {} '{}'", hc.name, type_word(hc.type),
-                              shown_value(trim_spaces(rec.fields[bad]))));
+      const std::string_view v = trim_spaces(rec.fields[bad]);
+      reject(rec, fmt::format("column {}: bad {} '{}'", hc.name,
+                              parses_as(hc.type, v) ? value_rule_name(hc.rule) : type_word(hc.type),
+                              shown_value(v)));
       continue;
     }
     for (size_t i = 0; i < string_columns.size(); ++i)
@@ -279,9 +305,9 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
   return res;
 }
 
-ParseResult parse_csv_buffer(TableKind kind, const char* data, size_t size, uint32_t file_index,
-                             std::string_view file_name, char delimiter) {
-  const CsvHeader h = read_header(kind, data, size, file_name, delimiter);
+ParseResult parse_csv_buffer(const TableSpec& spec, const char* data, size_t size,
+                             uint32_t file_index, std::string_view file_name, char delimiter) {
+  const CsvHeader h = read_header(spec, data, size, file_name, delimiter);
   return parse_records(h.map, data + h.body_offset, size - h.body_offset, h.body_offset,
                        h.body_line, file_index, file_name);
 }

@@ -23,11 +23,12 @@ struct HeaderColumn {
   std::string name;  // canonical: upper case, NUM_ENQ mapped to the table's patient key
   ColumnType type;   // the catalog's type; String for columns the catalog does not know
   bool known;        // in the table's catalog entry
+  ValueRule rule = ValueRule::kNone;  // the schema's type, checked beyond `type`'s parse
 };
 
 // How the fields of one file's records map to Batch columns.
 struct HeaderMap {
-  TableKind kind{};
+  const TableSpec* spec = nullptr;    // the table's catalog entry
   std::string file;                   // file name, for messages
   std::vector<HeaderColumn> columns;  // Batch columns: catalog order, then extras sorted by name
   // Per header field (in file order): index into `columns`, or -1 for a field with an empty header
@@ -44,8 +45,13 @@ struct HeaderMap {
 // Required columns of the table absent from the header are appended to `*missing` when given
 // (the caller reports every file's at once); otherwise they are a data_error naming the file and
 // all of them ("<file>: columns PHA_ACT_QSN, PHA_PRS_C13 are missing from the header").
-HeaderMap make_header_map(TableKind kind, std::span<const std::string_view> header_fields,
+HeaderMap make_header_map(const TableSpec& spec, std::span<const std::string_view> header_fields,
                           std::string_view file_name, std::vector<std::string>* missing = nullptr);
+inline HeaderMap make_header_map(TableKind kind, std::span<const std::string_view> header_fields,
+                                 std::string_view file_name,
+                                 std::vector<std::string>* missing = nullptr) {
+  return make_header_map(table_spec(kind), header_fields, file_name, missing);
+}
 
 struct CsvHeader {
   HeaderMap map;
@@ -57,8 +63,14 @@ struct CsvHeader {
 // skipped). `data` must hold at least the whole header line. The delimiter is `delimiter`, or
 // when 0 the one sniffed from the header (delimiter.hpp). data_error on an empty file or an
 // unterminated quote in the header, and as make_header_map.
-CsvHeader read_header(TableKind kind, const char* data, size_t size, std::string_view file_name,
-                      char delimiter = 0, std::vector<std::string>* missing = nullptr);
+CsvHeader read_header(const TableSpec& spec, const char* data, size_t size,
+                      std::string_view file_name, char delimiter = 0,
+                      std::vector<std::string>* missing = nullptr);
+inline CsvHeader read_header(TableKind kind, const char* data, size_t size,
+                             std::string_view file_name, char delimiter = 0,
+                             std::vector<std::string>* missing = nullptr) {
+  return read_header(table_spec(kind), data, size, file_name, delimiter, missing);
+}
 
 struct Reject {
   std::string file;
@@ -89,7 +101,12 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
 
 // Header then all records of a whole file held in memory, in one thread (delimiter as
 // read_header).
-ParseResult parse_csv_buffer(TableKind kind, const char* data, size_t size, uint32_t file_index,
-                             std::string_view file_name, char delimiter = 0);
+ParseResult parse_csv_buffer(const TableSpec& spec, const char* data, size_t size,
+                             uint32_t file_index, std::string_view file_name, char delimiter = 0);
+inline ParseResult parse_csv_buffer(TableKind kind, const char* data, size_t size,
+                                    uint32_t file_index, std::string_view file_name,
+                                    char delimiter = 0) {
+  return parse_csv_buffer(table_spec(kind), data, size, file_index, file_name, delimiter);
+}
 
 }  // namespace snds

@@ -805,7 +805,7 @@ StoredShard read_stored_shard(const fs::path& path, const WantedTables& wanted,
       columns = &it->second;
     } else if (auto name = parse_table_name(table)) {
       // A pattern key ("T_MCOaaC") wants every year's instance.
-      auto p = wanted.find(table_kind_name(name->kind));
+      auto p = wanted.find(std::string(table_spec(*name).pattern));
       if (p == wanted.end()) continue;
       columns = &p->second;
     } else {

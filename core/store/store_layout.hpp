@@ -1,7 +1,7 @@
 // The store's folder layout (docs/store-format.md):
 //   STORE/manifest.json            written last: its presence means the store is complete
 //   STORE/shards/shard_00000.h5    one HDF5 file per patient-hash shard
-//   STORE/referential.h5           IR_PHA_R (not patient-keyed; every job reads it once)
+//   STORE/referential.h5           IR_PHA_R and the other referentials (no patient link)
 //   STORE/rejects.csv              rejected input rows: file, line, reason, raw line
 //   STORE/.ingest/                 checkpoint state of an unfinished ingest (removed when done)
 //

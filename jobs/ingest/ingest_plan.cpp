@@ -60,7 +60,7 @@ void read_header_of(InputFile& f, char delimiter, std::vector<std::string>* miss
     CsvHeader h;
     std::vector<std::string> absent;
     try {
-      h = read_header(f.table.kind, start.data(), start.size(), f.path, delimiter, &absent);
+      h = read_header(table_spec(f.table), start.data(), start.size(), f.path, delimiter, &absent);
     } catch (const Error&) {
       if (!whole && want < (size_t(1) << 26)) continue;
       throw;
@@ -139,8 +139,8 @@ void merge_schema(std::vector<HeaderColumn>& into, const HeaderMap& m, const Tab
 }
 
 // Refusals on the set of tables, before anything is read: an extract without its patient table
-// would give every job an empty answer, and pharmacy lines without their claims would all be
-// orphans.
+// would give every job an empty answer, and DCIR detail lines (pharmacy, acts, lab tests) without
+// their claims would all be orphans.
 void check_tables(const IngestConfig& config, const IngestPlan& plan) {
   const std::string where = config.inputs_dir.empty() ? config.config_path : config.inputs_dir;
   auto has = [&](TableKind k) {
@@ -157,11 +157,14 @@ void check_tables(const IngestConfig& config, const IngestPlan& plan) {
         "no IR_BEN_R file in {} (found {}): without the patient table every job's answer would be "
         "empty, so nothing was ingested",
         where, fmt::join(table_names(plan), ", "));
-  if (has(TableKind::kErPhaF) && !has(TableKind::kErPrsF))
+  std::set<std::string> dcir_details;
+  for (const auto& f : plan.files)
+    if (table_spec(f.table).link == TableLink::kDcirDetail) dcir_details.insert(f.table.name);
+  if (!dcir_details.empty() && !has(TableKind::kErPrsF))
     throw data_error(
-        "ER_PHA_F is in {} but no ER_PRS_F: pharmacy lines join their claims on ER_PRS_F, so "
+        "{} {} in {} but no ER_PRS_F: DCIR detail lines join their claims on ER_PRS_F, so "
         "nothing was ingested",
-        where);
+        fmt::join(dcir_details, ", "), dcir_details.size() == 1 ? "is" : "are", where);
 }
 
 }  // namespace
@@ -171,8 +174,9 @@ bool looks_like_snds_table(std::string_view file_name) {
   std::string upper(stem);
   for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   for (const auto& spec : all_table_specs()) {
+    // A yearly table's name up to its year ("T_MCO" of T_MCOaaB, "CT_DEP_" of CT_DEP_AAAA_GN).
     const std::string_view known =
-        is_mco_table(spec.kind) ? std::string_view("T_MCO") : std::string_view(spec.pattern);
+        spec.pattern.substr(0, std::min(spec.pattern.find("aa"), spec.pattern.find("AAAA")));
     if (upper.starts_with(known)) return true;
   }
   // [A-Z]{2,}_[A-Z0-9_]* with a run of 2 or 4 digits (a year) somewhere after the '_'.
@@ -262,7 +266,7 @@ IngestPlan build_plan(const IngestConfig& config) {
   const uint64_t chunk = config.read_chunk_kb << 10;
   for (uint32_t i = 0; i < plan.files.size(); ++i) {
     InputFile& f = plan.files[i];
-    merge_schema(plan.schemas[f.table.name], f.header, table_spec(f.table.kind));
+    merge_schema(plan.schemas[f.table.name], f.header, table_spec(f.table));
     plan.total_bytes += f.size;
     f.csv_bytes = f.compressed() ? estimate_csv_bytes(f) : f.size;
     if (f.compressed()) {
@@ -284,6 +288,7 @@ Bytes IngestPlan::encode() const {
     w.put<uint8_t>(static_cast<uint8_t>(f.table.kind));
     w.put_string(f.table.name);
     w.put<int32_t>(f.table.year);
+    w.put<uint16_t>(f.table.id);
     w.put<uint64_t>(f.size);
     w.put<int64_t>(f.mtime);
     w.put<uint8_t>(static_cast<uint8_t>(f.compression));
@@ -296,6 +301,7 @@ Bytes IngestPlan::encode() const {
       w.put_string(c.name);
       w.put<uint8_t>(static_cast<uint8_t>(c.type));
       w.put<uint8_t>(c.known);
+      w.put<uint8_t>(static_cast<uint8_t>(c.rule));
     }
     w.put_vector(f.header.field_column);
     w.put<char>(f.header.delimiter);
@@ -329,6 +335,7 @@ IngestPlan IngestPlan::decode(const Bytes& b) {
     f.table.kind = static_cast<TableKind>(r.get<uint8_t>());
     f.table.name = r.get_string();
     f.table.year = r.get<int32_t>();
+    f.table.id = r.get<uint16_t>();
     f.size = r.get<uint64_t>();
     f.mtime = r.get<int64_t>();
     f.compression = static_cast<InputCompression>(r.get<uint8_t>());
@@ -336,13 +343,14 @@ IngestPlan IngestPlan::decode(const Bytes& b) {
     f.body_offset = r.get<uint64_t>();
     f.body_line = r.get<uint64_t>();
     f.header_crc = r.get<uint32_t>();
-    f.header.kind = f.table.kind;
+    f.header.spec = &table_spec(f.table);
     f.header.file = f.path;
     f.header.columns.resize(r.get<uint64_t>());
     for (auto& c : f.header.columns) {
       c.name = r.get_string();
       c.type = static_cast<ColumnType>(r.get<uint8_t>());
       c.known = r.get<uint8_t>() != 0;
+      c.rule = static_cast<ValueRule>(r.get<uint8_t>());
     }
     f.header.field_column = r.get_vector<int>();
     f.header.delimiter = r.get<char>();

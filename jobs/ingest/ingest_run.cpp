@@ -184,7 +184,7 @@ class IngestRun {
   JoinCounts join_counts_;
   // Per shard written (or found) by this rank: rows per stored table.
   std::map<uint32_t, std::map<std::string, uint64_t>> shard_rows_;
-  uint64_t referential_rows_ = 0;
+  std::map<std::string, uint64_t> referential_rows_;  // rank 0, per referential table
   // Rows repeating a patient of IR_BEN_R (this rank's shards) or a CIP13 of IR_PHA_R (rank 0).
   RepeatedKeys ben_repeats_, pha_repeats_;
   uint64_t shards_skipped_ = 0;
@@ -779,9 +779,9 @@ std::vector<std::string> IngestRun::stored_tables() const {
   std::vector<std::string> out;
   for (const auto& [t, cols] : plan_.schemas) {
     const auto name = parse_table_name(t);
-    if (!name || name->kind == TableKind::kIrPhaR) continue;
+    if (!name || table_spec(*name).link == TableLink::kReferential) continue;
     out.push_back(t);
-    if (is_detail_table(name->kind)) out.push_back(t + kOrphanSuffix);
+    if (is_detail_table(table_spec(*name))) out.push_back(t + kOrphanSuffix);
   }
   return out;
 }
@@ -795,14 +795,11 @@ Batch IngestRun::conform(const std::string& table, Batch&& rows) const {
   const auto name = parse_table_name(base);
   std::vector<std::pair<std::string, ColumnType>> want;
   for (const auto& c : plan_.schemas.at(base)) want.emplace_back(c.name, c.type);
-  if (!orphans && name && is_detail_table(name->kind)) {
-    const bool dcir = name->kind == TableKind::kErPhaF;
-    const TableSpec& parent = table_spec(dcir ? TableKind::kErPrsF : TableKind::kMcoC);
-    auto carried = dcir ? std::span<const std::string_view>(kPrsCarried)
-                        : std::span<const std::string_view>(kStayCarried);
-    for (auto c : carried)
+  if (!orphans && name && is_detail_table(table_spec(*name))) {
+    const TableSpec& spec = table_spec(*name);
+    for (auto c : carried_columns(spec))
       if (std::none_of(want.begin(), want.end(), [&](auto& w) { return w.first == c; }))
-        want.emplace_back(std::string(c), find_column(parent, c)->type);
+        want.emplace_back(std::string(c), carried_type(spec, c));
   }
   want.emplace_back(kSrcColumn, ColumnType::kInt64);
   const size_t n = rows.rows();
@@ -850,26 +847,34 @@ void IngestRun::write_phase() {
   }
   if (failure) std::rethrow_exception(failure);
   progress.finish();
-  // The referential lives on rank 0.
+  // The referentials (IR_PHA_R and every table without a patient link) live on rank 0, in one
+  // file every rank reads.
   if (comm_.is_master()) {
     auto data = buckets_->take(space_.referential());
+    std::unique_ptr<ShardWriter> writer;
+    const fs::path final_path = store_referential_path(store_);
+    const fs::path tmp = temp_path_for(final_path);
     for (const auto& [t, cols] : plan_.schemas) {
       const auto name = parse_table_name(t);
-      if (!name || name->kind != TableKind::kIrPhaR) continue;
+      if (!name || table_spec(*name).link != TableLink::kReferential) continue;
       auto it = data.find(t);
       Batch merged = it == data.end() ? Batch{} : concat(std::move(it->second));
       Batch sorted = sort_for_store(t, conform(t, std::move(merged)));
-      referential_rows_ = sorted.rows();
-      static constexpr std::string_view kCip[] = {"PHA_CIP_C13"};
-      pha_repeats_ = repeated_keys(sorted, kCip);
-      const fs::path final_path = store_referential_path(store_);
-      const fs::path tmp = temp_path_for(final_path);
-      ShardWriter writer(tmp,
-                         FileAttributes{{kStoreIdAttribute, store_id_},
-                                        {"program_version", std::string(kVersion)}},
-                         options);
-      writer.write_table(t, sorted);
-      writer.close();
+      referential_rows_[t] = sorted.rows();
+      if (name->kind == TableKind::kIrPhaR) {
+        static constexpr std::string_view kCip[] = {"PHA_CIP_C13"};
+        pha_repeats_ = repeated_keys(sorted, kCip);
+      }
+      if (!writer)
+        writer = std::make_unique<ShardWriter>(
+            tmp,
+            FileAttributes{{kStoreIdAttribute, store_id_},
+                           {"program_version", std::string(kVersion)}},
+            options);
+      writer->write_table(t, sorted);
+    }
+    if (writer) {
+      writer->close();
       commit_file(tmp, final_path);
     }
   }
@@ -939,11 +944,12 @@ void IngestRun::finalize() {
     const auto name = parse_table_name(t);
     const uint64_t read = global_read_[t], rejected = global_rejected_[t];
     uint64_t rows_stored = 0, orphans = 0;
-    if (name && name->kind == TableKind::kIrPhaR) {
-      rows_stored = referential_rows_;
+    const TableSpec& spec = table_spec(*name);
+    if (spec.link == TableLink::kReferential) {
+      rows_stored = referential_rows_[t];
     } else {
       rows_stored = stored[t];
-      if (name && is_detail_table(name->kind)) {
+      if (is_detail_table(spec)) {
         orphans = stored[t + kOrphanSuffix];
         rows_stored += orphans;
       }
@@ -952,14 +958,20 @@ void IngestRun::finalize() {
       throw internal_error("table {}: {} rows read but {} stored and {} rejected", t, read,
                            rows_stored, rejected);
     boost::json::object o;
-    o["kind"] = table_kind_name(name->kind);
+    o["kind"] = std::string(spec.pattern);
     o["read"] = read;
     o["rows"] = rows_stored;
     o["rejected"] = rejected;
-    if (name && is_detail_table(name->kind)) o["orphans"] = orphans;
+    if (is_detail_table(spec)) o["orphans"] = orphans;
+    o["stored"] = spec.link == TableLink::kReferential ? "referential" : "shards";
     boost::json::array cols_json;
-    for (const auto& c : cols) cols_json.push_back(boost::json::value(c.name));
+    boost::json::object types_json;
+    for (const auto& c : cols) {
+      cols_json.push_back(boost::json::value(c.name));
+      types_json[c.name] = column_type_name(c.type);
+    }
     o["columns"] = std::move(cols_json);
+    o["column_types"] = std::move(types_json);
     tj[t] = std::move(o);
   }
   manifest["tables"] = std::move(tj);

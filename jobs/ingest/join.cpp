@@ -131,66 +131,75 @@ Batch concat(std::vector<Batch>&& parts) {
   return out;
 }
 
+namespace {
+
+// The parents' key projection with no row: every detail row of the partition is an orphan.
+Batch no_parents(const TableSpec& detail, std::span<const std::string_view> keys,
+                 std::span<const std::string_view> carried) {
+  const TableSpec& parent = table_spec_by_id(detail.parent);
+  Batch p;
+  for (auto name : keys) p.columns.emplace_back(std::string(name), find_column(parent, name)->type);
+  for (auto name : carried) p.columns.emplace_back(std::string(name), carried_type(detail, name));
+  p.columns.emplace_back(kSrcColumn, ColumnType::kInt64);
+  return p;
+}
+
+}  // namespace
+
 std::vector<Routed> join_bucket(std::map<std::string, std::vector<Batch>>&& data,
                                 const BucketSpace& space, JoinCounts& counts) {
   std::vector<Routed> out;
-  // DCIR: ER_PHA_F against the ER_PRS_F key projection.
+  // The detail tables of the partition: DCIR ones against the ER_PRS_F key projection, PMSI ones
+  // against their field's C table of their year.
+  std::vector<TableName> dcir, pmsi;
+  for (auto& [name, parts] : data) {
+    const auto t = parse_table_name(name);
+    if (!t) continue;
+    const TableLink link = table_spec(*t).link;
+    if (link == TableLink::kDcirDetail) dcir.push_back(*t);
+    if (link == TableLink::kPmsiDetail) pmsi.push_back(*t);
+  }
   {
     Batch parents = take_concat(data, std::string("ER_PRS_F") + kKeysSuffix);
-    Batch details = take_concat(data, "ER_PHA_F");
-    if (details.rows() > 0) {
-      if (parents.columns.empty()) {
-        // No parent rows in this partition at all: every detail row is an orphan.
-        const TableSpec& prs = table_spec(TableKind::kErPrsF);
-        for (auto name : kDcirJoinKeys)
-          parents.columns.emplace_back(std::string(name), find_column(prs, name)->type);
-        for (auto name : kPrsCarried)
-          parents.columns.emplace_back(std::string(name), find_column(prs, name)->type);
-        parents.columns.emplace_back(kSrcColumn, ColumnType::kInt64);
-      }
-      join_table("ER_PHA_F", details, dcir_key(details), parents, dcir_key(parents), kPrsCarried,
-                 "BEN_NIR_PSA", space, counts, out, "ER_PRS_F", true);
-    } else if (parents.rows() > 0) {
+    bool first = true;  // every detail table probes the same parents: duplicates counted once
+    for (const TableName& t : dcir) {
+      Batch details = take_concat(data, t.name);
+      if (parents.columns.empty())
+        parents = no_parents(table_spec(t), kDcirJoinKeys, kPrsCarriedWithQuantity);
+      join_table(t.name, details, dcir_key(details), parents, dcir_key(parents),
+                 carried_columns(table_spec(t)), "BEN_NIR_PSA", space, counts, out, "ER_PRS_F",
+                 first);
+      first = false;
+    }
+    if (dcir.empty() && parents.rows() > 0)
       if (const uint64_t dups = count_duplicate_keys(parents, dcir_key(parents)))
         counts.duplicate_parent_keys["ER_PRS_F"] += dups;
-    }
   }
-  // PMSI: per year, T_MCOyyB and T_MCOyyD against the T_MCOyyC key projection.
-  std::vector<std::string> detail_tables;
-  for (auto& [name, parts] : data) {
-    auto t = parse_table_name(name);
-    if (t && (t->kind == TableKind::kMcoB || t->kind == TableKind::kMcoD))
-      detail_tables.push_back(name);
-  }
-  std::map<int, Batch> parents_by_year;
-  for (const auto& name : detail_tables) {
-    const auto t = *parse_table_name(name);
-    const std::string c_name = table_instance_name(TableKind::kMcoC, t.year);
-    const bool first_of_year = !parents_by_year.count(t.year);
-    if (first_of_year) {
+  std::map<std::string, Batch> parents_by_name;  // "T_MCO19C" -> its key projection
+  for (const TableName& t : pmsi) {
+    const TableSpec& spec = table_spec(t);
+    const std::string c_name = table_instance_name(table_spec_by_id(spec.parent), t.year);
+    const bool first_of_parent = !parents_by_name.count(c_name);
+    if (first_of_parent) {
       Batch p = take_concat(data, c_name + kKeysSuffix);
-      if (p.columns.empty()) {
-        p.columns.emplace_back("ETA_NUM", ColumnType::kString);
-        p.columns.emplace_back("RSA_NUM", ColumnType::kString);
-        p.columns.emplace_back("NIR_ANO_17", ColumnType::kString);
-        p.columns.emplace_back("EXE_SOI_DTD", ColumnType::kDate);
-        p.columns.emplace_back(kSrcColumn, ColumnType::kInt64);
-      }
-      parents_by_year[t.year] = std::move(p);
+      if (p.columns.empty()) p = no_parents(spec, spec.stay_keys, kStayCarried);
+      parents_by_name[c_name] = std::move(p);
     }
-    const Batch& parents = parents_by_year[t.year];
-    Batch details = take_concat(data, name);
-    join_table(name, details, stay_key(details, t.year), parents, stay_key(parents, t.year),
-               kStayCarried, "NIR_ANO_17", space, counts, out, c_name, first_of_year);
+    const Batch& parents = parents_by_name[c_name];
+    Batch details = take_concat(data, t.name);
+    join_table(t.name, details, stay_key(details, spec, t.year), parents,
+               stay_key(parents, spec, t.year), kStayCarried, "NIR_ANO_17", space, counts, out,
+               c_name, first_of_parent);
   }
-  // Stay keys of years without detail rows in this partition.
+  // Stay keys of parents without detail rows in this partition.
   for (auto& [name, parts] : data) {
     if (!name.ends_with(kKeysSuffix)) continue;
     const auto t =
         parse_table_name(name.substr(0, name.size() - std::string_view(kKeysSuffix).size()));
-    if (!t || t->kind != TableKind::kMcoC) continue;
+    if (!t || table_spec(*t).link != TableLink::kPmsiParent) continue;
     const Batch parents = concat(std::move(parts));
-    if (const uint64_t dups = count_duplicate_keys(parents, stay_key(parents, t->year)))
+    if (const uint64_t dups =
+            count_duplicate_keys(parents, stay_key(parents, table_spec(*t), t->year)))
       counts.duplicate_parent_keys[t->name] += dups;
   }
   return out;

@@ -1,6 +1,6 @@
-// The local side of the distributed hash join: in one join partition, detail rows (ER_PHA_F,
-// T_MCOyyB, T_MCOyyD) find their parent row (ER_PRS_F on the 9 DCIR keys; T_MCOyyC on ETA_NUM +
-// RSA_NUM within the year), take over the parent's patient columns, and are routed to the
+// The local side of the distributed hash join: in one join partition, detail rows (ER_PHA_F and
+// every DCIR detail table; T_MCOyyB, T_MCOyyD and every PMSI table with a parent) find their
+// parent row (ER_PRS_F on the 9 DCIR keys; T_<FIELD>yyC on its stay key within the year), take over the parent's patient columns, and are routed to the
 // patient's shard. Rows without a parent are orphans: kept, as `<TABLE>.orphans`, in the shard
 // chosen by their key hash. When a key has several parent rows, the first in input order wins
 // (documented in docs/ingest.md), so the result does not depend on arrival order.

@@ -10,29 +10,26 @@
 namespace snds {
 namespace {
 
-Batch project(const Batch& rows, std::initializer_list<std::string_view> names) {
+// A parent's key projection: the join keys, the carried columns (an optional one absent from the
+// file comes as missing values), the input position.
+Batch key_projection(const Batch& rows, std::span<const std::string_view> keys,
+                     std::span<const std::string_view> carried, const TableSpec& parent) {
   Batch p;
-  for (auto n : names) p.columns.push_back(rows.at(n));
-  return p;
-}
-
-// The ER_PRS_F key projection: the join keys, the carried columns (an optional one absent from
-// the file comes as missing values), the input position.
-Batch prs_key_projection(const Batch& rows) {
-  Batch p;
-  const TableSpec& prs = table_spec(TableKind::kErPrsF);
-  auto take = [&](std::string_view n) {
+  auto take = [&](std::string_view n, ColumnType type) {
     const int i = rows.find(n);
     if (i >= 0) {
       p.columns.push_back(rows.columns[static_cast<size_t>(i)]);
       return;
     }
-    Column c(std::string(n), find_column(prs, n)->type);
+    Column c(std::string(n), type);
     for (size_t k = 0; k < rows.rows(); ++k) c.append_missing();
     p.columns.push_back(std::move(c));
   };
-  for (auto n : kDcirJoinKeys) take(n);
-  for (auto n : kPrsCarried) take(n);
+  for (auto n : keys) take(n, ColumnType::kString);  // keys are required: always present
+  for (auto n : carried) {
+    const ColumnSpec* c = find_column(parent, n);
+    take(n, c ? c->type : ColumnType::kDate);
+  }
   p.columns.push_back(rows.at(kSrcColumn));
   return p;
 }
@@ -84,6 +81,17 @@ bool KeyColumns::equal(size_t row, const KeyColumns& other, size_t other_row) co
   return true;
 }
 
+std::span<const std::string_view> carried_columns(const TableSpec& detail) {
+  if (detail.link == TableLink::kPmsiDetail) return kStayCarried;
+  if (detail.kind == TableKind::kErPhaF) return kPrsCarried;
+  return kPrsCarriedWithQuantity;
+}
+
+ColumnType carried_type(const TableSpec& detail, std::string_view column) {
+  const ColumnSpec* c = find_column(table_spec_by_id(detail.parent), column);
+  return c ? c->type : ColumnType::kDate;
+}
+
 std::vector<Routed> split_by_bucket(const std::string& table, const Batch& rows,
                                     const std::vector<uint32_t>& bucket_of_row) {
   std::vector<std::pair<uint32_t, uint32_t>> order(bucket_of_row.size());
@@ -111,38 +119,37 @@ std::vector<Routed> route_parsed(const TableName& table, const Batch& rows,
     auto parts = split_by_bucket(table.name, rows, bucket);
     for (auto& p : parts) out.push_back(std::move(p));
   };
-  switch (table.kind) {
-    case TableKind::kIrBenR:
-      by_patient("BEN_NIR_PSA");
+  const TableSpec& spec = table_spec(table);
+  switch (spec.link) {
+    case TableLink::kPatient:
+      by_patient(spec.patient_column);
       break;
-    case TableKind::kIrPhaR:
+    case TableLink::kReferential:
       out.push_back(Routed{space.referential(), table.name, rows});
       break;
-    case TableKind::kErPrsF:
-    case TableKind::kErPhaF: {
+    case TableLink::kDcirParent:
+    case TableLink::kDcirDetail: {
       const KeyColumns keys = dcir_key(rows);
       for (size_t i = 0; i < n; ++i) bucket[i] = space.join(keys.hash(i));
-      if (table.kind == TableKind::kErPhaF) {
+      if (spec.link == TableLink::kDcirDetail) {
         out = split_by_bucket(table.name, rows, bucket);
       } else {
-        Batch keys_only = prs_key_projection(rows);
+        Batch keys_only = key_projection(rows, kDcirJoinKeys, kPrsCarriedWithQuantity, spec);
         out = split_by_bucket(table.name + kKeysSuffix, keys_only, bucket);
-        by_patient("BEN_NIR_PSA");
+        by_patient(spec.patient_column);
       }
       break;
     }
-    case TableKind::kMcoB:
-    case TableKind::kMcoC:
-    case TableKind::kMcoD: {
-      const KeyColumns keys = stay_key(rows, table.year);
+    case TableLink::kPmsiParent:
+    case TableLink::kPmsiDetail: {
+      const KeyColumns keys = stay_key(rows, spec, table.year);
       for (size_t i = 0; i < n; ++i) bucket[i] = space.join(keys.hash(i));
-      if (table.kind != TableKind::kMcoC) {
+      if (spec.link == TableLink::kPmsiDetail) {
         out = split_by_bucket(table.name, rows, bucket);
       } else {
-        Batch keys_only =
-            project(rows, {"ETA_NUM", "RSA_NUM", "NIR_ANO_17", "EXE_SOI_DTD", kSrcColumn});
+        Batch keys_only = key_projection(rows, spec.stay_keys, kStayCarried, spec);
         out = split_by_bucket(table.name + kKeysSuffix, keys_only, bucket);
-        by_patient("NIR_ANO_17");
+        by_patient(spec.patient_column);
       }
       break;
     }

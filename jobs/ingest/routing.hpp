@@ -1,6 +1,7 @@
 // Where every ingested row goes. Bucket ids: [0, shards) are patient shards; [shards,
 // shards + join_buckets) are join partitions (detail rows meet their parent rows there); the last
-// id is the referential (IR_PHA_R, gathered on rank 0). Bucket b lives on rank b % ranks.
+// id is the referential (IR_PHA_R and every table with no patient link, gathered on rank 0).
+// Bucket b lives on rank b % ranks. Where a table's rows go is its catalog link (TableLink).
 //
 // Rows carry `_src` (Int64: file index << 40 | byte offset of the record), a total order over the
 // input that makes every sort, and so the store, independent of the rank, thread and shard count.
@@ -51,6 +52,10 @@ class KeyColumns {
 inline KeyColumns dcir_key(const Batch& b) {
   return KeyColumns(b, kDcirJoinKeys);
 }
+// The PMSI stay key of a field's tables (kMcoStayKeys in the MCO), salted with the year.
+inline KeyColumns stay_key(const Batch& b, const TableSpec& spec, int year) {
+  return KeyColumns(b, spec.stay_keys, year);
+}
 inline KeyColumns stay_key(const Batch& b, int year) {
   return KeyColumns(b, kMcoStayKeys, year);
 }
@@ -61,7 +66,17 @@ inline KeyColumns stay_key(const Batch& b, int year) {
 inline constexpr std::string_view kPrsCarried[] = {"BEN_NIR_PSA", "BEN_RNG_GEM", "EXE_SOI_DTD",
                                                    "DPN_QLF",     "PRS_PAI_MNT", "BSE_REM_MNT",
                                                    "PSP_SPE_COD"};
+// The other DCIR detail tables (ER_CAM_F acts, ER_BIO_F lab tests...) also take the claim line's
+// quantity, which nets their regularisation lines as PHA_ACT_QSN does dispensings'. The ER_PRS_F
+// key projection carries it for them.
+inline constexpr std::string_view kPrsCarriedWithQuantity[] = {
+    "BEN_NIR_PSA", "BEN_RNG_GEM", "EXE_SOI_DTD", "DPN_QLF",
+    "PRS_PAI_MNT", "BSE_REM_MNT", "PSP_SPE_COD", "PRS_ACT_QTE"};
 inline constexpr std::string_view kStayCarried[] = {"NIR_ANO_17", "EXE_SOI_DTD"};
+// What a detail table's rows take from their parent.
+std::span<const std::string_view> carried_columns(const TableSpec& detail);
+// Their types in the join partitions (a parent file may lack the date: it comes as missing).
+ColumnType carried_type(const TableSpec& detail, std::string_view column);
 
 // A routed piece of a parsed batch.
 struct Routed {
@@ -72,7 +87,7 @@ struct Routed {
 
 // Splits a parsed batch of `table` (with `_src`) into its buckets: patient-keyed tables to their
 // shard, detail tables to their join partition, parent tables to their shard and a key projection
-// to the join partition, IR_PHA_R to the referential.
+// to the join partition, referentials (IR_PHA_R...) to the referential.
 std::vector<Routed> route_parsed(const TableName& table, const Batch& rows,
                                  const BucketSpace& space);
 

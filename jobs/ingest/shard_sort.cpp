@@ -32,15 +32,16 @@ Batch sort_for_store(const std::string& table, Batch&& rows) {
   const bool orphans =
       table.size() > std::string_view(kOrphanSuffix).size() && table.ends_with(kOrphanSuffix);
   const auto t = parse_table_name(table);
-  const int patient_col = orphans || !t           ? -1
-                          : is_mco_table(t->kind) ? rows.find("NIR_ANO_17")
-                                                  : rows.find("BEN_NIR_PSA");
+  const std::string_view patient = t ? stored_patient_column(table_spec(*t)) : "";
+  const int patient_col = orphans || patient.empty() ? -1 : rows.find(patient);
   if (patient_col < 0) {
     std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return src[a] < src[b]; });
   } else {
     const Column& pat = rows.columns[static_cast<size_t>(patient_col)];
-    const int rank_col = is_mco_table(t->kind) ? -1 : rows.find("BEN_RNG_GEM");
-    const int date_col = rows.find("EXE_SOI_DTD");
+    const int rank_col = patient == "BEN_NIR_PSA" ? rows.find("BEN_RNG_GEM") : -1;
+    int date_col = rows.find("EXE_SOI_DTD");
+    if (date_col >= 0 && rows.columns[static_cast<size_t>(date_col)].type != ColumnType::kDate)
+      date_col = -1;  // not a date (no catalog table has such a one): sorted without it
     std::vector<uint64_t> prefix(n);
     for (size_t i = 0; i < n; ++i) prefix[i] = prefix_key(pat.strings.at(i));
     const std::vector<int64_t>* rank =

@@ -227,7 +227,7 @@ TEST(CsvTable, RangesParsedApartAppendToTheSequentialResult) {
   std::string text = kPhaHeader + "\n";
   for (int i = 0; i < 500; ++i)
     text += std::to_string(i) + ";01/02/2020;2;3;1;" + (i % 50 == 7 ? "bad" : "15/01/2020") +
-            ";\"0\n1C\";4;0;\"34;0\";" + std::to_string(i % 7) + ",5\r\n";
+            ";\"0;\n1C\";4;0;\"340\";" + std::to_string(i % 7) + ",5\r\n";
   const ParseResult whole = parse_csv_buffer(TableKind::kErPhaF, text.data(), text.size(), 1, "f");
   const CsvHeader h = read_header(TableKind::kErPhaF, text.data(), text.size(), "f");
   for (unsigned k : {2u, 3u, 7u}) {

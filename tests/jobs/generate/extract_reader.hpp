@@ -128,6 +128,10 @@ inline bool normalise_date(std::string_view s, std::string& iso) {
   } else if (s.size() == 10 && s[2] == '/' && s[5] == '/') {
     d = digits_value(s.substr(0, 2)), m = digits_value(s.substr(3, 2)),
     y = digits_value(s.substr(6, 4));
+  } else if (s.size() == 8 && s.find_first_not_of("0123456789") == std::string_view::npos) {
+    // ddMMyyyy: the PMSI's ENT_DAT and SOR_DAT, dates in the catalog.
+    d = digits_value(s.substr(0, 2)), m = digits_value(s.substr(2, 2)),
+    y = digits_value(s.substr(4, 4));
   } else if (s.size() == 18 && s.substr(9) == ":00:00:00") {
     d = digits_value(s.substr(0, 2)), y = digits_value(s.substr(5, 4));
     const size_t k = kMonths.find(s.substr(2, 3));
