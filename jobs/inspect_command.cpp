@@ -72,6 +72,19 @@ int inspect_command(const ArgList& argv, CommandContext& ctx) {
         total_orphans += orph->to_number<uint64_t>();
       }
       if (auto* rb = o.if_contains("read")) entry["read"] = *rb;
+      // Its columns with their stored types (stores before the catalog: names only).
+      if (auto* cols = o.if_contains("columns"); cols && cols->is_array()) {
+        const auto* types = o.if_contains("column_types");
+        boost::json::array list;
+        for (const auto& c : cols->as_array()) {
+          boost::json::object col{{"name", c}};
+          if (types && types->is_object())
+            if (auto* ty = types->as_object().if_contains(c.as_string())) col["type"] = *ty;
+          list.push_back(std::move(col));
+        }
+        entry["columns"] = std::move(list);
+      }
+      if (auto* st = o.if_contains("stored")) entry["stored"] = *st;
       total_rows += o.at("rows").to_number<uint64_t>();
       total_rejected += o.at("rejected").to_number<uint64_t>();
       tables[name] = std::move(entry);
@@ -131,6 +144,21 @@ int inspect_command(const ArgList& argv, CommandContext& ctx) {
   }
   std::cout << fmt::format("{:<12} {:>14} {:>10} {:>10}\n", "total", total_rows, total_rejected,
                            total_orphans);
+  // Every table's columns and types (docs/tables.md says what each type accepts).
+  for (auto& [name, value] : tables) {
+    const auto* cols = value.as_object().if_contains("columns");
+    if (!cols) continue;
+    std::string list;
+    for (const auto& c : cols->as_array()) {
+      const auto& col = c.as_object();
+      list += (list.empty() ? "" : ", ") + std::string(col.at("name").as_string());
+      if (auto* ty = col.if_contains("type")) list += " " + std::string(ty->as_string());
+    }
+    const auto* stored = value.as_object().if_contains("stored");
+    std::cout << fmt::format("columns of {}{}: {}\n", std::string(name),
+                             stored && stored->as_string() == "referential" ? " (referential)" : "",
+                             list);
+  }
   for (auto& [source, value] : sources) {
     const auto& missing = value.as_object().at("missing_tables").as_array();
     std::string lacks;

@@ -270,4 +270,29 @@ TEST_F(CatalogIngest, ContentIsTheSameForAnyRankAndShardCount) {
   }
 }
 
+TEST_F(CatalogIngest, InspectListsEveryTableWithItsColumnsAndTypes) {
+  std::string out;
+  ASSERT_EQ(
+      test::run_command(
+          fmt::format("{} inspect {}", test::snds_bin(), (dir_->path() / "ref").string()), &out),
+      0)
+      << out;
+  EXPECT_NE(out.find("columns of ER_BIO_F: BIO_ACT_QSN int64, BIO_PRS_IDE int64, DCT_ORD_NUM"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("BIO_PRS_IDE int64"), std::string::npos) << out;
+  EXPECT_NE(out.find("columns of KI_CCI_R (referential): BEN_IDT_ANO string"), std::string::npos)
+      << out;
+  for (const auto& [name, e] : expected_)
+    EXPECT_NE(out.find("columns of " + name), std::string::npos) << name;
+  ASSERT_EQ(test::run_command(fmt::format("{} inspect {} --json", test::snds_bin(),
+                                          (dir_->path() / "ref").string()),
+                              &out),
+            0);
+  const auto j = boost::json::parse(out.substr(out.find('{'))).as_object();
+  const auto& cols = j.at("tables").at("T_SSR19B").at("columns").as_array();
+  EXPECT_EQ(cols.at(0).at("name").as_string(), "ETA_NUM");
+  EXPECT_EQ(cols.at(0).at("type").as_string(), "string");
+}
+
 }  // namespace snds
