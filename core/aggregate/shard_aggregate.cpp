@@ -419,9 +419,9 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
       PackedMask pm;
       for (size_t c = 0; c < dims.size(); ++c) {
         if (!(m >> c & 1)) continue;
-        const uint64_t field = dims[c].bits == 64 ? ~uint64_t{0}
-                                                  : ((uint64_t{1} << dims[c].bits) - 1)
-                                                        << dims[c].shift;
+        const uint64_t field = dims[c].bits == 64
+                                   ? ~uint64_t{0}
+                                   : ((uint64_t{1} << dims[c].bits) - 1) << dims[c].shift;
         pm.keep &= ~field;
         pm.all |= field;
       }
@@ -545,7 +545,8 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
   std::vector<std::vector<uint32_t>> code_of(columns);  // id -> code, kNoCode until used
   constexpr uint32_t kNoCode = std::numeric_limits<uint32_t>::max();
   auto value_of = [&](const PackedDim& pd, uint64_t id) -> std::string {
-    if (totals && pd.bits > 0 && id == (pd.bits == 64 ? ~uint64_t{0} : (uint64_t{1} << pd.bits) - 1))
+    if (totals && pd.bits > 0 &&
+        id == (pd.bits == 64 ? ~uint64_t{0} : (uint64_t{1} << pd.bits) - 1))
       return std::string(kAllValue);
     if (pd.from != PackedDim::From::kComputed) return std::string(pd.strings[id]);
     switch (pd.dim) {
@@ -627,21 +628,26 @@ std::vector<TableColumns> aggregate_columns_needed(const AggregateSpec& spec) {
 CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& referential,
                             const AggregateSpec& spec, int threads, ShardAggregateStats* stats,
                             size_t morsel_events) {
-  const PatientIndex patients = build_patient_index(shard);
+  const PatientIndex index = build_patient_index(shard);
+  // With persons (docs/data-model.md, "Persons"), events are renumbered to persons so that
+  // `patients` counts distinct persons and a person's attributes are resolved ones.
+  const PatientIndex persons = index.has_persons() ? person_view(index) : PatientIndex{};
+  const PatientIndex& patients = index.has_persons() ? persons : index;
   switch (spec.source) {
     case ExtractorKind::kDispensing: {
-      const DispensingSource source(shard, patients, referential);
-      if (auto packed =
-              aggregate_dispensing_packed(source, patients, spec, threads, stats, morsel_events))
-        return std::move(*packed);
+      const DispensingSource source(shard, index, referential);
+      if (!index.has_persons())
+        if (auto packed =
+                aggregate_dispensing_packed(source, index, spec, threads, stats, morsel_events))
+          return std::move(*packed);
       std::vector<DispensingLine> lines;
       lines.reserve(source.rows());
       source.lines(0, source.rows(), lines);
+      to_persons(lines, index);
       const Date* flux = source.flux_dates();
       auto flux_of = [flux](const DispensingLine& l) { return flux ? flux[l.row] : kMissingDate; };
       auto keep = [&](const DispensingLine& l) {
-        if (spec.flux_until &&
-            (flux_of(l) == kMissingDate || flux_of(l) > *spec.flux_until))
+        if (spec.flux_until && (flux_of(l) == kMissingDate || flux_of(l) > *spec.flux_until))
           return false;
         return spec.atc_filter.empty() || has_code_prefix(l.atc, spec.atc_filter);
       };
@@ -681,7 +687,8 @@ CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& refer
                                        stats, morsel_events));
     }
     case ExtractorKind::kHospitalStay: {
-      const auto stays = extract_stays(shard, patients, threads);
+      auto stays = extract_stays(shard, index, threads);
+      to_persons(stays, index);
       auto keep = [&](const StayEvent& s) {
         if (spec.icd10_filter.empty()) return true;
         if (spec.positions.dp && has_code_prefix(s.dp, spec.icd10_filter)) return true;
@@ -701,7 +708,8 @@ CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& refer
                                        stats, morsel_events));
     }
     case ExtractorKind::kClaim: {
-      const auto claims = extract_claims(shard, patients);
+      auto claims = extract_claims(shard, index);
+      to_persons(claims, index);
       auto keep = [&spec](const ClaimLine& c) {
         return !spec.flux_until || (c.flux != kMissingDate && c.flux <= *spec.flux_until);
       };

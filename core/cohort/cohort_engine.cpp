@@ -353,6 +353,7 @@ void encode_partial(ByteWriter& w, const CohortPartial& p) {
       w.put<Date>(e.end);
       w.put<int64_t>(e.boxes);
     }
+    w.put<uint32_t>(r.pseudo_nirs);
   }
   encode_tallies(w, p.tallies);
 }
@@ -383,6 +384,7 @@ CohortPartial decode_partial(ByteReader& r) {
       e.end = r.get<Date>();
       e.boxes = r.get<int64_t>();
     }
+    row.pseudo_nirs = r.get<uint32_t>();
   }
   p.tallies = decode_tallies(r);
   return p;
@@ -440,6 +442,7 @@ void follow_up(const CohortSpec& spec, const Patient& patient,
   row.sex.assign(patient.sex);
   row.birth_year = patient.birth_year;
   row.birth_month = patient.birth_month;
+  row.pseudo_nirs = patient.pseudo_nirs;
   row.censor = 0;
   row.prevalent = 0;
   row.exposures.clear();

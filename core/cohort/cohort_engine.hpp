@@ -63,6 +63,7 @@ struct CohortRow {
   uint32_t prevalent = 0;
   int64_t birth_year = kMissingInt, birth_month = kMissingInt;  // for incidence age bands
   std::vector<ExposurePeriod> exposures{};                      // with `exposure:` only
+  uint32_t pseudo_nirs = 1;  // the person's pseudo-NIRs (nir, rank: its smallest)
 
   bool operator==(const CohortRow&) const = default;
 };

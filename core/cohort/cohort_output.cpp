@@ -111,6 +111,10 @@ std::string cohort_csv(const std::vector<CohortRow>& rows, const CohortSpec* spe
   out.append(kCohortCsvHeader);
   if (spec)
     for (const auto& o : spec->outcomes) out.append(",").append(o.name).append("_date");
+  // Only when some person has several pseudo-NIRs: extracts without persons keep their file.
+  const bool pseudo_nirs =
+      std::any_of(rows.begin(), rows.end(), [](const CohortRow& r) { return r.pseudo_nirs > 1; });
+  if (pseudo_nirs) out.append(",pseudo_nirs");
   out.push_back('\n');
   for (const auto& r : rows) {
     append_csv_field(out, r.nir);
@@ -123,13 +127,14 @@ std::string cohort_csv(const std::vector<CohortRow>& rows, const CohortSpec* spe
     out.append(format_iso_date(r.outcome_date)).push_back(',');
     out.append(format_iso_date(r.end_date)).push_back(',');
     if (!spec) {
-      out.append(end_reason_name(r.end_reason)).push_back('\n');
-      continue;
+      out.append(end_reason_name(r.end_reason));
+    } else {
+      append_csv_field(out, end_reason_text(*spec, r.end_reason, r.censor));
+      for (size_t k = 0; k < spec->outcomes.size(); ++k)
+        out.append(",").append(
+            format_iso_date(k < r.outcome_dates.size() ? r.outcome_dates[k] : kMissingDate));
     }
-    append_csv_field(out, end_reason_text(*spec, r.end_reason, r.censor));
-    for (size_t k = 0; k < spec->outcomes.size(); ++k)
-      out.append(",").append(
-          format_iso_date(k < r.outcome_dates.size() ? r.outcome_dates[k] : kMissingDate));
+    if (pseudo_nirs) out.append(",").append(std::to_string(r.pseudo_nirs));
     out.push_back('\n');
   }
   return out;
@@ -210,6 +215,13 @@ void write_cohort_h5(const std::filesystem::path& path, const std::vector<Cohort
                                                                        : kMissingDate);
         w.dates(spec->outcomes[k].name + "_date", values);
       }
+    if (std::any_of(rows.begin(), rows.end(),
+                    [](const CohortRow& r) { return r.pseudo_nirs > 1; })) {
+      std::vector<int32_t> counts(rows.size());
+      for (size_t i = 0; i < rows.size(); ++i)
+        counts[i] = static_cast<int32_t>(rows[i].pseudo_nirs);
+      w.numbers("pseudo_nirs", H5T_STD_I32LE, H5T_NATIVE_INT32, counts);
+    }
     group.close(kFail, what);
     file.close(kFail, fmt::format("cannot write {}", temp.string()));
   } catch (const Error& e) {

@@ -13,6 +13,7 @@
 // events; a needed column absent from a present table is an internal error (ingest guarantees it).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -48,6 +49,9 @@ struct Patient {
   int64_t birth_month = kMissingInt;
   std::string_view department;  // BEN_RES_DPT
   Date death = kMissingDate;    // BEN_DCD_DTE
+  // At the person level (PatientIndex::persons): how many pseudo-NIRs the person has; nir and
+  // rank are then its smallest (BEN_NIR_PSA, BEN_RNG_GEM).
+  uint32_t pseudo_nirs = 1;
 };
 
 struct PatientIndex {
@@ -65,12 +69,42 @@ struct PatientIndex {
       const std::vector<std::string_view>& sorted) const;
   // Index of (nir, rank), or -1.
   int64_t find(std::string_view nir, int64_t rank) const;
+
+  // The person level (core/events/persons.hpp), filled when IR_BEN_R has the stored person
+  // column and some person of the shard has several pseudo-NIRs; empty otherwise, every patient
+  // being a person (extracts without BEN_IDT_ANO: the jobs then run exactly as before).
+  // Persons are numbered in the order of their first patient. A person's attributes, when its
+  // pseudo-NIRs disagree: sex, birth year and month, department are the most frequent
+  // non-missing value, ties to the smallest (majority_value); death is the earliest date.
+  std::vector<uint32_t> person_of;  // per patient
+  std::vector<Patient> persons;
+  uint64_t birth_year_conflicts = 0;  // persons whose pseudo-NIRs give several birth years
+  uint64_t sex_conflicts = 0;         // ... several sexes
+  bool has_persons() const { return !person_of.empty(); }
 };
+
+// The jobs' units of analysis when the shard has persons: an index whose `patients` are the
+// persons (only `patients` is filled: events are extracted with the patient-level index, then
+// renumbered by to_persons).
+PatientIndex person_view(const PatientIndex& index);
+
+// Renumbers events (anything with a `patient` member, sorted by patient) from patients to
+// persons and regroups them by person: a stable sort, so a person's events keep their patient,
+// then date order (a cohort re-sorts dates; an aggregate needs persons contiguous). Nothing to do
+// without persons.
+template <typename Event>
+void to_persons(std::vector<Event>& events, const PatientIndex& index) {
+  if (!index.has_persons()) return;
+  for (auto& e : events) e.patient = index.person_of[e.patient];
+  std::stable_sort(events.begin(), events.end(),
+                   [](const Event& a, const Event& b) { return a.patient < b.patient; });
+}
 
 // The views point into `shard`, which must outlive the index and every event built from it.
 PatientIndex build_patient_index(const ShardData& shard);
 
-// Age in `year` (reference section 3: that year - BEN_NAI_ANN); kMissingInt when the birth year is unknown.
+// Age in `year` (reference section 3: that year - BEN_NAI_ANN); kMissingInt when the birth year is
+// unknown.
 int64_t age_in_year(const Patient& p, int year);
 // "0-9", "10-19", ..., "80-89", "90+"; "unknown" for a missing or negative age.
 std::string_view age_band(int64_t age);
@@ -250,6 +284,9 @@ struct StayCodeFilter {
 std::vector<StayEvent> extract_stays(const ShardData& shard, const PatientIndex& patients,
                                      int threads = 1, const StayCodeFilter* only = nullptr);
 std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex& patients);
+// to_persons for stays: a stay reaching one person through two of its pseudo-NIRs (two ranks of
+// one BEN_NIR_PSA linked to one person) is kept once.
+void to_persons(std::vector<StayEvent>& stays, const PatientIndex& index);
 
 // What each extractor reads, so a job asks the store reader for these columns only. PMSI kinds
 // stand for every yearly instance present in the shard (T_MCO19C, T_MCO20C...).

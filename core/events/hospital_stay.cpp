@@ -12,6 +12,7 @@
 #include "core/catalog.hpp"
 #include "core/events/column_access.hpp"
 #include "core/events/events.hpp"
+#include "core/events/persons.hpp"
 
 namespace snds {
 using events_detail::or_zero;
@@ -134,7 +135,8 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
     const auto nir_id = static_cast<size_t>(nir.id[r]);
     const auto [first, count] =
         only ? patients.patients_of(nir.values[nir_id]) : patients_of[nir_id];
-    if (count == 0) continue;
+    // A placeholder NIR_ANO_17 names nobody, whatever IR_BEN_R holds (persons.hpp).
+    if (count == 0 || is_placeholder_nir(nir.values[nir_id])) continue;
     events_of.emplace(key, std::pair{static_cast<uint32_t>(out.size() - out_before), count});
     for (uint32_t p = first; p < first + count; ++p) {
       StayEvent ev;
@@ -159,6 +161,15 @@ void extract_year(const ShardData& shard, const std::string& c_name, int year,
 }
 
 }  // namespace
+
+// Stays by patient, date, then identity (year, ETA_NUM, RSA_NUM): a total order.
+static bool stay_less(const StayEvent& a, const StayEvent& b) {
+  if (a.patient != b.patient) return a.patient < b.patient;
+  if (a.date != b.date) return a.date < b.date;
+  if (a.year != b.year) return a.year < b.year;
+  if (a.eta_num != b.eta_num) return a.eta_num < b.eta_num;
+  return a.rsa_num < b.rsa_num;
+}
 
 std::vector<StayEvent> extract_stays(const ShardData& shard, const PatientIndex& patients,
                                      int threads, const StayCodeFilter* only) {
@@ -190,14 +201,19 @@ std::vector<StayEvent> extract_stays(const ShardData& shard, const PatientIndex&
   for (const auto& part : parts) total += part.size();
   out.reserve(total);
   for (auto& part : parts) std::move(part.begin(), part.end(), std::back_inserter(out));
-  std::sort(out.begin(), out.end(), [](const StayEvent& a, const StayEvent& b) {
-    if (a.patient != b.patient) return a.patient < b.patient;
-    if (a.date != b.date) return a.date < b.date;
-    if (a.year != b.year) return a.year < b.year;
-    if (a.eta_num != b.eta_num) return a.eta_num < b.eta_num;
-    return a.rsa_num < b.rsa_num;
-  });
+  std::sort(out.begin(), out.end(), stay_less);
   return out;
+}
+
+void to_persons(std::vector<StayEvent>& stays, const PatientIndex& index) {
+  if (!index.has_persons()) return;
+  for (auto& e : stays) e.patient = index.person_of[e.patient];
+  std::sort(stays.begin(), stays.end(), stay_less);
+  stays.erase(std::unique(stays.begin(), stays.end(),
+                          [](const StayEvent& a, const StayEvent& b) {
+                            return !stay_less(a, b) && !stay_less(b, a);
+                          }),
+              stays.end());
 }
 
 }  // namespace snds

@@ -1,9 +1,12 @@
 // The shard's patients (IR_BEN_R), ages and age bands.
 #include <algorithm>
 #include <numeric>
+#include <unordered_map>
 
 #include "core/events/column_access.hpp"
 #include "core/events/events.hpp"
+#include "core/events/persons.hpp"
+#include "core/store/shard_reader.hpp"
 
 namespace snds {
 using events_detail::Strings;
@@ -32,6 +35,68 @@ int64_t PatientIndex::find(std::string_view nir, int64_t rank) const {
   return -1;
 }
 
+namespace {
+
+// Groups the patients by their stored person (numbered here in the order of each person's first
+// patient) and resolves each person's attributes; leaves the person level empty when every
+// person has one pseudo-NIR.
+void build_persons(PatientIndex& index, const std::vector<int64_t>& stored) {
+  const size_t n = index.patients.size();
+  std::unordered_map<int64_t, uint32_t> local;
+  std::vector<uint32_t> person_of(n);
+  std::vector<std::vector<uint32_t>> members;
+  for (size_t i = 0; i < n; ++i) {
+    auto [it, fresh] = local.emplace(stored[i], static_cast<uint32_t>(members.size()));
+    if (fresh) members.emplace_back();
+    person_of[i] = it->second;
+    members[it->second].push_back(static_cast<uint32_t>(i));
+  }
+  if (members.size() == n) return;  // every pseudo-NIR its own person: the patient level is it
+  index.person_of = std::move(person_of);
+  index.persons.reserve(members.size());
+  std::vector<std::string_view> strings;
+  std::vector<int64_t> ints;
+  for (const auto& m : members) {
+    Patient p = index.patients[m.front()];
+    p.pseudo_nirs = static_cast<uint32_t>(m.size());
+    if (m.size() > 1) {
+      auto distinct = [](auto values, const auto& missing) {
+        std::sort(values.begin(), values.end());
+        values.erase(std::unique(values.begin(), values.end()), values.end());
+        return values.size() -
+               static_cast<size_t>(std::count(values.begin(), values.end(), missing));
+      };
+      strings.clear();
+      for (uint32_t i : m) strings.push_back(index.patients[i].sex);
+      if (distinct(strings, std::string_view{}) > 1) ++index.sex_conflicts;
+      p.sex = majority_value(strings, std::string_view{});
+      strings.clear();
+      for (uint32_t i : m) strings.push_back(index.patients[i].department);
+      p.department = majority_value(strings, std::string_view{});
+      ints.clear();
+      for (uint32_t i : m) ints.push_back(index.patients[i].birth_year);
+      if (distinct(ints, kMissingInt) > 1) ++index.birth_year_conflicts;
+      p.birth_year = majority_value(ints, kMissingInt);
+      ints.clear();
+      for (uint32_t i : m) ints.push_back(index.patients[i].birth_month);
+      p.birth_month = majority_value(ints, kMissingInt);
+      for (uint32_t i : m) {
+        const Date d = index.patients[i].death;
+        if (d != kMissingDate && (p.death == kMissingDate || d < p.death)) p.death = d;
+      }
+    }
+    index.persons.push_back(p);
+  }
+}
+
+}  // namespace
+
+PatientIndex person_view(const PatientIndex& index) {
+  PatientIndex view;
+  view.patients = index.persons;
+  return view;
+}
+
 PatientIndex build_patient_index(const ShardData& shard) {
   PatientIndex index;
   const Batch* ben = shard.find("IR_BEN_R");
@@ -51,6 +116,13 @@ PatientIndex build_patient_index(const ShardData& shard) {
   const int64_t* month =
       ben->find("BEN_NAI_MOI") >= 0
           ? int_values(typed_column(*ben, kT, "BEN_NAI_MOI", ColumnType::kInt64), month_s)
+          : nullptr;
+
+  // The stored person of each row, when the ingest linked pseudo-NIRs into persons.
+  std::vector<int64_t> person_s, stored_person;
+  const int64_t* person =
+      ben->find(kPersonColumn) >= 0
+          ? int_values(typed_column(*ben, kT, kPersonColumn, ColumnType::kInt64), person_s)
           : nullptr;
 
   // Stored order is already (nir, rank); sorting again costs little and makes hand-made shards
@@ -89,7 +161,9 @@ PatientIndex build_patient_index(const ShardData& shard) {
       index.nir_patients.emplace_back(id, 0u);
     }
     ++index.nir_patients.back().second;
+    if (person) stored_person.push_back(person[r]);
   }
+  if (person) build_persons(index, stored_person);
   return index;
 }
 
@@ -109,7 +183,8 @@ std::vector<TableColumns> columns_needed(ExtractorKind kind) {
   std::vector<TableColumns> out;
   out.push_back(
       {TableKind::kIrBenR,
-       {"BEN_NIR_PSA", "BEN_RNG_GEM", "BEN_SEX_COD", "BEN_NAI_ANN", "BEN_RES_DPT", "BEN_DCD_DTE"}});
+       {"BEN_NIR_PSA", "BEN_RNG_GEM", "BEN_SEX_COD", "BEN_NAI_ANN", "BEN_RES_DPT", "BEN_DCD_DTE",
+        std::string(1, kOptionalColumnMark) + std::string(kPersonColumn)}});
   switch (kind) {
     case ExtractorKind::kDispensing:
       out.push_back(

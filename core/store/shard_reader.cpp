@@ -824,7 +824,16 @@ StoredShard read_stored_shard(const fs::path& path, const WantedTables& wanted,
     if (columns == nullptr || columns->empty()) {
       for (const auto& c : reader.columns(table)) names.push_back(c.name);
     } else {
-      names = *columns;
+      // "?NAME" is read when the table has it (a column only some stores write: `_person`).
+      for (const auto& name : *columns) {
+        if (!name.starts_with(kOptionalColumnMark)) {
+          names.push_back(name);
+          continue;
+        }
+        const std::string bare = name.substr(1);
+        for (const auto& c : reader.columns(table))
+          if (c.name == bare) names.push_back(bare);
+      }
     }
     for (const auto& name : names)
       t.columns.push_back(reader.read_stored_chunks(table, name, options.keep_string_codes,

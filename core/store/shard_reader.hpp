@@ -163,7 +163,9 @@ class ShardReader {
 // be a table instance ("T_MCO19C") or a catalog pattern ("T_MCOaaC") that matches every year's
 // instance in the shard. Tables the shard lacks are left out of the result (a shard may hold no
 // row of a table); missing columns of a present table are a data_error.
+// A column named "?NAME" is optional: read when the table has NAME, left out otherwise.
 using WantedTables = std::map<std::string, std::vector<std::string>>;
+inline constexpr char kOptionalColumnMark = '?';
 
 struct ShardReadOptions {
   // String columns keep their codes and dictionary (Column::encoded) instead of being expanded.

@@ -238,6 +238,14 @@ void Builder::demographics() {
   out_.birth_month = d.birth_month;
   out_.department = d.department;
   out_.in_ir_ben_r = !fire(Quirk::kMissingBen).has_value();
+  // A person whose claims and stays move to a second pseudo-NIR on a day of the period (so
+  // most such persons have care under both). Twins keep one each: their NIR is shared.
+  if (auto bits = fire(Quirk::kPersons); bits && !twin) {
+    out_.nir2 = pseudonym(seed, index_, 0x5e2);
+    const Date first = days_from_civil(opt_.first_year, 1, 1);
+    const Date last = days_from_civil(opt_.last_year, 12, 31);
+    out_.nir2_from = first + static_cast<Date>(*bits % static_cast<uint64_t>(last - first + 1));
+  }
 }
 
 void Builder::draw_death() {
@@ -460,6 +468,7 @@ void Builder::add_stay(StayKind kind, Date admission, int los, std::string_view 
       s.ret[(*bits >> 1) % 7] = ((*bits >> 8) & 1) ? '2' : '1';
     }
   }
+  if (auto bits = fire(Quirk::kPlaceholderNir)) s.placeholder = (*bits & 1) ? 'x' : 'D';
   out_.stays.push_back(s);
 
   if (kind == StayKind::kMyocardialInfarction && s.sor_mod != '9') {

@@ -28,6 +28,9 @@ const std::array<QuirkInfo, kQuirkCount>& quirk_table() {
       {Quirk::kTwins, "twins", "patient pair", 0.004},
       {Quirk::kInvalidStays, "invalid_stays", "stay", 0.02},
       {Quirk::kLateClaims, "late_claims", "claim line", 0.01},
+      // Off by default: they change the example's answers (persons, stays that link nobody).
+      {Quirk::kPersons, "persons", "patient", 0.0},
+      {Quirk::kPlaceholderNir, "placeholder_nir", "stay", 0.0},
   }};
   return kTable;
 }

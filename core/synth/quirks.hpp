@@ -30,6 +30,8 @@ enum class Quirk : uint8_t {
   kTwins,           // twin pairs: same BEN_NIR_PSA, BEN_RNG_GEM 1 and 2
   kInvalidStays,    // PMSI stays with a non-zero return code or a GHM in CMD 90
   kLateClaims,      // claims processed (FLX_DIS_DTD) 7 to 27 months after the care date
+  kPersons,         // a second pseudo-NIR from a date on, linked by BEN_IDT_ANO (off by default)
+  kPlaceholderNir,  // a stay whose NIR_ANO_17 is a placeholder (off by default)
   kCount
 };
 

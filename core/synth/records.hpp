@@ -64,12 +64,20 @@ struct StayRow {
   uint16_t das_begin = 0;  // range in PatientRecords::das
   uint16_t das_count = 0;
   bool invalid = false;
+  char placeholder = 0;  // 0: NIR_ANO_17 is the patient's; 'x' or 'D': a placeholder
 };
 
 struct PatientRecords {
   uint64_t index = 0;
   std::array<char, 17> nir{};  // BEN_NIR_PSA = NIR_ANO_17
   std::array<char, 17> idt{};  // BEN_IDT_ANO
+  // The persons quirk: from nir2_from on, claims and stays carry a second pseudo-NIR (IR_BEN_R
+  // has a row for each, with one BEN_IDT_ANO). kMissingDate: one pseudo-NIR.
+  std::array<char, 17> nir2{};
+  Date nir2_from = kMissingDate;
+  const std::array<char, 17>& nir_on(Date d) const {
+    return nir2_from != kMissingDate && d >= nir2_from ? nir2 : nir;
+  }
   int rng_gem = 1;
   int sex = 1;
   int birth_year = 0;
@@ -98,6 +106,7 @@ struct PatientRecords {
     das.clear();
     info71_lines = regularisation_lines = orphan_rows = unknown_cip_rows = late_claims = 0;
     death = kMissingDate;
+    nir2_from = kMissingDate;
     in_ir_ben_r = true;
     heavy = false;
   }

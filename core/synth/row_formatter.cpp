@@ -108,14 +108,15 @@ void RowFormatter::write_patient(const PatientRecords& r, BlockText& out) const 
     return true;
   };
 
-  if (r.in_ir_ben_r) {
+  // One IR_BEN_R row per pseudo-NIR (two under the persons quirk, one BEN_IDT_ANO).
+  for (int k = 0; r.in_ir_ben_r && k < (r.nir2_from == kMissingDate ? 1 : 2); ++k) {
     const FileFormat& f = formats_[kSlotIrBenR];
     CharBuf& buf = out.text[kSlotIrBenR];
     char* p = buf.reserve(kMaxRow);
     p = put_row(p, f.columns, quoted(0), [&](char* q, Col c) -> char* {
       switch (c) {
         case Col::kBenNirPsa:
-          return put_fixed<17>(q, r.nir.data());
+          return put_fixed<17>(q, (k == 0 ? r.nir : r.nir2).data());
         case Col::kBenRngGem:
           return put_i64(q, r.rng_gem);
         case Col::kBenSexCod:
@@ -154,7 +155,7 @@ void RowFormatter::write_patient(const PatientRecords& r, BlockText& out) const 
         if (key) return q;
         switch (c) {
           case Col::kBenNirPsa:
-            return put_fixed<17>(q, r.nir.data());
+            return put_fixed<17>(q, r.nir_on(row.exe_soi_dtd).data());
           case Col::kBenRngGem:
             return put_i64(q, r.rng_gem);
           case Col::kExeSoiDtd:
@@ -259,7 +260,9 @@ void RowFormatter::write_patient(const PatientRecords& r, BlockText& out) const 
           case Col::kRsaNum:
             return put_rsa(q, s.rsa);
           case Col::kNirAno17:
-            return put_fixed<17>(q, r.nir.data());
+            if (s.placeholder == 'x') return put_fixed<17>(q, "xxxxxxxxxxxxxxxxx");
+            if (s.placeholder == 'D') return put_fixed<17>(q, "XXXXXXXXXXXXXXXXD");
+            return put_fixed<17>(q, r.nir_on(s.admission).data());
           case Col::kExeSoiDtd:
             return put_date(q, s.admission, f.date_form, f.missing_as_1600);
           case Col::kExeSoiDtf:

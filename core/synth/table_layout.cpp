@@ -180,7 +180,9 @@ FileFormat choose_format(const GeneratorOptions& o, TableKind kind, std::string_
   f.shuffled = file_unit(key, Quirk::kShuffle) < q.rate(Quirk::kShuffle);
   f.gzip = file_unit(key, Quirk::kGzip) < q.rate(Quirk::kGzip);
   for (const auto& c : table_columns(kind))
-    if (!c.extra || f.extra_columns) f.columns.push_back(c.col);
+    // The persons quirk needs BEN_IDT_ANO in every IR_BEN_R file: it is what links them.
+    if (!c.extra || f.extra_columns || (c.col == Col::kBenIdtAno && q.rate(Quirk::kPersons) > 0))
+      f.columns.push_back(c.col);
   if (f.shuffled) {
     Rng r(hash_combine(key, 0xc01));
     for (size_t i = f.columns.size() - 1; i > 0; --i)

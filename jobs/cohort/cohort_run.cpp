@@ -100,7 +100,15 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
     if (spec.uses_source(CohortSource::kClaim))
       events.claims = extract_claims(shard.data, patients);
     shard.lap("extract");
-    encode_partial(out, evaluate_cohort(spec, patients, events, shard.threads));
+    if (!patients.has_persons()) {
+      encode_partial(out, evaluate_cohort(spec, patients, events, shard.threads));
+      return;
+    }
+    // A person's history over all its pseudo-NIRs (docs/data-model.md, "Persons").
+    to_persons(events.dispensing, patients);
+    to_persons(events.stays, patients);
+    to_persons(events.claims, patients);
+    encode_partial(out, evaluate_cohort(spec, person_view(patients), events, shard.threads));
   };
   job.merge = [&](ByteReader& in) { merged.merge(decode_partial(in)); };
   // Sorting makes the answer independent of arrival order.
@@ -123,6 +131,12 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
     for (const auto& [name, text] : design_files)
       out.files[name] = {{"rows", std::count(text.begin(), text.end(), '\n') - 1}};
     out.summary = fmt::format("{} patients in the cohort", merged.rows.size());
+    // Persons of the cohort with several pseudo-NIRs (extracts with BEN_IDT_ANO); absent when none.
+    const auto linked = std::count_if(merged.rows.begin(), merged.rows.end(),
+                                      [](const CohortRow& r) { return r.pseudo_nirs > 1; });
+    if (linked > 0)
+      out.files["cohort.csv"].as_object()["persons_with_several_pseudo_nirs"] =
+          static_cast<uint64_t>(linked);
     return out;
   };
   run_shard_job(job, comm, threads, source);

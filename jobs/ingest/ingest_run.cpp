@@ -22,12 +22,15 @@
 #include "core/csv/range_split.hpp"
 #include "core/csv/record_blocks.hpp"
 #include "core/error.hpp"
+#include "core/events/events.hpp"
+#include "core/events/persons.hpp"
 #include "core/serialize.hpp"
 #include "core/store/shard_writer.hpp"
 #include "core/store/store_layout.hpp"
 #include "jobs/ingest/ingest_plan.hpp"
 #include "jobs/ingest/input_checks.hpp"
 #include "jobs/ingest/join.hpp"
+#include "jobs/ingest/person_map.hpp"
 #include "jobs/ingest/routing.hpp"
 #include "jobs/ingest/shard_sort.hpp"
 #include "jobs/ingest/store_folder.hpp"
@@ -139,6 +142,7 @@ class IngestRun {
 
  private:
   void prepare();
+  void person_phase();
   void read_phase();
   void check_rejects();
   void check_inputs();
@@ -148,6 +152,7 @@ class IngestRun {
   void finalize();
 
   ParsedUnit parse_unit(size_t unit_index) const;
+  ParseResult parse_range(size_t unit_index, UnitStats& stats) const;
   ParsedUnit parse_block(size_t unit_index, const std::string& text, const RecordBlock& b) const;
   void route_into(const InputFile& f, ParseResult&& parsed, ParsedUnit& out) const;
   bool fill_round(ReadShare& share, size_t& range_pos, size_t& stream_pos,
@@ -155,6 +160,7 @@ class IngestRun {
   void read_round(ReadShare& share, size_t& range_pos, size_t& stream_pos, Outbox& outbox,
                   uint64_t& bytes_done, uint64_t& rows);
   void join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbox& outbox, uint64_t& rows);
+  void add_persons(Batch& ir_ben_r);
   void write_shard(uint32_t shard, const std::vector<std::string>& tables,
                    const ShardWriterOptions& options, uint64_t& rows, uint64_t& bytes);
   ReadShare my_share() const;
@@ -189,6 +195,14 @@ class IngestRun {
   RepeatedKeys ben_repeats_, pha_repeats_;
   uint64_t shards_skipped_ = 0;
   std::string created_;
+  // Persons (person_map.hpp): whether IR_BEN_R has BEN_IDT_ANO, the routing every rank shares,
+  // and this rank's shards' counts (persons.hpp; birth year and sex from PatientIndex).
+  bool person_ids_ = false;
+  PersonRouting persons_;
+  PersonCounts person_counts_;
+  uint64_t birth_year_conflicts_ = 0, sex_conflicts_ = 0;
+  // PMSI C rows whose NIR_ANO_17 is a placeholder, per table (this rank's shards).
+  std::map<std::string, uint64_t> placeholder_rows_;
 };
 
 int IngestRun::execute() {
@@ -208,6 +222,7 @@ int IngestRun::execute() {
       fs::path(cfg_.scratch) / fmt::format("rank{}-{}", comm_.rank(), ::getpid());
   buckets_ = std::make_unique<BucketStore>(budget - in_flight, scratch);
 
+  all_or_none(comm_, [&] { person_phase(); });
   all_or_none(comm_, [&] { read_phase(); });
   check_rejects();
   check_inputs();
@@ -330,10 +345,16 @@ ParsedUnit IngestRun::parse_block(size_t ui, const std::string& text, const Reco
 }
 
 ParsedUnit IngestRun::parse_unit(size_t ui) const {
-  const WorkUnit& u = plan_.units[ui];
-  const InputFile& f = plan_.files[u.file];
   ParsedUnit out;
   out.stats.unit = static_cast<uint32_t>(ui);
+  ParseResult parsed = parse_range(ui, out.stats);
+  route_into(plan_.files[plan_.units[ui].file], std::move(parsed), out);
+  return out;
+}
+
+ParseResult IngestRun::parse_range(size_t ui, UnitStats& stats) const {
+  const WorkUnit& u = plan_.units[ui];
+  const InputFile& f = plan_.files[u.file];
   ParseResult parsed;
   {
     const bool first = u.begin == f.body_offset;
@@ -355,19 +376,77 @@ ParsedUnit IngestRun::parse_unit(size_t ui) const {
       want *= 2;  // a record runs past the look-ahead: read further
     }
     start = std::min(start, cut);
-    out.stats.crc = static_cast<uint32_t>(crc32(
-        0L, reinterpret_cast<const Bytef*>(buf.data() + lead), static_cast<uInt>(u.end - u.begin)));
-    out.stats.crc_len = u.end - u.begin;
-    out.stats.content_crc = out.stats.crc;
-    out.stats.content_len = out.stats.crc_len;
+    stats.crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(buf.data() + lead),
+                                            static_cast<uInt>(u.end - u.begin)));
+    stats.crc_len = u.end - u.begin;
+    stats.content_crc = stats.crc;
+    stats.content_len = stats.crc_len;
     const uint64_t first_line =
         u.newlines_before + 1 +
         (start > lead ? scan_range(buf.data() + lead, start - lead).newlines : 0);
     parsed = parse_records(f.header, buf.data() + start, cut - start, u.begin - lead + start,
                            first_line, u.file, f.path);
   }
-  route_into(f, std::move(parsed), out);
-  return out;
+  return parsed;
+}
+
+void IngestRun::person_phase() {
+  // Only an extract whose IR_BEN_R has BEN_IDT_ANO has persons of several pseudo-NIRs.
+  for (const auto& [t, cols] : plan_.schemas) {
+    const auto name = parse_table_name(t);
+    if (name && name->kind == TableKind::kIrBenR)
+      person_ids_ = std::any_of(cols.begin(), cols.end(),
+                                [](const auto& c) { return c.name == "BEN_IDT_ANO"; });
+  }
+  if (!person_ids_) return;
+  metrics_.begin_phase("persons");
+  // IR_BEN_R's units dealt round robin (the table is small next to the claims); rejected rows
+  // are rejected again by the read phase and link nothing here.
+  std::vector<PersonLink> links;
+  uint64_t rows = 0, bytes = 0;
+  size_t k = 0;
+  std::exception_ptr failure;
+  local_step(failure, [&] {
+    for (size_t ui = 0; ui < plan_.units.size(); ++ui) {
+      const WorkUnit& u = plan_.units[ui];
+      const InputFile& f = plan_.files[u.file];
+      if (f.table.kind != TableKind::kIrBenR) continue;
+      if (k++ % static_cast<size_t>(comm_.size()) != static_cast<size_t>(comm_.rank())) continue;
+      if (!f.compressed()) {
+        UnitStats stats;
+        const ParseResult parsed = parse_range(ui, stats);
+        collect_person_links(parsed.rows, links);
+        rows += parsed.rows_read;
+        bytes += u.end - u.begin;
+        continue;
+      }
+      RecordBlockReader reader(f.path, f.compression, f.body_offset, f.body_line,
+                               cfg_.read_chunk_kb << 10);
+      std::string text;
+      RecordBlock b;
+      while (reader.next(b, &text)) {
+        const ParseResult parsed =
+            parse_records(f.header, text.data(), b.size, b.offset, b.first_line, u.file, f.path);
+        collect_person_links(parsed.rows, links);
+        rows += parsed.rows_read;
+      }
+      bytes += f.size;
+    }
+  });
+  // Every rank takes part in the collective build, a failed one with no links; all then agree.
+  if (failure) links.clear();
+  persons_ = PersonRouting::build(comm_, std::move(links), space_.shards);
+  if (comm_.any(failure != nullptr)) {
+    if (failure) std::rethrow_exception(failure);
+    throw PeerFailure(ExitCode::kData);
+  }
+  space_.persons = &persons_;
+  if (comm_.is_master() && persons_.linked_ids() > 0)
+    log::info(
+        "persons: {} BEN_IDT_ANO name several BEN_NIR_PSA; {} BEN_NIR_PSA routed to their "
+        "person's shard",
+        persons_.linked_ids(), persons_.moved());
+  metrics_.end_phase(rows, bytes);
 }
 
 void IngestRun::read_phase() {
@@ -750,6 +829,14 @@ void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tabl
       const RepeatedKeys r = repeated_keys(sorted[k], kPatient);
       ben_repeats_.identical += r.identical;
       ben_repeats_.conflicting += r.conflicting;
+      if (person_ids_) add_persons(sorted[k]);
+    }
+    const auto name = parse_table_name(tables[k]);
+    if (name && name->kind == TableKind::kMcoC && sorted[k].find("NIR_ANO_17") >= 0) {
+      const Column& nir = sorted[k].at("NIR_ANO_17");
+      uint64_t n = 0;
+      for (size_t i = 0; i < nir.size(); ++i) n += is_placeholder_nir(nir.string_at(i)) ? 1 : 0;
+      if (n > 0) placeholder_rows_[tables[k]] += n;
     }
   }
   const fs::path final_path = shard_path(store_, shard);
@@ -773,6 +860,38 @@ void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tabl
   commit_file(tmp, final_path);
   bytes += fs::file_size(final_path);
   fault_point("shard");
+}
+
+void IngestRun::add_persons(Batch& ben) {
+  // The person of each row (persons.hpp), stored when some person of the extract has several
+  // pseudo-NIRs; its attribute conflicts counted as the jobs will resolve them (PatientIndex).
+  const size_t n = ben.rows();
+  std::vector<std::string_view> nir(n), id(n), cdi;
+  std::vector<int64_t> rank(n);
+  const Column& nir_c = ben.at("BEN_NIR_PSA");
+  const Column& rank_c = ben.at("BEN_RNG_GEM");
+  const Column& id_c = ben.at("BEN_IDT_ANO");
+  const int cdi_i = ben.find("BEN_CDI_NIR");
+  for (size_t i = 0; i < n; ++i) {
+    nir[i] = nir_c.string_at(i);
+    rank[i] = rank_c.ints[i];
+    id[i] = id_c.string_at(i);
+  }
+  if (cdi_i >= 0) {
+    cdi.resize(n);
+    for (size_t i = 0; i < n; ++i) cdi[i] = ben.columns[static_cast<size_t>(cdi_i)].string_at(i);
+  }
+  std::vector<int64_t> person = assign_persons(nir, rank, id, cdi, &person_counts_);
+  if (persons_.linked_ids() == 0) return;
+  Column c(std::string(kPersonColumn), ColumnType::kInt64);
+  c.ints = std::move(person);
+  ben.columns.push_back(std::move(c));
+  ShardData one;
+  one.tables.emplace("IR_BEN_R", std::move(ben));
+  const PatientIndex index = build_patient_index(one);
+  birth_year_conflicts_ += index.birth_year_conflicts;
+  sex_conflicts_ += index.sex_conflicts;
+  ben = std::move(one.tables.at("IR_BEN_R"));
 }
 
 std::vector<std::string> IngestRun::stored_tables() const {
@@ -897,6 +1016,18 @@ void IngestRun::finalize() {
   v[tables.size() + 2] = ben_repeats_.identical;
   v[tables.size() + 3] = ben_repeats_.conflicting;
   comm_.allreduce_sum(v);
+  // Persons and placeholder NIR_ANO_17, summed over ranks (tables in stored_tables order).
+  std::vector<uint64_t> pv = {person_counts_.persons,
+                              person_counts_.persons_linked,
+                              person_counts_.pseudo_nirs_linked,
+                              person_counts_.several_ids,
+                              person_counts_.fictitious_rows,
+                              person_counts_.rows_without_id,
+                              birth_year_conflicts_,
+                              sex_conflicts_};
+  for (const auto& t : tables)
+    pv.push_back(placeholder_rows_.count(t) ? placeholder_rows_.at(t) : 0);
+  comm_.allreduce_sum(pv);
   uint64_t peak_bucket = buckets_->peak_memory_bytes();
   comm_.allreduce_max(std::span<uint64_t>(&peak_bucket, 1));
 
@@ -932,7 +1063,9 @@ void IngestRun::finalize() {
   manifest["program_version"] = kVersion;
   manifest["created"] = created_;
   manifest["shards"] = space_.shards;
-  manifest["shard_hash"] = "snds hash_bytes(BEN_NIR_PSA) mod shards";
+  manifest["shard_hash"] = persons_.moved() == 0
+                               ? "snds hash_bytes(BEN_NIR_PSA) mod shards"
+                               : "snds hash_bytes(smallest BEN_NIR_PSA of the person) mod shards";
   manifest["config"] = cfg_.to_json();
   manifest["config_file"] = cfg_.config_path;
   manifest["ranks"] = comm_.size();
@@ -1047,6 +1180,25 @@ void IngestRun::finalize() {
     if (r.identical + r.conflicting > 0)
       repeated[t] = boost::json::object{{"identical", r.identical}, {"conflicting", r.conflicting}};
   manifest["repeated_keys"] = std::move(repeated);
+  if (person_ids_) {
+    // docs/data-model.md, "Persons": what BEN_IDT_ANO linked, and every conflict met.
+    manifest["persons"] =
+        boost::json::object{{"from", "BEN_IDT_ANO"},
+                            {"persons", pv[0]},
+                            {"persons_with_several_pseudo_nirs", pv[1]},
+                            {"pseudo_nirs_of_those_persons", pv[2]},
+                            {"ben_idt_ano_naming_several_nirs", persons_.linked_ids()},
+                            {"nirs_routed_to_their_person_shard", persons_.moved()},
+                            {"pseudo_nirs_with_several_ben_idt_ano", pv[3]},
+                            {"fictitious_nir_rows", pv[4]},
+                            {"rows_without_ben_idt_ano", pv[5]},
+                            {"persons_with_several_birth_years", pv[6]},
+                            {"persons_with_several_sexes", pv[7]}};
+  }
+  boost::json::object placeholders;
+  for (size_t k = 0; k < tables.size(); ++k)
+    if (pv[8 + k] > 0) placeholders[tables[k]] = pv[8 + k];
+  if (!placeholders.empty()) manifest["placeholder_nir_rows"] = placeholders;
   manifest["resumed"] = resume_;
   manifest["shards_reused"] = v[tables.size()];
   manifest["memory"] = boost::json::object{{"memory_budget_mb", cfg_.memory_budget_mb},
@@ -1068,6 +1220,27 @@ void IngestRun::finalize() {
           "{}: {} row(s) repeat the key of an earlier row with other values; jobs use the first "
           "in input order (files by path, then line)",
           t, r.conflicting);
+  if (person_ids_) {
+    log::info(
+        "persons: {} ({} with several pseudo-NIRs, {} pseudo-NIRs between them); {} rows without "
+        "BEN_IDT_ANO are persons of their own",
+        pv[0], pv[1], pv[2], pv[5]);
+    if (pv[3] > 0)
+      log::warn("persons: {} pseudo-NIR(s) carry several BEN_IDT_ANO: each joins the smallest",
+                pv[3]);
+    if (pv[4] > 0)
+      log::warn(
+          "persons: {} IR_BEN_R row(s) with a fictitious NIR (BEN_CDI_NIR not 00) link no "
+          "person: each pseudo-NIR stays a person of its own",
+          pv[4]);
+    if (pv[6] + pv[7] > 0)
+      log::warn(
+          "persons: {} with several birth years, {} with several sexes among their "
+          "pseudo-NIRs: the most frequent value is used, ties to the smallest",
+          pv[6], pv[7]);
+  }
+  for (const auto& [t, n] : placeholders)
+    log::info("{}: {} row(s) with a placeholder NIR_ANO_17 link to no patient", t, n.as_uint64());
   // Said again last, where it is seen: a misnamed table is a table the jobs will not find.
   for (const ListedFile& l : plan_.listing)
     if (misnamed_table(l)) log::warn("NOT ingested, though named like an SNDS table: {}", l.path);

@@ -94,8 +94,7 @@ void join_table(const std::string& detail_table, const Batch& details,
     }
     const Column& nir = joined.at(patient_column);
     std::vector<uint32_t> bucket(joined.rows());
-    for (size_t i = 0; i < bucket.size(); ++i)
-      bucket[i] = shard_of_patient(nir.strings.at(i), space.shards);
+    for (size_t i = 0; i < bucket.size(); ++i) bucket[i] = space.patient_shard(nir.strings.at(i));
     for (auto& r : split_by_bucket(detail_table, joined, bucket)) out.push_back(std::move(r));
   }
   if (!orphan.empty()) {

@@ -115,7 +115,7 @@ std::vector<Routed> route_parsed(const TableName& table, const Batch& rows,
   std::vector<Routed> out;
   auto by_patient = [&](std::string_view column) {
     const Column& c = rows.at(column);
-    for (size_t i = 0; i < n; ++i) bucket[i] = shard_of_patient(c.strings.at(i), space.shards);
+    for (size_t i = 0; i < n; ++i) bucket[i] = space.patient_shard(c.strings.at(i));
     auto parts = split_by_bucket(table.name, rows, bucket);
     for (auto& p : parts) out.push_back(std::move(p));
   };

@@ -14,6 +14,8 @@
 
 #include "core/catalog.hpp"
 #include "core/column.hpp"
+#include "core/hash.hpp"
+#include "jobs/ingest/person_map.hpp"
 
 namespace snds {
 
@@ -24,6 +26,12 @@ inline constexpr const char* kKeysSuffix = "#keys";
 struct BucketSpace {
   uint32_t shards;
   uint32_t join_buckets;
+  // Extracts with persons of several pseudo-NIRs: the NIRs moved to their person's shard.
+  const PersonRouting* persons = nullptr;
+  // The shard of a row keyed by this BEN_NIR_PSA (or NIR_ANO_17).
+  uint32_t patient_shard(std::string_view nir) const {
+    return persons ? persons->shard_of(nir, shards) : shard_of_patient(nir, shards);
+  }
   uint32_t referential() const { return shards + join_buckets; }
   uint32_t join(uint64_t key_hash) const {
     return shards + static_cast<uint32_t>(key_hash % join_buckets);

@@ -145,13 +145,50 @@ def month_of(d):
     return f"{d.year:04d}-{d.month:02d}"
 
 
+def majority(values, missing):
+    """The most frequent non-missing value, ties to the smallest; `missing` when there is none."""
+    counts = collections.Counter(v for v in values if v != missing)
+    if not counts:
+        return missing
+    top = max(counts.values())
+    return min(v for v, n in counts.items() if n == top)
+
+
+def persons(extract, patients):
+    """docs/data-model.md, "Persons": pseudo-NIRs whose rows carry one BEN_IDT_ANO (BEN_CDI_NIR 00
+    or empty; the smallest when several) are one person, named by its smallest pseudo-NIR, with
+    the most frequent sex, birth year and department of its pseudo-NIRs (ties to the smallest).
+    Returns pseudo-NIR -> (person key, person's attributes as an IR_BEN_R row)."""
+    ids = collections.defaultdict(set)
+    for r in rows(extract, "IR_BEN_R"):
+        key = (r["BEN_NIR_PSA"], r["BEN_RNG_GEM"])
+        ident, cdi = r.get("BEN_IDT_ANO", ""), r.get("BEN_CDI_NIR", "")
+        if key in patients and ident and cdi in ("", "00"):
+            ids[key].add(ident)
+    groups = collections.defaultdict(list)
+    for key in patients:
+        groups[("id", min(ids[key])) if ids[key] else ("self", key)].append(key)
+    out = {}
+    for keys in groups.values():
+        keys.sort(key=lambda k: (k[0].encode(), k[1]))
+        rs = [patients[k] for k in keys]
+        born = [None if r["BEN_NAI_ANN"] == 1600 else r["BEN_NAI_ANN"] for r in rs]
+        person = {"BEN_SEX_COD": majority([r["BEN_SEX_COD"] for r in rs], ""),
+                  "BEN_NAI_ANN": majority(born, None),
+                  "BEN_RES_DPT": majority([r["BEN_RES_DPT"] for r in rs], "")}
+        for k in keys:
+            out[k] = (keys[0], person)
+    return out
+
+
 def pharmacy_lines(extract, config, regions):
-    """Yields (patient, {dimension: value}, measures) of every pharmacy line the aggregate counts."""
+    """Yields (person, {dimension: value}, measures) of every pharmacy line the aggregate counts."""
     patients = {}
     for r in rows(extract, "IR_BEN_R"):
         key = (r["BEN_NIR_PSA"], r["BEN_RNG_GEM"])
         if key[0] and key[1] is not None and key not in patients:
             patients[key] = r
+    person_of = persons(extract, patients)
     referential = {}
     for r in rows(extract, "IR_PHA_R"):
         referential.setdefault(r["PHA_CIP_C13"], r)
@@ -169,8 +206,7 @@ def pharmacy_lines(extract, config, regions):
         claim = claims.get(tuple(r[k] for k in DCIR_KEYS))
         if claim is None or claim["DPN_QLF"] == 71:
             continue  # an orphan, or information only
-        patient = (claim["BEN_NIR_PSA"], claim["BEN_RNG_GEM"])
-        person = patients.get(patient)
+        patient, person = person_of.get((claim["BEN_NIR_PSA"], claim["BEN_RNG_GEM"]), (None, None))
         day = claim["EXE_SOI_DTD"]
         if person is None or day is None:
             continue

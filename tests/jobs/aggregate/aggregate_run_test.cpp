@@ -30,7 +30,13 @@ AggregateShardSource memory_source(const test::RandomExtract& x, uint32_t shards
       auto it = wanted.find(table_kind_name(t->kind));
       if (it == wanted.end()) continue;
       Batch b;
-      for (const auto& c : it->second) b.columns.push_back(batch.at(c));
+      for (const auto& c : it->second) {
+        // "?NAME": read when present (WantedTables), as the store reader does.
+        const bool optional = c.starts_with(kOptionalColumnMark);
+        const std::string bare = optional ? c.substr(1) : c;
+        if (optional && batch.find(bare) < 0) continue;
+        b.columns.push_back(batch.at(bare));
+      }
       out.tables[name] = std::move(b);
     }
     return out;

@@ -73,7 +73,11 @@ inline ShardData restrict_to(const ShardData& shard, const WantedTables& wanted)
     if (it == wanted.end() && parsed) it = wanted.find(table_kind_name(parsed->kind));
     if (it == wanted.end()) continue;
     Batch b;
-    for (const auto& c : it->second) {
+    for (const auto& wanted_column : it->second) {
+      // "?NAME": read when present (WantedTables), as the store reader does.
+      const bool optional = wanted_column.starts_with(kOptionalColumnMark);
+      const std::string c = optional ? wanted_column.substr(1) : wanted_column;
+      if (optional && batch.find(c) < 0) continue;
       if (batch.find(c) < 0)
         throw std::runtime_error("test shard lacks wanted column " + name + "." + c);
       b.columns.push_back(batch.at(c));

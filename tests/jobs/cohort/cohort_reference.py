@@ -76,6 +76,51 @@ def dcir_key(r):
             r["ORG_CLE_NUM"], parse_int(r["PRS_ORD_NUM"]), parse_int(r["REM_TYP_AFF"]))
 
 
+def is_placeholder(nir):
+    """A NIR_ANO_17 mask (docs/data-model.md, "Persons"): empty, or x/X everywhere but the last."""
+    return nir == "" or (len(nir) >= 2 and set(nir[:-1]) <= {"x", "X"})
+
+
+def majority(values, missing):
+    """The most frequent non-missing value, ties to the smallest; `missing` when there is none."""
+    counts = collections.Counter(v for v in values if v != missing)
+    if not counts:
+        return missing
+    top = max(counts.values())
+    return min(v for v, n in counts.items() if n == top)
+
+
+def persons(extract, pseudo):
+    """Groups the pseudo-NIRs (`pseudo`: (BEN_NIR_PSA, BEN_RNG_GEM) -> first row's attributes)
+    into persons: those whose rows carry one BEN_IDT_ANO (rows with a BEN_CDI_NIR other than 00
+    link nothing; a pseudo-NIR with several takes the smallest). Returns (person_of: pseudo-NIR ->
+    the person's smallest pseudo-NIR, people: that key -> attributes, `pseudo_nirs` among them)."""
+    ids = collections.defaultdict(set)
+    for r in rows(extract, "IR_BEN_R"):
+        try:
+            key = (r["BEN_NIR_PSA"], int(r["BEN_RNG_GEM"]))
+        except ValueError:
+            continue
+        ident, cdi = r.get("BEN_IDT_ANO", ""), r.get("BEN_CDI_NIR", "")
+        if key in pseudo and ident and cdi in ("", "00"):
+            ids[key].add(ident)
+    members = collections.defaultdict(list)
+    for key in pseudo:
+        members[("id", min(ids[key])) if ids[key] else ("self", key)].append(key)
+    person_of, people = {}, {}
+    for keys in members.values():
+        keys.sort(key=lambda k: (k[0].encode(), k[1]))
+        infos = [pseudo[k] for k in keys]
+        deaths = [i["death"] for i in infos if i["death"] is not None]
+        people[keys[0]] = {"born": majority([i["born"] for i in infos], None),
+                           "month": majority([i["month"] for i in infos], None),
+                           "sex": majority([i["sex"] for i in infos], ""),
+                           "death": min(deaths) if deaths else None, "pseudo_nirs": len(keys)}
+        for k in keys:
+            person_of[k] = keys[0]
+    return person_of, people
+
+
 def load_events(extract):
     patients = {}
     for r in rows(extract, "IR_BEN_R"):
@@ -91,6 +136,7 @@ def load_events(extract):
     by_nir = collections.defaultdict(list)
     for key in patients:
         by_nir[key[0]].append(key)
+    person_of, people = persons(extract, patients)
     atc_of, large_pack = {}, {}
     for r in rows(extract, "IR_PHA_R"):
         atc_of.setdefault(r["PHA_CIP_C13"], r["PHA_ATC_C07"])
@@ -110,9 +156,9 @@ def load_events(extract):
             continue
         prs.setdefault(key, (patient, day, dpn))
         if dpn != 71 and patient in patients:
-            claim_net[(patient, day, nature)] += quantity or 0.0
+            claim_net[(person_of[patient], day, nature)] += quantity or 0.0
             if day is not None:
-                events[patient].append(("line", day, None))  # any claim line: loss to follow-up
+                events[person_of[patient]].append(("line", day, None))  # loss to follow-up
     for (patient, day, nature), net in claim_net.items():
         if net > 1e-9 and day is not None:
             events[patient].append(("claim", day, nature))
@@ -129,8 +175,8 @@ def load_events(extract):
         if dpn != 71 and patient in patients:
             dispensing_net[(patient, day, r["PHA_PRS_C13"])] += boxes or 0.0
     for (patient, day, cip13), net in dispensing_net.items():
-        if net > 1e-9 and day is not None:
-            events[patient].append(("dispensing", day, (atc_of.get(cip13) or "UNKNOWN", cip13,
+        if net > 1e-9 and day is not None:  # netted per pseudo-NIR, as regularisations carry it
+            events[person_of[patient]].append(("dispensing", day, (atc_of.get(cip13) or "UNKNOWN", cip13,
                                                         round(net * 10000), large_pack.get(cip13, False))))
 
     tables = {f for name in glob.glob(f"{extract}/T_MCO*") for f in re.findall(r"T_MCO(\d\d)C", name)}
@@ -160,9 +206,11 @@ def load_events(extract):
                 continue
             if b["GRG_GHM"].startswith("90"):
                 continue
-            for patient in by_nir.get(c["NIR_ANO_17"], []):
-                events[patient].append(("stay", day, (b["DGN_PAL"], b["DGN_REL"], das.get(key, []))))
-    return patients, events
+            if is_placeholder(c["NIR_ANO_17"]):
+                continue
+            for person in sorted({person_of[p] for p in by_nir.get(c["NIR_ANO_17"], [])}):
+                events[person].append(("stay", day, (b["DGN_PAL"], b["DGN_REL"], das.get(key, []))))
+    return people, events
 
 
 def dates_of(definition, patient_events):
@@ -477,8 +525,8 @@ def cohort(config, patients, events):
         if outcome_date:
             found[outcome["event"]] = outcome_date
         extra = "".join("," + str(found.get(n) or "") for n in outcomes)
-        lines.append(f"{patient[0]},{patient[1]},{index},{'' if age is None else age},{info['sex']},"
-                     f"{outcome_date or ''},{end_date},{reason}{extra}\n")
+        lines.append((f"{patient[0]},{patient[1]},{index},{'' if age is None else age},{info['sex']},"
+                      f"{outcome_date or ''},{end_date},{reason}{extra}", info.get("pseudo_nirs", 1)))
         for a, b, boxes in periods:
             exposure_lines.append(f"{patient[0]},{patient[1]},{a},{b},{decimal_text(boxes)}\n")
         record = {"patient": patient, "index": index, "end": end_date, "sex": info["sex"],
@@ -499,7 +547,11 @@ def cohort(config, patients, events):
         records.append(record)
     outputs = {}
     header = "BEN_NIR_PSA,BEN_RNG_GEM,index_date,age_at_index,sex,outcome_date,end_date,end_reason"
-    outputs["cohort.csv"] = header + "".join(f",{n}_date" for n in outcomes) + "\n" + "".join(lines)
+    # pseudo_nirs only when some person of the cohort has several (docs/data-model.md, "Persons").
+    several = any(n > 1 for _, n in lines)
+    outputs["cohort.csv"] = (header + "".join(f",{n}_date" for n in outcomes) +
+                             (",pseudo_nirs" if several else "") + "\n" +
+                             "".join(text + (f",{n}" if several else "") + "\n" for text, n in lines))
     names = ["index_event", "washout"] + [c["name"] for c in config["criteria"]]
     outputs["attrition.csv"] = "step,patients\n" + "".join(f"{n},{steps[n]}\n" for n in names)
     if exposure:
