@@ -259,11 +259,12 @@ struct PackedDim {
   std::vector<std::string_view> strings;  // kCip, kPatient: id -> value
 };
 
-std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& source,
-                                                       const PatientIndex& patients,
-                                                       const AggregateSpec& spec, int threads,
-                                                       ShardAggregateStats* stats,
-                                                       size_t morsel_events) {
+// `index` is the shard's patient index (the source's), `patients` the units counted: `index`
+// itself, or its person_view() when the shard has persons (lines are then renumbered to persons
+// and the shard is one range, since a person's pseudo-NIRs need not be adjacent in the rows).
+std::optional<CodedGroups> aggregate_dispensing_packed(
+    const DispensingSource& source, const PatientIndex& index, const PatientIndex& patients,
+    const AggregateSpec& spec, int threads, ShardAggregateStats* stats, size_t morsel_events) {
   const auto& cips = source.cip13s();
   const auto& atcs = source.atcs();
   const bool totals = spec.totals;
@@ -435,7 +436,9 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
   const bool flux_cut = spec.flux_until.has_value();
   const Date flux_until = spec.flux_until.value_or(0);
 
-  const std::vector<size_t> bounds = source.ranges(std::max<size_t>(1, morsel_events));
+  const std::vector<size_t> bounds = index.has_persons()
+                                         ? std::vector<size_t>{0, source.rows()}
+                                         : source.ranges(std::max<size_t>(1, morsel_events));
   const auto morsels = static_cast<int64_t>(bounds.size() - 1);
   const int nthreads = std::max(1, std::min<int>(threads, static_cast<int>(morsels)));
   using PackedTable = boost::unordered_flat_map<uint64_t, LocalGroup>;
@@ -457,6 +460,7 @@ std::optional<CodedGroups> aggregate_dispensing_packed(const DispensingSource& s
     } else {
       n_seen += source.lines(begin, end, lines, &keep_cip);
     }
+    to_persons(lines, index);
     for (const DispensingLine& l : lines) {
       if (l.date == kMissingDate || l.date < lo_bound || l.date > hi_bound) continue;
       // The processing cut-off: a line without FLX_DIS_DTD has no processing date to keep.
@@ -636,10 +640,9 @@ CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& refer
   switch (spec.source) {
     case ExtractorKind::kDispensing: {
       const DispensingSource source(shard, index, referential);
-      if (!index.has_persons())
-        if (auto packed =
-                aggregate_dispensing_packed(source, index, spec, threads, stats, morsel_events))
-          return std::move(*packed);
+      if (auto packed = aggregate_dispensing_packed(source, index, patients, spec, threads, stats,
+                                                    morsel_events))
+        return std::move(*packed);
       std::vector<DispensingLine> lines;
       lines.reserve(source.rows());
       source.lines(0, source.rows(), lines);
