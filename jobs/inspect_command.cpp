@@ -67,6 +67,7 @@ int inspect_command(const ArgList& argv, CommandContext& ctx) {
       boost::json::object entry;
       entry["rows"] = o.at("rows");
       entry["rejected"] = o.at("rejected");
+      if (auto* bad = o.if_contains("invalid_utf8_values")) entry["invalid_utf8_values"] = *bad;
       if (auto* orph = o.if_contains("orphans")) {
         entry["orphans"] = *orph;
         total_orphans += orph->to_number<uint64_t>();

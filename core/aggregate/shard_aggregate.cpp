@@ -13,6 +13,7 @@
 
 #include "core/aggregate/margins.hpp"
 #include "core/aggregate/regions.hpp"
+#include "core/csv/utf8.hpp"
 #include "core/hash.hpp"
 
 namespace snds {
@@ -29,7 +30,7 @@ using LocalTable = boost::unordered_flat_map<std::string, LocalGroup, StringKeyH
 
 std::string_view atc_level(std::string_view atc, size_t chars) {
   if (atc == kUnknownAtc) return atc;  // every level of an unknown ATC is UNKNOWN
-  return atc.substr(0, std::min(chars, atc.size()));
+  return utf8_prefix(atc, chars);
 }
 
 // The year and month of the last date seen: events come sorted by patient then date, so the
@@ -702,8 +703,7 @@ CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& refer
         return false;
       };
       auto text = [](Dimension d, const StayEvent& s) -> std::string_view {
-        return d == Dimension::kDp ? s.dp.substr(0, std::min<size_t>(3, s.dp.size()))
-                                   : std::string_view{};
+        return d == Dimension::kDp ? utf8_prefix(s.dp, 3) : std::string_view{};
       };
       auto add = [](const StayEvent& s, GroupMeasures& m) { m.days += s.days; };
       auto flux_of = [](const StayEvent&) { return kMissingDate; };

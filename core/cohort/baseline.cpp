@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/column.hpp"
+#include "core/csv/utf8.hpp"
 #include "core/error.hpp"
 #include "core/events/events.hpp"
 
@@ -133,7 +134,7 @@ std::string_view atc_class(std::string_view atc, int level) {
   static constexpr size_t kLength[] = {1, 3, 4, 5, 7};
   if (level < 1 || level > 5 || atc == kUnknownAtc) return {};
   const size_t n = kLength[level - 1];
-  return atc.size() < n ? std::string_view{} : atc.substr(0, n);
+  return atc.size() < n ? std::string_view{} : utf8_prefix(atc, n);
 }
 
 void tally_baseline(const BaselineSpec& spec, const PatientBaseline& b, CohortTallies& t) {

@@ -12,6 +12,7 @@
 #include "core/csv/delimiter.hpp"
 #include "core/csv/range_split.hpp"
 #include "core/csv/tokenizer.hpp"
+#include "core/csv/utf8.hpp"
 #include "core/csv/value_parse.hpp"
 #include "core/error.hpp"
 
@@ -210,6 +211,7 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
     }
   }
   std::vector<std::string_view> staged(string_columns.size());
+  std::vector<std::string> repaired(string_columns.size());  // staged values rewritten as UTF-8
   size_t stored = 0;
   const uint64_t order_base = uint64_t{file_index} << kOffsetBits;
 
@@ -235,6 +237,7 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
       continue;
     }
     size_t bad = nfield;  // header field of the first unparsable value
+    size_t record_invalid_utf8 = 0;
     for (size_t f = 0; f < nfield; ++f) {
       const FieldPlan& fp = plan[f];
       const std::string_view v = rec.fields[f];
@@ -246,6 +249,11 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
           ok = std::memchr(v.data(), '\0', v.size()) == nullptr;
           if (ok && !fp.skip) {
             staged[fp.slot] = trim_spaces(v);
+            if (!is_valid_utf8(staged[fp.slot])) {
+              repaired[fp.slot] = replace_invalid_utf8(staged[fp.slot]);
+              staged[fp.slot] = repaired[fp.slot];
+              ++record_invalid_utf8;
+            }
             if (fp.rule != ValueRule::kNone) ok = string_fits_rule(fp.rule, staged[fp.slot]);
           }
           break;
@@ -293,6 +301,7 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
     }
     for (size_t i = 0; i < string_columns.size(); ++i)
       string_columns[i]->strings.push_back(staged[i]);
+    res.invalid_utf8_values += record_invalid_utf8;
     if (++stored == kSampleRows) {
       // Size the string arenas from the first rows, sparing most of their regrowth copies.
       for (Column* col : string_columns) {

@@ -5,7 +5,8 @@
 // its own Batch with the same columns in the same canonical order, so batches of one file, and of
 // files of the same table with other column orders, append cleanly (Batch::append).
 // Every data record ends up either as a stored row or as a Reject (file, line, reason): never
-// dropped. Values are trimmed of surrounding spaces; an empty value is missing.
+// dropped. Values are trimmed of surrounding spaces; an empty value is missing. String values are
+// stored as UTF-8: a byte that is no UTF-8 is replaced by U+FFFD, and the value counted.
 #pragma once
 
 #include <cstdint>
@@ -83,6 +84,9 @@ struct ParseResult {
   Batch rows;
   std::vector<Reject> rejects;
   uint64_t rows_read = 0;  // data records seen: rows.rows() + rejects.size()
+  // String values of stored rows that held bytes which are no UTF-8, stored with each such byte
+  // replaced by U+FFFD (utf8.hpp): counted per file in the store's manifest.
+  uint64_t invalid_utf8_values = 0;
   // Per stored row: (file_index << 40) | byte offset of its record in the file. Sorting by it
   // gives the input order whatever the split into ranges, ranks and threads.
   std::vector<uint64_t> source_order;

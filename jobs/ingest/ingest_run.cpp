@@ -326,6 +326,7 @@ ReadShare IngestRun::my_share() const {
 void IngestRun::route_into(const InputFile& f, ParseResult&& parsed, ParsedUnit& out) const {
   out.stats.rows_read = parsed.rows_read;
   out.stats.rejected = parsed.rejects.size();
+  out.stats.invalid_utf8 = parsed.invalid_utf8_values;
   Column src(kSrcColumn, ColumnType::kInt64);
   src.ints.assign(parsed.source_order.begin(), parsed.source_order.end());
   parsed.rows.columns.push_back(std::move(src));
@@ -557,6 +558,7 @@ void IngestRun::read_round(ReadShare& share, size_t& range_pos, size_t& stream_p
         if (s.unit == t.unit) {
           s.stats.rows_read += p.stats.rows_read;
           s.stats.rejected += p.stats.rejected;
+          s.stats.invalid_utf8 += p.stats.invalid_utf8;
         }
     }
     for (auto& r : p.routed)
@@ -1071,6 +1073,12 @@ void IngestRun::finalize() {
   manifest["ranks"] = comm_.size();
   manifest["threads"] = threads_;
 
+  // String values stored with U+FFFD in place of bytes that were no UTF-8, per table.
+  std::map<std::string, uint64_t> invalid_utf8;
+  for (uint32_t fi = 0; fi < plan_.files.size(); ++fi)
+    if (file_sums_[fi].invalid_utf8 > 0)
+      invalid_utf8[plan_.files[fi].table.name] += file_sums_[fi].invalid_utf8;
+
   // Tables: rows stored = read - rejected, checked here (nothing lost).
   boost::json::object tj;
   for (const auto& [t, cols] : plan_.schemas) {
@@ -1095,6 +1103,7 @@ void IngestRun::finalize() {
     o["read"] = read;
     o["rows"] = rows_stored;
     o["rejected"] = rejected;
+    o["invalid_utf8_values"] = invalid_utf8[t];
     if (is_detail_table(spec)) o["orphans"] = orphans;
     o["stored"] = spec.link == TableLink::kReferential ? "referential" : "shards";
     boost::json::array cols_json;
@@ -1140,6 +1149,7 @@ void IngestRun::finalize() {
     o["crc32"] = fmt::format("{:08x}", file_sums_[fi].crc);
     o["rows_read"] = file_sums_[fi].rows_read;
     o["rejected"] = file_sums_[fi].rejected;
+    o["invalid_utf8_values"] = file_sums_[fi].invalid_utf8;
     inputs.push_back(std::move(o));
     // The summary: what each file gave (a screenful; the manifest has them all).
     if (++files_summarised <= kFilesSummarised)
@@ -1214,6 +1224,12 @@ void IngestRun::finalize() {
         "duplicate parent keys: {} rows of {} repeat another row's join key (detail rows "
         "join the first)",
         dups, t);
+  for (const auto& [t, n] : invalid_utf8)
+    log::warn(
+        "table {}: {} value(s) held bytes that are no UTF-8, stored with U+FFFD in their place "
+        "(files: the manifest's inputs, invalid_utf8_values); a Latin-1 extract: convert it to "
+        "UTF-8 first (iconv -f latin1 -t utf-8)",
+        t, n);
   for (const auto& [t, r] : repeats)
     if (r.conflicting > 0)
       log::warn(

@@ -43,6 +43,7 @@ std::vector<FileSums> sum_files(const IngestPlan& plan, const std::vector<UnitSt
     }
     s.rows_read += u->rows_read;
     s.rejected += u->rejected;
+    s.invalid_utf8 += u->invalid_utf8;
   }
   return sums;
 }

@@ -33,6 +33,7 @@ struct UnitStats {
   uint64_t content_len = 0;
   uint64_t rows_read = 0;
   uint64_t rejected = 0;
+  uint64_t invalid_utf8 = 0;  // string values stored with U+FFFD for bytes that were no UTF-8
 };
 
 struct FileSums {
@@ -41,6 +42,7 @@ struct FileSums {
   uint64_t content_bytes = 0;
   uint64_t rows_read = 0;
   uint64_t rejected = 0;
+  uint64_t invalid_utf8 = 0;
 };
 
 // Per plan file, from every unit's stats (any order).

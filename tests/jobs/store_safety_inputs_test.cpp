@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/csv/utf8.hpp"
 #include "tests/support/mini_extract.hpp"
 #include "tests/support/store_dump.hpp"
 #include "tests/support/test_support.hpp"
@@ -208,6 +209,39 @@ TEST_F(StoreSafetyInputs, RandomBytesNamedCsvGzAreNotAGzipFile) {
   EXPECT_EQ(ingest(kIngest, &out), 3) << out;
   EXPECT_NE(out.find("IR_PHA_R_2.csv.gz: not a gzip file"), std::string::npos) << out;
   EXPECT_EQ(out.find("missing from the header"), std::string::npos) << out;
+}
+
+TEST_F(StoreSafetyInputs, BytesThatAreNoUtf8AreReplacedCountedAndNeverReachAResult) {
+  // A Latin-1 byte (0xC9) in three ATC codes of the drug referential, as a Latin-1 export has:
+  // its three-byte replacement makes the code 9 bytes long, yet still ATC level 5's 7 characters.
+  std::string pha = test::read_text(dir_ / "ext" / "IR_PHA_R.csv");
+  size_t replaced = 0;
+  for (size_t at = pha.find("C10AA01"); at != std::string::npos; at = pha.find("C10AA01", at)) {
+    pha[at + 5] = '\xC9';
+    ++replaced;
+  }
+  ASSERT_EQ(replaced, 3u);
+  test::write_text(dir_ / "ext" / "IR_PHA_R.csv", pha);
+  std::string out;
+  ASSERT_EQ(ingest(kIngest, &out), 0) << out;
+  EXPECT_NE(out.find("table IR_PHA_R: 3 value(s) held bytes that are no UTF-8, stored with U+FFFD "
+                     "in their place"),
+            std::string::npos)
+      << out;
+  const std::string manifest = test::read_text(dir_ / "store" / "manifest.json");
+  EXPECT_NE(manifest.find("\"rejected\":0,\"invalid_utf8_values\":3"), std::string::npos)
+      << manifest;
+
+  test::write_text(dir_ / "job.yaml",
+                   "job: aggregate\nstore: store/\noutput: out/\nsource: dispensing\n"
+                   "group_by: [cip13, atc]\nmeasures: [boxes]\n");
+  ASSERT_EQ(sh(test::snds_bin() + " run job.yaml", &out), 0) << out;
+  const std::string result = test::read_text(dir_ / "out" / "result.csv");
+  EXPECT_TRUE(is_valid_utf8(result)) << result;
+  EXPECT_NE(result.find(",C10AA\xEF\xBF\xBD"
+                        "1,"),
+            std::string::npos)
+      << result;
 }
 
 }  // namespace

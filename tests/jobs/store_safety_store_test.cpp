@@ -68,6 +68,40 @@ TEST_F(StoreProtection, SecondIngestWhileOneRunsExitsTwoNamingTheHolder) {
   EXPECT_NE(out.find("already exists and is complete"), std::string::npos) << out;
 }
 
+TEST_F(StoreProtection, SecondIngestAtTwoRanksWhileOneRunsAtTwoRanksExitsTwoNamingTheHolder) {
+  // Under mpirun only rank 0 takes the lock and the others wait for its decision: both ranks of
+  // the second ingest must exit 2 with the holder's line, while the first, paused after its first
+  // read round (each rank stops itself), keeps the lock.
+  const std::string mpi = "mpirun -n 2 --oversubscribe $BIN ingest ingest.yaml";
+  std::string out;
+  sh(fmt::format(
+         "(SNDS_FAULT=pause_after_read_round=1 {0} > first.log 2>&1 & echo $! > first.pid; wait) "
+         "&\n"
+         "for i in $(seq 600); do\n"
+         "  h=$(sed -n 's/^pid \\([0-9]*\\) on .*/\\1/p' store/.lock 2>/dev/null)\n"
+         "  [ -n \"$h\" ] && [ \"$(cut -d' ' -f3 /proc/$h/stat 2>/dev/null)\" = T ] && break\n"
+         "  sleep 0.05\n"
+         "done\n"
+         "echo \"holder=$h.\"\n"
+         "{0}; echo second=$?\n"
+         // The first ingest's ranks are mpirun's children: resume them all.
+         "for p in $(pgrep -P $(cat first.pid)); do kill -CONT $p; done\n"
+         "while kill -0 $(cat first.pid) 2>/dev/null; do sleep 0.05; done; wait\n"
+         "cat first.log; grep -q 'ingest done' first.log && echo first=done\n",
+         mpi),
+     &out);
+  const auto at = out.find("holder=");
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string holder = out.substr(at + 7, out.find('.', at) - at - 7);
+  ASSERT_FALSE(holder.empty()) << out;
+  EXPECT_NE(out.find("second=2"), std::string::npos) << out;
+  EXPECT_NE(out.find(fmt::format("store store/ is locked by another ingest (pid {} on ", holder)),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("first=done"), std::string::npos) << out;
+  EXPECT_EQ(sh("mpirun -n 2 --oversubscribe $BIN run job.yaml", &out), 0) << out;
+}
+
 TEST_F(StoreProtection, LockOfADeadIngestDoesNotBlock) {
   std::string out;
   EXPECT_NE(sh("SNDS_FAULT=kill_after_read_round=1 $BIN ingest ingest.yaml", &out), 0) << out;
@@ -241,6 +275,25 @@ TEST_F(StoreProtection, FullDiskInTheStoreIsExitThreeNamingTheFolderAndResumes) 
                    "group_by: [year]\nmeasures: [lines]\n");
   ASSERT_EQ(sh("$BIN ingest fresh.yaml && $BIN run fresh_job.yaml", &out), 0) << out;
   EXPECT_EQ(test::read_text(dir_ / "out2" / "result.csv"), answer);
+}
+
+TEST_F(StoreProtection, FullDiskInTheScratchFolderIsExitThreeNamingItAndResumes) {
+  // A budget small enough for the shuffled rows to spill to scratch/ during the read, before
+  // any shard is written.
+  test::write_mini_extract(dir_ / "big", 300, 7);
+  test::write_text(dir_ / "spill.yaml",
+                   "store: store/\nshards: 12\ninputs: big/\nmax_reject_ratio: 0.1\n"
+                   "memory_budget_mb: 0.1\nread_chunk_kb: 8\nscratch: scratch/\n");
+  std::string out;
+  EXPECT_EQ(sh(with_file_size_limit(16, "$BIN ingest spill.yaml --threads 1"), &out), 3) << out;
+  EXPECT_NE(out.find("error: no space left in folder scratch"), std::string::npos) << out;
+  EXPECT_NE(out.find("free space there and rerun the same command"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(dir_ / "store" / "manifest.json"));
+  ASSERT_EQ(sh("$BIN ingest spill.yaml --threads 1 && $BIN run job.yaml", &out), 0) << out;
+  EXPECT_NE(test::read_text(dir_ / "store" / "manifest.json").find("\"spilled_bytes\":"),
+            std::string::npos);
+  EXPECT_EQ(test::read_text(dir_ / "store" / "manifest.json").find("\"spilled_bytes\":0"),
+            std::string::npos);
 }
 
 TEST_F(StoreProtection, FullDiskInTheJobOutputIsExitThreeAndLeavesNoManifest) {
