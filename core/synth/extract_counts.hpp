@@ -30,6 +30,8 @@ struct ExtractCounts {
     kInvalidStays,
     kDasRows,
     kQuotedRows,
+    kPersonsWithTwoNirs,
+    kPlaceholderStays,
     kFieldCount
   };
   std::array<uint64_t, kFieldCount> values{};
@@ -39,7 +41,10 @@ struct ExtractCounts {
 
   void add_patient(const PatientRecords& r) {
     values[kPatients] += 1;
-    values[kIrBenRRows] += r.in_ir_ben_r ? 1 : 0;
+    const bool two = r.nir2_from != kMissingDate;
+    values[kIrBenRRows] += r.in_ir_ben_r ? (two ? 2 : 1) : 0;
+    values[kPersonsWithTwoNirs] += two ? 1 : 0;
+    for (const auto& s : r.stays) values[kPlaceholderStays] += s.placeholder ? 1 : 0;
     values[kMissingFromIrBenR] += r.in_ir_ben_r ? 0 : 1;
     values[kTwinPairs] += r.rng_gem == 2 ? 1 : 0;
     values[kDeaths] += r.death != kMissingDate ? 1 : 0;
@@ -77,7 +82,9 @@ struct ExtractCounts {
                                                              "stays",
                                                              "invalid_stays",
                                                              "das_rows",
-                                                             "quoted_rows"};
+                                                             "quoted_rows",
+                                                             "persons_with_two_pseudo_nirs",
+                                                             "placeholder_nir_stays"};
     return kNames[field];
   }
 };

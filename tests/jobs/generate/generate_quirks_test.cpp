@@ -2,6 +2,10 @@
 // files; event quirks only add what they are counted for.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <set>
+
 #include <boost/json.hpp>
 
 #include "jobs/generate/generate_options.hpp"
@@ -109,6 +113,61 @@ TEST(GenerateQuirks, EventQuirksOnlyAddTheRowsTheyAreCountedFor) {
   const auto pb = test::read_table(events.path(), "ER_PHA_F");
   EXPECT_GT(pb.rows.size(),
             pa.rows.size() + j.at("counts").at("orphan_rows").to_number<uint64_t>());
+}
+
+}  // namespace
+}  // namespace snds
+
+namespace snds {
+namespace {
+
+TEST(GenerateQuirks, PersonsHaveTwoPseudoNirsSharingABenIdtAnoAndTheirCareSplitByDate) {
+  test::TempDir dir("snds-gen-persons");
+  generate(options("none,persons=0.2,placeholder_nir=0.05"), dir.path());
+  const auto ben = test::read_table(dir.path(), "IR_BEN_R");
+  const size_t nir = ben.col("BEN_NIR_PSA"), id = ben.col("BEN_IDT_ANO");
+  std::map<std::string, std::set<std::string>> nirs_of_id;
+  std::map<std::string, std::string> id_of_nir;
+  for (const auto& r : ben.rows) {
+    ASSERT_FALSE(r[id].empty());  // BEN_IDT_ANO in every file, on every row
+    nirs_of_id[r[id]].insert(r[nir]);
+    id_of_nir[r[nir]] = r[id];
+  }
+  size_t linked = 0;
+  for (const auto& [i, n] : nirs_of_id) linked += n.size() > 1 ? 1 : 0;
+  EXPECT_GT(linked, 30u);
+  EXPECT_LT(linked, 90u);
+  // A linked person's claims: first pseudo-NIR strictly before the second's, per person.
+  const auto prs = test::read_table(dir.path(), "ER_PRS_F");
+  const size_t pn = prs.col("BEN_NIR_PSA"), day = prs.col("EXE_SOI_DTD");
+  std::map<std::string, std::pair<std::string, std::string>> span;  // nir -> first, last date
+  for (const auto& r : prs.rows) {
+    auto [it, fresh] = span.emplace(r[pn], std::pair{r[day], r[day]});
+    if (!fresh) {
+      it->second.first = std::min(it->second.first, r[day]);
+      it->second.second = std::max(it->second.second, r[day]);
+    }
+  }
+  size_t both = 0;
+  for (const auto& [i, n] : nirs_of_id) {
+    if (n.size() != 2) continue;
+    // The second pseudo-NIR is the one whose care starts later.
+    std::vector<std::pair<std::string, std::string>> s;
+    for (const auto& x : n)
+      if (span.count(x)) s.push_back(span.at(x));
+    if (s.size() != 2) continue;
+    ++both;
+    std::sort(s.begin(), s.end());
+    EXPECT_LT(s[0].second, s[1].first);
+  }
+  EXPECT_GT(both, 10u);
+  const auto j = boost::json::parse(test::read_text(dir.path() / "generate.json")).as_object();
+  EXPECT_EQ(j.at("counts").at("persons_with_two_pseudo_nirs").to_number<uint64_t>(), linked);
+  EXPECT_EQ(j.at("counts").at("ir_ben_r_rows").to_number<uint64_t>(), ben.rows.size());
+  EXPECT_GT(j.at("counts").at("placeholder_nir_stays").to_number<uint64_t>(), 0u);
+  const std::string c = all_text(dir.path(), "T_MCO2");
+  EXPECT_TRUE(c.find("XXXXXXXXXXXXXXXXD") != std::string::npos ||
+              c.find("xxxxxxxxxxxxxxxxx") != std::string::npos);
 }
 
 }  // namespace
