@@ -1103,7 +1103,8 @@ void IngestRun::finalize() {
     o["read"] = read;
     o["rows"] = rows_stored;
     o["rejected"] = rejected;
-    o["invalid_utf8_values"] = invalid_utf8[t];
+    const auto bad_text = invalid_utf8.find(t);
+    o["invalid_utf8_values"] = bad_text == invalid_utf8.end() ? 0 : bad_text->second;
     if (is_detail_table(spec)) o["orphans"] = orphans;
     o["stored"] = spec.link == TableLink::kReferential ? "referential" : "shards";
     boost::json::array cols_json;

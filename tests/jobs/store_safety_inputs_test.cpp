@@ -228,6 +228,7 @@ TEST_F(StoreSafetyInputs, BytesThatAreNoUtf8AreReplacedCountedAndNeverReachAResu
                      "in their place"),
             std::string::npos)
       << out;
+  EXPECT_EQ(out.find(" 0 value(s) held bytes"), std::string::npos) << out;  // other tables
   const std::string manifest = test::read_text(dir_ / "store" / "manifest.json");
   EXPECT_NE(manifest.find("\"rejected\":0,\"invalid_utf8_values\":3"), std::string::npos)
       << manifest;
