@@ -96,32 +96,42 @@ class PatientEvents {
       claims_ = group_by_patient(events.claims, patients, "claim");
   }
 
-  // Fills s.dates[d] with patient p's sorted dates of each used definition d.
-  void collect(uint32_t p, Scratch& s) const {
+  // Fills s.dates[d] with patient p's sorted dates of each used definition d, and returns
+  // false, with only the index event's dates filled, when p has no index event in the study
+  // period: most patients of a shard never enter a cohort, and nothing else is asked of them.
+  bool collect(uint32_t p, Scratch& s) const {
     s.dates.resize(spec_.events.size());
-    for (size_t d : used_) {
-      auto& out = s.dates[d];
-      out.clear();
-      const auto& def = spec_.events[d];
-      switch (def.source) {
-        case CohortSource::kDispensing:
-          for (uint32_t k = dispensing_.offsets[p]; k < dispensing_.offsets[p + 1]; ++k) {
-            const auto& e = events_.dispensing[dispensing_.order[k]];
-            if (matches(def, e)) out.push_back(e.date);
-          }
-          break;
-        case CohortSource::kHospitalStay:
-          for (uint32_t k = stays_.offsets[p]; k < stays_.offsets[p + 1]; ++k) {
-            const auto& e = events_.stays[stays_.order[k]];
-            if (matches(def, e)) out.push_back(e.date);
-          }
-          break;
-        case CohortSource::kClaim:
-          collect_claims(def, p, s.claims, out);
-          break;
-      }
-      if (!std::is_sorted(out.begin(), out.end())) std::sort(out.begin(), out.end());
+    collect_definition(p, spec_.index_event, s);
+    const auto& own = s.dates[spec_.index_event];
+    const auto first = std::lower_bound(own.begin(), own.end(), spec_.study_start);
+    if (first == own.end() || *first > spec_.study_end) return false;
+    for (size_t d : used_)
+      if (d != spec_.index_event) collect_definition(p, d, s);
+    return true;
+  }
+
+  void collect_definition(uint32_t p, size_t d, Scratch& s) const {
+    auto& out = s.dates[d];
+    out.clear();
+    const auto& def = spec_.events[d];
+    switch (def.source) {
+      case CohortSource::kDispensing:
+        for (uint32_t k = dispensing_.offsets[p]; k < dispensing_.offsets[p + 1]; ++k) {
+          const auto& e = events_.dispensing[dispensing_.order[k]];
+          if (matches(def, e)) out.push_back(e.date);
+        }
+        break;
+      case CohortSource::kHospitalStay:
+        for (uint32_t k = stays_.offsets[p]; k < stays_.offsets[p + 1]; ++k) {
+          const auto& e = events_.stays[stays_.order[k]];
+          if (matches(def, e)) out.push_back(e.date);
+        }
+        break;
+      case CohortSource::kClaim:
+        collect_claims(def, p, s.claims, out);
+        break;
     }
+    if (!std::is_sorted(out.begin(), out.end())) std::sort(out.begin(), out.end());
   }
 
   // The study designs' view of patient p: supplies of the index event, claim days.
@@ -145,7 +155,8 @@ class PatientEvents {
         const Date d = events_.claims[claims_.order[k]].date;
         if (d != kMissingDate) h.claim_days.push_back(d);
       }
-      std::sort(h.claim_days.begin(), h.claim_days.end());
+      if (!std::is_sorted(h.claim_days.begin(), h.claim_days.end()))
+        std::sort(h.claim_days.begin(), h.claim_days.end());
       h.claim_days.erase(std::unique(h.claim_days.begin(), h.claim_days.end()), h.claim_days.end());
     }
   }
@@ -652,10 +663,14 @@ CohortPartial evaluate_cohort(const CohortSpec& spec, const PatientIndex& patien
         for (size_t p = c * kPatientsPerChunk; p < end; ++p) {
           const auto id = static_cast<uint32_t>(p);
           const Patient& patient = patients.patients[p];
-          grouped.collect(id, scratch);
-          if (with_history) grouped.collect_history(id, scratch.history);
-          const size_t passed =
-              evaluate_patient(spec, patient, scratch.dates, &row, &scratch.history);
+          // No index event: attrition step 0, no row, no index code.
+          if (!grouped.collect(id, scratch)) continue;
+          size_t passed = evaluate_patient(spec, patient, scratch.dates, nullptr);
+          // The history (supplies, claim days) only of the cohort's patients.
+          if (passed == steps) {
+            if (with_history) grouped.collect_history(id, scratch.history);
+            passed = evaluate_patient(spec, patient, scratch.dates, &row, &scratch.history);
+          }
           for (size_t s = 0; s < passed; ++s) ++part.attrition[s];
           if (spec.index_codes && passed > 0)
             grouped.tally_index_codes(id, index_date_of(spec, scratch.dates), part.tallies,
