@@ -1067,7 +1067,7 @@ void IngestRun::finalize() {
   manifest["shards"] = space_.shards;
   manifest["shard_hash"] = persons_.moved() == 0
                                ? "snds hash_bytes(BEN_NIR_PSA) mod shards"
-                               : "snds hash_bytes(smallest BEN_NIR_PSA of the person) mod shards";
+                               : "snds min(hash_bytes(BEN_NIR_PSA) of the person) mod shards";
   manifest["config"] = cfg_.to_json();
   manifest["config_file"] = cfg_.config_path;
   manifest["ranks"] = comm_.size();

@@ -20,7 +20,7 @@ void collect_person_links(const Batch& ben, std::vector<PersonLink>& out) {
   for (size_t r = 0; r < ben.rows(); ++r) {
     const std::string_view v = i.string_at(r), key = n.string_at(r);
     if (v.empty() || key.empty() || (c && is_fictitious_nir(c->string_at(r)))) continue;
-    out.push_back({std::string(v), std::string(key)});
+    out.push_back({hash_bytes(v), hash_bytes(key)});
   }
 }
 
@@ -31,8 +31,8 @@ void dedupe(std::vector<PersonLink>& links) {
   links.erase(std::unique(links.begin(), links.end()), links.end());
 }
 
-// Union-find over NIR ids; the root of a component is its smallest id (the NIRs are numbered
-// in byte order), so the component's smallest NIR names it.
+// Union-find over NIR ids; the root of a component is its smallest id (the NIR hashes are
+// numbered in order), so the component's smallest NIR hash names it.
 struct Components {
   std::vector<uint32_t> parent;
   explicit Components(size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
@@ -56,82 +56,68 @@ PersonRouting PersonRouting::build(Communicator& comm, std::vector<PersonLink>&&
   // 1. Each link to the rank owning its BEN_IDT_ANO.
   std::vector<Bytes> send(ranks);
   {
-    std::vector<std::vector<const PersonLink*>> to(ranks);
-    for (const auto& l : mine) to[hash_bytes(l.id) % ranks].push_back(&l);
-    for (size_t r = 0; r < ranks; ++r) {
-      ByteWriter w(send[r]);
-      w.put<uint64_t>(to[r].size());
-      for (const PersonLink* l : to[r]) {
-        w.put_string(l->id);
-        w.put_string(l->nir);
-      }
-    }
+    std::vector<std::vector<PersonLink>> to(ranks);
+    for (const auto& l : mine) to[l.id % ranks].push_back(l);
+    for (size_t r = 0; r < ranks; ++r) ByteWriter(send[r]).put_vector(to[r]);
   }
   mine.clear();
   mine.shrink_to_fit();
   std::vector<PersonLink> owned;
   for (const Bytes& b : comm.alltoallv(send)) {
     ByteReader r(b);
-    for (auto n = r.get<uint64_t>(); n > 0; --n) {
-      PersonLink l;
-      l.id = r.get_string();
-      l.nir = r.get_string();
-      owned.push_back(std::move(l));
-    }
+    const auto part = r.get_vector<PersonLink>();
+    owned.insert(owned.end(), part.begin(), part.end());
   }
   send.clear();
   dedupe(owned);
-  // 2. Groups of several NIRs under one BEN_IDT_ANO, to every rank.
-  Bytes groups;
-  {
-    ByteWriter w(groups);
-    uint64_t count = 0;
-    for (size_t i = 0; i < owned.size();) {
-      size_t j = i;
-      while (j < owned.size() && owned[j].id == owned[i].id) ++j;
-      if (j - i > 1) ++count;
-      i = j;
+  // 2. Groups of several NIRs under one BEN_IDT_ANO, to every rank: sizes, then the NIRs.
+  std::vector<uint64_t> sizes, members;
+  for (size_t i = 0; i < owned.size();) {
+    size_t j = i;
+    while (j < owned.size() && owned[j].id == owned[i].id) ++j;
+    if (j - i > 1) {
+      sizes.push_back(j - i);
+      for (size_t k = i; k < j; ++k) members.push_back(owned[k].nir);
     }
-    w.put<uint64_t>(count);
-    for (size_t i = 0; i < owned.size();) {
-      size_t j = i;
-      while (j < owned.size() && owned[j].id == owned[i].id) ++j;
-      if (j - i > 1) {
-        w.put<uint64_t>(j - i);
-        for (size_t k = i; k < j; ++k) w.put_string(owned[k].nir);
-      }
-      i = j;
-    }
+    i = j;
   }
   owned.clear();
   owned.shrink_to_fit();
-  std::vector<std::vector<std::string>> linked;
+  Bytes groups;
+  {
+    ByteWriter w(groups);
+    w.put_vector(sizes);
+    w.put_vector(members);
+  }
+  std::vector<std::vector<uint64_t>> linked;
   for (const Bytes& b : comm.allgather(groups)) {
     ByteReader r(b);
-    for (auto n = r.get<uint64_t>(); n > 0; --n) {
-      std::vector<std::string> g(r.get<uint64_t>());
-      for (auto& nir : g) nir = r.get_string();
-      linked.push_back(std::move(g));
+    const auto n = r.get_vector<uint64_t>();
+    const auto nirs = r.get_vector<uint64_t>();
+    size_t at = 0;
+    for (const uint64_t k : n) {
+      linked.emplace_back(nirs.begin() + static_cast<std::ptrdiff_t>(at),
+                          nirs.begin() + static_cast<std::ptrdiff_t>(at + k));
+      at += k;
     }
   }
   // 3. The same components on every rank, whatever the order groups arrived in.
   PersonRouting routing;
   routing.linked_ids_ = linked.size();
-  std::vector<std::string_view> nirs;
-  for (const auto& g : linked)
-    for (const auto& n : g) nirs.push_back(n);
+  std::vector<uint64_t> nirs;
+  for (const auto& g : linked) nirs.insert(nirs.end(), g.begin(), g.end());
   std::sort(nirs.begin(), nirs.end());
   nirs.erase(std::unique(nirs.begin(), nirs.end()), nirs.end());
-  auto id_of = [&](std::string_view n) {
+  auto id_of = [&](uint64_t n) {
     return static_cast<uint32_t>(std::lower_bound(nirs.begin(), nirs.end(), n) - nirs.begin());
   };
   Components components(nirs.size());
   for (const auto& g : linked)
     for (size_t k = 1; k < g.size(); ++k) components.unite(id_of(g[0]), id_of(g[k]));
+  // shard_of_patient(nir) is hash_bytes(nir) % shards: the same rule on the hashes.
   for (uint32_t i = 0; i < nirs.size(); ++i) {
-    const uint32_t target = shard_of_patient(nirs[components.find(i)], shards);
-    if (target != shard_of_patient(nirs[i], shards))
-      routing.moved_.emplace(hash_bytes(nirs[i]), target);
+    const auto target = static_cast<uint32_t>(nirs[components.find(i)] % shards);
+    if (target != nirs[i] % shards) routing.moved_.emplace(nirs[i], target);
   }
   return routing;
 }

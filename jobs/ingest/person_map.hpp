@@ -2,15 +2,18 @@
 // person's pseudo-NIRs may hash to different shards; every row keyed by a BEN_NIR_PSA (or
 // NIR_ANO_17) of such a person must go to one shard. A first round reads IR_BEN_R only and
 // builds, on every rank, the same small map: BEN_NIR_PSA -> shard, for the NIRs whose person's
-// shard (the hash of its smallest BEN_NIR_PSA) is not their own. Every other NIR keeps
+// shard (that of its NIR of smallest hash) is not their own. Every other NIR keeps
 // shard_of_patient(nir): without BEN_IDT_ANO (or without a person of several NIRs) the map is
 // empty and the store is the same as before.
 //
 // NIRs are linked when rows carry them with one BEN_IDT_ANO (rows with a fictitious BEN_CDI_NIR
 // link nothing), transitively: twins share a BEN_NIR_PSA, and a pseudo-NIR with two BEN_IDT_ANO
 // (a conflict, resolved per shard by core/events/persons.hpp) must see both persons in its
-// shard. The map is keyed by the 64-bit hash of the NIR, not the NIR: a NIR of another person
-// sharing a hash would only move, with all its rows, to another shard, which is harmless.
+// shard. Identifiers travel as their 64-bit hashes (16 bytes a row, whatever their length): two
+// NIRs or two BEN_IDT_ANO sharing a hash would at worst put two persons in one shard, and a NIR
+// of another person sharing an exception's hash would move, with all its rows, to another shard.
+// Neither changes an answer: which rows make a person is decided per shard, on the values
+// (core/events/persons.hpp).
 #pragma once
 
 #include <cstdint>
@@ -27,10 +30,10 @@ namespace snds {
 
 class Communicator;
 
-// One (BEN_IDT_ANO, BEN_NIR_PSA) seen in IR_BEN_R.
+// One (BEN_IDT_ANO, BEN_NIR_PSA) seen in IR_BEN_R, as hash_bytes of each.
 struct PersonLink {
-  std::string id;
-  std::string nir;
+  uint64_t id = 0;
+  uint64_t nir = 0;
   auto operator<=>(const PersonLink&) const = default;
 };
 
