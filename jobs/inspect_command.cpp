@@ -121,7 +121,8 @@ int inspect_command(const ArgList& argv, CommandContext& ctx) {
   }
   out["sources"] = sources;
   // What the ingest read twice or left aside (older manifests have none of these).
-  for (const char* key : {"duplicate_parent_keys", "duplicate_files"})
+  for (const char* key :
+       {"duplicate_parent_keys", "duplicate_files", "persons", "placeholder_nir_rows"})
     if (auto* v = manifest.if_contains(key)) out[key] = *v;
   out["misnamed_inputs"] = misnamed;
 
@@ -179,6 +180,24 @@ int inspect_command(const ArgList& argv, CommandContext& ctx) {
         names += (names.empty() ? "" : ", ") + std::string(f.as_string());
       std::cout << fmt::format("duplicate input files (read each time): {}\n", names);
     }
+  // Persons (docs/data-model.md): what BEN_IDT_ANO linked, and the conflicts met.
+  if (auto* p = out.if_contains("persons")) {
+    const auto& o = p->as_object();
+    auto n = [&o](const char* k) {
+      return o.if_contains(k) ? o.at(k).to_number<uint64_t>() : uint64_t{0};
+    };
+    std::cout << fmt::format(
+        "persons (BEN_IDT_ANO): {}, {} with several pseudo-NIRs ({} pseudo-NIRs); conflicts: {} "
+        "pseudo-NIR(s) with several BEN_IDT_ANO, {} fictitious NIR row(s), {} person(s) with "
+        "several birth years, {} with several sexes\n",
+        n("persons"), n("persons_with_several_pseudo_nirs"), n("pseudo_nirs_of_those_persons"),
+        n("pseudo_nirs_with_several_ben_idt_ano"), n("fictitious_nir_rows"),
+        n("persons_with_several_birth_years"), n("persons_with_several_sexes"));
+  }
+  if (auto* d = out.if_contains("placeholder_nir_rows"))
+    for (auto& [table, n] : d->as_object())
+      std::cout << fmt::format("placeholder NIR_ANO_17: {} rows of {} link to no patient\n",
+                               n.to_number<uint64_t>(), std::string(table));
   for (const auto& path : misnamed)
     std::cout << fmt::format("not ingested, though named like an SNDS table: {}\n",
                              std::string(path.as_string()));
