@@ -384,6 +384,8 @@ std::optional<TableName> table_for_file(std::string_view file_name) {
     stem.remove_suffix(8);
   } else if (lower.ends_with(".csv")) {
     stem.remove_suffix(4);
+  } else if (lower.ends_with(".sas7bdat")) {  // SAS tables (core/sas)
+    stem.remove_suffix(9);
   } else {
     return std::nullopt;
   }

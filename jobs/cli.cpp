@@ -54,13 +54,16 @@ const std::map<std::string, CommandInfo>& commands() {
         "                      missing_ben, twins, invalid_stays, late_claims (docs/generator.md)\n"
         "  --quirk-rate X      scales every quirk rate (default 1.0; 0 gives clean files)\n"
         "  --gzip              write every file as .csv.gz\n"
+        "  --format F          csv (default) or sas7bdat: every table as a SAS table (the same\n"
+        "                      rows, typed; no malformed rows)\n"
         "  --threads N         OpenMP threads per rank (default OMP_NUM_THREADS)\n"}},
       {"ingest",
-       {ingest_command, "CSV extracts -> patient-partitioned HDF5 shard store",
+       {ingest_command, "CSV or SAS extracts -> patient-partitioned HDF5 shard store",
         "usage: snds-batch ingest CONFIG.yaml [--force] [--threads N]\n"
         "\n"
-        "Reads the SNDS CSV extracts named in CONFIG.yaml and writes a store of HDF5 shards\n"
-        "partitioned by patient hash. See docs/ingest.md for the config keys.\n"
+        "Reads the SNDS extracts (CSV files or SAS tables) named in CONFIG.yaml and writes a "
+        "store\n"
+        "of HDF5 shards partitioned by patient hash. See docs/ingest.md for the config keys.\n"
         "\n"
         "options:\n"
         "  --force       replace an existing complete store\n"

@@ -9,6 +9,7 @@ PACKAGES=(
   libhdf5-openmpi-dev hdf5-tools
   libboost1.81-dev libboost-json1.81-dev
   libyaml-cpp-dev libfmt-dev zlib1g-dev libzstd-dev liblz4-dev libbz2-dev
+  libreadstat-dev
   googletest libgtest-dev
   gnuplot-nox python3
   slurm-wlm munge

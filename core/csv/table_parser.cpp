@@ -167,22 +167,7 @@ CsvHeader read_header(const TableSpec& spec, const char* data, size_t size,
   return h;
 }
 
-ParseResult parse_records(const HeaderMap& header, const char* data, size_t size,
-                          uint64_t base_offset, uint64_t first_line, uint32_t file_index,
-                          std::string_view file_name) {
-  if (file_index >= (1u << (64 - kOffsetBits)))
-    throw internal_error("file index {} is over the source-order limit", file_index);
-  if (base_offset + size >= (uint64_t{1} << kOffsetBits))
-    throw data_error("{}: files over 1 TiB are not supported", file_name);
-
-  ParseResult res;
-  res.rows = header.empty_batch();
-  const size_t nfield = header.field_count();
-  // One pass of a few GB/s to size the columns: saves the reallocations of the typed ones.
-  const size_t estimate = scan_range(data, size).newlines + 1;
-  for (auto& c : res.rows.columns) c.reserve(estimate);
-  res.source_order.reserve(estimate);
-
+struct RecordTyper::Plan {
   // Per header field, where its value goes. Typed values are appended as they parse (and taken
   // back if a later field of the record is bad); strings are staged and appended last.
   struct FieldPlan {
@@ -192,27 +177,143 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
     size_t slot;     // String fields: index into `staged`
     ValueRule rule;  // the schema's type, checked beyond the parse
   };
-  std::vector<FieldPlan> plan(nfield);
+  const HeaderMap* header;
+  std::vector<FieldPlan> fields;
   std::vector<Column*> string_columns;
   std::vector<Column*> typed_columns;
+  std::vector<std::string_view> staged;
+  std::vector<std::string> repaired;  // staged values rewritten as UTF-8
+  ParseResult* out = nullptr;
+  size_t stored = 0;
+  size_t estimate = 0;
+};
+
+RecordTyper::RecordTyper(const HeaderMap& header, ParseResult& out, size_t estimate)
+    : plan_(new Plan) {
+  Plan& p = *plan_;
+  p.header = &header;
+  p.estimate = estimate;
+  out.rows = header.empty_batch();
+  for (auto& c : out.rows.columns) c.reserve(estimate);
+  const size_t nfield = header.field_count();
+  p.fields.resize(nfield);
   for (size_t f = 0; f < nfield; ++f) {
     const int c = header.field_column[f];
     if (c < 0) {
-      plan[f] = {ColumnType::kString, true, nullptr, 0, ValueRule::kNone};
+      p.fields[f] = {ColumnType::kString, true, nullptr, 0, ValueRule::kNone};
       continue;
     }
-    Column* col = &res.rows.columns[static_cast<size_t>(c)];
-    plan[f] = {col->type, false, col, string_columns.size(),
-               header.columns[static_cast<size_t>(c)].rule};
+    Column* col = &out.rows.columns[static_cast<size_t>(c)];
+    p.fields[f] = {col->type, false, col, p.string_columns.size(),
+                   header.columns[static_cast<size_t>(c)].rule};
     if (col->type == ColumnType::kString) {
-      string_columns.push_back(col);
+      p.string_columns.push_back(col);
     } else {
-      typed_columns.push_back(col);
+      p.typed_columns.push_back(col);
     }
   }
-  std::vector<std::string_view> staged(string_columns.size());
-  std::vector<std::string> repaired(string_columns.size());  // staged values rewritten as UTF-8
-  size_t stored = 0;
+  p.staged.resize(p.string_columns.size());
+  p.repaired.resize(p.string_columns.size());
+  p.out = &out;
+}
+
+RecordTyper::~RecordTyper() {
+  delete plan_;
+}
+
+bool RecordTyper::add(std::span<const std::string_view> fields, std::string& reason) {
+  Plan& p = *plan_;
+  const size_t nfield = p.fields.size();
+  size_t bad = nfield;  // header field of the first unparsable value
+  size_t record_invalid_utf8 = 0;
+  for (size_t f = 0; f < nfield; ++f) {
+    const Plan::FieldPlan& fp = p.fields[f];
+    const std::string_view v = fields[f];
+    bool ok = true;
+    switch (fp.type) {
+      case ColumnType::kString:
+        // A NUL byte is not text (a binary file, a broken export): the store's fixed-length
+        // strings could not hold it, so the row is rejected here rather than failing later.
+        ok = std::memchr(v.data(), '\0', v.size()) == nullptr;
+        if (ok && !fp.skip) {
+          p.staged[fp.slot] = trim_spaces(v);
+          if (!is_valid_utf8(p.staged[fp.slot])) {
+            p.repaired[fp.slot] = replace_invalid_utf8(p.staged[fp.slot]);
+            p.staged[fp.slot] = p.repaired[fp.slot];
+            ++record_invalid_utf8;
+          }
+          if (fp.rule != ValueRule::kNone) ok = string_fits_rule(fp.rule, p.staged[fp.slot]);
+        }
+        break;
+      case ColumnType::kInt64: {
+        int64_t x;
+        ok = parse_int64(v, x) &&
+             (fp.rule == ValueRule::kNone || int_fits_rule(fp.rule, ColumnType::kInt64, x));
+        if (ok) fp.column->ints.push_back(x);
+        break;
+      }
+      case ColumnType::kDecimal: {
+        int64_t x;
+        ok = parse_decimal(v, x) &&
+             (fp.rule == ValueRule::kNone || int_fits_rule(fp.rule, ColumnType::kDecimal, x));
+        if (ok) fp.column->ints.push_back(x);
+        break;
+      }
+      case ColumnType::kDate: {
+        Date x;
+        ok = parse_date(v, x);
+        if (ok) fp.column->dates.push_back(x);
+        break;
+      }
+    }
+    if (!ok) {
+      bad = f;
+      break;
+    }
+  }
+  if (bad < nfield) {
+    for (Column* col : p.typed_columns) {
+      if (col->size() == p.stored) continue;
+      if (col->type == ColumnType::kDate) {
+        col->dates.pop_back();
+      } else {
+        col->ints.pop_back();
+      }
+    }
+    const HeaderColumn& hc = p.header->columns[static_cast<size_t>(p.header->field_column[bad])];
+    const std::string_view v = trim_spaces(fields[bad]);
+    reason = fmt::format("column {}: bad {} '{}'", hc.name,
+                         parses_as(hc.type, v) ? value_rule_name(hc.rule) : type_word(hc.type),
+                         shown_value(v));
+    return false;
+  }
+  for (size_t i = 0; i < p.string_columns.size(); ++i)
+    p.string_columns[i]->strings.push_back(p.staged[i]);
+  p.out->invalid_utf8_values += record_invalid_utf8;
+  if (++p.stored == kSampleRows) {
+    // Size the string arenas from the first rows, sparing most of their regrowth copies.
+    for (Column* col : p.string_columns) {
+      const size_t per_row = col->strings.bytes().size() / kSampleRows + 1;
+      col->strings.reserve(p.estimate, per_row * p.estimate + per_row * p.estimate / 8);
+    }
+  }
+  return true;
+}
+
+ParseResult parse_records(const HeaderMap& header, const char* data, size_t size,
+                          uint64_t base_offset, uint64_t first_line, uint32_t file_index,
+                          std::string_view file_name) {
+  if (file_index >= (1u << (64 - kOffsetBits)))
+    throw internal_error("file index {} is over the source-order limit", file_index);
+  if (base_offset + size >= (uint64_t{1} << kOffsetBits))
+    throw data_error("{}: files over 1 TiB are not supported", file_name);
+
+  ParseResult res;
+  const size_t nfield = header.field_count();
+  // One pass of a few GB/s to size the columns: saves the reallocations of the typed ones.
+  const size_t estimate = scan_range(data, size).newlines + 1;
+  RecordTyper typer(header, res, estimate);
+  res.source_order.reserve(estimate);
   const uint64_t order_base = uint64_t{file_index} << kOffsetBits;
 
   const auto reject = [&](const CsvRecord& rec, std::string reason) {
@@ -226,6 +327,7 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
 
   Tokenizer tok(data, size, first_line, header.delimiter);
   CsvRecord rec;
+  std::string reason;
   while (tok.next(rec)) {
     ++res.rows_read;
     if (rec.error != nullptr) {
@@ -236,78 +338,9 @@ ParseResult parse_records(const HeaderMap& header, const char* data, size_t size
       reject(rec, fmt::format("{} fields, expected {}", rec.fields.size(), nfield));
       continue;
     }
-    size_t bad = nfield;  // header field of the first unparsable value
-    size_t record_invalid_utf8 = 0;
-    for (size_t f = 0; f < nfield; ++f) {
-      const FieldPlan& fp = plan[f];
-      const std::string_view v = rec.fields[f];
-      bool ok = true;
-      switch (fp.type) {
-        case ColumnType::kString:
-          // A NUL byte is not text (a binary file, a broken export): the store's fixed-length
-          // strings could not hold it, so the row is rejected here rather than failing later.
-          ok = std::memchr(v.data(), '\0', v.size()) == nullptr;
-          if (ok && !fp.skip) {
-            staged[fp.slot] = trim_spaces(v);
-            if (!is_valid_utf8(staged[fp.slot])) {
-              repaired[fp.slot] = replace_invalid_utf8(staged[fp.slot]);
-              staged[fp.slot] = repaired[fp.slot];
-              ++record_invalid_utf8;
-            }
-            if (fp.rule != ValueRule::kNone) ok = string_fits_rule(fp.rule, staged[fp.slot]);
-          }
-          break;
-        case ColumnType::kInt64: {
-          int64_t x;
-          ok = parse_int64(v, x) &&
-               (fp.rule == ValueRule::kNone || int_fits_rule(fp.rule, ColumnType::kInt64, x));
-          if (ok) fp.column->ints.push_back(x);
-          break;
-        }
-        case ColumnType::kDecimal: {
-          int64_t x;
-          ok = parse_decimal(v, x) &&
-               (fp.rule == ValueRule::kNone || int_fits_rule(fp.rule, ColumnType::kDecimal, x));
-          if (ok) fp.column->ints.push_back(x);
-          break;
-        }
-        case ColumnType::kDate: {
-          Date x;
-          ok = parse_date(v, x);
-          if (ok) fp.column->dates.push_back(x);
-          break;
-        }
-      }
-      if (!ok) {
-        bad = f;
-        break;
-      }
-    }
-    if (bad < nfield) {
-      for (Column* col : typed_columns) {
-        if (col->size() == stored) continue;
-        if (col->type == ColumnType::kDate) {
-          col->dates.pop_back();
-        } else {
-          col->ints.pop_back();
-        }
-      }
-      const HeaderColumn& hc = header.columns[static_cast<size_t>(header.field_column[bad])];
-      const std::string_view v = trim_spaces(rec.fields[bad]);
-      reject(rec, fmt::format("column {}: bad {} '{}'", hc.name,
-                              parses_as(hc.type, v) ? value_rule_name(hc.rule) : type_word(hc.type),
-                              shown_value(v)));
+    if (!typer.add(rec.fields, reason)) {
+      reject(rec, std::move(reason));
       continue;
-    }
-    for (size_t i = 0; i < string_columns.size(); ++i)
-      string_columns[i]->strings.push_back(staged[i]);
-    res.invalid_utf8_values += record_invalid_utf8;
-    if (++stored == kSampleRows) {
-      // Size the string arenas from the first rows, sparing most of their regrowth copies.
-      for (Column* col : string_columns) {
-        const size_t per_row = col->strings.bytes().size() / kSampleRows + 1;
-        col->strings.reserve(estimate, per_row * estimate + per_row * estimate / 8);
-      }
     }
     res.source_order.push_back(order_base | (base_offset + rec.offset));
   }

@@ -96,6 +96,26 @@ struct ParseResult {
 // rest of a file).
 inline constexpr size_t kMaxRejectRawBytes = 64 * 1024;
 
+// Types records, field by field, into `out.rows`: the typing and reject rules of reference
+// section 2, shared by the CSV parser below and the SAS reader (core/sas), so a value is stored,
+// or refused, the same way whatever file format carried it. One per thread and range.
+class RecordTyper {
+ public:
+  // `estimate`: the rows expected (sizes the columns). `out.rows` is reset to header's columns.
+  RecordTyper(const HeaderMap& header, ParseResult& out, size_t estimate);
+  ~RecordTyper();
+  RecordTyper(const RecordTyper&) = delete;
+  RecordTyper& operator=(const RecordTyper&) = delete;
+  // Appends the record as a row and returns true, or leaves the batch as it was and sets
+  // `reason` ("column EXE_SOI_DTD: bad date '32/13/2020'"). `fields` must have
+  // header.field_count() entries (the caller checks the count).
+  bool add(std::span<const std::string_view> fields, std::string& reason);
+
+ private:
+  struct Plan;
+  Plan* plan_;
+};
+
 // Parses the whole records of data[0, size) (a record-aligned range of the file body: see
 // range_split.hpp), where data[0] is at byte `base_offset` of the file and on line `first_line`.
 // Thread-safe (no shared state); requires file_index < 2^24 and base_offset + size < 2^40.

@@ -13,14 +13,16 @@
 namespace snds {
 
 int generate_command(const ArgList& argv, CommandContext& ctx) {
-  const Args args("generate", argv,
-                  ArgSpec{{"patients", "seed", "out", "years", "quirks", "quirk-rate"}, {"gzip"}});
+  const Args args(
+      "generate", argv,
+      ArgSpec{{"patients", "seed", "out", "years", "quirks", "quirk-rate", "format"}, {"gzip"}});
   if (!args.positionals().empty())
     throw usage_error("generate: unexpected argument '{}' (see snds-batch generate --help)",
                       args.positionals().front());
   const GenerateRequest request = parse_generate_args(args);
   const GenerateResult result =
-      generate_extract(request.options, request.out, ctx.comm, ctx.threads);
+      generate_extract(request.options, request.out, ctx.comm, ctx.threads,
+                       request.sas7bdat ? OutputFormat::kSas7bdat : OutputFormat::kCsv);
   if (!ctx.comm.is_master()) return 0;
 
   const auto& j = result.summary;

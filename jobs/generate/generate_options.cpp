@@ -120,6 +120,12 @@ GenerateRequest parse_generate_args(const Args& args) {
     r.options.quirks = r.options.quirks.scaled(x);
   }
   if (args.flag("gzip")) r.options.quirks.set(synth::Quirk::kGzip, 1.0);
+  const std::string format = args.option("format").value_or("csv");
+  if (format != "csv" && format != "sas7bdat")
+    throw usage_error("generate: --format expects csv or sas7bdat, got '{}'", format);
+  r.sas7bdat = format == "sas7bdat";
+  if (r.sas7bdat && args.flag("gzip"))
+    throw usage_error("generate: --gzip applies to CSV files, not to --format sas7bdat");
   return r;
 }
 

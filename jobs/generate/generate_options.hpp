@@ -1,5 +1,6 @@
 // The command line of `snds-batch generate` turned into GeneratorOptions: --patients, --seed,
-// --years, --quirks (a comma list: none, all, NAME, NAME=RATE), --quirk-rate, --gzip.
+// --years, --quirks (a comma list: none, all, NAME, NAME=RATE), --quirk-rate, --gzip,
+// --format csv|sas7bdat.
 #pragma once
 
 #include <string_view>
@@ -13,6 +14,7 @@ namespace snds {
 struct GenerateRequest {
   synth::GeneratorOptions options;
   std::string out;
+  bool sas7bdat = false;  // --format sas7bdat (default csv)
 };
 
 GenerateRequest parse_generate_args(const Args& args);

@@ -34,7 +34,7 @@ namespace {
 // be read together with the new ones). Only the generator's own file names are touched.
 size_t remove_previous_extract(const fs::path& dir) {
   static const std::regex kOwn(
-      R"(((IR_BEN_R|ER_PRS_F|ER_PHA_F|T_MCO[0-9]{2}[BCD])_p[0-9]{4,}|IR_PHA_R)\.csv(\.gz)?(\.tmp)?)"
+      R"(((IR_BEN_R|ER_PRS_F|ER_PHA_F|T_MCO[0-9]{2}[BCD])_p[0-9]{4,}|IR_PHA_R)\.(csv(\.gz)?|sas7bdat)(\.tmp(\.csv)?)?)"
       R"(|generate\.json(\.tmp)?)");
   size_t removed = 0;
   std::error_code ec;
@@ -81,10 +81,10 @@ std::pair<uint64_t, uint64_t> patient_range(uint64_t patients, int rank, int ran
   return {patients * r / n, patients * (r + 1) / n};
 }
 
-std::string part_file_name(const std::string& table, int part, bool gzip) {
+std::string part_file_name(const std::string& table, int part, bool gzip, bool sas) {
   std::string digits = std::to_string(part);
   if (digits.size() < 4) digits.insert(0, 4 - digits.size(), '0');
-  return table + "_p" + digits + (gzip ? ".csv.gz" : ".csv");
+  return table + "_p" + digits + (sas ? ".sas7bdat" : gzip ? ".csv.gz" : ".csv");
 }
 
 void generate_blocks(const synth::PatientModel& model, const synth::RowFormatter& formatter,
@@ -144,7 +144,8 @@ void generate_blocks(const synth::PatientModel& model, const synth::RowFormatter
 }
 
 GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs::path& out,
-                                Communicator& comm, int threads) {
+                                Communicator& comm, int threads, OutputFormat format) {
+  const bool sas = format == OutputFormat::kSas7bdat;
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   const int rank = comm.rank();
@@ -162,8 +163,10 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
   const synth::DrugReferential referential(options.seed,
                                            options.quirks.rate(synth::Quirk::kQuotes));
   std::vector<synth::FileFormat> formats;
-  for (const auto& s : slots)
+  for (const auto& s : slots) {
     formats.push_back(synth::choose_format(options, s.kind, s.name, static_cast<uint32_t>(rank)));
+    if (sas) formats.back().gzip = false;  // a SAS table is written from plain CSV text
+  }
   const synth::RowFormatter formatter(options, referential, slots, formats);
   const synth::PatientModel model(options, referential);
 
@@ -173,16 +176,23 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
   boost::json::array file_info;
   uint64_t referential_rows = 0;
   std::unique_ptr<PartFile> referential_file;
-  const synth::FileFormat referential_format =
+  synth::FileFormat referential_format =
       synth::choose_format(options, TableKind::kIrPhaR, "IR_PHA_R", 0);
+  if (sas) referential_format.gzip = false;
+  // SAS tables: each file is rewritten from its CSV text when complete (csv_to_sas.hpp).
+  const auto sas_spec = [&](const std::string& table) -> const TableSpec* {
+    return sas ? &table_spec(*parse_table_name(table)) : nullptr;
+  };
   const auto [lo, hi] = patient_range(options.patients, rank, ranks);
 
   all_or_none(comm, [&] {
     synth::ChunkDeflater deflater(1);
     if (rank == 0) {
       referential_file = std::make_unique<PartFile>(
-          out / (std::string("IR_PHA_R") + (referential_format.gzip ? ".csv.gz" : ".csv")),
-          referential_format.gzip);
+          out / (std::string("IR_PHA_R") + (sas                       ? ".sas7bdat"
+                                            : referential_format.gzip ? ".csv.gz"
+                                                                      : ".csv")),
+          referential_format.gzip, sas_spec("IR_PHA_R"));
       synth::CharBuf text;
       text.append(referential_format.header(TableKind::kIrPhaR));
       referential_rows = synth::write_referential(options, referential, referential_format, text);
@@ -190,7 +200,8 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
     }
     for (size_t s = 0; s < n_slots; ++s) {
       files[s] = std::make_unique<PartFile>(
-          out / part_file_name(slots[s].name, rank, formats[s].gzip), formats[s].gzip);
+          out / part_file_name(slots[s].name, rank, formats[s].gzip, sas), formats[s].gzip,
+          sas_spec(slots[s].name));
       files[s]->write_text(formats[s].header(slots[s].kind), deflater);
     }
     Progress progress("generate", options.patients, "patients", comm.is_master());
@@ -229,7 +240,8 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
       total[s] += v[s];
     }
   }
-  const double malformed_rate = options.quirks.rate(synth::Quirk::kMalformed);
+  // A SAS table has no form for a malformed row: none are written.
+  const double malformed_rate = sas ? 0.0 : options.quirks.rate(synth::Quirk::kMalformed);
   all_or_none(comm, [&] {
     synth::ChunkDeflater deflater(1);
     for (size_t s = 0; s < n_slots; ++s) {
@@ -286,6 +298,7 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
     j["generator"] = "snds-batch generate";
     j["version"] = kVersion;
     j["seed"] = options.seed;
+    j["format"] = sas ? "sas7bdat" : "csv";
     j["patients"] = options.patients;
     j["years"] = boost::json::array{options.first_year, options.last_year};
     j["quirks"] = quirks_json(options.quirks);

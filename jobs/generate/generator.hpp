@@ -41,8 +41,12 @@ void generate_blocks(const synth::PatientModel& model, const synth::RowFormatter
 // The patients rank `rank` of `ranks` generates: [first, second).
 std::pair<uint64_t, uint64_t> patient_range(uint64_t patients, int rank, int ranks);
 
-// The part file name of a table: "ER_PRS_F_p0002.csv" (".csv.gz" when gzip).
-std::string part_file_name(const std::string& table, int part, bool gzip);
+// The part file name of a table: "ER_PRS_F_p0002.csv" (".csv.gz" when gzip, ".sas7bdat" when sas).
+std::string part_file_name(const std::string& table, int part, bool gzip, bool sas = false);
+
+// What the extract's files are: CSV (plain or gzip, per the quirks) or SAS tables (`--format
+// sas7bdat`: the same rows, typed, without the malformed ones; see csv_to_sas.hpp).
+enum class OutputFormat : uint8_t { kCsv, kSas7bdat };
 
 struct GenerateResult {
   boost::json::object summary;  // generate.json's content (rank 0 only)
@@ -53,6 +57,7 @@ struct GenerateResult {
 // Collective over `comm`: writes the extract into `out` (created; files of a previous extract
 // there are replaced). Every rank returns after the whole extract is written.
 GenerateResult generate_extract(const synth::GeneratorOptions& options,
-                                const std::filesystem::path& out, Communicator& comm, int threads);
+                                const std::filesystem::path& out, Communicator& comm, int threads,
+                                OutputFormat format = OutputFormat::kCsv);
 
 }  // namespace snds

@@ -9,11 +9,19 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "jobs/generate/csv_to_sas.hpp"
 
 namespace snds {
 
-PartFile::PartFile(std::filesystem::path final_path, bool gzip)
-    : final_(std::move(final_path)), temp_(temp_path_for(final_)), gzip_(gzip) {
+PartFile::PartFile(std::filesystem::path final_path, bool gzip, const TableSpec* sas)
+    : final_(std::move(final_path)),
+      temp_(temp_path_for(final_)),
+      gzip_(gzip && sas == nullptr),
+      sas_(sas) {
+  if (sas_) {
+    sas_temp_ = temp_;
+    temp_ += ".csv";
+  }
   fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kOutputFileMode);
   if (fd_ < 0)
     throw data_error("generate: cannot write {}: {}", temp_.string(), std::strerror(errno));
@@ -22,9 +30,11 @@ PartFile::PartFile(std::filesystem::path final_path, bool gzip)
 
 PartFile::~PartFile() {
   if (fd_ >= 0) ::close(fd_);
-  if (!committed_) {
-    std::error_code ec;
+  std::error_code ec;
+  if (!committed_) std::filesystem::remove(temp_, ec);
+  if (sas_) {
     std::filesystem::remove(temp_, ec);
+    if (!committed_) std::filesystem::remove(sas_temp_, ec);
   }
 }
 
@@ -66,7 +76,15 @@ void PartFile::commit() {
     throw data_error("generate: cannot write {}: {}", temp_.string(), std::strerror(errno));
   }
   fd_ = -1;
-  commit_file(temp_, final_);
+  if (sas_) {
+    dropped_ = csv_to_sas(*sas_, temp_, sas_temp_).dropped;
+    std::error_code ec;
+    std::filesystem::remove(temp_, ec);
+    disk_bytes_ = std::filesystem::file_size(sas_temp_);
+    commit_file(sas_temp_, final_);
+  } else {
+    commit_file(temp_, final_);
+  }
   committed_ = true;
 }
 

@@ -1,19 +1,22 @@
-// One output file of the generator (a part of a table, or IR_PHA_R), plain or gzip: written under a
-// temporary name by one thread, renamed when complete (core/atomic_file.hpp), removed if the
-// generator fails before that.
+// One output file of the generator (a part of a table, or IR_PHA_R), plain or gzip CSV, or a SAS
+// table: written under a temporary name by one thread, renamed when complete
+// (core/atomic_file.hpp), removed if the generator fails before that. A SAS table is written as
+// CSV first (the generator formats text), then rewritten as .sas7bdat on commit (csv_to_sas.hpp).
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <string_view>
 
+#include "core/catalog.hpp"
 #include "core/synth/gzip_chunks.hpp"
 
 namespace snds {
 
 class PartFile {
  public:
-  PartFile(std::filesystem::path final_path, bool gzip);
+  // `sas`: the table whose SAS form is written at `final_path` (a .sas7bdat); `gzip` is then false.
+  PartFile(std::filesystem::path final_path, bool gzip, const TableSpec* sas = nullptr);
   ~PartFile();
   PartFile(const PartFile&) = delete;
   PartFile& operator=(const PartFile&) = delete;
@@ -23,8 +26,10 @@ class PartFile {
   void write_text(std::string_view text, synth::ChunkDeflater& deflater);
   // Gzip files: a chunk compressed elsewhere (ChunkDeflater), with its CRC and text length.
   void write_chunk(std::string_view deflated, uint32_t crc, uint64_t text_length);
-  // Closes (gzip trailer), fsyncs and renames to the final name.
+  // Closes (gzip trailer), fsyncs and renames to the final name (SAS: rewrites the CSV first).
   void commit();
+  // SAS tables: the CSV rows left out of the SAS table (malformed ones, see csv_to_sas.hpp).
+  uint64_t dropped_rows() const { return dropped_; }
 
   const std::filesystem::path& path() const { return final_; }
   uint64_t text_bytes() const { return text_bytes_; }
@@ -36,6 +41,9 @@ class PartFile {
   std::filesystem::path final_;
   std::filesystem::path temp_;
   bool gzip_;
+  const TableSpec* sas_;
+  std::filesystem::path sas_temp_;  // the SAS table being written from the CSV at temp_
+  uint64_t dropped_ = 0;
   int fd_ = -1;
   bool committed_ = false;
   synth::GzipMember member_;

@@ -15,6 +15,7 @@
 #include "core/csv/range_split.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "core/sas/sas_table.hpp"
 #include "core/serialize.hpp"
 #include "jobs/ingest/input_discovery.hpp"
 #include "runtime/log.hpp"
@@ -53,6 +54,18 @@ uint64_t estimate_csv_bytes(const InputFile& f) {
 }
 
 void read_header_of(InputFile& f, char delimiter, std::vector<std::string>* missing) {
+  if (f.sas) {
+    // The variables are the header; no bytes precede the rows (header_crc stays 0).
+    const SasTableInfo info = read_sas_info(f.path);
+    std::vector<std::string> absent;
+    f.header = sas_header_map(table_spec(f.table), info, f.path, &absent);
+    missing->swap(absent);
+    f.sas_rows = info.rows;
+    for (SasCell c : sas_cells(info, f.header)) f.sas_cells.push_back(static_cast<uint8_t>(c));
+    f.body_offset = 0;
+    f.body_line = 1;
+    return;
+  }
   for (size_t want = 1 << 16;; want *= 4) {
     const std::string start = read_file_start(f, want);
     const bool whole = start.size() < want;
@@ -85,6 +98,7 @@ void add_file(IngestPlan& plan, const std::string& path, const TableName& table)
   f.size = static_cast<uint64_t>(st.st_size);
   f.mtime = static_cast<int64_t>(st.st_mtime);
   f.compression = input_compression_of(path);
+  f.sas = input_format(path) == "sas7bdat";
   plan.files.push_back(std::move(f));
 }
 
@@ -229,7 +243,8 @@ IngestPlan build_plan(const IngestConfig& config) {
       ++not_taken;
       log::warn(
           "{} is named like an SNDS table but matches no name the ingest takes (TABLE.csv, "
-          "TABLE_<anything>.csv, .csv.gz; T_MCOyyB with a two-digit year): it is NOT ingested, "
+          "TABLE_<anything>.csv, .csv.gz, .sas7bdat; T_MCOyyB with a two-digit year): it is NOT "
+          "ingested, "
           "and jobs needing its table will fail; rename it if it belongs to the extract",
           l.path);
     } else if (++not_taken <= kNamed) {
@@ -268,8 +283,9 @@ IngestPlan build_plan(const IngestConfig& config) {
     InputFile& f = plan.files[i];
     merge_schema(plan.schemas[f.table.name], f.header, table_spec(f.table));
     plan.total_bytes += f.size;
+    // A SAS table weighs its size: fixed-width rows, about as many bytes as their CSV.
     f.csv_bytes = f.compressed() ? estimate_csv_bytes(f) : f.size;
-    if (f.compressed()) {
+    if (f.streamed()) {
       plan.units.push_back(WorkUnit{i, 0, f.size, false, 0});
       continue;
     }
@@ -305,6 +321,9 @@ Bytes IngestPlan::encode() const {
     }
     w.put_vector(f.header.field_column);
     w.put<char>(f.header.delimiter);
+    w.put<uint8_t>(f.sas);
+    w.put<uint64_t>(f.sas_rows);
+    w.put_vector(f.sas_cells);
   }
   w.put<uint64_t>(units.size());
   for (const auto& u : units) {
@@ -354,6 +373,9 @@ IngestPlan IngestPlan::decode(const Bytes& b) {
     }
     f.header.field_column = r.get_vector<int>();
     f.header.delimiter = r.get<char>();
+    f.sas = r.get<uint8_t>() != 0;
+    f.sas_rows = r.get<uint64_t>();
+    f.sas_cells = r.get_vector<uint8_t>();
   }
   p.units.resize(r.get<uint64_t>());
   for (auto& u : p.units) {
@@ -387,7 +409,7 @@ void scan_units(Communicator& comm, IngestPlan& plan, int threads) {
   std::vector<uint64_t> counts(static_cast<size_t>(2 * n), 0);  // newlines, quotes per unit
   std::vector<int64_t> mine;
   for (int64_t i = comm.rank(); i < n; i += comm.size())
-    if (!plan.files[plan.units[static_cast<size_t>(i)].file].compressed()) mine.push_back(i);
+    if (!plan.files[plan.units[static_cast<size_t>(i)].file].streamed()) mine.push_back(i);
   std::exception_ptr error;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (size_t k = 0; k < mine.size(); ++k) {

@@ -4,7 +4,7 @@
 // allgather gives each range's quote state and line number at its start, so ranges can be parsed
 // anywhere and still cut exactly at record boundaries (quoted newlines included). A compressed
 // file is one unit: the ranks sharing it each decompress it and cut the same record-aligned
-// blocks (record_blocks.hpp), so it needs no scan.
+// blocks (record_blocks.hpp), so it needs no scan; so is a SAS table (its ranks share its rows).
 #pragma once
 
 #include <cstdint>
@@ -38,7 +38,14 @@ struct InputFile {
   uint32_t header_crc = 0;  // CRC32 of bytes [0, body_offset) (plain files)
   HeaderMap header;         // how its records map to columns
 
+  // A SAS table (.sas7bdat, core/sas): read in row ranges through ReadStat, not as CSV.
+  bool sas = false;
+  uint64_t sas_rows = 0;           // rows the table announces
+  std::vector<uint8_t> sas_cells;  // per variable, a SasCell: how its values become text
+
   bool compressed() const { return compression != InputCompression::kNone; }
+  // Read as a stream of blocks (compressed CSV, SAS tables), not as scanned byte ranges.
+  bool streamed() const { return compressed() || sas; }
 };
 
 struct WorkUnit {

@@ -24,6 +24,7 @@
 #include "core/error.hpp"
 #include "core/events/events.hpp"
 #include "core/events/persons.hpp"
+#include "core/sas/sas_table.hpp"
 #include "core/serialize.hpp"
 #include "core/store/shard_writer.hpp"
 #include "core/store/store_layout.hpp"
@@ -80,6 +81,9 @@ struct StreamShare {
   std::unique_ptr<RecordBlockReader> reader;  // open while being read
   uint64_t file_bytes_seen = 0;               // compressed bytes read up to the last block cut
   UnitStats stats;                            // this rank's rows; the whole file's CRC
+  // A SAS table: this rank reads the rows [first, last) of it, in one pass (core/sas).
+  std::unique_ptr<SasRowReader> sas;
+  uint64_t sas_first = 0, sas_last = 0;
 };
 
 // This rank's share of the read: byte ranges of plain files, and compressed files (whole or
@@ -93,6 +97,7 @@ struct ReadShare {
 struct ReadTask {
   size_t unit = 0;
   bool block = false;
+  bool sas = false;  // a block of SAS rows (IngestRun::sas_blocks_)
   RecordBlock info;
   uint64_t credit_bytes = 0;  // file bytes this task accounts for (progress, metrics)
 };
@@ -154,6 +159,8 @@ class IngestRun {
   ParsedUnit parse_unit(size_t unit_index) const;
   ParseResult parse_range(size_t unit_index, UnitStats& stats) const;
   ParsedUnit parse_block(size_t unit_index, const std::string& text, const RecordBlock& b) const;
+  ParsedUnit parse_sas_rows(size_t unit_index, const SasBlock& b) const;
+  bool next_sas_block(StreamShare& s, std::vector<ReadTask>& tasks, uint64_t& bytes_done);
   void route_into(const InputFile& f, ParseResult&& parsed, ParsedUnit& out) const;
   bool fill_round(ReadShare& share, size_t& range_pos, size_t& stream_pos,
                   std::vector<ReadTask>& tasks, uint64_t& bytes_done);
@@ -183,6 +190,7 @@ class IngestRun {
   std::vector<FileSums> file_sums_;                     // rank 0, after the read phase
   std::vector<std::vector<uint32_t>> duplicate_files_;  // rank 0: allowed duplicates
   std::vector<std::string> block_text_;  // one buffer per thread for compressed files' blocks
+  std::vector<SasBlock> sas_blocks_;     // one per thread for SAS tables' blocks
   std::vector<Reject> rejects_;
   std::map<std::string, TableCounts> local_counts_;  // this rank's share
   std::map<std::string, uint64_t> global_read_;      // all ranks, after the read phase
@@ -216,7 +224,7 @@ int IngestRun::execute() {
   const auto budget = static_cast<uint64_t>(cfg_.memory_budget_mb * static_cast<double>(kMiB));
   const uint64_t in_flight = check_memory_budget(
       cfg_, threads_, std::any_of(plan_.files.begin(), plan_.files.end(), [](const InputFile& f) {
-        return f.compressed();
+        return f.streamed();
       }));
   const fs::path scratch =
       fs::path(cfg_.scratch) / fmt::format("rank{}-{}", comm_.rank(), ::getpid());
@@ -281,7 +289,7 @@ ReadShare IngestRun::my_share() const {
   auto bytes = [&](size_t i) {
     const WorkUnit& u = plan_.units[i];
     const InputFile& f = plan_.files[u.file];
-    return f.compressed() ? f.csv_bytes : u.end - u.begin;
+    return f.streamed() ? f.csv_bytes : u.end - u.begin;
   };
   uint64_t total = 0;
   for (size_t i = 0; i < plan_.units.size(); ++i) total += bytes(i);
@@ -293,7 +301,8 @@ ReadShare IngestRun::my_share() const {
   std::vector<uint64_t> load(n_ranks, 0);
   ReadShare mine;
   for (size_t i : order) {
-    const bool compressed = plan_.files[plan_.units[i].file].compressed();
+    // SAS tables are shared the same way, each rank of the group reading a range of rows.
+    const bool compressed = plan_.files[plan_.units[i].file].streamed();
     const size_t group =
         compressed ? std::clamp<size_t>((bytes(i) + fair - 1) / fair, 1, n_ranks) : 1;
     std::vector<size_t> ranks(n_ranks);
@@ -342,6 +351,14 @@ ParsedUnit IngestRun::parse_block(size_t ui, const std::string& text, const Reco
              parse_records(f.header, text.data(), b.size, b.offset, b.first_line,
                            plan_.units[ui].file, f.path),
              out);
+  return out;
+}
+
+ParsedUnit IngestRun::parse_sas_rows(size_t ui, const SasBlock& b) const {
+  const InputFile& f = plan_.files[plan_.units[ui].file];
+  ParsedUnit out;
+  out.stats.unit = static_cast<uint32_t>(ui);
+  route_into(f, parse_sas_block(f.header, b, plan_.units[ui].file, f.path), out);
   return out;
 }
 
@@ -477,6 +494,8 @@ void IngestRun::read_phase() {
   for (const StreamShare& s : share.streams) unit_stats_.push_back(s.stats);
   block_text_.clear();
   block_text_.shrink_to_fit();
+  sas_blocks_.clear();
+  sas_blocks_.shrink_to_fit();
   progress.finish();
   metrics_.end_phase(rows, bytes_done);
 }
@@ -485,15 +504,20 @@ bool IngestRun::fill_round(ReadShare& share, size_t& range_pos, size_t& stream_p
                            std::vector<ReadTask>& tasks, uint64_t& bytes_done) {
   const size_t slots = static_cast<size_t>(threads_);
   if (block_text_.size() < slots) block_text_.resize(slots);
+  if (sas_blocks_.size() < slots) sas_blocks_.resize(slots);
   while (tasks.size() < slots) {
     if (range_pos < share.ranges.size()) {
       const size_t ui = share.ranges[range_pos++];
-      tasks.push_back(ReadTask{ui, false, {}, plan_.units[ui].end - plan_.units[ui].begin});
+      tasks.push_back(ReadTask{ui, false, false, {}, plan_.units[ui].end - plan_.units[ui].begin});
       continue;
     }
     if (stream_pos == share.streams.size()) break;
     StreamShare& s = share.streams[stream_pos];
     const InputFile& f = plan_.files[plan_.units[s.unit].file];
+    if (f.sas) {
+      if (!next_sas_block(s, tasks, bytes_done)) ++stream_pos;
+      continue;
+    }
     if (!s.reader)
       s.reader = std::make_unique<RecordBlockReader>(f.path, f.compression, f.body_offset,
                                                      f.body_line, cfg_.read_chunk_kb << 10);
@@ -514,12 +538,57 @@ bool IngestRun::fill_round(ReadShare& share, size_t& range_pos, size_t& stream_p
       const uint64_t credit = b.file_bytes - s.file_bytes_seen;
       s.file_bytes_seen = b.file_bytes;
       if (ours) {
-        tasks.push_back(ReadTask{s.unit, true, b, credit});
+        tasks.push_back(ReadTask{s.unit, true, false, b, credit});
         break;
       }
     }
   }
   return !tasks.empty();
+}
+
+// The next block of this rank's rows of a SAS table as a task; false (the stream's stats set)
+// when its rows are all read. Ranks sharing a table take consecutive row ranges: each reads the
+// pages before its own once (ReadStat's row_offset), and no rank types another's rows.
+bool IngestRun::next_sas_block(StreamShare& s, std::vector<ReadTask>& tasks, uint64_t& bytes_done) {
+  const InputFile& f = plan_.files[plan_.units[s.unit].file];
+  const uint64_t n = f.sas_rows;
+  // Progress: the file's bytes in proportion to its rows, telescoping to its size over ranks.
+  const auto credit_to = [&](uint64_t row) {
+    const uint64_t at =
+        n == 0 ? (row >= s.sas_last ? f.size * (s.slot + 1) / s.ranks : 0)
+               : static_cast<uint64_t>(static_cast<double>(f.size) * static_cast<double>(row) /
+                                       static_cast<double>(n));
+    const uint64_t c = at > s.file_bytes_seen ? at - s.file_bytes_seen : 0;
+    s.file_bytes_seen += c;
+    return c;
+  };
+  if (!s.sas) {
+    s.sas_first = n * s.slot / s.ranks;
+    s.sas_last = n * (s.slot + 1) / s.ranks;
+    s.file_bytes_seen =
+        n == 0 ? 0
+               : static_cast<uint64_t>(static_cast<double>(f.size) *
+                                       static_cast<double>(s.sas_first) / static_cast<double>(n));
+    // Blocks of about half a read chunk of SAS row bytes: with the reader's two blocks ahead,
+    // a table in flight holds about what a compressed file's block does.
+    const uint64_t row_bytes = std::max<uint64_t>(1, f.size / std::max<uint64_t>(n, 1));
+    const size_t block_rows =
+        static_cast<size_t>(std::max<uint64_t>(1, (cfg_.read_chunk_kb << 10) / 2 / row_bytes));
+    std::vector<SasCell> cells;
+    for (uint8_t c : f.sas_cells) cells.push_back(static_cast<SasCell>(c));
+    s.sas = std::make_unique<SasRowReader>(f.path, std::move(cells), s.sas_first, s.sas_last,
+                                           block_rows);
+  }
+  SasBlock& b = sas_blocks_[tasks.size()];
+  if (s.sas->next(b)) {
+    tasks.push_back(ReadTask{s.unit, true, true, {}, credit_to(b.first_row + b.rows)});
+    return true;
+  }
+  s.stats.crc = s.stats.content_crc = s.sas->file_crc32();
+  s.stats.crc_len = s.stats.content_len = s.sas->file_bytes();
+  bytes_done += credit_to(s.sas_last);
+  s.sas.reset();
+  return false;
 }
 
 void IngestRun::read_round(ReadShare& share, size_t& range_pos, size_t& stream_pos, Outbox& outbox,
@@ -535,6 +604,8 @@ void IngestRun::read_round(ReadShare& share, size_t& range_pos, size_t& stream_p
       const ReadTask& t = tasks[k];
       if (!t.block)
         parsed[k] = parse_unit(t.unit);
+      else if (t.sas)
+        parsed[k] = parse_sas_rows(t.unit, sas_blocks_[k]);
       else
         parsed[k] = parse_block(t.unit, block_text_[k], t.info);
     } catch (...) {
@@ -1146,7 +1217,8 @@ void IngestRun::finalize() {
     }
     const uint32_t fi = at->second;
     const InputFile& f = plan_.files[fi];
-    o["delimiter"] = std::string(1, f.header.delimiter);
+    o["delimiter"] = f.sas ? boost::json::value(nullptr)
+                           : boost::json::value(std::string(1, f.header.delimiter));
     o["crc32"] = fmt::format("{:08x}", file_sums_[fi].crc);
     o["rows_read"] = file_sums_[fi].rows_read;
     o["rejected"] = file_sums_[fi].rejected;
@@ -1154,9 +1226,10 @@ void IngestRun::finalize() {
     inputs.push_back(std::move(o));
     // The summary: what each file gave (a screenful; the manifest has them all).
     if (++files_summarised <= kFilesSummarised)
-      log::info("read {}: {} ({}, {}-separated), {} rows, {} rejected", l.relative, f.table.name,
-                input_format(l.path), delimiter_name(f.header.delimiter), file_sums_[fi].rows_read,
-                file_sums_[fi].rejected);
+      log::info("read {}: {} ({}{}), {} rows, {} rejected", l.relative, f.table.name,
+                input_format(l.path),
+                f.sas ? "" : fmt::format(", {}-separated", delimiter_name(f.header.delimiter)),
+                file_sums_[fi].rows_read, file_sums_[fi].rejected);
   }
   if (files_summarised > kFilesSummarised)
     log::info("read {} more file(s): see the manifest's inputs",

@@ -19,7 +19,7 @@ std::vector<FileSums> sum_files(const IngestPlan& plan, const std::vector<UnitSt
   std::vector<FileSums> sums(plan.files.size());
   for (size_t i = 0; i < plan.files.size(); ++i) {
     const InputFile& f = plan.files[i];
-    if (f.compressed()) continue;
+    if (f.streamed()) continue;
     // A plain file's header is not in any unit: its checksum was taken when the plan was built.
     sums[i].crc = sums[i].content_crc = f.header_crc;
     sums[i].content_bytes = f.body_offset;
@@ -32,7 +32,7 @@ std::vector<FileSums> sum_files(const IngestPlan& plan, const std::vector<UnitSt
   for (const UnitStats* u : ordered) {
     const InputFile& f = plan.files[plan.units[u->unit].file];
     FileSums& s = sums[plan.units[u->unit].file];
-    if (f.compressed()) {
+    if (f.streamed()) {  // every rank reading a part of it checksummed all of it
       s.crc = u->crc;
       s.content_crc = u->content_crc;
       s.content_bytes = u->content_len;

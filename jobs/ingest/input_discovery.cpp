@@ -67,9 +67,6 @@ struct Walk {
     f.bytes = static_cast<uint64_t>(st.st_size);
     if (auto [it, fresh] = files.emplace(id, relative); !fresh) {
       f.reason = "same file as " + it->second + " (reached twice through a symbolic link)";
-    } else if (input_format(relative) == "sas7bdat") {
-      // Named for what it is, so a SAS delivery is not mistaken for a naming problem.
-      f.reason = "SAS table: this version reads CSV only; export it as CSV";
     } else if (!f.table) {
       f.reason = "name is not an SNDS table the ingest reads";
     } else {

@@ -12,6 +12,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "jobs/commands.hpp"
+#include "jobs/generate/csv_to_sas.hpp"
 #include "jobs/ingest/ingest_config.hpp"
 #include "jobs/ingest/ingest_run.hpp"
 #include "jobs/ingest/input_discovery.hpp"
@@ -88,14 +89,16 @@ Error ingest_error(const fs::path& yaml) {
 }
 
 // Copies the flat mini extract into a delivery tree: reference tables at the top, claims per year
-// under DCIR/, stays per year under PMSI/, a comma- and a pipe-separated file, plus what real
-// deliveries carry beside the tables.
+// under DCIR/, stays per year under PMSI/, a comma- and a pipe-separated file, the patient table
+// as a SAS table, plus what real deliveries carry beside the tables.
 void write_tree(const fs::path& flat, const fs::path& tree) {
   auto put = [&](const std::string& from, const std::string& to) {
     fs::create_directories((tree / to).parent_path());
     fs::copy_file(flat / from, tree / to);
   };
-  put("IR_BEN_R.csv", "IR_BEN_R.csv");
+  // The patient table as a SAS table (a real one, through ReadStat: core/sas).
+  fs::create_directories(tree);
+  csv_to_sas(table_spec(TableKind::kIrBenR), flat / "IR_BEN_R.csv", tree / "IR_BEN_R.sas7bdat");
   // The referential comma-separated, one year of claims pipe-separated.
   test::write_text(tree / "IR_PHA_R.csv",
                    with_delimiter(test::read_text(flat / "IR_PHA_R.csv"), ','));
@@ -111,7 +114,6 @@ void write_tree(const fs::path& flat, const fs::path& tree) {
   // A table under a name the ingest does not take (missing '_'): listed, not read.
   test::write_text(tree / "DCIR/ER_PRS_F2021.csv",
                    test::read_text(flat / "ER_PRS_F_1.csv").substr(0, 200));
-  test::write_text(tree / "PMSI/2020/T_MCO20E.sas7bdat", "SAS");
   test::write_text(tree / ".DS_Store", "\x01\x02");
   test::write_text(tree / "PMSI/.~lock.T_MCO20B.csv#", "x");
   // A link back to the top: followed once, never looped through.
@@ -200,13 +202,15 @@ TEST_F(DeliveryFixture, ATreeGivesTheStoreOfTheFlatFolderAndListsEveryFile) {
   EXPECT_NE(std::string(readme->at("reason").as_string()).find("not an SNDS table"),
             std::string::npos);
   EXPECT_FALSE(listed(m, "DCIR/ER_PRS_F2021.csv")->at("taken").as_bool());
-  const auto* sas = listed(m, "PMSI/2020/T_MCO20E.sas7bdat");
+  const auto* sas = listed(m, "IR_BEN_R.sas7bdat");
   ASSERT_NE(sas, nullptr);
   EXPECT_EQ(sas->at("format").as_string(), "sas7bdat");
-  EXPECT_NE(std::string(sas->at("reason").as_string()).find("SAS table"), std::string::npos);
+  EXPECT_TRUE(sas->at("taken").as_bool());
+  EXPECT_EQ(sas->at("table").as_string(), "IR_BEN_R");
+  EXPECT_TRUE(sas->at("delimiter").is_null());
   EXPECT_EQ(listed(m, "IR_PHA_R.csv")->at("delimiter").as_string(), ",");
   EXPECT_EQ(listed(m, "DCIR/ER_PRS_F/2020/ER_PRS_F_2.csv")->at("delimiter").as_string(), "|");
-  EXPECT_EQ(listed(m, "IR_BEN_R.csv")->at("delimiter").as_string(), ";");
+  EXPECT_EQ(listed(m, "DCIR/ER_PHA_F.csv")->at("delimiter").as_string(), ";");
   const auto* stays = listed(m, "PMSI/2020/t_mco20c.csv");
   ASSERT_NE(stays, nullptr);
   EXPECT_EQ(stays->at("table").as_string(), "T_MCO20C");
@@ -223,18 +227,20 @@ TEST_F(DeliveryFixture, ATreeGivesTheStoreOfTheFlatFolderAndListsEveryFile) {
   }
   for (const auto& [name, c] : counts_) {
     SCOPED_TRACE(name);
-    EXPECT_EQ(rows_by_table[name], c.written);
-    EXPECT_EQ(rejected_by_table[name], c.rejected);
-    EXPECT_EQ(m.at("tables").at(name).at("read").to_number<uint64_t>(), c.written);
+    // The SAS table holds the patient rows without the malformed ones (no SAS form).
+    const bool sas_table = name == "IR_BEN_R";
+    EXPECT_EQ(rows_by_table[name], sas_table ? c.written - c.rejected : c.written);
+    EXPECT_EQ(rejected_by_table[name], sas_table ? 0 : c.rejected);
+    EXPECT_EQ(m.at("tables").at(name).at("read").to_number<uint64_t>(), rows_by_table[name]);
   }
 
   std::string out;
   ASSERT_EQ(test::run_command(fmt::format("{} inspect {}", test::snds_bin(), store.string()), &out),
             0)
       << out;
-  // README.md, the SAS table and the misnamed claims file are the three not read.
-  EXPECT_NE(out.find(fmt::format("inputs: {} file(s) found, {} read, 3 not read", on_disk.size(),
-                                 on_disk.size() - 3)),
+  // README.md and the misnamed claims file are the two not read.
+  EXPECT_NE(out.find(fmt::format("inputs: {} file(s) found, {} read, 2 not read", on_disk.size(),
+                                 on_disk.size() - 2)),
             std::string::npos)
       << out;
 }
