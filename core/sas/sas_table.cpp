@@ -457,6 +457,7 @@ ParseResult parse_sas_file(const TableSpec& spec, const std::string& path, uint3
     all.rows.append(part.rows);
     all.rejects.insert(all.rejects.end(), part.rejects.begin(), part.rejects.end());
     all.rows_read += part.rows_read;
+    all.invalid_utf8_values += part.invalid_utf8_values;
     all.source_order.insert(all.source_order.end(), part.source_order.begin(),
                             part.source_order.end());
   }
