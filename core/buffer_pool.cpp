@@ -34,11 +34,16 @@ std::vector<T> take(std::multimap<size_t, std::vector<T>>& list, size_t n) {
       std::vector<T> v = std::move(it->second);
       list.erase(it);
       p.bytes -= v.capacity() * sizeof(T);
-      v.resize(n);  // shrinking (pooled buffers are kept full): no initialisation
+      // Shrinking initialises nothing; growing within the capacity (a column a little longer
+      // than the one the buffer last held) zero-fills only the difference.
+      v.resize(n);
       return v;
     }
   }
+  // A new buffer gets an eighth more room than asked: the same column of the next shards is a
+  // little longer about half the time, and would otherwise find no pooled buffer to fit.
   std::vector<T> v;
+  v.reserve(n + n / 8);
   v.resize(n);
   return v;
 }
@@ -50,11 +55,10 @@ void give(std::multimap<size_t, std::vector<T>>& list, std::vector<T>&& v) {
   Pool& p = pool();
   std::lock_guard lock(p.mu);
   if (p.bytes + bytes > kMaxBytes) return;
-  // Kept at full capacity, so that taking it back shrinks it and never initialises anything.
-  // The tail (usually a chunk's padding, or nothing) is zero-filled once, here.
-  v.resize(v.capacity());
+  // Filed by capacity, its size left as it is: filling it up to the capacity here would zero
+  // the spare room of every buffer at every shard.
   p.bytes += bytes;
-  list.emplace(v.size(), std::move(v));
+  list.emplace(v.capacity(), std::move(v));
 }
 
 }  // namespace

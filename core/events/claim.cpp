@@ -63,8 +63,9 @@ std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex
   // Rows are sorted by patient: one patient lookup per (NIR id, rank) run.
   int32_t last_id = -1;
   int64_t last_rank = 0, last_patient = -1;
-  out.reserve(prs->rows());
-  for (size_t r = 0; r < prs->rows(); ++r) {
+  const size_t rows = prs->rows();
+  out.reserve(rows);
+  for (size_t r = 0; r < rows; ++r) {
     if (dpn.at(r) == events_detail::kInfoOnlyDpnQlf) continue;
     const int64_t rk = rank.at(r);
     if (nir.id[r] != last_id || rk != last_rank) {

@@ -238,17 +238,19 @@ size_t DispensingSource::selected_lines(size_t begin, size_t end, std::vector<Di
                                         const std::vector<uint8_t>& keep_cip) const {
   if (begin >= end) return 0;
   const size_t first = out.size();
-  thread_local std::vector<uint32_t> rows;
+  // Per-thread buffers that only grow: resizing them down and up again, range after range,
+  // would zero-fill them each time.
+  thread_local std::vector<uint32_t> row_buffer;
+  if (row_buffer.size() < end - begin + 1) row_buffer.resize(end - begin + 1);
   // Branch-free: every row is written, the cursor advances on kept ones (a study keeps few
   // CIP13s, whose rows come in no predictable pattern).
-  rows.resize(end - begin + 1);
   size_t kept = 0;
   for (size_t r = begin; r < end; ++r) {
-    rows[kept] = static_cast<uint32_t>(r);
+    row_buffer[kept] = static_cast<uint32_t>(r);
     kept += keep_cip[static_cast<size_t>(cip_codes_[r])] != 0;
   }
-  rows.resize(kept);
-  if (rows.empty()) return 0;
+  if (kept == 0) return 0;
+  const std::span<const uint32_t> rows(row_buffer.data(), kept);
   // Kept rows only: a patient's kept rows are still adjacent, so the run logic is unchanged.
   thread_local std::vector<int64_t> rank, dpn, qsn;
   for (auto* buf : {&rank, &dpn, &qsn})
@@ -257,8 +259,8 @@ size_t DispensingSource::selected_lines(size_t begin, size_t end, std::vector<Di
   gather_ints(*dpn_, rows, dpn.data());
   gather_ints(*qsn_, rows, qsn.data());
   append_lines(
-      rows.size(), [](size_t i) { return static_cast<size_t>(rows[i]); }, rank.data(), dpn.data(),
-      qsn.data(), out, nullptr);
+      rows.size(), [rows](size_t i) { return static_cast<size_t>(rows[i]); }, rank.data(),
+      dpn.data(), qsn.data(), out, nullptr);
   sort_lines(out, first);
   return out.size() - first;
 }

@@ -175,6 +175,13 @@ void unshuffle(const char* in, char* out, size_t bytes, size_t width) {
   std::memcpy(out + n * width, in + n * width, bytes - n * width);
 }
 
+// Makes `v` hold at least `n` bytes. The scratch buffers only grow: resizing them down for a
+// narrow column's chunk and up again for a wide one's would zero-fill the difference each time.
+char* room(std::vector<char>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
 }  // namespace
 
 void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, uint32_t filter_mask,
@@ -223,8 +230,7 @@ void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, u
           throw data_error(
               "a chunk of {} holds {} bytes where {} were expected (the file is corrupt)", where, n,
               out.size());
-        if (!final_step) scratch.resize(static_cast<size_t>(n));
-        dst = final_step ? out.data() : scratch.data();
+        dst = final_step ? out.data() : room(scratch, static_cast<size_t>(n));
         capacity = static_cast<size_t>(n);
         const size_t got = ZSTD_decompressDCtx(zstd, dst, capacity, cur, size);
         if (ZSTD_isError(got) || got != n)
@@ -236,8 +242,7 @@ void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, u
       case ChunkFilter::kLz4: {
         // Shuffle keeps sizes: the decoded size is always the chunk's, which lz4_decode checks
         // against the stream's header.
-        if (!final_step) scratch.resize(out.size());
-        dst = final_step ? out.data() : scratch.data();
+        dst = final_step ? out.data() : room(scratch, out.size());
         if (!h5::lz4_decode(cur, size, dst, out.size()))
           throw data_error(
               "a chunk of {} is not an lz4 stream of {} bytes that decompresses (the file is "
@@ -248,8 +253,7 @@ void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, u
       }
       case ChunkFilter::kDeflate: {
         // A deflated chunk decodes to at most the chunk's size (shuffle keeps sizes).
-        if (!final_step) scratch.resize(out.size());
-        dst = final_step ? out.data() : scratch.data();
+        dst = final_step ? out.data() : room(scratch, out.size());
         uLongf got = out.size();
         if (uncompress(reinterpret_cast<Bytef*>(dst), &got, reinterpret_cast<const Bytef*>(cur),
                        size) != Z_OK)
@@ -263,8 +267,7 @@ void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, u
           throw data_error(
               "a chunk of {} holds {} bytes where {} were expected (the file is corrupt)", where,
               size, out.size());
-        if (!final_step) scratch.resize(size);
-        dst = final_step ? out.data() : scratch.data();
+        dst = final_step ? out.data() : room(scratch, size);
         if (pipeline.element_size > 1) {
           unshuffle(cur, dst, size, pipeline.element_size);
         } else {

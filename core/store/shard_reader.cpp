@@ -687,8 +687,11 @@ void decode_stored_chunk(StoredColumnChunks& stored, size_t k) {
       check_codes(c.codes.data() + first, valid, stored.dictionary_size, stored.where);
   } else {
     // Narrowed (format 2): decode the narrow values, then widen them in place of the chunk.
-    thread_local std::vector<char> narrow;
-    narrow.resize(stored.chunk_rows * stored.stored_size);
+    // Grown only (a resize down then up, column after column, would zero-fill it each time).
+    thread_local std::vector<char> narrow_buffer;
+    const size_t narrow_bytes = stored.chunk_rows * stored.stored_size;
+    if (narrow_buffer.size() < narrow_bytes) narrow_buffer.resize(narrow_bytes);
+    const std::span<char> narrow(narrow_buffer.data(), narrow_bytes);
     decode_chunk(stored.pipeline, stored.chunks[k], stored.masks[k], narrow, stored.where);
     if (c.type == ColumnType::kString) {
       int32_t* dst = c.codes.data() + first;
