@@ -9,6 +9,7 @@
 #include "core/atomic_file.hpp"
 #include "core/catalog.hpp"
 #include "core/error.hpp"
+#include "core/events/care_sources.hpp"
 #include "core/store/shard_reader.hpp"
 #include "core/store/store_layout.hpp"
 #include "jobs/output_folder.hpp"
@@ -137,12 +138,25 @@ ShardQueueStats run_job_shards(Communicator& comm, const JobShardSource& source,
   return stats;
 }
 
-void add_wanted(WantedTables& wanted, ExtractorKind kind) {
-  for (const auto& t : columns_needed(kind)) {
-    auto& cols = wanted[table_kind_name(t.kind)];
-    for (const auto& c : t.columns)
-      if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
-  }
+ShardData load_death_tables(const std::string& store) {
+  const fs::path path = store_referential_path(store);
+  if (!fs::exists(path)) return {};
+  WantedTables wanted;
+  for (const auto& t : care_source_tables(ExtractorKind::kDeath))
+    if (t.table.starts_with("KI_"))
+      for (const auto& c : t.columns)
+        wanted[t.table].push_back(c.starts_with(kOptionalColumnMark) ? c : kOptionalColumnMark + c);
+  return read_shard(path, wanted);
+}
+
+void add_wanted(WantedTables& wanted, ExtractorKind kind, uint8_t settings) {
+  auto add = [&](const std::string& table, const auto& columns) {
+    auto& cols = wanted[table];
+    for (const auto& c : columns)
+      if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(std::string(c));
+  };
+  for (const auto& t : columns_needed(kind)) add(table_kind_name(t.kind), t.columns);
+  for (const auto& t : care_source_tables(kind, settings)) add(t.table, t.columns);
 }
 
 void put_rows_read(ByteWriter& w, const std::map<std::string, uint64_t>& rows) {

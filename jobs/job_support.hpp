@@ -64,7 +64,12 @@ ShardQueueStats run_job_shards(Communicator& comm, const JobShardSource& source,
                                const std::string& phase);
 
 // Adds the tables and columns an extractor reads (columns_needed) to `wanted`, each column once.
-void add_wanted(WantedTables& wanted, ExtractorKind kind);
+// The causes-of-death tables (KI_CCI_R, KI_ECD_R) of the store's referential file, with the
+// columns the death source reads (those the store has); empty tables when absent.
+ShardData load_death_tables(const std::string& store);
+
+// `settings`: for act and death, the ActSetting / DeathSource bits whose tables are wanted.
+void add_wanted(WantedTables& wanted, ExtractorKind kind, uint8_t settings = 0xff);
 
 // Rows read per table, as shard partials carry them; reading adds to `rows`.
 void put_rows_read(ByteWriter& w, const std::map<std::string, uint64_t>& rows);

@@ -8,6 +8,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/catalog.hpp"
+#include "core/events/care_sources.hpp"
 #include "core/error.hpp"
 #include "core/store/store_layout.hpp"
 #include "jobs/job_support.hpp"
@@ -22,7 +23,8 @@ std::vector<std::string> manifest_tables(const boost::json::object& manifest) {
 }
 
 std::vector<std::string> missing_tables(const std::vector<std::string>& tables,
-                                        const WantedTables& wanted) {
+                                        const WantedTables& wanted,
+                                        const std::vector<std::string>& optional) {
   const std::set<std::string> have(tables.begin(), tables.end());
   std::set<int> pmsi_years;
   for (const auto& t : tables)
@@ -33,6 +35,7 @@ std::vector<std::string> missing_tables(const std::vector<std::string>& tables,
     if (!have.count(t)) missing.insert(t);
   };
   for (const auto& [table, columns] : wanted) {
+    if (std::find(optional.begin(), optional.end(), table) != optional.end()) continue;
     const auto spec = std::find_if(all_table_specs().begin(), all_table_specs().end(),
                                    [&](const TableSpec& s) { return s.pattern == table; });
     if (spec != all_table_specs().end() && is_mco_table(spec->kind)) {
@@ -59,9 +62,9 @@ std::vector<std::string> missing_tables(const std::vector<std::string>& tables,
 }
 
 void check_store_tables(const std::string& store, const WantedTables& wanted,
-                        const std::string& config_file) {
+                        const std::string& config_file, const std::vector<std::string>& optional) {
   const auto manifest = boost::json::parse(read_file(store_manifest_path(store)));
-  const auto missing = missing_tables(manifest_tables(manifest.as_object()), wanted);
+  const auto missing = missing_tables(manifest_tables(manifest.as_object()), wanted, optional);
   if (missing.empty()) return;
   throw data_error(
       "store {} has no table {}, which {} needs{}: ingest it (a file named {}.csv or "
@@ -84,6 +87,16 @@ std::vector<std::pair<std::string, std::vector<std::string>>> sources_served(
                        : kind == ExtractorKind::kDispensing ? "dispensing"
                                                             : "hospital_stay";
     out.emplace_back(name, missing_tables(tables, wanted));
+  }
+  // The new sources, with every setting (act: dcir and pmsi; death: all sources).
+  for (auto [kind, name] : {std::pair{ExtractorKind::kAld, "ald"}, {ExtractorKind::kAct, "act"},
+                            {ExtractorKind::kLab, "lab"}, {ExtractorKind::kDeath, "death"}}) {
+    WantedTables wanted;
+    add_wanted(wanted, kind);
+    std::vector<std::string> optional;
+    for (const auto& t : care_source_tables(kind))
+      if (t.optional) optional.push_back(t.table);
+    out.emplace_back(name, missing_tables(tables, wanted, optional));
   }
   return out;
 }

@@ -8,12 +8,16 @@
 namespace snds {
 namespace {
 
-constexpr std::array<std::pair<ExtractorKind, std::string_view>, 3> kSources = {{
+constexpr std::array<std::pair<ExtractorKind, std::string_view>, 7> kSources = {{
     {ExtractorKind::kDispensing, "dispensing"},
     {ExtractorKind::kHospitalStay, "hospital_stay"},
     {ExtractorKind::kClaim, "claim"},
+    {ExtractorKind::kAld, "ald"},
+    {ExtractorKind::kAct, "act"},
+    {ExtractorKind::kLab, "lab"},
+    {ExtractorKind::kDeath, "death"},
 }};
-constexpr std::array<std::pair<Dimension, std::string_view>, 17> kDimensions = {{
+constexpr std::array<std::pair<Dimension, std::string_view>, 21> kDimensions = {{
     {Dimension::kAtc, "atc"},
     {Dimension::kAtc1, "atc1"},
     {Dimension::kAtc2, "atc2"},
@@ -31,6 +35,10 @@ constexpr std::array<std::pair<Dimension, std::string_view>, 17> kDimensions = {
     {Dimension::kPrescriberSpecialty, "prescriber_specialty"},
     {Dimension::kGenericGroup, "generic_group"},
     {Dimension::kFluxMonth, "flux_month"},
+    {Dimension::kCcam, "ccam"},
+    {Dimension::kNabm, "nabm"},
+    {Dimension::kAld, "ald"},
+    {Dimension::kCause, "cause"},
 }};
 constexpr std::array<std::pair<Measure, std::string_view>, 6> kMeasures = {{
     {Measure::kLines, "lines"},
@@ -115,9 +123,17 @@ bool dimension_applies(Dimension d, ExtractorKind source) {
     case Dimension::kGenericGroup:
       return source == ExtractorKind::kDispensing;
     case Dimension::kFluxMonth:
-      return source != ExtractorKind::kHospitalStay;
+      return source == ExtractorKind::kDispensing || source == ExtractorKind::kClaim;
     case Dimension::kDp:
       return source == ExtractorKind::kHospitalStay;
+    case Dimension::kCcam:
+      return source == ExtractorKind::kAct;
+    case Dimension::kNabm:
+      return source == ExtractorKind::kLab;
+    case Dimension::kAld:
+      return source == ExtractorKind::kAld;
+    case Dimension::kCause:
+      return source == ExtractorKind::kDeath;
     case Dimension::kMonth:
     case Dimension::kYear:
     case Dimension::kSex:
@@ -164,7 +180,7 @@ bool measure_applies(Measure m, ExtractorKind source) {
     case Measure::kBoxes:
       return source == ExtractorKind::kDispensing;
     case Measure::kAmount:
-      return source != ExtractorKind::kHospitalStay;
+      return source == ExtractorKind::kDispensing || source == ExtractorKind::kClaim;
     case Measure::kBase:
       return source == ExtractorKind::kDispensing;
     case Measure::kDays:

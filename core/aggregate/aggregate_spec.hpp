@@ -34,6 +34,11 @@ enum class Dimension : uint8_t {
   kPrescriberSpecialty, // PSP_SPE_COD of the pharmacy line's ER_PRS_F row
   kGenericGroup,        // PHA_GRP_GEN of the CIP13 in IR_PHA_R, empty when none
   kFluxMonth,           // YYYY-MM of FLX_DIS_DTD (DCIR processing month)
+  // The sources of core/events/care_sources.hpp.
+  kCcam,   // act: the CCAM code (CAM_PRS_IDE, CDC_ACT)
+  kNabm,   // lab: BIO_PRS_IDE
+  kAld,    // ald: IMB_ALD_NUM ("" when missing)
+  kCause,  // death: the initial cause's first 3 characters ("" when none)
 };
 
 enum class Measure : uint8_t {
@@ -83,7 +88,14 @@ struct AggregateSpec {
   std::optional<Date> period_start;       // inclusive; none: no bound
   std::optional<Date> period_end;         // inclusive
   std::vector<std::string> atc_filter;    // dispensing: ATC prefixes (empty: every line)
-  std::vector<std::string> icd10_filter;  // hospital_stay: ICD-10 prefixes (empty: every stay)
+  std::vector<std::string> icd10_filter;  // hospital_stay, ald, death: ICD-10 prefixes
+  // The sources of core/events/care_sources.hpp (empty lists: no filter).
+  std::vector<int64_t> ald_filter;        // ald: IMB_ALD_NUM (either list may match)
+  std::vector<std::string> ccam_filter;   // act: CCAM prefixes
+  uint8_t act_settings = 3;               // act: kActDcir | kActPmsi
+  std::vector<int64_t> nabm_filter;       // lab: BIO_PRS_IDE
+  uint8_t death_sources = 7;              // death: DeathSource bits
+  bool any_cause = false;                 // death: icd10 also looks at the other causes
   StayPositions positions;                // hospital_stay: where icd10 prefixes are looked for
   std::vector<Dimension> group_by;
   std::vector<Measure> measures;

@@ -14,6 +14,7 @@
 #include "core/aggregate/margins.hpp"
 #include "core/aggregate/regions.hpp"
 #include "core/csv/utf8.hpp"
+#include "core/events/care_sources.hpp"
 #include "core/hash.hpp"
 
 namespace snds {
@@ -609,6 +610,128 @@ std::optional<CodedGroups> aggregate_dispensing_packed(
   return out;
 }
 
+// ---- The sources of core/events/care_sources.hpp.
+
+// An ALD period cut into the months (or years) of the aggregate period it is open in: one event
+// per (period, month or year), dated on the first day of it inside both the period and the
+// aggregate's period. Without a month or year column, one event per period that meets the
+// aggregate's period, dated on the first such day.
+struct AldSlice {
+  uint32_t patient;
+  Date date;
+  int64_t ald;
+};
+
+std::vector<AldSlice> ald_slices(const std::vector<AldPeriod>& periods, const AggregateSpec& spec) {
+  const bool monthly = spec.groups_by(Dimension::kMonth);
+  const bool yearly = !monthly && spec.groups_by(Dimension::kYear);
+  std::vector<AldSlice> out;
+  for (const AldPeriod& p : periods) {
+    const Date from = std::max(p.date, spec.period_start.value_or(p.date));
+    const Date to = std::min(p.end, spec.period_end.value_or(p.end == kOpenEnd ? p.date : p.end));
+    if (from > to) continue;
+    if (!monthly && !yearly) {
+      out.push_back({p.patient, from, p.ald});
+      continue;
+    }
+    for (Date d = from; d <= to;) {
+      out.push_back({p.patient, d, p.ald});
+      const CivilDate c = civil_from_days(d);
+      const Date next = monthly ? (c.month == 12 ? days_from_civil(c.year + 1, 1, 1)
+                                                 : days_from_civil(c.year, c.month + 1, 1))
+                                : days_from_civil(c.year + 1, 1, 1);
+      d = next;
+    }
+  }
+  return out;
+}
+
+bool has_int(int64_t v, const std::vector<int64_t>& values) {
+  return std::find(values.begin(), values.end(), v) != values.end();
+}
+
+// Integer codes as text for the group key: the text lives until the next call on this thread,
+// and build_key copies it at once.
+std::string_view int_text(int64_t v) {
+  thread_local std::string buf;
+  if (v == kMissingInt) return {};
+  buf = std::to_string(v);
+  return buf;
+}
+
+// Events are extracted with the patient index and, with persons, renumbered to them.
+CodedGroups aggregate_care_source(const ShardData& shard, const PatientIndex& index,
+                                  const PatientIndex& patients, const AggregateSpec& spec,
+                                  int threads, ShardAggregateStats* stats, size_t morsel_events,
+                                  const DeathCertificates* certificates) {
+  auto no_flux = [](const auto&) { return kMissingDate; };
+  auto count_only = [](const auto&, GroupMeasures&) {};
+  switch (spec.source) {
+    case ExtractorKind::kAld: {
+      std::vector<AldPeriod> periods = extract_ald_periods(shard, index);
+      to_persons(periods, index);
+      std::erase_if(periods, [&](const AldPeriod& p) {
+        if (spec.icd10_filter.empty() && spec.ald_filter.empty()) return false;
+        return !((!p.icd10.empty() && has_code_prefix(p.icd10, spec.icd10_filter)) ||
+                 has_int(p.ald, spec.ald_filter));
+      });
+      const std::vector<AldSlice> slices = ald_slices(periods, spec);
+      auto text = [](Dimension d, const AldSlice& e) {
+        return d == Dimension::kAld ? int_text(e.ald) : std::string_view{};
+      };
+      return to_coded(aggregate_events(slices, patients, spec, threads,
+                                       [](const AldSlice&) { return true; }, text, count_only,
+                                       no_flux, stats, morsel_events));
+    }
+    case ExtractorKind::kAct: {
+      auto acts = extract_acts(shard, index, spec.act_settings, threads);
+      to_persons(acts, index);
+      auto keep = [&](const ActEvent& e) {
+        return spec.ccam_filter.empty() || has_code_prefix(e.ccam, spec.ccam_filter);
+      };
+      auto text = [](Dimension d, const ActEvent& e) {
+        return d == Dimension::kCcam ? e.ccam : std::string_view{};
+      };
+      return to_coded(aggregate_events(acts, patients, spec, threads, keep, text, count_only,
+                                       no_flux, stats, morsel_events));
+    }
+    case ExtractorKind::kLab: {
+      auto labs = extract_labs(shard, index);
+      to_persons(labs, index);
+      auto keep = [&](const LabEvent& e) {
+        return spec.nabm_filter.empty() || has_int(e.nabm, spec.nabm_filter);
+      };
+      auto text = [](Dimension d, const LabEvent& e) {
+        return d == Dimension::kNabm ? int_text(e.nabm) : std::string_view{};
+      };
+      return to_coded(aggregate_events(labs, patients, spec, threads, keep, text, count_only,
+                                       no_flux, stats, morsel_events));
+    }
+    case ExtractorKind::kDeath: {
+      auto deaths = extract_deaths(shard, index, spec.death_sources, certificates, threads);
+      if (index.has_persons()) {
+        to_persons(deaths, index);
+        dedupe_deaths(deaths);
+      }
+      auto keep = [&](const DeathEvent& e) {
+        if (spec.icd10_filter.empty() || has_code_prefix(e.cause, spec.icd10_filter)) return true;
+        if (spec.any_cause)
+          for (auto c : e.other_causes)
+            if (has_code_prefix(c, spec.icd10_filter)) return true;
+        return false;
+      };
+      auto text = [](Dimension d, const DeathEvent& e) {
+        return d == Dimension::kCause ? utf8_prefix(e.cause, 3)
+                                      : std::string_view{};
+      };
+      return to_coded(aggregate_events(deaths, patients, spec, threads, keep, text, count_only,
+                                       no_flux, stats, morsel_events));
+    }
+    default:
+      return CodedGroups(spec.group_by.size());
+  }
+}
+
 }  // namespace
 
 std::vector<TableColumns> aggregate_columns_needed(const AggregateSpec& spec) {
@@ -632,7 +755,7 @@ std::vector<TableColumns> aggregate_columns_needed(const AggregateSpec& spec) {
 
 CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& referential,
                             const AggregateSpec& spec, int threads, ShardAggregateStats* stats,
-                            size_t morsel_events) {
+                            size_t morsel_events, const DeathCertificates* certificates) {
   const PatientIndex index = build_patient_index(shard);
   // With persons (docs/data-model.md, "Persons"), events are renumbered to persons so that
   // `patients` counts distinct persons and a person's attributes are resolved ones.
@@ -722,6 +845,12 @@ CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& refer
       return to_coded(aggregate_events(claims, patients, spec, threads, keep, text, add, flux_of,
                                        stats, morsel_events));
     }
+    case ExtractorKind::kAld:
+    case ExtractorKind::kAct:
+    case ExtractorKind::kLab:
+    case ExtractorKind::kDeath:
+      return aggregate_care_source(shard, index, patients, spec, threads, stats, morsel_events,
+                                   certificates);
   }
   return CodedGroups(spec.group_by.size());
 }

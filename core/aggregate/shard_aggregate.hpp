@@ -10,6 +10,7 @@
 
 #include "core/aggregate/aggregate_spec.hpp"
 #include "core/aggregate/coded_groups.hpp"
+#include "core/events/care_sources.hpp"
 #include "core/events/events.hpp"
 #include "core/shard_data.hpp"
 
@@ -32,6 +33,7 @@ std::vector<TableColumns> aggregate_columns_needed(const AggregateSpec& spec);
 CodedGroups aggregate_shard(const ShardData& shard, const DrugReferential& referential,
                             const AggregateSpec& spec, int threads,
                             ShardAggregateStats* stats = nullptr,
-                            size_t morsel_events = kAggregateMorselEvents);
+                            size_t morsel_events = kAggregateMorselEvents,
+                            const DeathCertificates* certificates = nullptr);
 
 }  // namespace snds

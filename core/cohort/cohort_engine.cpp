@@ -24,6 +24,14 @@ bool has_exact(std::string_view code, const std::vector<std::string>& codes) {
   return false;
 }
 
+// True when some period [start, end] of `periods` meets [from, to].
+bool any_overlap(const std::vector<std::pair<Date, Date>>& periods, int64_t from, int64_t to) {
+  if (from > to) return false;
+  for (const auto& [start, end] : periods)
+    if (start != kMissingDate && int64_t{start} <= to && int64_t{end} >= from) return true;
+  return false;
+}
+
 bool matches(const EventDefinition& d, const DispensingEvent& e) {
   return has_code_prefix(e.atc, d.atc) || has_exact(e.cip13, d.cip13);
 }
@@ -39,6 +47,32 @@ bool matches(const EventDefinition& d, const StayEvent& e) {
 
 bool matches(const EventDefinition& d, const ClaimLine& e) {
   return std::find(d.nature.begin(), d.nature.end(), e.nature) != d.nature.end();
+}
+
+bool has_int(int64_t v, const std::vector<int64_t>& values) {
+  return std::find(values.begin(), values.end(), v) != values.end();
+}
+
+// No list: every period; otherwise its ICD-10 or its ALD number is listed (either suffices).
+bool matches(const EventDefinition& d, const AldPeriod& e) {
+  if (d.icd10.empty() && d.ald.empty()) return true;
+  return (!e.icd10.empty() && has_code_prefix(e.icd10, d.icd10)) || has_int(e.ald, d.ald);
+}
+
+bool matches(const EventDefinition& d, const ActEvent& e) {
+  return (d.settings & e.setting) && (d.ccam.empty() || has_code_prefix(e.ccam, d.ccam));
+}
+
+bool matches(const EventDefinition& d, const LabEvent& e) {
+  return d.nabm.empty() || has_int(e.nabm, d.nabm);
+}
+
+bool matches(const EventDefinition& d, const DeathEvent& e) {
+  if (d.icd10.empty() || has_code_prefix(e.cause, d.icd10)) return true;
+  if (d.any_cause)
+    for (auto c : e.other_causes)
+      if (has_code_prefix(c, d.icd10)) return true;
+  return false;
 }
 
 // The events of one source, in patient order: patient p's events are
@@ -94,6 +128,13 @@ class PatientEvents {
       stays_ = group_by_patient(events.stays, patients, "hospital stay");
     if (spec.uses_source(CohortSource::kClaim))
       claims_ = group_by_patient(events.claims, patients, "claim");
+    if (spec.uses_source(CohortSource::kAld)) ald_ = group_by_patient(events.ald, patients, "ald");
+    if (spec.uses_source(CohortSource::kAct))
+      acts_ = group_by_patient(events.acts, patients, "act");
+    if (spec.uses_source(CohortSource::kLab))
+      labs_ = group_by_patient(events.labs, patients, "lab");
+    for (const auto& [sources, deaths] : events.deaths)
+      deaths_.emplace_back(sources, group_by_patient(deaths, patients, "death"));
   }
 
   // Fills s.dates[d] with patient p's sorted dates of each used definition d, and returns
@@ -101,6 +142,7 @@ class PatientEvents {
   // period: most patients of a shard never enter a cohort, and nothing else is asked of them.
   bool collect(uint32_t p, Scratch& s) const {
     s.dates.resize(spec_.events.size());
+    s.history.periods.resize(spec_.events.size());
     collect_definition(p, spec_.index_event, s);
     const auto& own = s.dates[spec_.index_event];
     const auto first = std::lower_bound(own.begin(), own.end(), spec_.study_start);
@@ -129,6 +171,28 @@ class PatientEvents {
         break;
       case CohortSource::kClaim:
         collect_claims(def, p, s.claims, out);
+        break;
+      case CohortSource::kAld: {
+        auto& periods = s.history.periods[d];
+        periods.clear();
+        for (uint32_t k = ald_.offsets[p]; k < ald_.offsets[p + 1]; ++k) {
+          const auto& e = events_.ald[ald_.order[k]];
+          if (!matches(def, e)) continue;
+          out.push_back(e.date);
+          periods.emplace_back(e.date, e.end);
+        }
+        break;  // sorted by start, as extracted
+      }
+      case CohortSource::kAct:
+        collect_points(events_.acts, acts_, def, p, out);
+        break;
+      case CohortSource::kLab:
+        collect_points(events_.labs, labs_, def, p, out);
+        break;
+      case CohortSource::kDeath:
+        for (size_t k = 0; k < deaths_.size(); ++k)
+          if (deaths_[k].first == def.death_sources)
+            collect_points(events_.deaths[k].second, deaths_[k].second, def, p, out);
         break;
     }
     if (!std::is_sorted(out.begin(), out.end())) std::sort(out.begin(), out.end());
@@ -161,9 +225,11 @@ class PatientEvents {
     }
   }
 
-  // Baseline of a cohort patient: what lies in [index + from, index + to].
+  // Baseline of a cohort patient: what lies in [index + from, index + to] (an interval event
+  // when one of its periods overlaps it).
   void collect_baseline(uint32_t p, const Patient& patient, const CohortRow& row,
-                        std::span<const std::vector<Date>> dates, PatientBaseline& b) const {
+                        std::span<const std::vector<Date>> dates, const PatientHistory& history,
+                        PatientBaseline& b) const {
     const BaselineSpec& spec = *spec_.baseline;
     const int64_t from = int64_t{row.index_date} + spec.window_from;
     const int64_t to = int64_t{row.index_date} + spec.window_to;
@@ -183,8 +249,12 @@ class PatientEvents {
         if (inside(e.date)) b.dp.push_back(e.dp);
       }
     b.events.assign(spec.events.size(), false);
-    for (size_t e = 0; e < spec.events.size(); ++e)
-      b.events[e] = any_in_window(dates[spec.events[e]], from, to);
+    for (size_t e = 0; e < spec.events.size(); ++e) {
+      const size_t d = spec.events[e];
+      b.events[e] = spec_.events[d].source == CohortSource::kAld
+                        ? any_overlap(history.periods[d], from, to)
+                        : any_in_window(dates[d], from, to);
+    }
   }
 
   // The codes by which patient p's index event matched on the index date.
@@ -220,6 +290,36 @@ class PatientEvents {
               if (has_code_prefix(das, def.icd10)) add("ICD10_DAS", das);
         }
         break;
+      case CohortSource::kAld:
+        for (uint32_t k = ald_.offsets[p]; k < ald_.offsets[p + 1]; ++k) {
+          const auto& e = events_.ald[ald_.order[k]];
+          if (e.date != index || !matches(def, e)) continue;
+          if (e.ald != kMissingInt) add("ALD", std::to_string(e.ald));
+          if (!e.icd10.empty()) add("ICD10_ALD", e.icd10);
+        }
+        break;
+      case CohortSource::kAct:
+        for (uint32_t k = acts_.offsets[p]; k < acts_.offsets[p + 1]; ++k) {
+          const auto& e = events_.acts[acts_.order[k]];
+          if (e.date == index && matches(def, e)) add("CCAM", e.ccam);
+        }
+        break;
+      case CohortSource::kLab:
+        for (uint32_t k = labs_.offsets[p]; k < labs_.offsets[p + 1]; ++k) {
+          const auto& e = events_.labs[labs_.order[k]];
+          if (e.date == index && matches(def, e)) add("NABM", std::to_string(e.nabm));
+        }
+        break;
+      case CohortSource::kDeath:
+        for (size_t j = 0; j < deaths_.size(); ++j) {
+          if (deaths_[j].first != def.death_sources) continue;
+          const ByPatient& g = deaths_[j].second;
+          for (uint32_t k = g.offsets[p]; k < g.offsets[p + 1]; ++k) {
+            const auto& e = events_.deaths[j].second[g.order[k]];
+            if (e.date == index && matches(def, e) && !e.cause.empty()) add("CAUSE", e.cause);
+          }
+        }
+        break;
       case CohortSource::kClaim: {
         // Natures whose lines of the index date net to > 0, as claim events are.
         std::map<int64_t, int64_t> net;
@@ -239,6 +339,15 @@ class PatientEvents {
   }
 
  private:
+  template <typename Event>
+  static void collect_points(const std::vector<Event>& events, const ByPatient& g,
+                             const EventDefinition& def, uint32_t p, std::vector<Date>& out) {
+    for (uint32_t k = g.offsets[p]; k < g.offsets[p + 1]; ++k) {
+      const auto& e = events[g.order[k]];
+      if (matches(def, e)) out.push_back(e.date);
+    }
+  }
+
   static bool any_in_window(const std::vector<Date>& dates, int64_t from, int64_t to) {
     auto it = std::lower_bound(dates.begin(), dates.end(), from,
                                [](Date d, int64_t v) { return static_cast<int64_t>(d) < v; });
@@ -273,7 +382,8 @@ class PatientEvents {
   const CohortSpec& spec_;
   const ShardEvents& events_;
   std::vector<size_t> used_;
-  ByPatient dispensing_, stays_, claims_;
+  ByPatient dispensing_, stays_, claims_, ald_, acts_, labs_;
+  std::vector<std::pair<uint8_t, ByPatient>> deaths_;  // as events_.deaths
 };
 
 // True when some date of the sorted `dates` lies in [from, to].
@@ -559,8 +669,12 @@ size_t evaluate_patient(const CohortSpec& spec, const Patient& patient,
         break;
       case CriterionKind::kExcludeEvent:
       case CriterionKind::kRequireEvent: {
-        const bool found =
-            any_in(dates[c.event], int64_t{index} + c.window_from, int64_t{index} + c.window_to);
+        const int64_t from = int64_t{index} + c.window_from, to = int64_t{index} + c.window_to;
+        // An interval event is present in the window when one of its periods overlaps it.
+        const bool found = spec.events[c.event].source == CohortSource::kAld && history &&
+                                   c.event < history->periods.size()
+                               ? any_overlap(history->periods[c.event], from, to)
+                               : any_in(dates[c.event], from, to);
         ok = (c.kind == CriterionKind::kExcludeEvent) ? !found : found;
         break;
       }
@@ -665,7 +779,9 @@ CohortPartial evaluate_cohort(const CohortSpec& spec, const PatientIndex& patien
           const Patient& patient = patients.patients[p];
           // No index event: attrition step 0, no row, no index code.
           if (!grouped.collect(id, scratch)) continue;
-          size_t passed = evaluate_patient(spec, patient, scratch.dates, nullptr);
+          // The history's ALD periods (criteria overlap) are filled by collect(); its supplies
+          // and claim days are only read with a row.
+          size_t passed = evaluate_patient(spec, patient, scratch.dates, nullptr, &scratch.history);
           // The history (supplies, claim days) only of the cohort's patients.
           if (passed == steps) {
             if (with_history) grouped.collect_history(id, scratch.history);
@@ -677,7 +793,8 @@ CohortPartial evaluate_cohort(const CohortSpec& spec, const PatientIndex& patien
                                       scratch.code_keys);
           if (passed != steps) continue;
           if (spec.baseline) {
-            grouped.collect_baseline(id, patient, row, scratch.dates, scratch.baseline);
+            grouped.collect_baseline(id, patient, row, scratch.dates, scratch.history,
+                                     scratch.baseline);
             tally_baseline(*spec.baseline, scratch.baseline, part.tallies);
           }
           part.rows.push_back(row);

@@ -19,6 +19,7 @@
 #include "core/cohort/baseline.hpp"
 #include "core/cohort/cohort_spec.hpp"
 #include "core/cohort/exposure.hpp"
+#include "core/events/care_sources.hpp"
 #include "core/events/events.hpp"
 #include "core/serialize.hpp"
 
@@ -29,6 +30,11 @@ struct ShardEvents {
   std::vector<DispensingEvent> dispensing;
   std::vector<StayEvent> stays;
   std::vector<ClaimLine> claims;
+  std::vector<AldPeriod> ald;
+  std::vector<ActEvent> acts;
+  std::vector<LabEvent> labs;
+  // Deaths, once per distinct `sources` set of the study's death definitions.
+  std::vector<std::pair<uint8_t, std::vector<DeathEvent>>> deaths;
   // Pack sizes (PHA_CND_TOP) for exposures by pack size; null when not needed.
   const DrugReferential* referential = nullptr;
 };
@@ -91,6 +97,9 @@ CohortPartial decode_partial(ByteReader& r);
 struct PatientHistory {
   std::vector<Supply> supplies;  // the index event's dispensings, by date (exposure)
   std::vector<Date> claim_days;  // distinct dates of any claim line, sorted (loss to follow-up)
+  // Per event definition of an interval source (ald): its periods [start, end], sorted by start
+  // as the definition's dates are; empty for the others. Criteria windows test overlap on them.
+  std::vector<std::vector<std::pair<Date, Date>>> periods;
 };
 
 // The rule for one patient. `dates[d]` holds the sorted dates of event definition d for this

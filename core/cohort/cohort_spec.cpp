@@ -86,6 +86,14 @@ const char* cohort_source_name(CohortSource s) {
       return "hospital_stay";
     case CohortSource::kClaim:
       return "claim";
+    case CohortSource::kAld:
+      return "ald";
+    case CohortSource::kAct:
+      return "act";
+    case CohortSource::kLab:
+      return "lab";
+    case CohortSource::kDeath:
+      return "death";
   }
   return "?";
 }
@@ -116,6 +124,20 @@ bool CohortSpec::uses_source(CohortSource s) const {
   for (size_t d = 0; d < events.size(); ++d)
     if (events[d].source == s && uses_event(d)) return true;
   return false;
+}
+
+uint8_t CohortSpec::act_settings() const {
+  uint8_t bits = 0;
+  for (size_t d = 0; d < events.size(); ++d)
+    if (events[d].source == CohortSource::kAct && uses_event(d)) bits |= events[d].settings;
+  return bits;
+}
+
+uint8_t CohortSpec::death_sources() const {
+  uint8_t bits = 0;
+  for (size_t d = 0; d < events.size(); ++d)
+    if (events[d].source == CohortSource::kDeath && uses_event(d)) bits |= events[d].death_sources;
+  return bits;
 }
 
 std::vector<std::string> CohortSpec::incidence_outcome_names() const {
@@ -151,6 +173,37 @@ boost::json::object cohort_spec_to_json(const CohortSpec& spec) {
         boost::json::array n;
         for (auto v : e.nature) n.emplace_back(v);
         d["nature"] = std::move(n);
+        break;
+      }
+      case CohortSource::kAld: {
+        d["icd10"] = to_array(e.icd10);
+        boost::json::array n;
+        for (auto v : e.ald) n.emplace_back(v);
+        d["ald"] = std::move(n);
+        break;
+      }
+      case CohortSource::kAct: {
+        d["ccam"] = to_array(e.ccam);
+        boost::json::array set;
+        if (e.settings & 1) set.emplace_back("dcir");
+        if (e.settings & 2) set.emplace_back("pmsi");
+        d["settings"] = std::move(set);
+        break;
+      }
+      case CohortSource::kLab: {
+        boost::json::array n;
+        for (auto v : e.nabm) n.emplace_back(v);
+        d["nabm"] = std::move(n);
+        break;
+      }
+      case CohortSource::kDeath: {
+        d["icd10"] = to_array(e.icd10);
+        d["causes"] = e.any_cause ? "any" : "initial";
+        boost::json::array src;
+        if (e.death_sources & 1) src.emplace_back("ir_ben_r");
+        if (e.death_sources & 2) src.emplace_back("causes");
+        if (e.death_sources & 4) src.emplace_back("pmsi");
+        d["sources"] = std::move(src);
         break;
       }
     }

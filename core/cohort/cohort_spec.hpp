@@ -16,7 +16,9 @@
 namespace snds {
 
 // Where a study event comes from (an extractor of core/events/events.hpp).
-enum class CohortSource : uint8_t { kDispensing, kHospitalStay, kClaim };
+// kAld is an interval source (core/events/care_sources.hpp): its dates are period starts, and a
+// criterion's window (and a baseline event) asks whether a period overlaps it.
+enum class CohortSource : uint8_t { kDispensing, kHospitalStay, kClaim, kAld, kAct, kLab, kDeath };
 
 inline constexpr size_t kMaxOutcomes = 32;
 
@@ -30,6 +32,11 @@ const char* cohort_source_name(CohortSource s);
 //   dispensing:    atc (prefixes of PHA_ATC_C07) and/or cip13 (exact PHA_PRS_C13 codes)
 //   hospital_stay: icd10 (prefixes) at `positions` (default DP only, as the aggregate job's filter)
 //   claim:         nature (PRS_NAT_REF codes)
+//   ald:           icd10 (prefixes of MED_MTF_COD) and/or ald (IMB_ALD_NUM); none: every period
+//   act:           ccam (prefixes), settings (ActSetting bits; default both)
+//   lab:           nabm (exact BIO_PRS_IDE codes); none: every test
+//   death:         icd10 (prefixes of the initial cause, or of any cause with any_cause),
+//                  sources (DeathSource bits; default all)
 struct EventDefinition {
   std::string name;
   CohortSource source = CohortSource::kDispensing;
@@ -38,6 +45,12 @@ struct EventDefinition {
   std::vector<std::string> icd10;
   uint8_t positions = kPositionDP;
   std::vector<int64_t> nature;
+  std::vector<int64_t> ald;
+  std::vector<std::string> ccam;
+  uint8_t settings = 3;       // act: kActDcir | kActPmsi
+  std::vector<int64_t> nabm;
+  uint8_t death_sources = 7;  // death: kDeathIrBenR | kDeathCauses | kDeathPmsi
+  bool any_cause = false;     // death: icd10 looks at the other causes too
 };
 
 enum class CriterionKind : uint8_t {
@@ -127,6 +140,9 @@ struct CohortSpec {
   std::vector<std::string> step_names() const;
   // Which event sources some used definition needs (so a job extracts nothing else).
   bool uses_source(CohortSource s) const;
+  // The act settings and death sources the used definitions of those sources ask for (bits).
+  uint8_t act_settings() const;
+  uint8_t death_sources() const;
 };
 
 // The study with every default filled in, as recorded in the job manifest.

@@ -290,7 +290,9 @@ void to_persons(std::vector<StayEvent>& stays, const PatientIndex& index);
 
 // What each extractor reads, so a job asks the store reader for these columns only. PMSI kinds
 // stand for every yearly instance present in the shard (T_MCO19C, T_MCO20C...).
-enum class ExtractorKind : uint8_t { kDispensing, kHospitalStay, kClaim };
+// kAld, kAct, kLab, kDeath: the sources of core/events/care_sources.hpp (their tables are listed
+// by care_source_tables; columns_needed gives IR_BEN_R only for them).
+enum class ExtractorKind : uint8_t { kDispensing, kHospitalStay, kClaim, kAld, kAct, kLab, kDeath };
 struct TableColumns {
   TableKind kind;
   std::vector<std::string> columns;

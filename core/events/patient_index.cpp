@@ -204,6 +204,11 @@ std::vector<TableColumns> columns_needed(ExtractorKind kind) {
                      {"BEN_NIR_PSA", "BEN_RNG_GEM", "EXE_SOI_DTD", "DPN_QLF", "PRS_NAT_REF",
                       "PRS_ACT_QTE", "PRS_PAI_MNT"}});
       break;
+    case ExtractorKind::kAld:
+    case ExtractorKind::kAct:
+    case ExtractorKind::kLab:
+    case ExtractorKind::kDeath:
+      break;  // care_source_tables (core/events/care_sources.hpp)
   }
   return out;
 }

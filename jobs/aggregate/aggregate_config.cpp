@@ -1,5 +1,6 @@
 // The aggregate config's keys:
-//   job: aggregate, store, output, source, period {start, end}, filter {atc | icd10, positions},
+//   job: aggregate, store, output, source, period {start, end}, filter {atc | icd10, positions |
+//   ald | ccam, settings | nabm | sources, causes},
 //   flux {until | months_after_period}, group_by, measures, totals,
 //   disclosure {min_patients, secondary}.
 #include "jobs/aggregate/aggregate_config.hpp"
@@ -52,9 +53,50 @@ void read_filter(ConfigMap& config, AggregateSpec& spec) {
     spec.atc_filter = code_prefixes(*filter, "atc", "ATC");
   }
   if (filter->has("icd10")) {
-    if (spec.source != ExtractorKind::kHospitalStay)
-      filter->fail("icd10", "applies to source hospital_stay only, not " + source);
+    if (spec.source != ExtractorKind::kHospitalStay && spec.source != ExtractorKind::kAld &&
+        spec.source != ExtractorKind::kDeath)
+      filter->fail("icd10", "applies to sources hospital_stay, ald and death only, not " + source);
     spec.icd10_filter = code_prefixes(*filter, "icd10", "ICD-10");
+  }
+  auto only_for = [&](const char* key, ExtractorKind owner) {
+    if (!filter->has(key)) return false;
+    if (spec.source != owner)
+      filter->fail(key, fmt::format("applies to source {} only, not {}", source_name(owner),
+                                    source));
+    return true;
+  };
+  auto codes = [&](const char* key, const char* what) {
+    auto v = filter->int_list(key, true);
+    if (v.empty()) filter->fail(key, fmt::format("needs at least one {} code", what));
+    return v;
+  };
+  // Named choices as bits (bit i for names[i]).
+  auto choices = [&](const char* key, const std::vector<std::string>& names) {
+    const auto items = filter->string_list(key, true);
+    if (items.empty()) filter->fail(key, "needs at least one of " + joined(names));
+    uint8_t bits = 0;
+    for (const auto& v : items) {
+      auto it = std::find(names.begin(), names.end(), v);
+      if (it == names.end())
+        filter->fail(key, fmt::format("'{}' is not one of {}{}", v, joined(names),
+                                      did_you_mean(v, names)));
+      bits |= static_cast<uint8_t>(1u << (it - names.begin()));
+    }
+    return bits;
+  };
+  if (only_for("ald", ExtractorKind::kAld)) spec.ald_filter = codes("ald", "IMB_ALD_NUM");
+  if (only_for("ccam", ExtractorKind::kAct))
+    spec.ccam_filter = code_prefixes(*filter, "ccam", "CCAM");
+  if (only_for("settings", ExtractorKind::kAct))
+    spec.act_settings = choices("settings", {"dcir", "pmsi"});
+  if (only_for("nabm", ExtractorKind::kLab)) spec.nabm_filter = codes("nabm", "NABM");
+  if (only_for("sources", ExtractorKind::kDeath))
+    spec.death_sources = choices("sources", {"ir_ben_r", "causes", "pmsi"});
+  if (only_for("causes", ExtractorKind::kDeath)) {
+    const std::string causes = filter->required_string("causes");
+    if (causes != "initial" && causes != "any")
+      filter->fail("causes", fmt::format("must be initial or any, got '{}'", causes));
+    spec.any_cause = causes == "any";
   }
   if (filter->has("positions")) {
     if (spec.source != ExtractorKind::kHospitalStay)
@@ -117,7 +159,7 @@ AggregateJobConfig read_aggregate_config(ConfigMap& config) {
   const std::string source = config.required_string("source");
   const auto parsed = parse_source(source);
   if (!parsed)
-    config.fail("source", fmt::format("must be dispensing, hospital_stay or claim, got '{}'{}",
+    config.fail("source", fmt::format("must be one of {}, got '{}'{}", joined(all_source_names()),
                                       source, did_you_mean(source, all_source_names())));
   spec.source = *parsed;
 
@@ -130,6 +172,10 @@ AggregateJobConfig read_aggregate_config(ConfigMap& config) {
                              format_iso_date(*spec.period_start)));
     period->finish();
   }
+
+  // ALD periods may still be open: counting them needs both ends of a period.
+  if (spec.source == ExtractorKind::kAld && !spec.period_start)
+    config.fail("period", "is required with source ald (open ALD periods need an end to count to)");
 
   read_filter(config, spec);
 
@@ -204,13 +250,45 @@ boost::json::object aggregate_config_to_json(const AggregateJobConfig& config) {
     return a;
   };
   if (!spec.atc_filter.empty()) filter["atc"] = list(spec.atc_filter);
-  if (!spec.icd10_filter.empty()) {
+  if (!spec.icd10_filter.empty() && spec.source != ExtractorKind::kHospitalStay)
+    filter["icd10"] = list(spec.icd10_filter);
+  if (!spec.icd10_filter.empty() && spec.source == ExtractorKind::kHospitalStay) {
     filter["icd10"] = list(spec.icd10_filter);
     boost::json::array positions;
     if (spec.positions.dp) positions.emplace_back("DP");
     if (spec.positions.dr) positions.emplace_back("DR");
     if (spec.positions.das) positions.emplace_back("DAS");
     filter["positions"] = std::move(positions);
+  }
+  auto ints = [](const std::vector<int64_t>& v) {
+    boost::json::array a;
+    for (auto x : v) a.emplace_back(x);
+    return a;
+  };
+  auto bits = [](uint8_t b, std::initializer_list<const char*> names) {
+    boost::json::array a;
+    int i = 0;
+    for (auto n : names)
+      if (b >> i++ & 1) a.emplace_back(n);
+    return a;
+  };
+  switch (spec.source) {
+    case ExtractorKind::kAld:
+      if (!spec.ald_filter.empty()) filter["ald"] = ints(spec.ald_filter);
+      break;
+    case ExtractorKind::kAct:
+      if (!spec.ccam_filter.empty()) filter["ccam"] = list(spec.ccam_filter);
+      filter["settings"] = bits(spec.act_settings, {"dcir", "pmsi"});
+      break;
+    case ExtractorKind::kLab:
+      if (!spec.nabm_filter.empty()) filter["nabm"] = ints(spec.nabm_filter);
+      break;
+    case ExtractorKind::kDeath:
+      filter["sources"] = bits(spec.death_sources, {"ir_ben_r", "causes", "pmsi"});
+      filter["causes"] = spec.any_cause ? "any" : "initial";
+      break;
+    default:
+      break;
   }
   o["filter"] = std::move(filter);
   boost::json::array group_by, measures;

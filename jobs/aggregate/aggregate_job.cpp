@@ -14,7 +14,8 @@ int aggregate_job(ConfigMap& config, CommandContext& ctx, const JobOptions& opti
   return run_on_store(job, ctx, options, [&](const JobShardSource& source) {
     // A table the store lacks fails the job naming it, before any shard is read (issue #12).
     all_or_none(ctx.comm, [&] {
-      check_store_tables(job.store, aggregate_wanted_tables(job.spec), job.config_file);
+      check_store_tables(job.store, aggregate_wanted_tables(job.spec), job.config_file,
+                         aggregate_optional_tables(job.spec));
     });
     run_aggregate(job, ctx.comm, ctx.threads, source);
   });

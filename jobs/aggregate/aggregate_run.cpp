@@ -14,6 +14,7 @@
 #include "core/aggregate/shard_aggregate.hpp"
 #include "core/atomic_file.hpp"
 #include "core/catalog.hpp"
+#include "core/events/care_sources.hpp"
 #include "core/serialize.hpp"
 #include "jobs/shard_job.hpp"
 
@@ -27,7 +28,22 @@ WantedTables aggregate_wanted_tables(const AggregateSpec& spec) {
     for (const auto& c : t.columns)
       if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
   }
+  for (const auto& t : care_source_tables(spec.source, aggregate_source_settings(spec)))
+    wanted[t.table] = t.columns;
   return wanted;
+}
+
+uint8_t aggregate_source_settings(const AggregateSpec& spec) {
+  if (spec.source == ExtractorKind::kAct) return spec.act_settings;
+  if (spec.source == ExtractorKind::kDeath) return spec.death_sources;
+  return 0xff;
+}
+
+std::vector<std::string> aggregate_optional_tables(const AggregateSpec& spec) {
+  std::vector<std::string> out;
+  for (const auto& t : care_source_tables(spec.source, aggregate_source_settings(spec)))
+    if (t.optional) out.push_back(t.table);
+  return out;
 }
 
 AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator& comm, int threads,
@@ -38,6 +54,10 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
   GroupMerger merged(spec.group_by.size());  // rank 0
   AggregateRunSummary summary;
 
+  // Death certificates: a referential every rank reads once.
+  const ShardData death_tables =
+      spec.source == ExtractorKind::kDeath ? load_death_tables(config.store) : ShardData{};
+  const DeathCertificates certificates(death_tables);
   ShardJob job = shard_job("aggregate", config, aggregate_config_to_json(config),
                            aggregate_wanted_tables(spec));
   if (spec.source == ExtractorKind::kDispensing) job.referential = ReferentialNeed::kCodes;
@@ -45,7 +65,8 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
   job.work = [&](ShardWork& shard, ByteWriter& out) {
     ShardAggregateStats stats;
     const CodedGroups groups =
-        aggregate_shard(shard.data, shard.referential, spec, shard.threads, &stats);
+        aggregate_shard(shard.data, shard.referential, spec, shard.threads, &stats,
+                        kAggregateMorselEvents, &certificates);
     out.put<uint64_t>(stats.events);
     out.put<uint64_t>(stats.kept);
     out.put_vector(groups.serialize());

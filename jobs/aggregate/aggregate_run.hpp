@@ -29,6 +29,10 @@ using AggregateShardSource = JobShardSource;
 
 // The tables and columns the source's extractor reads (IR_BEN_R always).
 WantedTables aggregate_wanted_tables(const AggregateSpec& spec);
+// The act settings or death sources of the spec (ActSetting / DeathSource bits; 0xff otherwise).
+uint8_t aggregate_source_settings(const AggregateSpec& spec);
+// Tables of aggregate_wanted_tables read when the store has them (KI_ECD_R...).
+std::vector<std::string> aggregate_optional_tables(const AggregateSpec& spec);
 
 struct AggregateRunSummary {
   uint64_t rows = 0;        // groups written (rank 0)

@@ -48,20 +48,68 @@ std::vector<std::string> code_list(ConfigMap& m, const std::string& key, const c
 }
 
 // A key that belongs to another source gets a sentence saying so rather than "unknown key".
+constexpr uint32_t bit(CohortSource s) {
+  return 1u << static_cast<unsigned>(s);
+}
+
+std::string owners_text(uint32_t owners) {
+  std::string text;
+  for (unsigned s = 0; s < 32; ++s) {
+    if (!(owners >> s & 1)) continue;
+    if (!text.empty()) text += ", ";
+    text += cohort_source_name(static_cast<CohortSource>(s));
+  }
+  return text;
+}
+
 void reject_foreign_keys(ConfigMap& m, CohortSource source) {
   struct Foreign {
     const char* key;
-    CohortSource owner;
+    uint32_t owners;
   };
-  static constexpr Foreign kKeys[] = {{"atc", CohortSource::kDispensing},
-                                      {"cip13", CohortSource::kDispensing},
-                                      {"icd10", CohortSource::kHospitalStay},
-                                      {"positions", CohortSource::kHospitalStay},
-                                      {"nature", CohortSource::kClaim}};
+  using S = CohortSource;
+  static constexpr Foreign kKeys[] = {
+      {"atc", bit(S::kDispensing)},
+      {"cip13", bit(S::kDispensing)},
+      {"icd10", bit(S::kHospitalStay) | bit(S::kAld) | bit(S::kDeath)},
+      {"positions", bit(S::kHospitalStay)},
+      {"nature", bit(S::kClaim)},
+      {"ald", bit(S::kAld)},
+      {"ccam", bit(S::kAct)},
+      {"settings", bit(S::kAct)},
+      {"nabm", bit(S::kLab)},
+      {"sources", bit(S::kDeath)},
+      {"causes", bit(S::kDeath)}};
   for (const auto& f : kKeys)
-    if (f.owner != source && m.node()[f.key].IsDefined())
+    if (!(f.owners & bit(source)) && m.node()[f.key].IsDefined())
       m.fail(f.key, fmt::format("applies to {} events only, and this event's source is {}",
-                                cohort_source_name(f.owner), cohort_source_name(source)));
+                                owners_text(f.owners), cohort_source_name(source)));
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string text;
+  for (size_t i = 0; i < names.size(); ++i) text += (i ? ", " : "") + names[i];
+  return text;
+}
+
+// A list of named choices as bits: each item one of `names` (bit i for names[i]); the default
+// `all` when the key is absent.
+uint8_t choice_bits(ConfigMap& m, const std::string& key, const std::vector<std::string>& names,
+                    uint8_t all) {
+  if (!m.has(key)) return all;
+  const auto items = m.string_list(key, true);
+  if (items.empty()) m.fail(key, "needs at least one of " + join_names(names));
+  uint8_t bits = 0;
+  for (const auto& v : items) {
+    auto it = std::find(names.begin(), names.end(), v);
+    if (it == names.end()) {
+      const std::string hint = closest_match(v, names);
+      m.fail(key, fmt::format("'{}' is not one of {}{}", v, join_names(names),
+                              hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+    }
+    bits |= static_cast<uint8_t>(1u << (it - names.begin()));
+  }
+  return bits;
 }
 
 EventDefinition read_event(ConfigMap& events, const std::string& name) {
@@ -77,10 +125,21 @@ EventDefinition read_event(ConfigMap& events, const std::string& name) {
     def.source = CohortSource::kHospitalStay;
   } else if (source == "claim") {
     def.source = CohortSource::kClaim;
+  } else if (source == "ald") {
+    def.source = CohortSource::kAld;
+  } else if (source == "act") {
+    def.source = CohortSource::kAct;
+  } else if (source == "lab") {
+    def.source = CohortSource::kLab;
+  } else if (source == "death") {
+    def.source = CohortSource::kDeath;
   } else {
-    const std::string hint = closest_match(source, {"dispensing", "hospital_stay", "claim"});
-    m.fail("source", fmt::format("must be dispensing, hospital_stay or claim, got '{}'{}", source,
-                                 hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+    const std::string hint = closest_match(
+        source, {"dispensing", "hospital_stay", "claim", "ald", "act", "lab", "death"});
+    m.fail("source",
+           fmt::format("must be dispensing, hospital_stay, claim, ald, act, lab or death, got "
+                       "'{}'{}",
+                       source, hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
   }
   reject_foreign_keys(m, def.source);
   switch (def.source) {
@@ -122,6 +181,33 @@ EventDefinition read_event(ConfigMap& events, const std::string& name) {
       if (!m.has("nature")) m.fail("nature", "is required for a claim event (PRS_NAT_REF codes)");
       def.nature = m.int_list("nature", true);
       if (def.nature.empty()) m.fail("nature", "needs at least one PRS_NAT_REF code");
+      break;
+    }
+    case CohortSource::kAld: {
+      def.icd10 = code_list(m, "icd10", "E11");
+      def.ald = m.int_list("ald", false);
+      if (m.has("ald") && def.ald.empty()) m.fail("ald", "needs at least one IMB_ALD_NUM value");
+      break;
+    }
+    case CohortSource::kAct: {
+      def.ccam = code_list(m, "ccam", "NEKA");
+      def.settings = choice_bits(m, "settings", {"dcir", "pmsi"}, 3);
+      break;
+    }
+    case CohortSource::kLab: {
+      def.nabm = m.int_list("nabm", false);
+      if (m.has("nabm") && def.nabm.empty()) m.fail("nabm", "needs at least one NABM code");
+      break;
+    }
+    case CohortSource::kDeath: {
+      def.icd10 = code_list(m, "icd10", "I21");
+      def.death_sources = choice_bits(m, "sources", {"ir_ben_r", "causes", "pmsi"}, 7);
+      if (m.has("causes")) {
+        const std::string causes = m.required_string("causes");
+        if (causes != "initial" && causes != "any")
+          m.fail("causes", fmt::format("must be initial or any, got '{}'", causes));
+        def.any_cause = causes == "any";
+      }
       break;
     }
   }

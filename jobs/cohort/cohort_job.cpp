@@ -14,7 +14,8 @@ int cohort_job(ConfigMap& config, CommandContext& ctx, const JobOptions& options
   return run_on_store(cohort, ctx, options, [&](const JobShardSource& source) {
     // A table the store lacks fails the job naming it, before any shard is read (issue #12).
     all_or_none(ctx.comm, [&] {
-      check_store_tables(cohort.store, cohort_wanted_tables(cohort.spec), cohort.config_file);
+      check_store_tables(cohort.store, cohort_wanted_tables(cohort.spec), cohort.config_file,
+                         cohort_optional_tables(cohort.spec));
     });
     run_cohort(cohort, ctx.comm, ctx.threads, source);
   });

@@ -30,12 +30,29 @@ ExtractorKind extractor_of(CohortSource s) {
       return ExtractorKind::kHospitalStay;
     case CohortSource::kClaim:
       return ExtractorKind::kClaim;
+    case CohortSource::kAld:
+      return ExtractorKind::kAld;
+    case CohortSource::kAct:
+      return ExtractorKind::kAct;
+    case CohortSource::kLab:
+      return ExtractorKind::kLab;
+    case CohortSource::kDeath:
+      return ExtractorKind::kDeath;
   }
   throw internal_error("unknown cohort event source");
 }
 
 constexpr CohortSource kSources[] = {CohortSource::kDispensing, CohortSource::kHospitalStay,
-                                     CohortSource::kClaim};
+                                     CohortSource::kClaim,      CohortSource::kAld,
+                                     CohortSource::kAct,        CohortSource::kLab,
+                                     CohortSource::kDeath};
+
+// The option bits of a new source's tables: act settings, death sources.
+uint8_t source_settings(const CohortSpec& spec, CohortSource s) {
+  if (s == CohortSource::kAct) return spec.act_settings();
+  if (s == CohortSource::kDeath) return spec.death_sources();
+  return 0xff;
+}
 
 // The study designs' files, by name: exposures.csv, incidence.csv, baseline.csv, index_codes.csv
 // (each only when its key is set). Rows must be sorted.
@@ -57,7 +74,7 @@ WantedTables cohort_wanted_tables(const CohortSpec& spec) {
   WantedTables wanted;
   // Every study has an index event, so IR_BEN_R always comes with some extractor's tables.
   for (auto s : kSources)
-    if (spec.uses_source(s)) add_wanted(wanted, extractor_of(s));
+    if (spec.uses_source(s)) add_wanted(wanted, extractor_of(s), source_settings(spec, s));
   // Loss to follow-up alone needs claim dates only, and ER_PRS_F is the largest table: its
   // nature, quantity and amount columns are not read (extract_claims takes them as optional).
   bool claim_events = false;
@@ -72,6 +89,15 @@ WantedTables cohort_wanted_tables(const CohortSpec& spec) {
   return wanted;
 }
 
+std::vector<std::string> cohort_optional_tables(const CohortSpec& spec) {
+  std::vector<std::string> out;
+  for (auto s : kSources)
+    if (spec.uses_source(s))
+      for (const auto& t : care_source_tables(extractor_of(s), source_settings(spec, s)))
+        if (t.optional) out.push_back(t.table);
+  return out;
+}
+
 void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
                 const CohortShardSource& source) {
   const CohortSpec& spec = config.spec;
@@ -80,6 +106,10 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
   CohortPartial merged;  // rank 0
   merged.attrition.assign(spec.step_names().size(), 0);
 
+  // Death certificates: a referential every rank reads once (only when a death event is used).
+  const ShardData death_tables =
+      spec.uses_source(CohortSource::kDeath) ? load_death_tables(config.store) : ShardData{};
+  const DeathCertificates certificates(death_tables);
   ShardJob job =
       shard_job("cohort", config, cohort_config_to_json(config), cohort_wanted_tables(spec));
   if (spec.uses_source(CohortSource::kDispensing))
@@ -99,6 +129,22 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
                                    spec.needs_all_stays() ? nullptr : &stay_codes);
     if (spec.uses_source(CohortSource::kClaim))
       events.claims = extract_claims(shard.data, patients);
+    if (spec.uses_source(CohortSource::kAld))
+      events.ald = extract_ald_periods(shard.data, patients);
+    if (spec.uses_source(CohortSource::kAct))
+      events.acts = extract_acts(shard.data, patients, spec.act_settings(), shard.threads);
+    if (spec.uses_source(CohortSource::kLab)) events.labs = extract_labs(shard.data, patients);
+    // One extraction per distinct `sources` set of the death definitions.
+    for (size_t d = 0; d < spec.events.size(); ++d) {
+      const auto& def = spec.events[d];
+      if (def.source != CohortSource::kDeath || !spec.uses_event(d)) continue;
+      const bool seen = std::any_of(events.deaths.begin(), events.deaths.end(),
+                                    [&](const auto& e) { return e.first == def.death_sources; });
+      if (!seen)
+        events.deaths.emplace_back(
+            def.death_sources,
+            extract_deaths(shard.data, patients, def.death_sources, &certificates, shard.threads));
+    }
     shard.lap("extract");
     if (!patients.has_persons()) {
       encode_partial(out, evaluate_cohort(spec, patients, events, shard.threads));
@@ -108,6 +154,13 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
     to_persons(events.dispensing, patients);
     to_persons(events.stays, patients);
     to_persons(events.claims, patients);
+    to_persons(events.ald, patients);
+    to_persons(events.acts, patients);
+    to_persons(events.labs, patients);
+    for (auto& [sources, deaths] : events.deaths) {
+      to_persons(deaths, patients);
+      dedupe_deaths(deaths);
+    }
     encode_partial(out, evaluate_cohort(spec, person_view(patients), events, shard.threads));
   };
   job.merge = [&](ByteReader& in) { merged.merge(decode_partial(in)); };

@@ -28,6 +28,8 @@ using CohortShardSource = JobShardSource;
 
 // The tables and columns the study's extractors read (IR_BEN_R always).
 WantedTables cohort_wanted_tables(const CohortSpec& spec);
+// Tables of cohort_wanted_tables read when the store has them (KI_ECD_R...).
+std::vector<std::string> cohort_optional_tables(const CohortSpec& spec);
 
 // Collective: runs the study and writes the outputs (on rank 0). Throws snds::Error identically
 // on every rank when any rank fails.

@@ -35,6 +35,28 @@ inline Batch empty_store_table(TableKind kind) {
   return b;
 }
 
+// Any other catalog table (IR_IMB_R, ER_CAM_F, T_MCOaaA...): its schema columns, plus what the
+// join brings a DCIR detail table (from ER_PRS_F) or a PMSI detail table (from T_MCOaaC).
+inline Batch empty_catalog_table(const TableSpec& spec) {
+  Batch b;
+  for (const auto& c : spec.columns) b.columns.emplace_back(std::string(c.name), c.type);
+  auto add = [&](const char* name, ColumnType t) {
+    if (b.find(name) < 0) b.columns.emplace_back(name, t);
+  };
+  const std::string_view pattern = spec.pattern;
+  if (pattern.starts_with("ER_") && pattern != "ER_PRS_F") {
+    add("BEN_NIR_PSA", ColumnType::kString);
+    add("BEN_RNG_GEM", ColumnType::kInt64);
+    add("EXE_SOI_DTD", ColumnType::kDate);
+    add("DPN_QLF", ColumnType::kInt64);
+    add("PRS_ACT_QTE", ColumnType::kDecimal);
+  } else if (pattern.starts_with("T_MCOaa") && !pattern.ends_with("C")) {
+    add("NIR_ANO_17", ColumnType::kString);
+    add("EXE_SOI_DTD", ColumnType::kDate);
+  }
+  return b;
+}
+
 inline void append_row(Batch& b, const std::map<std::string, std::string>& values) {
   for (const auto& [name, v] : values)
     if (b.find(name) < 0) throw std::invalid_argument("test row names unknown column " + name);
@@ -84,6 +106,12 @@ class ShardBuilder {
       auto base_name = parse_table_name(base);
       if (!base_name) throw std::invalid_argument("unknown test table " + table);
       kind = base_name->kind;
+    }
+    if (name && name->kind == TableKind::kOther) {
+      auto [it, fresh] =
+          data_.tables.try_emplace(table, empty_catalog_table(table_spec_by_id(name->id)));
+      for (const auto& r : rows) append_row(it->second, r);
+      return *this;
     }
     auto [it, fresh] = data_.tables.try_emplace(table, empty_store_table(kind));
     for (const auto& r : rows) append_row(it->second, r);

@@ -126,7 +126,7 @@ TEST(AggregateConfig, UnknownNamesSuggestTheClosestOne) {
                 .find("measures: 'patient' is not a measure (did you mean 'patients'?)"),
             std::string::npos);
   EXPECT_NE(error_of(with("source: dispensing", "source: dispensings"))
-                .find("source: must be dispensing"),
+                .find("source: must be one of dispensing"),
             std::string::npos);
   EXPECT_NE(error_of(kContractExample + std::string("min_patient: 5\n")).find("min_patient"),
             std::string::npos);
@@ -140,7 +140,7 @@ TEST(AggregateConfig, FiltersBelongToTheirSource) {
                 .find("filter.atc: applies to source dispensing only, not hospital_stay"),
             std::string::npos);
   EXPECT_NE(error_of(with("filter: {atc: [C10]}", "filter: {icd10: [I21]}"))
-                .find("filter.icd10: applies to source hospital_stay only"),
+                .find("filter.icd10: applies to sources hospital_stay, ald and death only"),
             std::string::npos);
   EXPECT_NE(error_of(with("filter: {atc: [C10]}", "filter: {atc: [c10]}"))
                 .find("'c10' is not a ATC code prefix"),

@@ -175,10 +175,11 @@ TEST(CohortConfigError, AnExcludeEventWithoutWindow) {
 TEST(CohortConfigError, AnUnknownSource) {
   const auto e =
       error_of(example_with("statin:  {source: dispensing,", "statin:  {source: dispensings,"));
-  EXPECT_NE(
-      e.find("cohort.yaml:6: events.statin.source: must be dispensing, hospital_stay or claim, got "
-             "'dispensings' (did you mean 'dispensing'?)"),
-      std::string::npos)
+  EXPECT_NE(e.find("cohort.yaml:6: events.statin.source: must be dispensing, hospital_stay, claim, "
+                   "ald, act, lab "
+                   "or death, got "
+                   "'dispensings' (did you mean 'dispensing'?)"),
+            std::string::npos)
       << e;
 }
 
@@ -192,7 +193,8 @@ TEST(CohortConfigError, AnUnknownPosition) {
 TEST(CohortConfigError, AKeyOfAnotherSource) {
   const auto e = error_of(
       example_with("{source: dispensing, atc: [C10AA]}", "{source: dispensing, icd10: [C10AA]}"));
-  EXPECT_NE(e.find("events.statin.icd10: applies to hospital_stay events only"), std::string::npos)
+  EXPECT_NE(e.find("events.statin.icd10: applies to hospital_stay, ald, death events only"),
+            std::string::npos)
       << e;
 }
 
