@@ -569,11 +569,12 @@ bool IngestRun::next_sas_block(StreamShare& s, std::vector<ReadTask>& tasks, uin
         n == 0 ? 0
                : static_cast<uint64_t>(static_cast<double>(f.size) *
                                        static_cast<double>(s.sas_first) / static_cast<double>(n));
-    // Blocks of about half a read chunk of SAS row bytes: with the reader's two blocks ahead,
-    // a table in flight holds about what a compressed file's block does.
+    // Blocks of a quarter of a read chunk of SAS row bytes: with the reader's two blocks ahead
+    // and one being filled, a table in flight holds about a chunk (its text is about as long as
+    // its fixed-width rows, plus 4 bytes a cell), what a compressed file's block costs.
     const uint64_t row_bytes = std::max<uint64_t>(1, f.size / std::max<uint64_t>(n, 1));
     const size_t block_rows =
-        static_cast<size_t>(std::max<uint64_t>(1, (cfg_.read_chunk_kb << 10) / 2 / row_bytes));
+        static_cast<size_t>(std::max<uint64_t>(1, (cfg_.read_chunk_kb << 10) / 4 / row_bytes));
     std::vector<SasCell> cells;
     for (uint8_t c : f.sas_cells) cells.push_back(static_cast<SasCell>(c));
     s.sas = std::make_unique<SasRowReader>(f.path, std::move(cells), s.sas_first, s.sas_last,
