@@ -75,6 +75,7 @@ struct PatientRecords {
   // has a row for each, with one BEN_IDT_ANO). kMissingDate: one pseudo-NIR.
   std::array<char, 17> nir2{};
   Date nir2_from = kMissingDate;
+  bool nir2_birth_year_off = false;  // the second row's BEN_NAI_ANN is one year later (a conflict)
   const std::array<char, 17>& nir_on(Date d) const {
     return nir2_from != kMissingDate && d >= nir2_from ? nir2 : nir;
   }
@@ -107,6 +108,7 @@ struct PatientRecords {
     info71_lines = regularisation_lines = orphan_rows = unknown_cip_rows = late_claims = 0;
     death = kMissingDate;
     nir2_from = kMissingDate;
+    nir2_birth_year_off = false;
     in_ir_ben_r = true;
     heavy = false;
   }

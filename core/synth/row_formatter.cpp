@@ -123,7 +123,9 @@ void RowFormatter::write_patient(const PatientRecords& r, BlockText& out) const 
           *q = static_cast<char>('0' + r.sex);
           return q + 1;
         case Col::kBenNaiAnn:
-          return put_padded(q, static_cast<uint64_t>(r.birth_year), 4);
+          return put_padded(
+              q, static_cast<uint64_t>(r.birth_year + (k == 1 && r.nir2_birth_year_off ? 1 : 0)),
+              4);
         case Col::kBenNaiMoi:
           return put_2digits(q, static_cast<unsigned>(r.birth_month));
         case Col::kBenResDpt:
