@@ -1,6 +1,6 @@
 // Restart, through the real binary: a rank killed part-way (SIGKILL) or a stop signal (exit 75)
 // leaves a resumable store; rerunning the same command, with any rank count, completes it with
-// the content of an uninterrupted ingest.
+// the content of an uninterrupted ingest (persons included: the person round runs again).
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
@@ -73,6 +73,31 @@ TEST(IngestRestart, AStopSignalExits75AndTheRerunResumes) {
   // Complete now: a third run is refused, as any complete store is.
   EXPECT_EQ(test::run_command(test::snds_bin() + " ingest " + (dir / "c.yaml").string(), &out), 2)
       << out;
+}
+
+TEST(IngestRestart, AStoreShardedByPersonResumesAtAnotherRankCountWithTheSamePersons) {
+  test::TempDir dir("restart-persons");
+  std::string out;
+  ASSERT_EQ(test::run_command(test::snds_bin() + " generate --patients 400 --seed 3 --quirks " +
+                                  "persons=0.2,placeholder_nir=0.05 --out " + (dir / "in").string(),
+                              &out),
+            0)
+      << out;
+  const std::string reference = reference_dump(dir);
+  ASSERT_NE(reference.find("_person"), std::string::npos);  // some person has two pseudo-NIRs
+  test::write_ingest_config(dir / "c.yaml", dir / "in", dir / "store", 6);
+  EXPECT_NE(test::run_command("SNDS_FAULT=kill_after_shard=2 mpirun -n 2 " + test::snds_bin() +
+                                  " ingest " + (dir / "c.yaml").string(),
+                              &out),
+            0)
+      << out;
+  EXPECT_FALSE(fs::exists(dir / "store" / "manifest.json"));
+  ASSERT_EQ(test::run_command(
+                "mpirun -n 3 " + test::snds_bin() + " ingest " + (dir / "c.yaml").string(), &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("resuming"), std::string::npos) << out;
+  EXPECT_EQ(test::dump_store(dir / "store"), reference);
 }
 
 }  // namespace snds
