@@ -36,6 +36,10 @@ std::string upper(std::string_view s) {
 }
 
 void append_number(std::string& out, double d) {
+  if (d >= 0 && d < 10 && d == std::trunc(d)) {  // most codes: one digit
+    out.push_back(static_cast<char>('0' + static_cast<int>(d)));
+    return;
+  }
   char buf[400];
   std::to_chars_result r;
   if (d == std::trunc(d) && std::fabs(d) < 9.0e18) {
@@ -48,7 +52,41 @@ void append_number(std::string& out, double d) {
 
 // Day `days` since 1960-01-01 as YYYY-MM-DD; the number itself when no such date exists (the
 // date parser then rejects it, as a CSV date out of range).
-void append_sas_day(std::string& out, double days, double raw) {
+// YYYY-MM-DD of the SAS days 0 to 65535 (1960-2139), each made once: an extract's dates repeat
+// (every line of a claim, every claim of a day), and making one was a tenth of a SAS ingest.
+class DayTexts {
+ public:
+  bool append(std::string& out, double days) {
+    if (!(days >= 0 && days < kDays)) return false;
+    const auto i = static_cast<size_t>(days);  // the floor, days being >= 0
+    if (text_.empty()) text_.assign(kDays * 10, '\0');
+    char* t = &text_[i * 10];
+    if (t[0] == '\0') {
+      const CivilDate c = civil_from_days(kSasEpoch + static_cast<Date>(i));
+      const auto y = static_cast<unsigned>(c.year);
+      const char made[10] = {static_cast<char>('0' + y / 1000),
+                             static_cast<char>('0' + y / 100 % 10),
+                             static_cast<char>('0' + y / 10 % 10),
+                             static_cast<char>('0' + y % 10),
+                             '-',
+                             static_cast<char>('0' + c.month / 10),
+                             static_cast<char>('0' + c.month % 10),
+                             '-',
+                             static_cast<char>('0' + c.day / 10),
+                             static_cast<char>('0' + c.day % 10)};
+      std::memcpy(t, made, 10);
+    }
+    out.append(t, 10);
+    return true;
+  }
+
+ private:
+  static constexpr size_t kDays = 65536;
+  std::string text_;
+};
+
+void append_sas_day(std::string& out, double days, double raw, DayTexts& cache) {
+  if (cache.append(out, days)) return;
   if (!std::isfinite(days) || std::fabs(days) > 3.0e6) return append_number(out, raw);
   const CivilDate c = civil_from_days(kSasEpoch + static_cast<Date>(std::floor(days)));
   if (c.year < 1 || c.year > 9999) return append_number(out, raw);
@@ -69,7 +107,7 @@ void append_sas_day(std::string& out, double days, double raw) {
 
 // Reads readstat_value_t's public fields directly: the accessor functions cost a call into the
 // library each, several per value.
-void append_cell(std::string& out, SasCell kind, const readstat_value_t& value) {
+void append_cell(std::string& out, SasCell kind, const readstat_value_t& value, DayTexts& days) {
   if (value.type == READSTAT_TYPE_STRING) {
     if (value.v.string_value) out.append(value.v.string_value);
     return;
@@ -91,9 +129,9 @@ void append_cell(std::string& out, SasCell kind, const readstat_value_t& value) 
   if (std::isnan(d)) return;
   switch (kind) {
     case SasCell::kDays:
-      return append_sas_day(out, d, d);
+      return append_sas_day(out, d, d, days);
     case SasCell::kSeconds:
-      return append_sas_day(out, d / 86400.0, d);
+      return append_sas_day(out, d / 86400.0, d, days);
     case SasCell::kText:
     case SasCell::kNumber:
       return append_number(out, d);
@@ -240,6 +278,7 @@ struct SasRowReader::State {
 
   SasBlock filling;
   uint64_t rows_read = 0;
+  DayTexts days;
   // The file as ReadStat reads it: CRC32 of its first `crc_pos` bytes, grown by every read that
   // continues the checksummed prefix (ReadStat reads the pages in order, after a few seeks).
   int fd = -1;
@@ -247,9 +286,10 @@ struct SasRowReader::State {
   uint64_t crc_pos = 0;
   uint32_t crc = 0;
   uint64_t size = 0;
+  bool checksum = true;
 
   void feed(const char* buf, uint64_t at, uint64_t n) {
-    if (at > crc_pos || at + n <= crc_pos) return;
+    if (!checksum || at > crc_pos || at + n <= crc_pos) return;
     const uint64_t skip = crc_pos - at;
     crc = static_cast<uint32_t>(
         crc32(crc, reinterpret_cast<const Bytef*>(buf + skip), static_cast<uInt>(n - skip)));
@@ -263,10 +303,14 @@ struct SasRowReader::State {
     if (stop) return false;
     filling.file_bytes = pos;
     const uint64_t next_row = filling.first_row + filling.rows;
+    const size_t text_bytes = filling.text.size(), cells_count = filling.ends.size();
     ready.push_back(std::move(filling));
     filling = SasBlock{};
     filling.first_row = next_row;
     filling.columns = cells.size();
+    // The next block about as large as this one: no regrowth copies.
+    filling.text.reserve(text_bytes + text_bytes / 8);
+    filling.ends.reserve(cells_count);
     cv.notify_all();
     return true;
   }
@@ -323,7 +367,7 @@ int on_row_value(int, readstat_variable_t* variable, readstat_value_t value, voi
   auto& s = *static_cast<SasRowReader::State*>(ctx);
   const auto col = static_cast<size_t>(variable->index);
   SasBlock& b = s.filling;
-  append_cell(b.text, col < s.cells.size() ? s.cells[col] : SasCell::kText, value);
+  append_cell(b.text, col < s.cells.size() ? s.cells[col] : SasCell::kText, value, s.days);
   b.ends.push_back(static_cast<uint32_t>(b.text.size()));
   if (col + 1 == s.cells.size()) {
     ++b.rows;
@@ -366,18 +410,20 @@ void SasRowReader::State::run() {
                          first + rows_read, last);
     }
     if (filling.rows > 0 && !hand_over()) return;
-    // The rest of the file for its checksum (the trailing pages ReadStat did not need).
-    const int fd2 = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd2 < 0) throw data_error("{}: cannot be read", path);
-    std::string buf(size_t{1} << 20, '\0');
-    for (;;) {
-      const ssize_t r = ::pread(fd2, buf.data(), buf.size(), static_cast<off_t>(crc_pos));
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) break;
-      feed(buf.data(), crc_pos, static_cast<uint64_t>(r));
+    if (checksum) {
+      // The rest of the file for its checksum (the trailing pages ReadStat did not need).
+      const int fd2 = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd2 < 0) throw data_error("{}: cannot be read", path);
+      std::string buf(size_t{1} << 20, '\0');
+      for (;;) {
+        const ssize_t r = ::pread(fd2, buf.data(), buf.size(), static_cast<off_t>(crc_pos));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        feed(buf.data(), crc_pos, static_cast<uint64_t>(r));
+      }
+      ::close(fd2);
+      size = crc_pos;
     }
-    ::close(fd2);
-    size = crc_pos;
   } catch (...) {
     std::lock_guard lock(mu);
     error = std::current_exception();
@@ -388,9 +434,10 @@ void SasRowReader::State::run() {
 }
 
 SasRowReader::SasRowReader(std::string path, std::vector<SasCell> cells, uint64_t first,
-                           uint64_t last, size_t block_rows)
+                           uint64_t last, size_t block_rows, bool checksum)
     : state_(std::make_unique<State>()) {
   State& s = *state_;
+  s.checksum = checksum;
   s.path = std::move(path);
   s.cells = std::move(cells);
   s.first = first;

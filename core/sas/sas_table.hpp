@@ -78,19 +78,20 @@ struct SasBlock {
 
 // Reads rows [first, last) of a SAS table in one pass, on a thread of its own, and hands them
 // over in blocks of `block_rows` rows (at most two blocks held ahead of the reader), so a table
-// of any size is read once in bounded memory. The file's CRC32 is taken as it is read.
+// of any size is read once in bounded memory. With `checksum`, the file's CRC32 is taken as it is
+// read.
 class SasRowReader {
  public:
   SasRowReader(std::string path, std::vector<SasCell> cells, uint64_t first, uint64_t last,
-               size_t block_rows);
+               size_t block_rows, bool checksum = true);
   ~SasRowReader();  // stops the reading thread
   SasRowReader(const SasRowReader&) = delete;
   SasRowReader& operator=(const SasRowReader&) = delete;
 
   // The next block; false after the last one. data_error naming the file on a read failure.
   bool next(SasBlock& out);
-  // After next() returned false: CRC32 and size of the whole file (the part of it ReadStat did
-  // not need is read for the checksum).
+  // After next() returned false, with `checksum`: CRC32 and size of the whole file (the part of
+  // it ReadStat did not need is read for the checksum).
   uint32_t file_crc32() const;
   uint64_t file_bytes() const;
 

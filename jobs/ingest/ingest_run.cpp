@@ -81,9 +81,13 @@ struct StreamShare {
   std::unique_ptr<RecordBlockReader> reader;  // open while being read
   uint64_t file_bytes_seen = 0;               // compressed bytes read up to the last block cut
   UnitStats stats;                            // this rank's rows; the whole file's CRC
-  // A SAS table: this rank reads the rows [first, last) of it, in one pass (core/sas).
-  std::unique_ptr<SasRowReader> sas;
-  uint64_t sas_first = 0, sas_last = 0;
+  // A SAS table: this rank reads the rows [first, last) of it, cut in one contiguous part per
+  // thread, each read in one pass by a reader of its own (core/sas), the first one checksumming
+  // the file.
+  std::vector<std::unique_ptr<SasRowReader>> sas;
+  bool sas_started = false;
+  size_t sas_next = 0;  // the reader asked next (round robin)
+  uint64_t sas_first = 0, sas_last = 0, sas_rows_done = 0;
 };
 
 // This rank's share of the read: byte ranges of plain files, and compressed files (whole or
@@ -547,48 +551,67 @@ bool IngestRun::fill_round(ReadShare& share, size_t& range_pos, size_t& stream_p
 }
 
 // The next block of this rank's rows of a SAS table as a task; false (the stream's stats set)
-// when its rows are all read. Ranks sharing a table take consecutive row ranges: each reads the
-// pages before its own once (ReadStat's row_offset), and no rank types another's rows.
+// when its rows are all read. Ranks sharing a table take consecutive row ranges, and a rank cuts
+// its range in one part per thread: ReadStat decodes rows on one thread per reader, so one
+// reader would leave a rank's other threads waiting. Each reader reads the pages before its part
+// once (ReadStat's row_offset) and types none of their rows; blocks are taken from the readers
+// in turn (their order does not matter: `_src` is the row number).
 bool IngestRun::next_sas_block(StreamShare& s, std::vector<ReadTask>& tasks, uint64_t& bytes_done) {
   const InputFile& f = plan_.files[plan_.units[s.unit].file];
   const uint64_t n = f.sas_rows;
   // Progress: the file's bytes in proportion to its rows, telescoping to its size over ranks.
   const auto credit_to = [&](uint64_t row) {
     const uint64_t at =
-        n == 0 ? (row >= s.sas_last ? f.size * (s.slot + 1) / s.ranks : 0)
+        n == 0 ? f.size * (s.slot + 1) / s.ranks
                : static_cast<uint64_t>(static_cast<double>(f.size) * static_cast<double>(row) /
                                        static_cast<double>(n));
     const uint64_t c = at > s.file_bytes_seen ? at - s.file_bytes_seen : 0;
     s.file_bytes_seen += c;
     return c;
   };
-  if (!s.sas) {
+  if (!s.sas_started) {
+    s.sas_started = true;
     s.sas_first = n * s.slot / s.ranks;
     s.sas_last = n * (s.slot + 1) / s.ranks;
     s.file_bytes_seen =
-        n == 0 ? 0
+        n == 0 ? f.size * s.slot / s.ranks
                : static_cast<uint64_t>(static_cast<double>(f.size) *
                                        static_cast<double>(s.sas_first) / static_cast<double>(n));
-    // Blocks of a quarter of a read chunk of SAS row bytes: with the reader's two blocks ahead
-    // and one being filled, a table in flight holds about a chunk (its text is about as long as
-    // its fixed-width rows, plus 4 bytes a cell), what a compressed file's block costs.
+    // Blocks of a quarter of a read chunk of SAS row bytes over the readers: with each reader's
+    // two blocks ahead and one being filled, a table in flight holds about a chunk (its text is
+    // about as long as its fixed-width rows, plus 4 bytes a cell), what a compressed file's
+    // block costs.
     const uint64_t row_bytes = std::max<uint64_t>(1, f.size / std::max<uint64_t>(n, 1));
-    const size_t block_rows =
-        static_cast<size_t>(std::max<uint64_t>(1, (cfg_.read_chunk_kb << 10) / 4 / row_bytes));
+    const uint64_t rows = s.sas_last - s.sas_first;
+    const uint64_t chunk_rows = std::max<uint64_t>(1, (cfg_.read_chunk_kb << 10) / row_bytes);
+    // A part per thread, but none under two chunks of rows (skipping costs each reader a read).
+    const uint64_t parts =
+        std::clamp<uint64_t>(rows / (2 * chunk_rows), 1, static_cast<uint64_t>(threads_));
+    const size_t block_rows = static_cast<size_t>(std::max<uint64_t>(1, chunk_rows / 4 / parts));
     std::vector<SasCell> cells;
     for (uint8_t c : f.sas_cells) cells.push_back(static_cast<SasCell>(c));
-    s.sas = std::make_unique<SasRowReader>(f.path, std::move(cells), s.sas_first, s.sas_last,
-                                           block_rows);
+    for (uint64_t p = 0; p < parts; ++p)
+      s.sas.push_back(std::make_unique<SasRowReader>(f.path, cells, s.sas_first + rows * p / parts,
+                                                     s.sas_first + rows * (p + 1) / parts,
+                                                     block_rows, p == 0));
   }
   SasBlock& b = sas_blocks_[tasks.size()];
-  if (s.sas->next(b)) {
-    tasks.push_back(ReadTask{s.unit, true, true, {}, credit_to(b.first_row + b.rows)});
-    return true;
+  while (!s.sas.empty()) {
+    const size_t i = s.sas_next % s.sas.size();
+    if (s.sas[i]->next(b)) {
+      s.sas_next = i + 1;
+      s.sas_rows_done += b.rows;
+      tasks.push_back(ReadTask{s.unit, true, true, {}, credit_to(s.sas_first + s.sas_rows_done)});
+      return true;
+    }
+    if (s.sas[i]->file_bytes() > 0 || f.size == 0) {  // the checksumming reader
+      s.stats.crc = s.stats.content_crc = s.sas[i]->file_crc32();
+      s.stats.crc_len = s.stats.content_len = s.sas[i]->file_bytes();
+    }
+    s.sas.erase(s.sas.begin() + static_cast<std::ptrdiff_t>(i));
+    s.sas_next = i;
   }
-  s.stats.crc = s.stats.content_crc = s.sas->file_crc32();
-  s.stats.crc_len = s.stats.content_len = s.sas->file_bytes();
   bytes_done += credit_to(s.sas_last);
-  s.sas.reset();
   return false;
 }
 
