@@ -128,6 +128,8 @@ class PatientEvents {
       stays_ = group_by_patient(events.stays, patients, "hospital stay");
     if (spec.uses_source(CohortSource::kClaim))
       claims_ = group_by_patient(events.claims, patients, "claim");
+    if (!events.claim_days.empty())
+      claim_days_ = group_by_patient(events.claim_days, patients, "claim day");
     if (spec.uses_source(CohortSource::kAld)) ald_ = group_by_patient(events.ald, patients, "ald");
     if (spec.uses_source(CohortSource::kAct))
       acts_ = group_by_patient(events.acts, patients, "act");
@@ -215,9 +217,14 @@ class PatientEvents {
                        [](const Supply& a, const Supply& b) { return a.date < b.date; });
     }
     if (spec_.no_claim_days) {
-      for (uint32_t k = claims_.offsets[p]; k < claims_.offsets[p + 1]; ++k) {
-        const Date d = events_.claims[claims_.order[k]].date;
-        if (d != kMissingDate) h.claim_days.push_back(d);
+      if (!events_.claim_days.empty()) {
+        for (uint32_t k = claim_days_.offsets[p]; k < claim_days_.offsets[p + 1]; ++k)
+          h.claim_days.push_back(events_.claim_days[claim_days_.order[k]].date);
+      } else {
+        for (uint32_t k = claims_.offsets[p]; k < claims_.offsets[p + 1]; ++k) {
+          const Date d = events_.claims[claims_.order[k]].date;
+          if (d != kMissingDate) h.claim_days.push_back(d);
+        }
       }
       if (!std::is_sorted(h.claim_days.begin(), h.claim_days.end()))
         std::sort(h.claim_days.begin(), h.claim_days.end());
@@ -382,7 +389,7 @@ class PatientEvents {
   const CohortSpec& spec_;
   const ShardEvents& events_;
   std::vector<size_t> used_;
-  ByPatient dispensing_, stays_, claims_, ald_, acts_, labs_;
+  ByPatient dispensing_, stays_, claims_, claim_days_, ald_, acts_, labs_;
   std::vector<std::pair<uint8_t, ByPatient>> deaths_;  // as events_.deaths
 };
 

@@ -30,6 +30,9 @@ struct ShardEvents {
   std::vector<DispensingEvent> dispensing;
   std::vector<StayEvent> stays;
   std::vector<ClaimLine> claims;
+  // Loss to follow-up's claim days when no event definition reads claims (extract_claim_days);
+  // otherwise they are taken from `claims`.
+  std::vector<ClaimDay> claim_days;
   std::vector<AldPeriod> ald;
   std::vector<ActEvent> acts;
   std::vector<LabEvent> labs;

@@ -86,4 +86,62 @@ std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex
   return out;
 }
 
+std::vector<ClaimDay> extract_claim_days(const ShardData& shard, const PatientIndex& patients) {
+  std::vector<ClaimDay> out;
+  const Batch* prs = shard.find("ER_PRS_F");
+  if (!prs || prs->rows() == 0 || patients.patients.empty()) return out;
+  constexpr std::string_view kT = "ER_PRS_F";
+  const events_detail::OrderedIds nir =
+      events_detail::ordered_ids(typed_column(*prs, kT, "BEN_NIR_PSA", ColumnType::kString));
+  const Column& rank_column = typed_column(*prs, kT, "BEN_RNG_GEM", ColumnType::kInt64);
+  const Date* date = typed_column(*prs, kT, "EXE_SOI_DTD", ColumnType::kDate).dates.data();
+  const Column& dpn_column = typed_column(*prs, kT, "DPN_QLF", ColumnType::kInt64);
+  const size_t rows = prs->rows();
+  // Days are written to a per-thread buffer through a plain pointer (a vector's push_back
+  // reloads its end after every store, which may alias the columns), then copied out: a
+  // patient's lines of one day are adjacent in the stored order and give one day.
+  thread_local std::vector<ClaimDay> buffer;
+  if (buffer.size() < rows) buffer.resize(rows);
+  ClaimDay* days = buffer.data();
+  size_t n = 0;
+  // Ranks and DPN_QLF as stored: equality and 71 do not depend on the width.
+  visit_stored_ints(dpn_column, [&](const auto* dpn) {
+    visit_stored_ints(rank_column, [&](const auto* rank) {
+      const int32_t* id = nir.id;
+      int32_t last_id = -1;
+      int64_t last_rank = 0, last_patient = -1;
+      uint32_t patient = 0;
+      Date last_date = kMissingDate;
+      for (size_t r = 0; r < rows; ++r) {
+        if (dpn[r] == events_detail::kInfoOnlyDpnQlf) continue;
+        const int64_t rk = rank[r];
+        if (id[r] != last_id || rk != last_rank) {
+          last_id = id[r];
+          last_rank = rk;
+          last_patient =
+              patients.find(nir.values[static_cast<size_t>(last_id)], widen_value(rank[r]));
+          patient = static_cast<uint32_t>(last_patient);
+          last_date = kMissingDate;
+        }
+        if (last_patient < 0 || date[r] == kMissingDate || date[r] == last_date) continue;
+        last_date = date[r];
+        days[n++] = ClaimDay{patient, date[r]};
+      }
+    });
+  });
+  out.assign(days, days + n);
+  auto less = [](const ClaimDay& a, const ClaimDay& b) {
+    return a.patient != b.patient ? a.patient < b.patient : a.date < b.date;
+  };
+  if (!std::is_sorted(out.begin(), out.end(), less)) {
+    std::sort(out.begin(), out.end(), less);
+    out.erase(std::unique(out.begin(), out.end(),
+                          [](const ClaimDay& a, const ClaimDay& b) {
+                            return a.patient == b.patient && a.date == b.date;
+                          }),
+              out.end());
+  }
+  return out;
+}
+
 }  // namespace snds

@@ -364,12 +364,44 @@ TEST(Claims, InformationOnlyLinesAndUnknownPatientsAreLeftOut) {
   EXPECT_EQ(claims[1].quantity, -kDecimalScale);
 }
 
+TEST(Extractors, ClaimDaysAreTheDistinctDaysOfTheClaimLines) {
+  ShardBuilder s = base_shard();
+  // NIR_P: two lines on 2 January, one information-only line on the 3rd, one without a date, and
+  // a line of 1 January stored after them; NIR_T rank 2: one line.
+  auto line = [](const char* nir, const char* rank, const char* date, const char* dpn) {
+    return std::map<std::string, std::string>{
+        {"BEN_NIR_PSA", nir}, {"BEN_RNG_GEM", rank}, {"EXE_SOI_DTD", date}, {"DPN_QLF", dpn}};
+  };
+  s.add("ER_PRS_F",
+        {line("NIR_P", "1", "2020-01-02", "0"), line("NIR_P", "1", "2020-01-02", "0"),
+         line("NIR_P", "1", "2020-01-03", "71"), line("NIR_P", "1", "", "0"),
+         line("NIR_P", "1", "2020-01-01", "0"), line("NIR_GHOST", "1", "2020-01-05", "0"),
+         line("NIR_T", "2", "2020-01-04", "")});
+  const ShardData shard = s.take();
+  const PatientIndex idx = build_patient_index(shard);
+  const auto days = extract_claim_days(shard, idx);
+  std::vector<std::pair<uint32_t, Date>> got;
+  for (const auto& d : days) got.emplace_back(d.patient, d.date);
+  const std::vector<std::pair<uint32_t, Date>> want = {{0u, days_from_civil(2020, 1, 1)},
+                                                       {0u, days_from_civil(2020, 1, 2)},
+                                                       {2u, days_from_civil(2020, 1, 4)}};
+  EXPECT_EQ(got, want);
+  // The same days as the claim lines give.
+  std::vector<std::pair<uint32_t, Date>> from_lines;
+  for (const auto& c : extract_claims(shard, idx))
+    if (c.date != kMissingDate) from_lines.emplace_back(c.patient, c.date);
+  std::sort(from_lines.begin(), from_lines.end());
+  from_lines.erase(std::unique(from_lines.begin(), from_lines.end()), from_lines.end());
+  EXPECT_EQ(from_lines, want);
+}
+
 TEST(Extractors, AShardWithoutTheTablesGivesNoEvents) {
   const ShardData shard = base_shard().take();
   const PatientIndex idx = build_patient_index(shard);
   EXPECT_TRUE(extract_dispensing_lines(shard, idx, kRef).empty());
   EXPECT_TRUE(extract_stays(shard, idx).empty());
   EXPECT_TRUE(extract_claims(shard, idx).empty());
+  EXPECT_TRUE(extract_claim_days(shard, idx).empty());
   EXPECT_TRUE(build_patient_index(ShardData{}).patients.empty());
 }
 
