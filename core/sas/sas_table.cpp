@@ -149,11 +149,13 @@ void ignore_error(const char*, void*) {}
 struct InfoCtx {
   SasTableInfo info;
   int expected = -1;
+  bool rows_known = false;
 };
 
 int on_metadata(readstat_metadata_t* m, void* ctx) {
   auto& c = *static_cast<InfoCtx*>(ctx);
   const int rows = readstat_get_row_count(m);
+  c.rows_known = rows >= 0;
   c.info.rows = rows > 0 ? static_cast<uint64_t>(rows) : 0;
   c.expected = readstat_get_var_count(m);
   if (const char* e = readstat_get_file_encoding(m)) c.info.encoding = e;
@@ -216,6 +218,12 @@ SasTableInfo read_sas_info(const std::string& path) {
   if (e != READSTAT_OK && !(e == READSTAT_ERROR_USER_ABORT && complete))
     throw data_error("{}", readstat_failure(path, e));
   if (ctx.info.variables.empty()) throw data_error("{}: the SAS table has no variables", path);
+  // ReadStat 1.1.8 counts rows in an int: a table it cannot count would be read as empty.
+  if (!ctx.rows_known)
+    throw data_error(
+        "{}: the SAS table does not say how many rows it holds, or holds more than 2^31 - 1 "
+        "(ReadStat's limit): split it into several tables",
+        path);
   std::error_code ec;
   ctx.info.file_bytes = std::filesystem::file_size(path, ec);
   if (ec) ctx.info.file_bytes = 0;

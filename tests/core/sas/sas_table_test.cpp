@@ -204,6 +204,18 @@ TEST(SasTable, RowRangesReadInBlocksCoverTheTableOnce) {
   }
 }
 
+TEST(SasTable, ATableWithoutRowsReadsAsAHeaderOnlyCsvFile) {
+  test::TempDir dir;
+  const std::string path = (dir / "IR_BEN_R.sas7bdat").string();
+  write_ben(path, {}, false);
+  const SasTableInfo info = read_sas_info(path);
+  EXPECT_EQ(info.rows, 0u);
+  EXPECT_EQ(info.variables.size(), 8u);
+  const ParseResult r = parse_sas_file(table_spec(TableKind::kIrBenR), path, 0);
+  EXPECT_EQ(r.rows_read, 0u);
+  EXPECT_EQ(r.rows.columns.size(), 8u);
+}
+
 TEST(SasTable, AReaderStoppedEarlyLeavesCleanly) {
   test::TempDir dir;
   const std::string path = (dir / "IR_BEN_R.sas7bdat").string();

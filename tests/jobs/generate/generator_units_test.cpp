@@ -184,6 +184,27 @@ TEST(GeneratorOptionsParsing, QuirkListsYearsAndRates) {
   EXPECT_EQ(r.options.seed, static_cast<uint64_t>(-3));
   EXPECT_EQ(r.options.quirks.rate(Quirk::kGzip), 1.0);
   EXPECT_EQ(r.options.quirks.rate(Quirk::kTwins), 0.0);
+  EXPECT_FALSE(r.sas7bdat);
+
+  const ArgSpec with_format{{"patients", "seed", "out", "format"}, {"gzip"}};
+  EXPECT_TRUE(
+      parse_generate_args(
+          Args("generate", {"--patients", "1", "--seed", "1", "--out", "x", "--format", "sas7bdat"},
+               with_format))
+          .sas7bdat);
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"--format", "sas"},
+        std::vector<std::string>{"--format", "sas7bdat", "--gzip"}}) {
+    std::vector<std::string> argv = {"--patients", "1", "--seed", "1", "--out", "x"};
+    argv.insert(argv.end(), bad.begin(), bad.end());
+    try {
+      parse_generate_args(Args("generate", argv, with_format));
+      FAIL() << bad[1];
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::kUsage);
+      EXPECT_NE(std::string(e.what()).find("--"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(GeneratorGzip, ChunksCompressedApartMakeOneValidMember) {
