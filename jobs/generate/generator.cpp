@@ -258,6 +258,9 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
       f["part"] = rank;
       f["rows"] = rows[s];
       f["malformed"] = malformed[s];
+      // SAS tables: CSV rows the ingest would reject have no SAS form (none without malformed
+      // rows; counted so a change in the formatter cannot drop rows unseen).
+      if (sas) f["dropped"] = files[s]->dropped_rows();
       f["bytes"] = files[s]->disk_bytes();
       file_info.push_back(std::move(f));
     }

@@ -123,6 +123,13 @@ TEST(SasTable, DatesWithoutFormatAndDatetimesFollowTheFormatOrTheSchema) {
   EXPECT_EQ(sas_format_kind("$CHAR17"), "");
 }
 
+TEST(SasTable, FileNamesMapToTablesInAnyCase) {
+  EXPECT_EQ(table_for_file("DCIR/ir_ben_r.SAS7BDAT")->name, "IR_BEN_R");
+  EXPECT_EQ(table_for_file("ER_PRS_F_2019_part1.sas7bdat")->name, "ER_PRS_F");
+  EXPECT_EQ(table_for_file("t_mco19c.sas7bdat")->name, "T_MCO19C");
+  EXPECT_FALSE(table_for_file("IR_BEN_R.sas7bcat"));  // a format catalog, not a table
+}
+
 TEST(SasTable, DatetimeColumnsOfTheSchemaWithoutFormatCountSeconds) {
   // T_MCOaaC.EXE_SOI_DTD is a schema datetime: an unformatted number there counts seconds.
   test::TempDir dir;

@@ -93,6 +93,15 @@ TEST_F(SasIngest, TheSasTwinOfAnExtractGivesItsCsvStoreAtOneAndTwoRanks) {
         EXPECT_EQ(sas.at("orphans"), t.at("orphans")) << table;
       }
     }
+    // The generator left no row out of its SAS tables.
+    const auto generated =
+        boost::json::parse(test::read_text(dir_->path() / "sas" / "generate.json")).as_object();
+    EXPECT_EQ(generated.at("format").as_string(), "sas7bdat");
+    for (const auto& f : generated.at("files").as_array()) {
+      if (f.as_object().contains("dropped")) {
+        EXPECT_EQ(f.at("dropped").to_number<uint64_t>(), 0u);
+      }
+    }
     for (const auto& in : m.at("inputs").as_array()) {
       if (!in.at("taken").as_bool()) continue;
       EXPECT_EQ(in.at("format").as_string(), "sas7bdat");
