@@ -2,6 +2,7 @@
 // Columns are read where they sit (narrow integers unwidened, NIR as dictionary ids), because
 // ER_PRS_F is the largest table a job reads: copies of it cost more than the loop itself.
 #include <algorithm>
+#include <optional>
 
 #include "core/events/column_access.hpp"
 #include "core/events/events.hpp"
@@ -16,23 +17,51 @@ namespace {
 // not read (nullptr) reads as missing.
 class StoredInts {
  public:
-  explicit StoredInts(const Column* c) : c_(c) {}
+  // The column's width and data are copied here: read through the Column on every row, they
+  // would be reloaded after each store of the caller's output (which might alias them).
+  explicit StoredInts(const Column* c)
+      : wide_(c && c->narrow_width == 0 ? c->ints.data() : nullptr),
+        narrow_(c ? c->narrow.data() : nullptr),
+        width_(c ? c->narrow_width : 0),
+        absent_(c == nullptr) {}
   int64_t at(size_t r) const {
-    if (c_ == nullptr) return kMissingInt;
-    switch (c_->narrow_width) {
+    if (absent_) return kMissingInt;
+    switch (width_) {
       case 0:
-        return c_->ints[r];
+        return wide_[r];
       case 1:
-        return widen_value(reinterpret_cast<const int8_t*>(c_->narrow.data())[r]);
+        return widen_value(reinterpret_cast<const int8_t*>(narrow_)[r]);
       case 2:
-        return widen_value(reinterpret_cast<const int16_t*>(c_->narrow.data())[r]);
+        return widen_value(reinterpret_cast<const int16_t*>(narrow_)[r]);
       default:
-        return widen_value(reinterpret_cast<const int32_t*>(c_->narrow.data())[r]);
+        return widen_value(reinterpret_cast<const int32_t*>(narrow_)[r]);
     }
   }
 
  private:
-  const Column* c_;
+  const int64_t* wide_;
+  const char* narrow_;
+  uint8_t width_;
+  bool absent_;
+};
+
+// A set of PRS_NAT_REF codes: a table for the codes the SNDS uses (0-9999 and a little more),
+// a search beyond.
+class NatureSet {
+ public:
+  explicit NatureSet(const std::vector<int64_t>& natures) : list_(natures) {
+    for (int64_t n : natures)
+      if (n >= 0 && n < kTable) table_[static_cast<size_t>(n)] = 1;
+  }
+  bool contains(int64_t n) const {
+    if (n >= 0 && n < kTable) return table_[static_cast<size_t>(n)] != 0;
+    return std::binary_search(list_.begin(), list_.end(), n);
+  }
+
+ private:
+  static constexpr int64_t kTable = 1 << 16;
+  std::vector<uint8_t> table_ = std::vector<uint8_t>(kTable, 0);
+  const std::vector<int64_t>& list_;
 };
 
 const Column* optional_column(const Batch& batch, std::string_view name, ColumnType type) {
@@ -41,7 +70,8 @@ const Column* optional_column(const Batch& batch, std::string_view name, ColumnT
 
 }  // namespace
 
-std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex& patients) {
+std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex& patients,
+                                      const std::vector<int64_t>* natures) {
   std::vector<ClaimLine> out;
   const Batch* prs = shard.find("ER_PRS_F");
   if (!prs || prs->rows() == 0 || patients.patients.empty()) return out;
@@ -50,7 +80,7 @@ std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex
       events_detail::ordered_ids(typed_column(*prs, kT, "BEN_NIR_PSA", ColumnType::kString));
   const StoredInts rank(&typed_column(*prs, kT, "BEN_RNG_GEM", ColumnType::kInt64));
   const auto& date = typed_column(*prs, kT, "EXE_SOI_DTD", ColumnType::kDate).dates;
-  const StoredInts dpn(&typed_column(*prs, kT, "DPN_QLF", ColumnType::kInt64));
+  const Column& dpn_column = typed_column(*prs, kT, "DPN_QLF", ColumnType::kInt64);
   // Nature, quantity and amount only when the caller read them: a cohort that uses claims for
   // loss to follow-up alone needs the dates (jobs/cohort: cohort_wanted_tables).
   const StoredInts nature(optional_column(*prs, "PRS_NAT_REF", ColumnType::kInt64));
@@ -60,13 +90,36 @@ std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex
   const Column* flux_column = optional_column(*prs, "FLX_DIS_DTD", ColumnType::kDate);
   const Date* flux = flux_column ? flux_column->dates.data() : nullptr;
 
+  const size_t rows = prs->rows();
+  // The rows to keep, chosen branch-free first: information-only lines and, with `natures`, the
+  // other natures come in no predictable pattern (a branch on them is mispredicted half the
+  // time). The buffer only grows.
+  thread_local std::vector<uint32_t> selected;
+  if (selected.size() < rows + 1) selected.resize(rows + 1);
+  size_t kept = 0;
+  visit_stored_ints(dpn_column, [&](const auto* dpn) {
+    uint32_t* sel = selected.data();
+    if (!natures) {
+      for (size_t r = 0; r < rows; ++r) {
+        sel[kept] = static_cast<uint32_t>(r);
+        kept += dpn[r] != events_detail::kInfoOnlyDpnQlf;
+      }
+      return;
+    }
+    const NatureSet keep(*natures);
+    for (size_t r = 0; r < rows; ++r) {
+      sel[kept] = static_cast<uint32_t>(r);
+      kept += static_cast<size_t>(dpn[r] != events_detail::kInfoOnlyDpnQlf) &
+              static_cast<size_t>(keep.contains(nature.at(r)));
+    }
+  });
+
   // Rows are sorted by patient: one patient lookup per (NIR id, rank) run.
   int32_t last_id = -1;
   int64_t last_rank = 0, last_patient = -1;
-  const size_t rows = prs->rows();
-  out.reserve(rows);
-  for (size_t r = 0; r < rows; ++r) {
-    if (dpn.at(r) == events_detail::kInfoOnlyDpnQlf) continue;
+  out.reserve(kept);
+  for (size_t k = 0; k < kept; ++k) {
+    const size_t r = selected[k];
     const int64_t rk = rank.at(r);
     if (nir.id[r] != last_id || rk != last_rank) {
       last_id = nir.id[r];

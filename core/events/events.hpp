@@ -290,7 +290,10 @@ struct StayCodeFilter {
 // null for every valid stay.
 std::vector<StayEvent> extract_stays(const ShardData& shard, const PatientIndex& patients,
                                      int threads = 1, const StayCodeFilter* only = nullptr);
-std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex& patients);
+// `natures`, when given (sorted), keeps only the lines of those PRS_NAT_REF codes: a cohort whose
+// claim events name a few natures never looks at the other lines.
+std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex& patients,
+                                      const std::vector<int64_t>* natures = nullptr);
 // The distinct days of the lines extract_claims() returns (a missing date is no day), sorted by
 // patient then date. Reads BEN_NIR_PSA, BEN_RNG_GEM, EXE_SOI_DTD and DPN_QLF only.
 std::vector<ClaimDay> extract_claim_days(const ShardData& shard, const PatientIndex& patients);

@@ -75,6 +75,19 @@ bool claims_for_days_only(const CohortSpec& spec) {
   return spec.no_claim_days.has_value();
 }
 
+// The PRS_NAT_REF codes of the claim events the study uses, sorted, when only those lines matter
+// (loss to follow-up needs every line's date: then none is left out).
+std::optional<std::vector<int64_t>> claim_natures(const CohortSpec& spec) {
+  if (spec.no_claim_days) return std::nullopt;
+  std::vector<int64_t> natures;
+  for (size_t d = 0; d < spec.events.size(); ++d)
+    if (spec.events[d].source == CohortSource::kClaim && spec.uses_event(d))
+      natures.insert(natures.end(), spec.events[d].nature.begin(), spec.events[d].nature.end());
+  std::sort(natures.begin(), natures.end());
+  natures.erase(std::unique(natures.begin(), natures.end()), natures.end());
+  return natures;
+}
+
 }  // namespace
 
 WantedTables cohort_wanted_tables(const CohortSpec& spec) {
@@ -108,6 +121,7 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
   const fs::path output = config.output;
   const StayCodeFilter stay_codes = cohort_stay_codes(spec);
   const bool claim_days_only = claims_for_days_only(spec);
+  const auto natures = claim_natures(spec);
   CohortPartial merged;  // rank 0
   merged.attrition.assign(spec.step_names().size(), 0);
 
@@ -137,7 +151,7 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
       if (claim_days_only)
         events.claim_days = extract_claim_days(shard.data, patients);
       else
-        events.claims = extract_claims(shard.data, patients);
+        events.claims = extract_claims(shard.data, patients, natures ? &*natures : nullptr);
     }
     if (spec.uses_source(CohortSource::kAld))
       events.ald = extract_ald_periods(shard.data, patients);

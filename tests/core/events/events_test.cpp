@@ -362,6 +362,12 @@ TEST(Claims, InformationOnlyLinesAndUnknownPatientsAreLeftOut) {
   EXPECT_EQ(claims[1].patient, 2u);
   EXPECT_EQ(claims[1].amount, 0);
   EXPECT_EQ(claims[1].quantity, -kDecimalScale);
+  // Asked for some natures only: the same lines of those natures.
+  const std::vector<int64_t> natures = {3317, 9999};
+  const auto some = extract_claims(shard, build_patient_index(shard), &natures);
+  ASSERT_EQ(some.size(), 1u);
+  EXPECT_EQ(some[0].patient, 2u);
+  EXPECT_EQ(some[0].nature, 3317);
 }
 
 TEST(Extractors, ClaimDaysAreTheDistinctDaysOfTheClaimLines) {
