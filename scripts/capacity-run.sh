@@ -189,6 +189,13 @@ if [ "$failed" = 0 ]; then
     kind="$(sed -n 's/^job:[[:space:]]*\([a-z]*\).*/\1/p' "$config" | head -n 1)"
     case "$kind" in aggregate | cohort) ;; *) continue ;; esac
     name="$(basename "$config" .yaml)"
+    # Configs on another store (store_persons/: an extract with the persons quirk) need their own
+    # extract; the capacity run ingests the default one only.
+    store="$(sed -n 's/^store:[[:space:]]*\([^[:space:]#]*\).*/\1/p' "$config" | head -n 1)"
+    if [ "${store%/}" != store ]; then
+      log "skipping $name: it reads ${store%/}/, not the store/ this run ingests"
+      continue
+    fi
     output="$(sed -n 's/^output:[[:space:]]*\([^[:space:]#]*\).*/\1/p' "$config" | head -n 1)"
     run_step "$name" "$kind" "$run_dir/logs/$name.log" "$work/${output%/}/manifest.json" "$config" -- \
       "$bin" run "$config" || failed=1

@@ -17,7 +17,7 @@ out="$work/results"
 [ "$(wc -l < "$out/history.jsonl")" = 1 ] || fail "expected one history line"
 
 python3 - "$out/history.jsonl" "$SNDS_SOURCE_DIR/configs" <<'PY'
-import glob, json, os, sys
+import glob, json, os, re, sys
 rec = json.loads(open(sys.argv[1]).readline())
 def need(cond, what):
     if not cond:
@@ -25,7 +25,9 @@ def need(cond, what):
 need(rec["format"] == 1, "format 1")
 need((rec["patients"], rec["ranks"], rec["threads"], rec["shards"], rec["label"]) == (200, 2, 1, 8, "test-machine"), "run parameters")
 need(rec["status"] == "ok" and rec["store_bytes"] > 0 and rec["extract_bytes"] > 0, "status and sizes")
-jobs = {os.path.basename(p)[:-5] for p in glob.glob(os.path.join(sys.argv[2], "*.yaml"))}
+# Every config on the default store (those on store_persons/ need the persons extract).
+jobs = {os.path.basename(p)[:-5] for p in glob.glob(os.path.join(sys.argv[2], "*.yaml"))
+        if re.search(r"^store:\s*store/?\s*$", open(p).read(), re.M)}
 steps = {s["step"]: s for s in rec["steps"]}
 need({"generate", "ingest"} | jobs <= set(steps), f"steps {sorted(steps)}")
 for s in rec["steps"]:
