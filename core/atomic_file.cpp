@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -104,6 +105,51 @@ void write_file_atomic(const fs::path& final_path, std::string_view content) {
     throw write_error(final_path, failed);
   }
   commit_file(temp, final_path);
+}
+
+void write_files_atomic(const std::vector<std::pair<fs::path, std::string>>& files) {
+  std::vector<fs::path> temps;
+  auto discard = [&] {
+    std::error_code ec;
+    for (const auto& t : temps) fs::remove(t, ec);
+  };
+  for (const auto& [final_path, content] : files) {
+    const fs::path temp = temp_path_for(final_path);
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kOutputFileMode);
+    if (fd < 0) {
+      const int err = errno;
+      discard();
+      throw write_error(temp, err);
+    }
+    temps.push_back(temp);
+    int failed = write_all_at(fd, content, 0);
+    // Data a file system has not placed yet (delayed allocation, NFS) can fail at fsync or close
+    // for want of room: such a file must never be renamed into place.
+    if (failed == 0 && ::fsync(fd) != 0 && errno != EINVAL) failed = errno;
+    ::fchmod(fd, kOutputFileMode);  // whatever the umask
+    if (::close(fd) != 0 && failed == 0) failed = errno;
+    if (failed) {
+      discard();
+      throw write_error(final_path, failed);
+    }
+  }
+  std::vector<fs::path> folders;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const fs::path& final_path = files[i].first;
+    std::error_code ec;
+    fs::rename(temps[i], final_path, ec);
+    if (ec) {
+      const fs::path failed = temps[i];
+      temps.erase(temps.begin(), temps.begin() + static_cast<std::ptrdiff_t>(i));  // renamed
+      discard();
+      throw data_error("cannot rename {} to {}: {}", failed.string(), final_path.string(),
+                       ec.message());
+    }
+    const fs::path folder = final_path.has_parent_path() ? final_path.parent_path() : fs::path(".");
+    if (std::find(folders.begin(), folders.end(), folder) == folders.end())
+      folders.push_back(folder);
+  }
+  for (const auto& folder : folders) fsync_path(folder, true);
 }
 
 void make_output_dir(const fs::path& dir) {

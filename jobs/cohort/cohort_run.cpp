@@ -195,10 +195,12 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
     const auto design_files = design_outputs(spec, merged);
     write_alongside(
         [&] {
-          write_file_atomic(output / "cohort.csv", cohort_csv(merged.rows, &spec));
-          write_file_atomic(output / "attrition.csv",
-                            attrition_csv(spec.step_names(), merged.attrition));
-          for (const auto& [name, text] : design_files) write_file_atomic(output / name, text);
+          std::vector<std::pair<fs::path, std::string>> files;
+          files.emplace_back(output / "cohort.csv", cohort_csv(merged.rows, &spec));
+          files.emplace_back(output / "attrition.csv",
+                             attrition_csv(spec.step_names(), merged.attrition));
+          for (const auto& [name, text] : design_files) files.emplace_back(output / name, text);
+          write_files_atomic(files);
         },
         [&] { write_cohort_h5(output / "cohort.h5", merged.rows, &spec); });
     ShardJobOutputs out;
