@@ -22,7 +22,7 @@ mkdir -p "$work"
 cd "$work"   # the configs name store/ and out/ relative to the working folder
 
 echo "== 1. generate: $patients synthetic patients, 2019-2022, $ranks ranks"
-run mpirun -n "$ranks" "$bin" generate --patients "$patients" --seed 42 --out extract
+run mpirun -n "$ranks" "$bin" generate --patients "$patients" --seed 42 --care-tables --out extract
 
 echo "== 2. ingest into a 16-shard store"
 cat > ingest.yaml <<YAML
@@ -35,7 +35,9 @@ run "$bin" inspect store
 
 echo "== 3. jobs"
 for config in aggregate_dispensing open_medic aggregate_stays_by_dp_month cohort_statins_mi cohort_metformin_hip_fracture \
-    cohort_statins_as_treated cohort_hip_fracture_incidence; do
+    cohort_statins_as_treated cohort_hip_fracture_incidence \
+    aggregate_lab_tests aggregate_ald_monthly aggregate_deaths_by_cause \
+    cohort_statins_outcomes_ald_acts_deaths; do
   run "$bin" validate "$root/configs/$config.yaml"
   run mpirun -n "$ranks" "$bin" run "$root/configs/$config.yaml"
 done
@@ -47,6 +49,10 @@ echo "-- out/cohort_statins_mi/attrition.csv"
 cat out/cohort_statins_mi/attrition.csv
 echo "-- out/cohort_statins_as_treated/cohort.csv: end reasons (exposure periods in exposures.csv)"
 cut -d, -f8 out/cohort_statins_as_treated/cohort.csv | tail -n +2 | sort | uniq -c
+echo "-- ALD, acts, lab tests, deaths (docs/data-model.md): out/lab_tests, out/ald_monthly,"
+echo "   out/deaths_by_cause (first rows), out/cohort_statins_outcomes_ald_acts_deaths/attrition.csv"
+head -4 out/lab_tests/result.csv out/ald_monthly/result.csv out/deaths_by_cause/result.csv
+cat out/cohort_statins_outcomes_ald_acts_deaths/attrition.csv
 echo "-- out/cohort_hip_fracture_incidence/incidence.csv (first rows)"
 head -6 out/cohort_hip_fracture_incidence/incidence.csv
 echo "-- out/cohort_hip_fracture_incidence/baseline.csv (first rows)"

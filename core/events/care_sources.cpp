@@ -56,12 +56,12 @@ std::vector<SourceTable> care_source_tables(ExtractorKind kind, uint8_t settings
       // load_death_tables); IR_BEN_R's BEN_IDT_ANO links them, when the store has it.
       out.push_back({"IR_BEN_R", {"?BEN_IDT_ANO"}});
       out.push_back({"KI_CCI_R",
-                     {"BEN_IDT_ANO", "BEN_DCD_DTE", "?DCD_CIM_COD", "?DCD_IDT_ENC"},
+                     {"?BEN_IDT_ANO", "?BEN_NIR_ANO", "BEN_DCD_DTE", "?DCD_CIM_COD", "?DCD_IDT_ENC"},
                      (settings & kDeathCauses) == 0});
       out.push_back({"KI_ECD_R", {"?DCD_IDT_ENC", "?ECD_CIM_COD"}, true});
       if (settings & kDeathPmsi) {
         add_valid_stays(out);
-        out[out.size() - 2].columns.push_back("SOR_MOD");
+        out[out.size() - 2].columns.push_back("?SOR_MOD");  // an extra column
       }
       break;
     default:

@@ -90,10 +90,13 @@ class DeathCertificates {
   };
   // The certificates of a BEN_IDT_ANO, in stored order (null when none).
   const std::vector<Certificate>* of(std::string_view idt) const;
-  bool empty() const { return by_idt_.empty(); }
+  // The certificates of a BEN_NIR_ANO: the fallback link, BEN_NIR_ANO = BEN_NIR_PSA, for IR_BEN_R
+  // rows without BEN_IDT_ANO (extracts that do not deliver it).
+  const std::vector<Certificate>* of_nir(std::string_view nir) const;
+  bool empty() const { return by_idt_.empty() && by_nir_.empty(); }
 
  private:
-  std::unordered_map<std::string_view, std::vector<Certificate>> by_idt_;
+  std::unordered_map<std::string_view, std::vector<Certificate>> by_idt_, by_nir_;
 };
 
 std::vector<AldPeriod> extract_ald_periods(const ShardData& shard, const PatientIndex& patients);

@@ -1,7 +1,8 @@
 // Deaths: one per patient, the earliest valid date of three sources (docs/data-model.md):
 //   ir_ben_r  BEN_DCD_DTE of the patient's IR_BEN_R row;
-//   causes    BEN_DCD_DTE of the death certificate (KI_CCI_R), linked by BEN_IDT_ANO (the only
-//             key the causes tables share with IR_BEN_R: a row without it gets no certificate);
+//   causes    BEN_DCD_DTE of the death certificate (KI_CCI_R), linked by BEN_IDT_ANO; an IR_BEN_R
+//             row without BEN_IDT_ANO falls back on BEN_NIR_ANO = its BEN_NIR_PSA, unless twins
+//             share that pseudonym (no certificate then);
 //   pmsi      a valid stay ending in death (SOR_MOD 9), on its discharge day (admission +
 //             SEJ_NBJ), only when the stay reaches one patient (a stay of twins names no one).
 // Valid: known, not 1600-01-01, not before January 1st of the birth year when known (a death
@@ -47,14 +48,14 @@ DeathCertificates::DeathCertificates(const ShardData& tables) {
       if (!id.string(r).empty() && !code.string(r).empty())
         other[id.string(r)].push_back(code.string(r));
   }
-  const LooseColumn idt(*cci, "BEN_IDT_ANO"), date(*cci, "BEN_DCD_DTE"), cause(*cci, "DCD_CIM_COD"),
-      cert(*cci, "DCD_IDT_ENC");
+  const LooseColumn idt(*cci, "BEN_IDT_ANO"), nir(*cci, "BEN_NIR_ANO"), date(*cci, "BEN_DCD_DTE"),
+      cause(*cci, "DCD_CIM_COD"), cert(*cci, "DCD_IDT_ENC");
   for (size_t r = 0; r < cci->rows(); ++r) {
-    if (idt.string(r).empty()) continue;
     Certificate c{date.date(r), cause.string(r), {}};
     if (!cert.string(r).empty())
       if (auto it = other.find(cert.string(r)); it != other.end()) c.other_causes = it->second;
-    by_idt_[idt.string(r)].push_back(std::move(c));
+    if (!nir.string(r).empty()) by_nir_[nir.string(r)].push_back(c);
+    if (!idt.string(r).empty()) by_idt_[idt.string(r)].push_back(std::move(c));
   }
 }
 
@@ -62,6 +63,12 @@ const std::vector<DeathCertificates::Certificate>* DeathCertificates::of(
     std::string_view idt) const {
   auto it = by_idt_.find(idt);
   return it == by_idt_.end() ? nullptr : &it->second;
+}
+
+const std::vector<DeathCertificates::Certificate>* DeathCertificates::of_nir(
+    std::string_view nir) const {
+  auto it = by_nir_.find(nir);
+  return it == by_nir_.end() ? nullptr : &it->second;
 }
 
 std::vector<DeathEvent> extract_deaths(const ShardData& shard, const PatientIndex& patients,
@@ -94,9 +101,13 @@ std::vector<DeathEvent> extract_deaths(const ShardData& shard, const PatientInde
   const Batch* ben = shard.find("IR_BEN_R");
   if (!certificates->empty() && ben && ben->rows() > 0) {
     const LooseColumn nir(*ben, "BEN_NIR_PSA"), rank(*ben, "BEN_RNG_GEM"), idt(*ben, "BEN_IDT_ANO");
-    if (idt.present()) {
+    {
       for (size_t r = 0; r < ben->rows(); ++r) {
-        const auto* certs = certificates->of(idt.string(r));
+        // BEN_IDT_ANO when the row has it; otherwise BEN_NIR_ANO = BEN_NIR_PSA, when that
+        // pseudonym is one patient's (twins share it: their certificates cannot be told apart).
+        const auto* certs = idt.string(r).empty() ? nullptr : certificates->of(idt.string(r));
+        if (!certs && idt.string(r).empty() && patients.patients_of(nir.string(r)).second == 1)
+          certs = certificates->of_nir(nir.string(r));
         if (!certs) continue;
         const int64_t p = patients.find(nir.string(r), rank.integer(r));
         if (p < 0 || certificate[static_cast<size_t>(p)]) continue;

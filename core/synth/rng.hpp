@@ -22,6 +22,7 @@ enum class Stream : uint64_t {
   kMalformed = 7,     // deliberate malformed rows
   kQuote = 8,         // per-row quoting
   kGenericGroup = 9,  // IR_PHA_R's generic groups (PHA_GRP_GEN), drawn apart from kReferential
+  kCareTables = 10,   // IR_IMB_R, ER_CAM_F, ER_BIO_F, T_MCOaaA, KI_CCI_R, KI_ECD_R (care_tables)
 };
 
 // A stable 64-bit key for (seed, stream, index).

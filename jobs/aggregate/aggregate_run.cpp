@@ -28,8 +28,11 @@ WantedTables aggregate_wanted_tables(const AggregateSpec& spec) {
     for (const auto& c : t.columns)
       if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
   }
-  for (const auto& t : care_source_tables(spec.source, aggregate_source_settings(spec)))
-    wanted[t.table] = t.columns;
+  for (const auto& t : care_source_tables(spec.source, aggregate_source_settings(spec))) {
+    auto& cols = wanted[t.table];
+    for (const auto& c : t.columns)
+      if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
+  }
   return wanted;
 }
 

@@ -13,9 +13,9 @@
 namespace snds {
 
 int generate_command(const ArgList& argv, CommandContext& ctx) {
-  const Args args(
-      "generate", argv,
-      ArgSpec{{"patients", "seed", "out", "years", "quirks", "quirk-rate", "format"}, {"gzip"}});
+  const Args args("generate", argv,
+                  ArgSpec{{"patients", "seed", "out", "years", "quirks", "quirk-rate", "format"},
+                          {"gzip", "care-tables"}});
   if (!args.positionals().empty())
     throw usage_error("generate: unexpected argument '{}' (see snds-batch generate --help)",
                       args.positionals().front());

@@ -120,6 +120,7 @@ GenerateRequest parse_generate_args(const Args& args) {
     r.options.quirks = r.options.quirks.scaled(x);
   }
   if (args.flag("gzip")) r.options.quirks.set(synth::Quirk::kGzip, 1.0);
+  r.options.care_tables = args.flag("care-tables");
   const std::string format = args.option("format").value_or("csv");
   if (format != "csv" && format != "sas7bdat")
     throw usage_error("generate: --format expects csv or sas7bdat, got '{}'", format);

@@ -10,11 +10,13 @@
 #include <chrono>
 #include <cstring>
 #include <exception>
+#include <map>
 #include <memory>
 #include <regex>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/synth/care_tables.hpp"
 #include "core/synth/gzip_chunks.hpp"
 #include "core/synth/table_layout.hpp"
 #include "jobs/generate/part_file.hpp"
@@ -34,7 +36,7 @@ namespace {
 // be read together with the new ones). Only the generator's own file names are touched.
 size_t remove_previous_extract(const fs::path& dir) {
   static const std::regex kOwn(
-      R"(((IR_BEN_R|ER_PRS_F|ER_PHA_F|T_MCO[0-9]{2}[BCD])_p[0-9]{4,}|IR_PHA_R)\.(csv(\.gz)?|sas7bdat)(\.tmp(\.csv)?)?)"
+      R"(((IR_BEN_R|ER_PRS_F|ER_PHA_F|T_MCO[0-9]{2}[ABCD]|IR_IMB_R|ER_CAM_F|ER_BIO_F|KI_CCI_R|KI_ECD_R)_p[0-9]{4,}|IR_PHA_R)\.(csv(\.gz)?|sas7bdat)(\.tmp(\.csv)?)?)"
       R"(|generate\.json(\.tmp)?)");
   size_t removed = 0;
   std::error_code ec;
@@ -143,6 +145,31 @@ void generate_blocks(const synth::PatientModel& model, const synth::RowFormatter
   }
 }
 
+// Writes the rank's part of each care table (plain CSV) and returns its rows per table. Patients
+// in blocks, one OpenMP task each, joined in patient order.
+synth::CareTablesText write_care_tables(const synth::GeneratorOptions& options,
+                                        const synth::DrugReferential& referential,
+                                        const synth::PatientModel& model, const fs::path& out,
+                                        int rank, uint64_t lo, uint64_t hi, int threads) {
+  constexpr uint64_t kBlock = 4096;
+  const uint64_t blocks = (hi - lo + kBlock - 1) / kBlock;
+  std::vector<synth::CareTablesText> parts(blocks);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(std::max(1, threads))
+  for (uint64_t b = 0; b < blocks; ++b) {
+    synth::PatientRecords rec;
+    for (uint64_t p = lo + b * kBlock; p < std::min(hi, lo + (b + 1) * kBlock); ++p) {
+      model.generate(p, rec);
+      synth::care_rows(options, referential, rec, parts[b]);
+    }
+  }
+  synth::CareTablesText all;
+  for (const auto& part : parts) all.append(part);
+  for (const auto& name : synth::care_table_names(options))
+    write_file_atomic(out / part_file_name(name, rank, false),
+                      synth::care_table_header(name) + all.text[name]);
+  return all;
+}
+
 GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs::path& out,
                                 Communicator& comm, int threads, OutputFormat format) {
   const bool sas = format == OutputFormat::kSas7bdat;
@@ -227,6 +254,26 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
     progress.finish();
   });
 
+  // The care tables (core/synth/care_tables.hpp), CSV only: the rank's patients again, their rows
+  // drawn from their own stream, so every file above is the same with or without them.
+  std::map<std::string, uint64_t> care_rows;
+  boost::json::array care_files;
+  const bool care_tables = options.care_tables && !sas;
+  if (care_tables)
+    all_or_none(comm, [&] {
+      const auto care = write_care_tables(options, referential, model, out, rank, lo, hi, threads);
+      care_rows = care.rows;
+      for (const auto& name : synth::care_table_names(options)) {
+        boost::json::object f;
+        f["file"] = part_file_name(name, rank, false);
+        f["table"] = name;
+        f["part"] = rank;
+        f["rows"] = care.rows.count(name) ? care.rows.at(name) : 0;
+        f["malformed"] = 0;
+        care_files.push_back(std::move(f));
+      }
+    });
+
   // Malformed rows: numbered over the whole table, so the rows of lower ranks come first.
   Bytes mine(n_slots * sizeof(uint64_t));
   std::memcpy(mine.data(), rows.data(), mine.size());
@@ -289,6 +336,12 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
   sums.push_back(text_bytes);
   sums.push_back(disk_bytes);
   comm.allreduce_sum(sums);
+  for (auto& f : care_files) file_info.push_back(std::move(f));
+  const std::vector<std::string> care_names = synth::care_table_names(options);
+  std::vector<uint64_t> care_totals;
+  for (const auto& name : care_names)
+    care_totals.push_back(care_rows.count(name) ? care_rows.at(name) : 0);
+  if (care_tables) comm.allreduce_sum(care_totals);
   const std::vector<Bytes> gathered = comm.gather(to_bytes(boost::json::serialize(file_info)), 0);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
 
@@ -318,6 +371,9 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
       malformed_total += sums[ExtractCounts::kFieldCount + s];
       tables[slots[s].name] = std::move(t);
     }
+    if (care_tables)
+      for (size_t i = 0; i < care_names.size(); ++i)
+        tables[care_names[i]] = {{"rows", care_totals[i]}, {"malformed", 0}};
     j["tables"] = std::move(tables);
     boost::json::object c;
     for (size_t i = 0; i < ExtractCounts::kFieldCount; ++i) c[ExtractCounts::name(i)] = sums[i];

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checks a dispensing aggregate's output against an independent reading of the raw CSV extract.
+"""Checks an aggregate's output (sources dispensing, lab, ald, death) against an independent reading
+of the raw CSV extract (the lab, ald and death rules: docs/data-model.md).
 
     python3 aggregate_reference.py EXTRACT_DIR OUTPUT_DIR [IR_DPT_V.csv]
 
@@ -39,6 +40,7 @@ import re
 import sys
 
 MONTHS = {m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
+RETURN_CODES = ["NIR_RET", "NAI_RET", "SEX_RET", "SEJ_RET", "FHO_RET", "PMS_RET", "DAT_RET"]
 DCIR_KEYS = ["DCT_ORD_NUM", "FLX_DIS_DTD", "FLX_EMT_NUM", "FLX_EMT_ORD", "FLX_EMT_TYP",
              "FLX_TRT_DTD", "ORG_CLE_NUM", "PRS_ORD_NUM", "REM_TYP_AFF"]
 # Typed columns (reference section 2 and the SNDS schema): a row whose value does not parse is
@@ -56,6 +58,15 @@ TYPES = {
                  "FLX_EMT_ORD": "int", "FLX_EMT_TYP": "int", "FLX_TRT_DTD": "date",
                  "PRS_ORD_NUM": "int", "REM_TYP_AFF": "int", "PHA_ACT_QSN": "dec"},
     "IR_PHA_R": {},
+    "ER_BIO_F": {"DCT_ORD_NUM": "int", "FLX_DIS_DTD": "date", "FLX_EMT_NUM": "int",
+                 "FLX_EMT_ORD": "int", "FLX_EMT_TYP": "int", "FLX_TRT_DTD": "date",
+                 "PRS_ORD_NUM": "int", "REM_TYP_AFF": "int", "BIO_PRS_IDE": "int",
+                 "BIO_ACT_QSN": "int"},
+    "IR_IMB_R": {"BEN_RNG_GEM": "int", "IMB_ALD_DTD": "date", "IMB_ALD_DTF": "date",
+                 "IMB_ALD_NUM": "int", "IMB_ETM_NAT": "int"},
+    "KI_CCI_R": {"BEN_DCD_DTE": "date", "BEN_NAI_ANN": "int", "BEN_SEX_COD": "int"},
+    "T_MCOB": {"SEJ_NBJ": "int"},
+    "T_MCOC": {"EXE_SOI_DTD": "date", "EXE_SOI_DTF": "date", "SOR_DAT": "date", "ENT_DAT": "date"},
 }
 ATC_CHARS = {"atc1": 1, "atc2": 3, "atc3": 4, "atc4": 5, "atc5": 7, "atc": 7}
 # The ATC family, coarsest first: a level collapses to ALL only with every finer one.
@@ -105,12 +116,13 @@ PARSERS = {"int": parse_int, "date": parse_date, "dec": parse_fixed}
 def rows(extract, table):
     """Typed rows of every file of `table` (plain, gz; partitioned files in name order)."""
     files = sorted(glob.glob(f"{extract}/{table}.csv*") + glob.glob(f"{extract}/{table}_*.csv*"))
-    types = TYPES[table]
+    types = TYPES[re.sub(r"^T_MCO\d\d", "T_MCO", table)]
     for name in files:
         opener = gzip.open if name.endswith(".gz") else open
         with opener(name, "rt", encoding="utf-8", newline="") as f:
             reader = csv.reader(f, delimiter=";", quotechar='"')
-            header = ["BEN_NIR_PSA" if h == "NUM_ENQ" else h for h in next(reader)]
+            patient_key = "NIR_ANO_17" if table.startswith("T_MCO") else "BEN_NIR_PSA"
+            header = [patient_key if h == "NUM_ENQ" else h for h in next(reader)]
             for record in reader:
                 if len(record) != len(header):
                     continue
@@ -240,6 +252,157 @@ def pharmacy_lines(extract, config, regions):
         yield patient, values, measures
 
 
+def patients_and_persons(extract):
+    patients = {}
+    for r in rows(extract, "IR_BEN_R"):
+        key = (r["BEN_NIR_PSA"], r["BEN_RNG_GEM"])
+        if key[0] and key[1] is not None and key not in patients:
+            patients[key] = r
+    return patients, persons(extract, patients)
+
+
+def valid_death(day, born):
+    return day is not None and (born is None or born == 1600 or day.year >= born)
+
+
+def deaths(extract, patients, sources):
+    """docs/data-model.md, "Deaths": per patient, the earliest valid date of the chosen sources
+    (ir_ben_r, then causes, then pmsi on a tie) and the initial cause of its certificate."""
+    by_nir = collections.Counter(k[0] for k in patients)
+    certificates_idt, certificates_nir = collections.defaultdict(list), collections.defaultdict(list)
+    for r in rows(extract, "KI_CCI_R"):
+        if r.get("BEN_NIR_ANO"):
+            certificates_nir[r["BEN_NIR_ANO"]].append(r)
+        if r.get("BEN_IDT_ANO"):
+            certificates_idt[r["BEN_IDT_ANO"]].append(r)
+    best = {}
+    def offer(key, day, source):
+        if valid_death(day, patients[key]["BEN_NAI_ANN"]) and (key not in best or day < best[key][0]):
+            best[key] = (day, source)
+    cause = {}
+    for key, r in patients.items():
+        if "ir_ben_r" in sources:
+            offer(key, r["BEN_DCD_DTE"], 1)
+        idt = r.get("BEN_IDT_ANO", "")
+        certs = certificates_idt.get(idt) if idt else (
+            certificates_nir.get(key[0]) if by_nir[key[0]] == 1 else None)
+        if certs:
+            born = r["BEN_NAI_ANN"]
+            pick = certs[0]
+            for c in certs:
+                if valid_death(c["BEN_DCD_DTE"], born) and (
+                        not valid_death(pick["BEN_DCD_DTE"], born)
+                        or c["BEN_DCD_DTE"] < pick["BEN_DCD_DTE"]):
+                    pick = c
+            cause[key] = pick.get("DCD_CIM_COD", "")
+            if "causes" in sources:
+                offer(key, pick["BEN_DCD_DTE"], 2)
+    if "pmsi" in sources:
+        years = sorted({m.group(1) for f in glob.glob(f"{extract}/T_MCO*C_*.csv*")
+                        for m in [re.search(r"T_MCO(\d\d)C_", os.path.basename(f))] if m})
+        for yy in years:
+            b_rows = {}
+            for r in rows(extract, f"T_MCO{yy}B"):
+                b_rows.setdefault((r["ETA_NUM"], r["RSA_NUM"]), r)
+            seen = set()
+            for r in rows(extract, f"T_MCO{yy}C"):
+                k = (r["ETA_NUM"], r["RSA_NUM"])
+                if k in seen:
+                    continue
+                seen.add(k)
+                b = b_rows.get(k)
+                if b is None or any(r.get(c) != "0" for c in RETURN_CODES):
+                    continue
+                if b["GRG_GHM"].startswith("90") or b.get("SOR_MOD", "") != "9":
+                    continue
+                if r["EXE_SOI_DTD"] is None or by_nir[r["NIR_ANO_17"]] != 1:
+                    continue
+                key = next(p for p in patients if p[0] == r["NIR_ANO_17"])
+                offer(key, r["EXE_SOI_DTD"] + datetime.timedelta(days=b["SEJ_NBJ"] or 0), 4)
+    return {k: (day, source, cause.get(k, "")) for k, (day, source) in best.items()}
+
+
+def care_events(extract, config, regions):
+    """Yields (person, {dimension: value}, measures) of the lab, ald and death sources."""
+    patients, person_of = patients_and_persons(extract)
+    period = config.get("period")
+    start = datetime.date.fromisoformat(period["start"]) if period else None
+    end = datetime.date.fromisoformat(period["end"]) if period else None
+    flt = config.get("filter", {})
+
+    def values_of(person, day):
+        department = person["BEN_RES_DPT"]
+        looked_up = "0" + department if len(department) == 2 else department
+        return {"month": month_of(day), "year": f"{day.year:04d}", "sex": person["BEN_SEX_COD"],
+                "age_band": age_band(day.year, person["BEN_NAI_ANN"]), "department": department,
+                "region": regions.get(looked_up, "") if department else ""}
+
+    def in_period(day):
+        return day is not None and (start is None or start <= day <= end)
+
+    source = config["source"]
+    if source == "lab":
+        claims = {}
+        for r in rows(extract, "ER_PRS_F"):
+            claims.setdefault(tuple(r[k] for k in DCIR_KEYS), r)
+        net = collections.defaultdict(int)
+        for r in rows(extract, "ER_BIO_F"):
+            claim = claims.get(tuple(r[k] for k in DCIR_KEYS))
+            if claim is None or claim["DPN_QLF"] == 71 or r["BIO_PRS_IDE"] is None:
+                continue
+            key = (claim["BEN_NIR_PSA"], claim["BEN_RNG_GEM"])
+            if key not in patients:
+                continue
+            net[(key, claim["EXE_SOI_DTD"], r["BIO_PRS_IDE"])] += r["BIO_ACT_QSN"] or 0
+        wanted = flt.get("nabm", [])
+        for (key, day, nabm), q in net.items():
+            if q <= 0 or not in_period(day) or (wanted and nabm not in wanted):
+                continue
+            patient, person = person_of[key]
+            v = values_of(person, day)
+            v["nabm"] = str(nabm)
+            yield patient, v, {"lines": 1}
+    elif source == "ald":
+        icd10, numbers = flt.get("icd10", []), flt.get("ald", [])
+        monthly, yearly = "month" in config["group_by"], "year" in config["group_by"]
+        for r in rows(extract, "IR_IMB_R"):
+            key = (r["BEN_NIR_PSA"], r["BEN_RNG_GEM"])
+            if r["IMB_ETM_NAT"] in (11, 12, 13) or r["IMB_ALD_DTD"] is None or key not in patients:
+                continue
+            code = r["MED_MTF_COD"] if r.get("MED_NCL_IDT") == "CIM10" else ""
+            if (icd10 or numbers) and not ((code and any(code.startswith(p) for p in icd10))
+                                           or r["IMB_ALD_NUM"] in numbers):
+                continue
+            first = max(r["IMB_ALD_DTD"], start)
+            last = min(r["IMB_ALD_DTF"], end) if r["IMB_ALD_DTF"] else end
+            patient, person = person_of[key]
+            day = first
+            while day <= last:
+                v = values_of(person, day)
+                v["ald"] = "" if r["IMB_ALD_NUM"] is None else str(r["IMB_ALD_NUM"])
+                yield patient, v, {"lines": 1}
+                if not (monthly or yearly):
+                    break
+                if monthly:
+                    day = datetime.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+                else:
+                    day = datetime.date(day.year + 1, 1, 1)
+    elif source == "death":
+        icd10 = flt.get("icd10", [])
+        found = deaths(extract, patients, flt.get("sources", ["ir_ben_r", "causes", "pmsi"]))
+        by_person = {}
+        for key, (day, src, cause) in found.items():
+            patient, person = person_of[key]
+            if patient not in by_person or (day, src) < by_person[patient][0:2]:
+                by_person[patient] = (day, src, cause, person)
+        for patient, (day, src, cause, person) in by_person.items():
+            if not in_period(day) or (icd10 and not any(cause.startswith(p) for p in icd10)):
+                continue
+            v = values_of(person, day)
+            v["cause"] = cause[:3]
+            yield patient, v, {"lines": 1}
+
+
 def allowed_collapses(group_by, totals):
     """Every set of group columns a row may have at ALL: none, or with totals every subset in
     which a collapsed ATC level has every finer level collapsed too (atc and atc5 are one)."""
@@ -342,8 +505,11 @@ def main():
         here, "..", "..", "..", "data", "nomenclatures", "IR_DPT_V.csv")
     with open(os.path.join(output, "manifest.json"), encoding="utf-8") as f:
         config = json.load(f)["config"]
-    if config["source"] != "dispensing":
+    if config["source"] not in ("dispensing", "lab", "ald", "death"):
         print(f"aggregate_reference.py: source {config['source']} is not covered", file=sys.stderr)
+        return 2
+    if config["source"] == "death" and config["filter"].get("causes") == "any":
+        print("aggregate_reference.py: death causes: any is not covered", file=sys.stderr)
         return 2
     group_by, measures = config["group_by"], config["measures"]
     totals = config.get("totals", False)
@@ -352,7 +518,8 @@ def main():
     collapses = allowed_collapses(group_by, totals)
 
     groups = {}
-    for patient, values, m in pharmacy_lines(extract, config, read_regions(nomenclature)):
+    events = pharmacy_lines if config["source"] == "dispensing" else care_events
+    for patient, values, m in events(extract, config, read_regions(nomenclature)):
         detail = [values[c] for c in group_by]
         for collapsed in collapses:
             key = tuple(ALL if c in collapsed else v for c, v in zip(group_by, detail))
@@ -360,7 +527,7 @@ def main():
             if g is None:
                 g = groups[key] = {"lines": 0, "boxes": 0, "amount": 0, "base": 0, "who": set()}
             for name in ("lines", "boxes", "amount", "base"):
-                g[name] += m[name]
+                g[name] += m.get(name, 0)
             g["who"].add(patient)
 
     keys = sorted(groups)  # column by column; str order is UTF-8 byte order
