@@ -176,7 +176,8 @@ cd "$work"
 : > steps.tsv
 failed=0
 run_step generate generate "$run_dir/logs/generate.log" "$work/extract/generate.json" "" -- \
-  "$bin" generate --patients "$patients" --seed "$seed" --years "$years" --out extract || failed=1
+  "$bin" generate --patients "$patients" --seed "$seed" --years "$years" --care-tables --out extract \
+  || failed=1
 if [ "$failed" = 0 ]; then
   printf 'store: store/\nshards: %s\ninputs: extract/\nscratch: %s\n' "$shards" "$work/spill" > ingest.yaml
   run_step ingest ingest "$run_dir/logs/ingest.log" "$work/store/manifest.json" ingest.yaml -- \

@@ -15,7 +15,8 @@ mkdir -p "$WORK" "$LOGS" "$SNDS_SCRATCH"
 
 cd "$WORK"
 note "generating the shared extract (${SNDS_SLURM_PATIENTS:-1500} patients)"
-OMP_NUM_THREADS=1 "$SNDS_BIN" generate --patients "${SNDS_SLURM_PATIENTS:-1500}" --seed 20240601 --out extract >/dev/null
+OMP_NUM_THREADS=1 "$SNDS_BIN" generate --patients "${SNDS_SLURM_PATIENTS:-1500}" --seed 20240601 --care-tables \
+  --out extract >/dev/null
 for name in store store-requeue store-2n; do
   printf 'store: %s/\nshards: 64\ninputs: extract/\n' "$name" > "ingest-$name.yaml"
 done
