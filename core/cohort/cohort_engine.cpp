@@ -217,7 +217,9 @@ class PatientEvents {
                        [](const Supply& a, const Supply& b) { return a.date < b.date; });
     }
     if (spec_.no_claim_days) {
-      if (!events_.claim_days.empty()) {
+      if (events_.claim_day_lookup) {
+        events_.claim_day_lookup->days_of(p, h.claim_days);
+      } else if (!events_.claim_days.empty()) {
         for (uint32_t k = claim_days_.offsets[p]; k < claim_days_.offsets[p + 1]; ++k)
           h.claim_days.push_back(events_.claim_days[claim_days_.order[k]].date);
       } else {

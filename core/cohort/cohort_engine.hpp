@@ -33,6 +33,8 @@ struct ShardEvents {
   // Loss to follow-up's claim days when no event definition reads claims (extract_claim_days);
   // otherwise they are taken from `claims`.
   std::vector<ClaimDay> claim_days;
+  // Or, in place of claim_days, each cohort member's days looked up in the shard (not null).
+  const ClaimDayLookup* claim_day_lookup = nullptr;
   std::vector<AldPeriod> ald;
   std::vector<ActEvent> acts;
   std::vector<LabEvent> labs;

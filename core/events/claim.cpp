@@ -197,4 +197,43 @@ std::vector<ClaimDay> extract_claim_days(const ShardData& shard, const PatientIn
   return out;
 }
 
+std::unique_ptr<ClaimDayLookup> ClaimDayLookup::make(const ShardData& shard,
+                                                     const PatientIndex& patients) {
+  std::unique_ptr<ClaimDayLookup> l(new ClaimDayLookup);
+  l->patients_ = &patients;
+  const Batch* prs = shard.find("ER_PRS_F");
+  if (!prs || prs->rows() == 0) return l;  // no claims: every patient has no day
+  constexpr std::string_view kT = "ER_PRS_F";
+  events_detail::OrderedIds nir =
+      events_detail::ordered_ids(typed_column(*prs, kT, "BEN_NIR_PSA", ColumnType::kString));
+  l->rows_ = prs->rows();
+  if (!std::is_sorted(nir.id, nir.id + l->rows_)) return nullptr;
+  l->nirs_ = std::move(nir.values);
+  l->owned_ = std::move(nir.owned);
+  l->id_ = l->owned_.empty() ? nir.id : reinterpret_cast<const int32_t*>(l->owned_.data());
+  l->rank_ = &typed_column(*prs, kT, "BEN_RNG_GEM", ColumnType::kInt64);
+  l->dpn_ = &typed_column(*prs, kT, "DPN_QLF", ColumnType::kInt64);
+  l->date_ = typed_column(*prs, kT, "EXE_SOI_DTD", ColumnType::kDate).dates.data();
+  return l;
+}
+
+void ClaimDayLookup::days_of(uint32_t p, std::vector<Date>& out) const {
+  if (rows_ == 0) return;
+  const Patient& patient = patients_->patients[p];
+  // The rows extract_claim_days gives p: those of p's (NIR, rank), which must find p itself (a
+  // repeated IR_BEN_R key has its lines on the first patient of that key).
+  if (patients_->find(patient.nir, patient.rank) != static_cast<int64_t>(p)) return;
+  const auto v = std::lower_bound(nirs_.begin(), nirs_.end(), patient.nir);
+  if (v == nirs_.end() || *v != patient.nir) return;
+  const auto id = static_cast<int32_t>(v - nirs_.begin());
+  const auto [lo, hi] = std::equal_range(id_, id_ + rows_, id);
+  for (const int32_t* it = lo; it != hi; ++it) {
+    const auto r = static_cast<size_t>(it - id_);
+    if (int_at(*dpn_, r) == events_detail::kInfoOnlyDpnQlf || int_at(*rank_, r) != patient.rank ||
+        date_[r] == kMissingDate)
+      continue;
+    out.push_back(date_[r]);
+  }
+}
+
 }  // namespace snds

@@ -297,6 +297,30 @@ std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex
 // The distinct days of the lines extract_claims() returns (a missing date is no day), sorted by
 // patient then date. Reads BEN_NIR_PSA, BEN_RNG_GEM, EXE_SOI_DTD and DPN_QLF only.
 std::vector<ClaimDay> extract_claim_days(const ShardData& shard, const PatientIndex& patients);
+// Claim days of one patient at a time, for a study that needs them of a few patients only (the
+// loss to follow-up of a cohort's members): a patient's ER_PRS_F rows are found by binary search
+// on the NIR ids, the store keeping the rows in NIR order, so the shard's other lines are never
+// looked at.
+class ClaimDayLookup {
+ public:
+  // Null when the shard's ER_PRS_F rows are not in NIR order (extract_claim_days then).
+  static std::unique_ptr<ClaimDayLookup> make(const ShardData& shard, const PatientIndex& patients);
+  // Appends patient p's claim days as extract_claim_days gives them (here in stored order, maybe
+  // repeated).
+  void days_of(uint32_t p, std::vector<Date>& out) const;
+
+ private:
+  ClaimDayLookup() = default;
+  const PatientIndex* patients_ = nullptr;
+  std::vector<std::string_view> nirs_;  // distinct, in byte order: id i is nirs_[i]
+  const int32_t* id_ = nullptr;         // per row
+  std::vector<uint32_t> owned_;         // backs id_ for a decoded column
+  const Column* rank_ = nullptr;
+  const Column* dpn_ = nullptr;
+  const Date* date_ = nullptr;
+  size_t rows_ = 0;
+};
+
 // to_persons for stays: a stay reaching one person through two of its pseudo-NIRs (two ranks of
 // one BEN_NIR_PSA linked to one person) is kept once.
 void to_persons(std::vector<StayEvent>& stays, const PatientIndex& index);

@@ -146,9 +146,16 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
     if (spec.uses_source(CohortSource::kHospitalStay))
       events.stays = extract_stays(shard.data, patients, shard.threads,
                                    spec.needs_all_stays() ? nullptr : &stay_codes);
+    std::unique_ptr<ClaimDayLookup> claim_day_lookup;
     if (spec.uses_source(CohortSource::kClaim)) {
-      // Loss to follow-up alone needs the claim days: 8 bytes a day, not 40 a line.
-      if (claim_days_only)
+      // Loss to follow-up alone needs the claim days, and only of the cohort's members: looked
+      // up per member when the shard allows (no persons, rows in NIR order), else all of them
+      // extracted (8 bytes a day, not 40 a line).
+      if (claim_days_only && !patients.has_persons())
+        claim_day_lookup = ClaimDayLookup::make(shard.data, patients);
+      if (claim_day_lookup)
+        events.claim_day_lookup = claim_day_lookup.get();
+      else if (claim_days_only)
         events.claim_days = extract_claim_days(shard.data, patients);
       else
         events.claims = extract_claims(shard.data, patients, natures ? &*natures : nullptr);

@@ -401,6 +401,43 @@ TEST(Extractors, ClaimDaysAreTheDistinctDaysOfTheClaimLines) {
   EXPECT_EQ(from_lines, want);
 }
 
+TEST(Extractors, ClaimDaysLookedUpPerPatientAreThoseExtracted) {
+  auto line = [](const char* nir, const char* rank, const char* date, const char* dpn) {
+    return std::map<std::string, std::string>{
+        {"BEN_NIR_PSA", nir}, {"BEN_RNG_GEM", rank}, {"EXE_SOI_DTD", date}, {"DPN_QLF", dpn}};
+  };
+  // Rows in NIR order (as the store keeps them): NIR_T's two ranks interleaved.
+  ShardBuilder s = base_shard();
+  s.add("ER_PRS_F",
+        {line("NIR_GHOST", "1", "2020-01-05", "0"), line("NIR_P", "1", "2020-01-02", "0"),
+         line("NIR_P", "1", "2020-01-03", "71"), line("NIR_P", "1", "", "0"),
+         line("NIR_P", "1", "2020-01-01", "0"), line("NIR_T", "2", "2020-01-04", ""),
+         line("NIR_T", "1", "2020-02-01", "0"), line("NIR_T", "2", "2020-01-04", "0")});
+  const ShardData shard = s.take();
+  const PatientIndex idx = build_patient_index(shard);
+  const auto lookup = ClaimDayLookup::make(shard, idx);
+  ASSERT_NE(lookup, nullptr);
+  std::vector<std::pair<uint32_t, Date>> looked_up;
+  for (uint32_t p = 0; p < idx.patients.size(); ++p) {
+    std::vector<Date> days;
+    lookup->days_of(p, days);
+    std::sort(days.begin(), days.end());
+    days.erase(std::unique(days.begin(), days.end()), days.end());
+    for (Date d : days) looked_up.emplace_back(p, d);
+  }
+  std::vector<std::pair<uint32_t, Date>> extracted;
+  for (const auto& d : extract_claim_days(shard, idx)) extracted.emplace_back(d.patient, d.date);
+  EXPECT_EQ(looked_up, extracted);
+  EXPECT_EQ(looked_up.size(), 4u);
+
+  // Rows out of NIR order: no lookup (the caller extracts every day instead).
+  ShardBuilder unordered = base_shard();
+  unordered.add("ER_PRS_F",
+                {line("NIR_T", "1", "2020-02-01", "0"), line("NIR_P", "1", "2020-01-02", "0")});
+  const ShardData shard2 = unordered.take();
+  EXPECT_EQ(ClaimDayLookup::make(shard2, build_patient_index(shard2)), nullptr);
+}
+
 TEST(Extractors, AShardWithoutTheTablesGivesNoEvents) {
   const ShardData shard = base_shard().take();
   const PatientIndex idx = build_patient_index(shard);

@@ -14,3 +14,10 @@ for config in cohort_statins_as_treated cohort_hip_fracture_incidence; do
   "$SNDS_BIN" run "$SNDS_SOURCE_DIR/configs/$config.yaml" >/dev/null 2>&1
   python3 "$SNDS_SOURCE_DIR/tests/jobs/cohort/cohort_reference.py" extract "out/$config"
 done
+# Loss to follow-up that fires (20 days without a claim), so that the claim days each cohort
+# member is looked up with are checked too.
+sed 's/no_claim_days: 180/no_claim_days: 20/; s#^output: .*#output: out/statins_lost/#' \
+  "$SNDS_SOURCE_DIR/configs/cohort_statins_as_treated.yaml" > lost.yaml
+"$SNDS_BIN" run lost.yaml >/dev/null 2>&1
+grep -q ',lost' out/statins_lost/cohort.csv
+python3 "$SNDS_SOURCE_DIR/tests/jobs/cohort/cohort_reference.py" extract out/statins_lost
