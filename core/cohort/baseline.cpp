@@ -141,7 +141,10 @@ void tally_baseline(const BaselineSpec& spec, const PatientBaseline& b, CohortTa
   if (spec.sex) ++t.counts[key("sex", b.sex)];
   if (spec.age_band) ++t.counts[key("age_band", age_band(b.age_at_index))];
   if (spec.atc || spec.drugs) {
-    std::vector<std::string_view> classes, drugs;
+    // Per-thread buffers, reused patient after patient (this runs for every cohort member).
+    thread_local std::vector<std::string_view> classes, drugs;
+    classes.clear();
+    drugs.clear();
     for (auto a : b.atc) {
       if (auto c = atc_class(a, spec.atc_level); !c.empty()) classes.push_back(c);
       if (auto d = atc_class(a, 5); !d.empty()) drugs.push_back(d);
@@ -155,7 +158,8 @@ void tally_baseline(const BaselineSpec& spec, const PatientBaseline& b, CohortTa
     if (spec.drugs) ++t.histograms["drugs"][static_cast<int64_t>(drugs.size())];
   }
   if (spec.dp_chapter) {
-    std::vector<std::string_view> chapters;
+    thread_local std::vector<std::string_view> chapters;
+    chapters.clear();
     for (auto dp : b.dp)
       if (auto c = icd10_chapter(dp); !c.empty()) chapters.push_back(c);
     std::sort(chapters.begin(), chapters.end());

@@ -34,8 +34,14 @@ inline constexpr std::string_view kUnknownAtc = "UNKNOWN";
 
 // Code lists match by prefix (reference section 3): whether `code` starts with one of `prefixes`.
 inline bool has_code_prefix(std::string_view code, const std::vector<std::string>& prefixes) {
-  for (const auto& p : prefixes)
-    if (code.starts_with(p)) return true;
+  // Byte by byte rather than starts_with's memcmp call: prefixes are a few bytes long and most
+  // codes differ at the first, and this runs for every event of every definition.
+  for (const auto& p : prefixes) {
+    if (p.size() > code.size()) continue;
+    size_t i = 0;
+    while (i < p.size() && p[i] == code[i]) ++i;
+    if (i == p.size()) return true;
+  }
   return false;
 }
 
