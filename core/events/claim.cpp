@@ -91,45 +91,45 @@ std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex
   const Date* flux = flux_column ? flux_column->dates.data() : nullptr;
 
   const size_t rows = prs->rows();
-  // The rows to keep, chosen branch-free first: information-only lines and, with `natures`, the
-  // other natures come in no predictable pattern (a branch on them is mispredicted half the
-  // time). The buffer only grows.
-  thread_local std::vector<uint32_t> selected;
-  if (selected.size() < rows + 1) selected.resize(rows + 1);
-  size_t kept = 0;
-  visit_stored_ints(dpn_column, [&](const auto* dpn) {
-    uint32_t* sel = selected.data();
-    if (!natures) {
-      for (size_t r = 0; r < rows; ++r) {
-        sel[kept] = static_cast<uint32_t>(r);
-        kept += dpn[r] != events_detail::kInfoOnlyDpnQlf;
-      }
-      return;
-    }
-    const NatureSet keep(*natures);
-    for (size_t r = 0; r < rows; ++r) {
-      sel[kept] = static_cast<uint32_t>(r);
-      kept += static_cast<size_t>(dpn[r] != events_detail::kInfoOnlyDpnQlf) &
-              static_cast<size_t>(keep.contains(nature.at(r)));
-    }
-  });
-
   // Rows are sorted by patient: one patient lookup per (NIR id, rank) run.
   int32_t last_id = -1;
   int64_t last_rank = 0, last_patient = -1;
-  out.reserve(kept);
-  for (size_t k = 0; k < kept; ++k) {
-    const size_t r = selected[k];
+  auto add_line = [&](size_t r) {
     const int64_t rk = rank.at(r);
     if (nir.id[r] != last_id || rk != last_rank) {
       last_id = nir.id[r];
       last_rank = rk;
       last_patient = patients.find(nir.values[static_cast<size_t>(last_id)], rk);
     }
-    if (last_patient < 0) continue;
+    if (last_patient < 0) return;
     out.push_back(ClaimLine{static_cast<uint32_t>(last_patient), date[r], nature.at(r),
                             or_zero(qte.at(r)), or_zero(amount.at(r)),
                             flux ? flux[r] : kMissingDate});
+  };
+  if (!natures) {
+    // Information-only lines are rare: a branch on them is well predicted.
+    out.reserve(rows);
+    visit_stored_ints(dpn_column, [&](const auto* dpn) {
+      for (size_t r = 0; r < rows; ++r)
+        if (dpn[r] != events_detail::kInfoOnlyDpnQlf) add_line(r);
+    });
+  } else {
+    // The lines of the wanted natures come in no predictable pattern (a branch on them is
+    // mispredicted half the time): chosen branch-free first, into a buffer that only grows.
+    thread_local std::vector<uint32_t> selected;
+    if (selected.size() < rows + 1) selected.resize(rows + 1);
+    size_t kept = 0;
+    visit_stored_ints(dpn_column, [&](const auto* dpn) {
+      uint32_t* sel = selected.data();
+      const NatureSet keep(*natures);
+      for (size_t r = 0; r < rows; ++r) {
+        sel[kept] = static_cast<uint32_t>(r);
+        kept += static_cast<size_t>(dpn[r] != events_detail::kInfoOnlyDpnQlf) &
+                static_cast<size_t>(keep.contains(nature.at(r)));
+      }
+    });
+    out.reserve(kept);
+    for (size_t k = 0; k < kept; ++k) add_line(selected[k]);
   }
   auto less = [](const ClaimLine& a, const ClaimLine& b) {
     if (a.patient != b.patient) return a.patient < b.patient;
