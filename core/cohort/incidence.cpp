@@ -106,9 +106,13 @@ std::string incidence_csv(const CohortSpec& spec, const std::vector<CohortRow>& 
   std::string out = header + "," + kIncidenceRateColumns + "\n";
   const auto names = spec.incidence_outcome_names();
 
-  std::vector<std::vector<std::string>> touched;
+  // A stratum's key: its values joined by NUL bytes (no stored value holds one), which orders
+  // keys as the lists of their values would order (shorter before longer on a common prefix),
+  // at one string per key instead of one per value.
+  std::vector<std::string> touched;
+  std::string k;
   for (size_t o = 0; o < names.size(); ++o) {
-    std::map<std::vector<std::string>, Cell> cells;
+    std::map<std::string, Cell> cells;
     for (const auto& r : rows) {
       if (r.prevalent & (1u << o)) continue;
       // The single outcome comes first; `outcomes:` follow in order.
@@ -117,15 +121,17 @@ std::string incidence_csv(const CohortSpec& spec, const std::vector<CohortRow>& 
       const Date stop = event != kMissingDate ? event : r.end_date;
       if (r.index_date == kMissingDate || stop < r.index_date) continue;
       touched.clear();
-      auto key_at = [&](Date d) {
-        std::vector<std::string> k;
-        for (auto s : inc.strata) {
+      auto key_at = [&](Date d) -> const std::string& {
+        k.clear();
+        for (size_t i = 0; i < inc.strata.size(); ++i) {
+          if (i > 0) k.push_back('\0');
+          const auto s = inc.strata[i];
           if (s == IncidenceStratum::kSex)
-            k.emplace_back(r.sex);
+            k.append(r.sex);
           else if (s == IncidenceStratum::kAgeBand)
-            k.emplace_back(age_band(age_on(d, r.birth_year, r.birth_month)));
+            k.append(age_band(age_on(d, r.birth_year, r.birth_month)));
           else
-            k.emplace_back(std::to_string(year_of(d)));
+            k.append(std::to_string(year_of(d)));
         }
         return k;
       };
@@ -134,18 +140,20 @@ std::string incidence_csv(const CohortSpec& spec, const std::vector<CohortRow>& 
         if (by_year) next = std::min<int64_t>(next, next_year_start(static_cast<Date>(cur)));
         if (by_age && r.birth_year != kMissingInt)
           next = std::min<int64_t>(next, next_birthday(static_cast<Date>(cur), r.birth_month));
-        auto k = key_at(static_cast<Date>(cur));
-        cells[k].days += next - cur;
-        if (std::find(touched.begin(), touched.end(), k) == touched.end())
-          touched.push_back(std::move(k));
+        const std::string& key = key_at(static_cast<Date>(cur));
+        cells[key].days += next - cur;
+        if (std::find(touched.begin(), touched.end(), key) == touched.end()) touched.push_back(key);
         cur = next;
       }
-      for (const auto& k : touched) ++cells[k].persons;
+      for (const auto& t : touched) ++cells[t].persons;
       if (event != kMissingDate) ++cells[key_at(event)].events;
     }
-    for (const auto& [k, c] : cells) {
+    for (const auto& [key, c] : cells) {
       std::string line = names[o];
-      for (const auto& v : k) line += "," + v;
+      if (!inc.strata.empty()) {
+        line += ",";
+        for (char ch : key) line.push_back(ch == '\0' ? ',' : ch);
+      }
       if (static_cast<int64_t>(c.persons) < spec.min_patients) {
         out += line + ",,,,,,\n";
         continue;
