@@ -7,20 +7,6 @@
 namespace snds {
 namespace {
 
-const char* physical_name(ColumnType t) {
-  switch (t) {
-    case ColumnType::kInt64:
-      return "integer";
-    case ColumnType::kDecimal:
-      return "decimal";
-    case ColumnType::kDate:
-      return "date";
-    case ColumnType::kString:
-      return "string";
-  }
-  return "?";
-}
-
 std::string stored_as(const TableSpec& s) {
   const auto keys = [&](std::span<const std::string_view> k) {
     std::string out;
@@ -125,7 +111,7 @@ Exceptions, per column:
     md += fmt::format("\n### {}\n\n", s.pattern);
     std::string line;
     for (const auto& c : s.columns) {
-      std::string item = fmt::format("`{}` {}", c.name, physical_name(c.type));
+      std::string item = fmt::format("`{}` {}", c.name, column_type_word(c.type));
       if (c.rule != ValueRule::kNone)
         item += c.type == ColumnType::kString
                     ? fmt::format(", checked as {}", value_rule_name(c.rule))

@@ -25,6 +25,10 @@ const char* column_type_name(ColumnType t) {
   return "?";
 }
 
+const char* column_type_word(ColumnType t) {
+  return t == ColumnType::kInt64 ? "integer" : column_type_name(t);
+}
+
 std::string format_decimal(int64_t scaled) {
   if (scaled == kMissingInt) return {};
   const bool negative = scaled < 0;

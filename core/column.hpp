@@ -18,6 +18,8 @@ namespace snds {
 enum class ColumnType : uint8_t { kInt64 = 0, kDecimal = 1, kDate = 2, kString = 3 };
 
 const char* column_type_name(ColumnType t);
+// The word users read for a type in messages and docs: "integer", "decimal", "date", "string".
+const char* column_type_word(ColumnType t);
 
 inline constexpr int64_t kMissingInt = INT64_MIN;
 inline constexpr int64_t kDecimalScale = 10000;  // Decimal values are stored times 10^4.

@@ -52,6 +52,21 @@ inline constexpr Date kSndsMissingSentinel = days_from_civil(1600, 1, 1);
 
 // "YYYY-MM-DD"; empty string for kMissingDate.
 std::string format_iso_date(Date d);
+// Writes "YYYY-MM-DD" (10 bytes, no terminator) for years 0-9999, without formatting machinery:
+// for readers that print dates per value (SAS tables).
+inline void write_iso_date(char* out, const CivilDate& c) noexcept {
+  const auto y = static_cast<unsigned>(c.year);
+  out[0] = static_cast<char>('0' + y / 1000);
+  out[1] = static_cast<char>('0' + y / 100 % 10);
+  out[2] = static_cast<char>('0' + y / 10 % 10);
+  out[3] = static_cast<char>('0' + y % 10);
+  out[4] = '-';
+  out[5] = static_cast<char>('0' + c.month / 10);
+  out[6] = static_cast<char>('0' + c.month % 10);
+  out[7] = '-';
+  out[8] = static_cast<char>('0' + c.day / 10);
+  out[9] = static_cast<char>('0' + c.day % 10);
+}
 // "YYYY-MM".
 std::string format_year_month(Date d);
 inline int year_of(Date d) {

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "core/union_find.hpp"
 
 namespace snds {
 namespace {
@@ -104,20 +105,6 @@ struct Tableau {
     double v = 0;
     for (size_t i = 0; i < m; ++i) v += cost[basis[i]] * b[i];
     return v;
-  }
-};
-
-struct UnionFind {
-  std::vector<uint32_t> parent;
-  explicit UnionFind(size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
-  uint32_t find(uint32_t x) {
-    while (parent[x] != x) x = parent[x] = parent[parent[x]];
-    return x;
-  }
-  void unite(uint32_t a, uint32_t b) {
-    a = find(a);
-    b = find(b);
-    if (a != b) parent[std::max(a, b)] = std::min(a, b);
   }
 };
 

@@ -40,20 +40,6 @@ std::string shown_value(std::string_view v) {
   return out;
 }
 
-const char* type_word(ColumnType t) {
-  switch (t) {
-    case ColumnType::kInt64:
-      return "integer";
-    case ColumnType::kDecimal:
-      return "decimal";
-    case ColumnType::kDate:
-      return "date";
-    case ColumnType::kString:
-      return "string";
-  }
-  return "value";
-}
-
 // True when `v` parses as its in-memory type (a reject then failed the schema's rule instead).
 bool parses_as(ColumnType t, std::string_view v) {
   int64_t x;
@@ -282,9 +268,10 @@ bool RecordTyper::add(std::span<const std::string_view> fields, std::string& rea
     }
     const HeaderColumn& hc = p.header->columns[static_cast<size_t>(p.header->field_column[bad])];
     const std::string_view v = trim_spaces(fields[bad]);
-    reason = fmt::format("column {}: bad {} '{}'", hc.name,
-                         parses_as(hc.type, v) ? value_rule_name(hc.rule) : type_word(hc.type),
-                         shown_value(v));
+    reason =
+        fmt::format("column {}: bad {} '{}'", hc.name,
+                    parses_as(hc.type, v) ? value_rule_name(hc.rule) : column_type_word(hc.type),
+                    shown_value(v));
     return false;
   }
   for (size_t i = 0; i < p.string_columns.size(); ++i)

@@ -62,19 +62,7 @@ class DayTexts {
     if (text_.empty()) text_.assign(kDays * 10, '\0');
     char* t = &text_[i * 10];
     if (t[0] == '\0') {
-      const CivilDate c = civil_from_days(kSasEpoch + static_cast<Date>(i));
-      const auto y = static_cast<unsigned>(c.year);
-      const char made[10] = {static_cast<char>('0' + y / 1000),
-                             static_cast<char>('0' + y / 100 % 10),
-                             static_cast<char>('0' + y / 10 % 10),
-                             static_cast<char>('0' + y % 10),
-                             '-',
-                             static_cast<char>('0' + c.month / 10),
-                             static_cast<char>('0' + c.month % 10),
-                             '-',
-                             static_cast<char>('0' + c.day / 10),
-                             static_cast<char>('0' + c.day % 10)};
-      std::memcpy(t, made, 10);
+      write_iso_date(t, civil_from_days(kSasEpoch + static_cast<Date>(i)));
     }
     out.append(t, 10);
     return true;
@@ -91,17 +79,8 @@ void append_sas_day(std::string& out, double days, double raw, DayTexts& cache) 
   const CivilDate c = civil_from_days(kSasEpoch + static_cast<Date>(std::floor(days)));
   if (c.year < 1 || c.year > 9999) return append_number(out, raw);
   // By hand: snprintf was a tenth of a SAS ingest's CPU time.
-  const auto y = static_cast<unsigned>(c.year);
-  const char buf[10] = {static_cast<char>('0' + y / 1000),
-                        static_cast<char>('0' + y / 100 % 10),
-                        static_cast<char>('0' + y / 10 % 10),
-                        static_cast<char>('0' + y % 10),
-                        '-',
-                        static_cast<char>('0' + c.month / 10),
-                        static_cast<char>('0' + c.month % 10),
-                        '-',
-                        static_cast<char>('0' + c.day / 10),
-                        static_cast<char>('0' + c.day % 10)};
+  char buf[10];
+  write_iso_date(buf, c);
   out.append(buf, sizeof buf);
 }
 

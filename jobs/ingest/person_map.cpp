@@ -6,6 +6,7 @@
 
 #include "core/events/persons.hpp"
 #include "core/serialize.hpp"
+#include "core/union_find.hpp"
 #include "runtime/communicator.hpp"
 
 namespace snds {
@@ -30,22 +31,6 @@ void dedupe(std::vector<PersonLink>& links) {
   std::sort(links.begin(), links.end());
   links.erase(std::unique(links.begin(), links.end()), links.end());
 }
-
-// Union-find over NIR ids; the root of a component is its smallest id (the NIR hashes are
-// numbered in order), so the component's smallest NIR hash names it.
-struct Components {
-  std::vector<uint32_t> parent;
-  explicit Components(size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
-  uint32_t find(uint32_t x) {
-    while (parent[x] != x) x = parent[x] = parent[parent[x]];
-    return x;
-  }
-  void unite(uint32_t a, uint32_t b) {
-    a = find(a);
-    b = find(b);
-    if (a != b) parent[std::max(a, b)] = std::min(a, b);
-  }
-};
 
 }  // namespace
 
@@ -111,7 +96,7 @@ PersonRouting PersonRouting::build(Communicator& comm, std::vector<PersonLink>&&
   auto id_of = [&](uint64_t n) {
     return static_cast<uint32_t>(std::lower_bound(nirs.begin(), nirs.end(), n) - nirs.begin());
   };
-  Components components(nirs.size());
+  UnionFind components(nirs.size());
   for (const auto& g : linked)
     for (size_t k = 1; k < g.size(); ++k) components.unite(id_of(g[0]), id_of(g[k]));
   // shard_of_patient(nir) is hash_bytes(nir) % shards: the same rule on the hashes.
