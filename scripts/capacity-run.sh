@@ -2,12 +2,16 @@
 # The nightly capacity run, by hand on one machine or inside a Slurm allocation: generate a
 # synthetic extract at a given scale, ingest it, run every job config of configs/, then append one
 # line to the history file (JSON lines), render the report (Markdown + gnuplot PNGs) and compare
-# each phase with the median of its last 5 comparable runs.
+# each phase with the median of its last 5 comparable runs, and the ingest's CSV MB/s per core and
+# peak RSS per rank with the previous comparable run.
 #
 #   scripts/capacity-run.sh --patients 20000 --ranks 2 --threads 1 --out bench/results/
+#   scripts/capacity-run.sh --patients 50000 --large-patients 1000000 --ranks 2 --out bench/results/
 #
 # Options (defaults in brackets):
 #   --patients N      extract size [required unless --report-only]
+#   --large-patients M  then the same run at M patients (the operator's large size), its own
+#                     history line in the same campaign; one report and check over both
 #   --ranks R         MPI ranks [$SLURM_NTASKS, else 1]      --threads T  OpenMP threads per rank
 #                     [$SLURM_CPUS_PER_TASK, else 1]
 #   --out DIR         results: DIR/history.jsonl, DIR/report.md, DIR/plots/, DIR/runs/<run id>/
@@ -25,14 +29,15 @@
 #   --report-only     no run: render the report and check --campaign (or the last run)
 #   --no-check        do not fail on a regression
 #
-# Exit codes: 0 fine; 1 a step failed (its log is named); 2 bad usage; 10 a phase regressed by
-# more than the threshold (the report is written first); 75 stopped by SIGTERM/SIGUSR1.
+# Exit codes: 0 fine; 1 a step failed (its log is named); 2 bad usage; 10 a phase or an ingest
+# figure regressed by more than the threshold (the report is written first); 75 stopped by
+# SIGTERM/SIGUSR1.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 tool="$repo/scripts/capacity/capacity.py"
 
-usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 die() { echo "capacity-run: $*" >&2; exit 2; }
 log() { echo "[$(date -u +%H:%M:%S) capacity] $*"; }
 
@@ -40,9 +45,11 @@ patients="" ranks="${SLURM_NTASKS:-1}" threads="${SLURM_CPUS_PER_TASK:-1}" out="
 seed=1 years=2019-2022 shards=64 configs="$repo/configs/*.yaml" launcher="" bin="${SNDS_BIN:-}"
 work="" keep=0 label="${SLURM_CLUSTER_NAME:-$(hostname -s)}" campaign="" no_report=0 report_only=0 no_check=0
 judge=()
+large="" args=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
     --patients) patients="$2"; shift 2 ;;
+    --large-patients) large="$2"; shift 2 ;;
     --ranks) ranks="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
@@ -83,6 +90,51 @@ report_and_check() {
 if [ "$report_only" = 1 ]; then
   report_and_check
   exit $?
+fi
+
+# With a large size: this script twice (--patients, then --large-patients), one campaign, then
+# one report and check over both runs. A stop signal goes to the run in progress.
+if [ -n "$large" ]; then
+  [[ "$large" =~ ^[1-9][0-9]*$ ]] || die "--large-patients must be a positive integer (got '$large')"
+  [ -n "$patients" ] || die "--patients N is required"
+  [ -n "$campaign" ] || campaign="$(date -u +%Y%m%dT%H%M%SZ)-$(hostname -s)-capacity"
+  inner=()
+  set -- "${args[@]}"
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --large-patients | --campaign) shift 2 ;;
+      --no-report) shift ;;
+      *) inner+=("$1"); shift ;;
+    esac
+  done
+  run_pid=""
+  trap '[ -n "$run_pid" ] && kill -USR1 "$run_pid" 2>/dev/null || true' USR1 TERM
+  failed=0
+  for n in "$patients" "$large"; do
+    log "campaign $campaign: the run at $n patients"
+    # Each run its own scratch folder (with --keep, both stay).
+    "$0" "${inner[@]}" --patients "$n" --campaign "$campaign" --no-report ${work:+--work "$work/p$n"} &
+    run_pid=$!
+    while :; do
+      wait "$run_pid" && rc=0 || rc=$?
+      if [ "$rc" -gt 128 ] && kill -0 "$run_pid" 2>/dev/null; then continue; fi
+      break
+    done
+    run_pid=""
+    case "$rc" in
+      0) ;;
+      75) exit 75 ;;
+      2) exit 2 ;;
+      *) failed=1 ;;
+    esac
+  done
+  if [ -n "$work" ] && [ "$keep" = 0 ]; then rmdir "$work" 2>/dev/null || true; fi
+  rc=0
+  if [ "$no_report" = 0 ]; then
+    report_and_check || rc=$?
+  fi
+  [ "$failed" = 1 ] && { log "a run of campaign $campaign failed: see its logs in $out/runs"; exit 1; }
+  exit "$rc"
 fi
 
 for v in patients ranks threads shards; do

@@ -11,6 +11,8 @@ format ("format": 1). A phase regresses when its wall time exceeds the median of
 in the last --window comparable earlier runs (same label, patients, ranks, threads, shards and
 years) by more than --threshold percent. Phases shorter than --min-seconds, and phases with fewer
 than --min-runs earlier runs, are reported but not judged: timer noise is not a regression.
+Each record also holds the ingest's headline figures ("ingest": CSV MB/s per core, peak RSS per
+rank); they regress when more than --threshold percent worse than in the previous comparable run.
 """
 
 import argparse
@@ -109,6 +111,33 @@ def step_from_generate(gen_json, wall_s, exit_code):
     }
 
 
+def ingest_summary_from_manifest(manifest_path, cores):
+    """The ingest's headline figures: CSV MB/s per core over the whole ingest (the sum of its
+    phases' wall times: the program's own time, not the launcher's start-up) and each rank's
+    peak RSS (the largest over the phases: the peak of the whole ingest)."""
+    m = load_json(manifest_path)
+    phases = m.get("phases", [])
+    by_name = {p.get("name"): p for p in phases}
+    csv_bytes = int((by_name.get("read") or by_name.get("prepare") or {}).get("bytes") or 0)
+    wall = sum(float(p.get("wall_s") or 0.0) for p in phases)
+    per_rank = []
+    for p in phases:
+        for r, x in enumerate(p.get("peak_rss_bytes_per_rank") or []):
+            if r == len(per_rank):
+                per_rank.append(0)
+            per_rank[r] = max(per_rank[r], int(x))
+    memory = m.get("memory") or {}
+    return {
+        "csv_bytes": csv_bytes,
+        "wall_s": round(wall, 6),
+        "mb_s_per_core": round(csv_bytes / 1e6 / wall / cores, 4) if csv_bytes and wall > 0 else None,
+        "peak_rss_per_rank": per_rank,
+        "peak_rss_max_bytes": max(per_rank) if per_rank else None,
+        "memory_budget_mb": memory.get("memory_budget_mb"),
+        "spilled_bytes": memory.get("spilled_bytes"),
+    }
+
+
 def cmd_record(args):
     work = args.work
     meta = {}
@@ -119,6 +148,7 @@ def cmd_record(args):
     if not os.path.exists(steps_file):
         die(f"{steps_file} is missing: nothing to record")
     steps = []
+    ingest = None
     # steps.tsv: step, kind, exit code, wall seconds, manifest path, config path (tab-separated)
     with open(steps_file, encoding="utf-8") as f:
         for line in f:
@@ -135,6 +165,8 @@ def cmd_record(args):
                 steps.append(step_from_generate(manifest, wall, code))
             else:
                 steps.append(step_from_manifest(step, kind, manifest, wall, code, config))
+                if kind == "ingest":
+                    ingest = ingest_summary_from_manifest(manifest, max(1, steps[-1]["ranks"] * steps[-1]["threads"]))
     ints = ("patients", "seed", "ranks", "threads", "shards")
     rec = {"format": FORMAT}
     for k in ("run_id", "campaign", "label", "started", "finished", "host", "nodes", "slurm_job",
@@ -151,6 +183,7 @@ def cmd_record(args):
     rec["store_bytes"] = tree_bytes(os.path.join(work, "store"))
     rec["total_wall_s"] = round(sum(s["wall_s"] for s in steps), 3)
     rec["status"] = "ok" if steps and all(s["exit"] == 0 for s in steps) else "failed"
+    rec["ingest"] = ingest
     rec["steps"] = steps
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(rec, f, indent=1)
@@ -250,6 +283,81 @@ def judge(runs, index, opts):
     return verdicts
 
 
+def ingest_figures(rec):
+    """A run's ingest headline figures: the record's "ingest", or, for records written before it
+    existed, the same figures derived from the ingest step's phases."""
+    if rec.get("ingest"):
+        return rec["ingest"]
+    for s in rec.get("steps", []):
+        if s.get("kind") != "ingest" or s.get("exit") != 0 or not s.get("phases"):
+            continue
+        phases = {p["name"]: p for p in s["phases"]}
+        csv_bytes = int((phases.get("read") or phases.get("prepare") or {}).get("bytes") or 0)
+        wall = sum(float(p.get("wall_s") or 0.0) for p in s["phases"])
+        cores = max(1, int(s.get("ranks") or 1) * int(s.get("threads") or 1))
+        per_rank = []
+        for p in s["phases"]:
+            for r, x in enumerate(p.get("peak_rss_per_rank") or []):
+                if r == len(per_rank):
+                    per_rank.append(0)
+                per_rank[r] = max(per_rank[r], int(x))
+        return {"csv_bytes": csv_bytes, "wall_s": wall,
+                "mb_s_per_core": csv_bytes / 1e6 / wall / cores if csv_bytes and wall > 0 else None,
+                "peak_rss_per_rank": per_rank, "peak_rss_max_bytes": max(per_rank) if per_rank else None}
+    return None
+
+
+# The headline figures judged against the previous comparable run: (name, key, unit, scale,
+# whether a higher value is worse).
+HEADLINE = (("ingest MB/s per core", "mb_s_per_core", "MB/s per core", 1.0, False),
+            ("ingest peak RSS per rank", "peak_rss_max_bytes", "MB", 1e-6, True))
+
+
+def judge_headline(runs, index, opts):
+    """Verdicts on the ingest's MB/s per core and peak RSS per rank (the largest of the ranks')
+    against the previous comparable successful run that has them: more than --threshold percent
+    worse (slower, or more memory) is a regression. An ingest shorter than --min-seconds is too
+    short to judge its speed; its memory is judged whatever its length."""
+    rec = runs[index]
+    key = comparison_key(rec)
+    mine = ingest_figures(rec)
+    previous = None
+    for r in reversed(runs[:index]):
+        if comparison_key(r) == key and r.get("status") == "ok" and ingest_figures(r):
+            previous = r
+            break
+    verdicts = []
+    if not mine:
+        return verdicts
+    before = ingest_figures(previous) if previous else None
+    for name, field, unit, scale, higher_is_worse in HEADLINE:
+        value = mine.get(field)
+        if value is None:
+            continue
+        v = {"figure": name, "value": value * scale, "unit": unit, "previous": None,
+             "previous_run": previous.get("run_id") if previous else None, "change_pct": None}
+        if before and before.get(field):
+            v["previous"] = before[field] * scale
+            v["change_pct"] = (value / before[field] - 1.0) * 100.0
+        worse = v["change_pct"] is not None and (
+            v["change_pct"] > opts.threshold if higher_is_worse else v["change_pct"] < -opts.threshold)
+        if v["previous"] is None:
+            v["verdict"] = "new"
+        elif field == "mb_s_per_core" and max(mine.get("wall_s") or 0, before.get("wall_s") or 0) < opts.min_seconds:
+            v["verdict"] = "too short"
+        else:
+            v["verdict"] = "REGRESSION" if worse else "ok"
+        verdicts.append(v)
+    return verdicts
+
+
+def headline_message(v, rec, threshold):
+    return (f"capacity: REGRESSION in {v['figure']} (run {rec.get('run_id')}): {v['value']:.2f} {v['unit']}, "
+            f"{abs(v['change_pct']):.1f}% {'above' if v['change_pct'] > 0 else 'below'} the previous comparable "
+            f"run's {v['previous']:.2f} (run {v['previous_run']}, {describe(rec)}); the threshold is "
+            f"{threshold:g}%")
+
+
 def describe(rec):
     return (f"{rec.get('label')}, {rec.get('patients')} patients, {rec.get('ranks')} ranks x "
             f"{rec.get('threads')} threads, {rec.get('shards')} shards")
@@ -268,6 +376,16 @@ def cmd_check(args):
         verdicts = judge(runs, i, args)
         bad = [v for v in verdicts if v["verdict"] == "REGRESSION"]
         judged = sum(1 for v in verdicts if v["verdict"] in ("ok", "REGRESSION"))
+        headline = judge_headline(runs, i, args)
+        bad_headline = [v for v in headline if v["verdict"] == "REGRESSION"]
+        for v in bad_headline:
+            print(headline_message(v, rec, args.threshold), file=sys.stderr)
+        for v in headline:
+            if v["verdict"] != "REGRESSION":
+                change = f"{v['change_pct']:+.1f}%" if v["change_pct"] is not None else "no previous comparable run"
+                print(f"capacity: run {rec.get('run_id')}: {v['figure']} {v['value']:.2f} {v['unit']} "
+                      f"({change}): {v['verdict']}")
+        regression |= bool(bad_headline)
         for v in bad:
             print(f"capacity: REGRESSION in {v['phase']} (run {rec.get('run_id')}): {v['wall_s']:.2f} s, "
                   f"{v['change_pct']:.1f}% slower than the median {v['median_s']:.2f} s of its last "
@@ -356,7 +474,13 @@ def step_walls(rec):
     return {s["step"]: s["wall_s"] for s in rec.get("steps", []) if s.get("exit") == 0}
 
 
-def make_plots(runs, latest, plots_dir):
+def scaling_group(runs, rec):
+    return [r for r in runs if r.get("status") == "ok" and
+            (r.get("label"), r.get("patients"), r.get("threads"), r.get("shards")) ==
+            (rec.get("label"), rec.get("patients"), rec.get("threads"), rec.get("shards"))]
+
+
+def make_plots(runs, latest, plots_dir, chosen=()):
     os.makedirs(plots_dir, exist_ok=True)
     made, notes = [], []
     key = comparison_key(latest)
@@ -402,12 +526,14 @@ def make_plots(runs, latest, plots_dir):
                       f"Wall time against scale, {latest.get('ranks')} ranks x {latest.get('threads')} threads")
         (notes.append(err) if err else made.append(("Time against scale", "scale.png")))
 
-    # Scaling at the latest scale when several rank counts exist.
+    # Scaling at the scale of the selected runs with the most rank counts (a campaign's chain over
+    # rank counts, not its single large-size run), the latest on a tie.
+    ref = latest
+    for r in chosen or [latest]:
+        if len({x["cores"] for x in scaling_group(runs, r)}) > len({x["cores"] for x in scaling_group(runs, ref)}):
+            ref = r
     by_cores = {}
-    for r in runs:
-        if r.get("status") != "ok" or (r.get("label"), r.get("patients"), r.get("threads"), r.get("shards")) != (
-                latest.get("label"), latest.get("patients"), latest.get("threads"), latest.get("shards")):
-            continue
+    for r in scaling_group(runs, ref):
         for step, wall in step_walls(r).items():
             by_cores.setdefault(step, {}).setdefault(r["cores"], []).append(wall)
     core_counts = {c for d in by_cores.values() for c in d}
@@ -419,7 +545,7 @@ def make_plots(runs, latest, plots_dir):
             series.append((step, [(c, round(base_w / w * base_c, 4) if w > 0 else 0) for c, w in pts]))
         write_blocks(os.path.join(plots_dir, "scaling.dat"), series)
         err = gnuplot("scaling.gp", os.path.join(plots_dir, "scaling.dat"), os.path.join(plots_dir, "scaling.png"),
-                      f"Scaling at {latest.get('patients')} patients, {latest.get('threads')} threads per rank")
+                      f"Scaling at {ref.get('patients')} patients, {ref.get('threads')} threads per rank")
         (notes.append(err) if err else made.append(("Scaling with the rank count", "scaling.png")))
     else:
         notes.append("no scaling chart: the history holds one rank count only at this scale "
@@ -433,7 +559,7 @@ def cmd_report(args):
     os.makedirs(args.out, exist_ok=True)
     latest = runs[chosen[-1]]
     plots_dir = os.path.join(args.out, "plots")
-    made, notes = make_plots(runs, latest, plots_dir)
+    made, notes = make_plots(runs, latest, plots_dir, [runs[i] for i in chosen])
 
     L = []
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -441,22 +567,28 @@ def cmd_report(args):
     L.append(f"Generated {now} from `{os.path.basename(args.history)}` ({len(runs)} runs). "
              f"A phase regresses when it is more than {args.threshold:g}% slower than the median of its "
              f"last {args.window} comparable runs (same label, patients, ranks, threads, shards and years); "
-             f"phases under {args.min_seconds:g} s or with fewer than {args.min_runs} earlier runs are not judged.\n")
+             f"phases under {args.min_seconds:g} s or with fewer than {args.min_runs} earlier runs are not judged. "
+             f"The ingest's CSV MB/s per core and peak RSS per rank regress when more than {args.threshold:g}% "
+             f"worse than in the previous comparable run.\n")
     any_regression = False
     for i in chosen:
         rec = runs[i]
         verdicts = {v["phase"]: v for v in judge(runs, i, args)} if rec.get("status") == "ok" else {}
         bad = [v for v in verdicts.values() if v["verdict"] == "REGRESSION"]
-        any_regression |= bool(bad)
+        headline = judge_headline(runs, i, args) if rec.get("status") == "ok" else []
+        bad_headline = [v for v in headline if v["verdict"] == "REGRESSION"]
+        any_regression |= bool(bad) or bool(bad_headline)
         L.append(f"## Run {rec.get('run_id')}\n")
         status = rec.get("status")
         if status != "ok":
             failed = [s["step"] for s in rec.get("steps", []) if s.get("exit") != 0]
             L.append(f"**FAILED**: step(s) {', '.join(failed) or '?'} exited non-zero; see the run's logs.\n")
-        elif bad:
+        elif bad or bad_headline:
             L.append("**REGRESSION**: " + "; ".join(
-                f"{v['phase']} {v['wall_s']:.2f} s vs median {v['median_s']:.2f} s (+{v['change_pct']:.1f}%)"
-                for v in bad) + "\n")
+                [f"{v['phase']} {v['wall_s']:.2f} s vs median {v['median_s']:.2f} s (+{v['change_pct']:.1f}%)"
+                 for v in bad] +
+                [f"{v['figure']} {v['value']:.2f} {v['unit']} vs {v['previous']:.2f} in the previous run "
+                 f"({v['change_pct']:+.1f}%)" for v in bad_headline]) + "\n")
         else:
             L.append("No regression.\n")
         L.append("| | |\n|---|---|")
@@ -468,6 +600,19 @@ def cmd_report(args):
         L.append(f"| ranks x threads | {rec.get('ranks')} x {rec.get('threads')} = {rec.get('cores')} cores, launcher {rec.get('launcher')} |")
         L.append(f"| extract, store | {fmt_num(mb(rec.get('extract_bytes')), 1)} MB of CSV, {fmt_num(mb(rec.get('store_bytes')), 1)} MB of store |")
         L.append(f"| total wall time | {fmt_num(rec.get('total_wall_s'), 1)} s |\n")
+        ing = ingest_figures(rec)
+        if ing:
+            rss = ", ".join(fmt_num(mb(x), 0) for x in ing.get("peak_rss_per_rank") or [])
+            L.append(f"Ingest: {fmt_num(mb(ing.get('csv_bytes')), 1)} MB of CSV in {fmt_num(ing.get('wall_s'))} s; "
+                     f"peak RSS per rank (MB): {rss or '-'}.\n")
+            L.append("| ingest figure | this run | previous comparable run | change | verdict |")
+            L.append("|---|---:|---:|---:|---|")
+            for v in headline:
+                change = f"{v['change_pct']:+.1f}%" if v.get("change_pct") is not None else "-"
+                L.append(f"| {v['figure']} ({v['unit']}) | {fmt_num(v['value'])} | "
+                         f"{fmt_num(v['previous'])} {('(' + v['previous_run'] + ')') if v['previous_run'] else ''} | "
+                         f"{change} | {v['verdict']} |")
+            L.append("")
         L.append("| step / phase | wall s | rows | MB | MB/s/core | k rows/s/core | peak RSS/rank MB (max) | "
                  f"median of last {args.window} (s) | change | verdict |")
         L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -492,11 +637,13 @@ def cmd_report(args):
     L.append("")
 
     L.append("## History (latest 30 runs)\n")
-    L.append("| started | run | patients | ranks x threads | total s | store MB | status |")
-    L.append("|---|---|---:|---|---:|---:|---|")
+    L.append("| started | run | patients | ranks x threads | total s | ingest MB/s/core | ingest peak RSS/rank MB | store MB | status |")
+    L.append("|---|---|---:|---|---:|---:|---:|---:|---|")
     for r in runs[-30:][::-1]:
+        ing = ingest_figures(r) or {}
         L.append(f"| {r.get('started')} | {r.get('run_id')} | {fmt_num(r.get('patients'))} | {r.get('ranks')} x {r.get('threads')} | "
-                 f"{fmt_num(r.get('total_wall_s'), 1)} | {fmt_num(mb(r.get('store_bytes')), 1)} | {r.get('status')} |")
+                 f"{fmt_num(r.get('total_wall_s'), 1)} | {fmt_num(ing.get('mb_s_per_core'))} | "
+                 f"{fmt_num(mb(ing.get('peak_rss_max_bytes')), 0)} | {fmt_num(mb(r.get('store_bytes')), 1)} | {r.get('status')} |")
     L.append("")
     path = os.path.join(args.out, "report.md")
     tmp = path + ".tmp"

@@ -14,13 +14,21 @@ TOOL = os.path.join(SOURCE, "scripts", "capacity", "capacity.py")
 
 
 def run_record(n, write_s, *, ranks=2, threads=1, patients=20000, label="lab", status="ok",
-               campaign=None, read_s=5.0, short_s=0.2):
-    """A history line with an ingest (read, write, a short phase) and one job."""
+               campaign=None, read_s=5.0, short_s=0.2, rss=200_000_000, with_ingest=False):
+    """A history line with an ingest (read, write, a short phase) and one job. `with_ingest`: with
+    the record's "ingest" headline figures, as capacity.py record writes them (older records lack
+    them: the check derives them from the ingest's phases)."""
     def phase(name, wall, rows=1_000_000, nbytes=0):
         return {"name": name, "wall_s": wall, "rows": rows, "bytes": nbytes,
                 "mb_s_per_core": nbytes / 1e6 / wall / (ranks * threads) if nbytes else None,
                 "rows_s_per_core": rows / wall / (ranks * threads),
-                "peak_rss_max_bytes": 200_000_000, "peak_rss_per_rank": [200_000_000] * ranks}
+                "peak_rss_max_bytes": rss, "peak_rss_per_rank": [rss] * ranks}
+    ingest = None
+    if with_ingest:
+        wall = read_s + write_s + short_s
+        ingest = {"csv_bytes": 300_000_000, "wall_s": wall,
+                  "mb_s_per_core": 300 / wall / (ranks * threads), "peak_rss_per_rank": [rss] * ranks,
+                  "peak_rss_max_bytes": rss, "memory_budget_mb": 2048, "spilled_bytes": 0}
     return {
         "format": 1, "run_id": f"run{n:02d}", "campaign": campaign or f"run{n:02d}", "label": label,
         "started": f"2026-01-{n:02d}T02:00:00Z", "finished": f"2026-01-{n:02d}T02:10:00Z",
@@ -28,7 +36,7 @@ def run_record(n, write_s, *, ranks=2, threads=1, patients=20000, label="lab", s
         "program_version": "0.1.0", "git": None, "years": "2019-2022", "patients": patients, "seed": 1,
         "ranks": ranks, "threads": threads, "shards": 64, "cores": ranks * threads,
         "extract_bytes": 300_000_000, "store_bytes": 150_000_000,
-        "total_wall_s": read_s + write_s + 3.0, "status": status,
+        "total_wall_s": read_s + write_s + 3.0, "status": status, "ingest": ingest,
         "steps": [
             {"step": "ingest", "kind": "ingest", "config": "ingest.yaml", "wall_s": read_s + write_s,
              "exit": 0 if status == "ok" else 3, "ranks": ranks, "threads": threads,
@@ -105,9 +113,53 @@ class CapacityCheck(unittest.TestCase):
         self.assertEqual(self.check("--min-seconds", "0.1")[0], 10)
 
     def test_fewer_earlier_runs_than_min_runs_are_not_judged(self):
-        self.write([run_record(1, 10.0), run_record(2, 10.0), run_record(3, 20.0)])
-        self.assertEqual(self.check()[0], 0)  # 2 earlier runs < 3
+        # The write doubles, the read gets as much faster: the ingest's MB/s per core stays the same.
+        self.write([run_record(1, 10.0, read_s=12.0), run_record(2, 10.0, read_s=12.0),
+                    run_record(3, 20.0, read_s=2.0)])
+        code, out = self.check()  # 2 earlier runs < 3
+        self.assertEqual(code, 0, out)
+        self.assertNotIn("REGRESSION", out)
         self.assertEqual(self.check("--min-runs", "2")[0], 10)
+
+    def test_ingest_mb_s_per_core_more_than_10_percent_below_the_previous_comparable_run_fails(self):
+        # One earlier run is enough: the headline figures compare with the previous run.
+        self.write([run_record(1, 10.0, with_ingest=True), run_record(2, 12.0, with_ingest=True)])
+        code, out = self.check()
+        self.assertEqual(code, 10, out)
+        self.assertIn("REGRESSION in ingest MB/s per core (run run02): 8.72 MB/s per core, 11.6% below "
+                      "the previous comparable run's 9.87 (run run01", out)
+        self.assertNotIn("REGRESSION in ingest peak RSS", out)
+        self.write([run_record(1, 10.0, with_ingest=True), run_record(2, 11.0, with_ingest=True)])
+        code, out = self.check()
+        self.assertEqual(code, 0, out)  # 6.2% slower
+        self.assertIn("ingest MB/s per core 9.26 MB/s per core (-6.2%): ok", out)
+
+    def test_ingest_peak_rss_more_than_10_percent_above_the_previous_comparable_run_fails(self):
+        self.write([run_record(1, 10.0, rss=1_000_000_000), run_record(2, 10.0, rss=1_150_000_000)])
+        code, out = self.check()
+        self.assertEqual(code, 10, out)
+        self.assertIn("REGRESSION in ingest peak RSS per rank (run run02): 1150.00 MB, 15.0% above the "
+                      "previous comparable run's 1000.00 (run run01", out)
+        self.write([run_record(1, 10.0, rss=1_000_000_000), run_record(2, 10.0, rss=1_080_000_000)])
+        self.assertEqual(self.check()[0], 0)
+        self.assertEqual(self.check("--threshold", "5")[0], 10)
+
+    def test_the_headline_baseline_is_the_previous_comparable_run_not_the_median(self):
+        slow = [run_record(i + 1, 30.0, rss=2_000_000_000) for i in range(5)]
+        other = [run_record(7, 5.0, ranks=4, rss=100_000_000)]  # another layout: skipped
+        self.write(slow + [run_record(6, 10.0, rss=1_000_000_000)] + other + [run_record(8, 12.0, rss=1_200_000_000)])
+        code, out = self.check()
+        self.assertEqual(code, 10, out)  # against run06, not the median of the slow runs
+        self.assertIn("(run run06", out)
+        self.assertIn("REGRESSION in ingest peak RSS per rank (run run08)", out)
+        self.assertIn("REGRESSION in ingest MB/s per core (run run08)", out)
+        self.assertNotIn("REGRESSION in ingest/write", out)  # the phase's median is 30 s
+
+    def test_the_first_run_of_a_layout_has_no_headline_baseline(self):
+        self.write([run_record(1, 10.0, ranks=4), run_record(2, 50.0, rss=9_000_000_000)])
+        code, out = self.check()
+        self.assertEqual(code, 0, out)
+        self.assertIn("no previous comparable run): new", out)
 
     def test_failed_runs_are_left_out_of_the_baseline(self):
         failed = [run_record(i + 6, 30.0, status="failed") for i in range(3)]
@@ -145,6 +197,8 @@ class CapacityCheck(unittest.TestCase):
             text = f.read()
         self.assertIn("**REGRESSION**: ingest/write 11.50 s vs median 10.00 s (+15.0%)", text)
         self.assertIn("| ingest/read |", text)
+        self.assertIn("| ingest MB/s per core (MB/s per core) | 8.98 | 10.00 (run05) | -10.2% | REGRESSION |", text)
+        self.assertIn("| ingest peak RSS per rank (MB) | 200.00 | 200.00 (run05) | +0.0% | ok |", text)
         for png in ("throughput.png", "scale.png", "scaling.png"):
             with open(os.path.join(out_dir, "plots", png), "rb") as f:
                 self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n", png)

@@ -39,6 +39,12 @@ ph = {p["name"]: p for p in steps["ingest"]["phases"]}
 need({"read", "join", "write"} <= set(ph), "ingest phases")
 need(ph["read"]["mb_s_per_core"] > 0 and ph["read"]["rows_s_per_core"] > 0, "read throughput per core")
 need(len(ph["read"]["peak_rss_per_rank"]) == 2 and ph["read"]["peak_rss_max_bytes"] > 0, "peak RSS per rank")
+# The ingest's headline figures: CSV MB/s per core over all its phases, each rank's peak RSS.
+ing = rec["ingest"]
+need(ing["csv_bytes"] == ph["read"]["bytes"] > 0 and ing["wall_s"] >= ph["read"]["wall_s"], "ingest CSV bytes and wall")
+need(abs(ing["mb_s_per_core"] - ing["csv_bytes"] / 1e6 / ing["wall_s"] / 2) < 1e-3, "ingest MB/s per core")
+need(len(ing["peak_rss_per_rank"]) == 2 and ing["peak_rss_max_bytes"] == max(ing["peak_rss_per_rank"])
+     >= ph["read"]["peak_rss_max_bytes"], "ingest peak RSS per rank")
 print("history record ok:", len(rec["steps"]), "steps")
 PY
 
@@ -70,4 +76,23 @@ cat "$work/check.out"
 [ "$rc" = 10 ] || fail "the regression check exited $rc, expected 10"
 grep -q "capacity: REGRESSION in ingest/" "$work/check.out" || fail "no REGRESSION message naming the ingest"
 grep -q "REGRESSION" "$work/doctored-report/report.md" || fail "the report does not show the regression"
-echo "capacity run by hand: record, report, plots and regression exit code ok"
+
+# The operator's large size: a second run at --large-patients, same campaign, one report. One
+# config keeps it short.
+large="$work/large"
+"$SNDS_SOURCE_DIR/scripts/capacity-run.sh" --patients 150 --large-patients 300 --ranks 2 --threads 1 \
+  --shards 8 --out "$large" --bin "$SNDS_BIN" --label test-machine --work "$work/scratch-large" \
+  --configs "$SNDS_SOURCE_DIR/configs/aggregate_dispensing.yaml" --min-seconds 1000 > "$work/large.out" 2>&1 \
+  || { cat "$work/large.out"; fail "the run with a large size failed"; }
+[ ! -e "$work/scratch-large" ] || fail "the scratch folders of the large size were not removed"
+python3 - "$large/history.jsonl" <<'PY'
+import json, sys
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+if [r["patients"] for r in runs] != [150, 300] or len({r["campaign"] for r in runs}) != 1:
+    sys.exit(f"FAIL: expected runs at 150 then 300 patients in one campaign, got {[(r['patients'], r['campaign']) for r in runs]}")
+if any(r["status"] != "ok" or not r["ingest"]["mb_s_per_core"] for r in runs):
+    sys.exit("FAIL: both runs must succeed and record the ingest's MB/s per core")
+PY
+grep -q "## Run .*-p150-r2t1" "$large/report.md" && grep -q "## Run .*-p300-r2t1" "$large/report.md" \
+  || fail "the report does not cover both sizes"
+echo "capacity run by hand: record, report, plots, regression exit code and large size ok"
