@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "core/synth/drug_referential.hpp"
-#include "core/synth/patient_model.hpp"
-#include "core/synth/row_formatter.hpp"
-#include "core/synth/table_layout.hpp"
 #include "jobs/generate/generate_options.hpp"
 #include "jobs/generate/generator.hpp"
+#include "synth/drug_referential.hpp"
+#include "synth/patient_model.hpp"
+#include "synth/row_formatter.hpp"
+#include "synth/table_layout.hpp"
 
 namespace {
 

@@ -6,8 +6,8 @@
 #include <string_view>
 #include <utility>
 
-#include "core/synth/options.hpp"
 #include "jobs/args.hpp"
+#include "synth/options.hpp"
 
 namespace snds {
 

@@ -16,15 +16,15 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
-#include "core/synth/care_tables.hpp"
-#include "core/synth/gzip_chunks.hpp"
-#include "core/synth/table_layout.hpp"
 #include "jobs/generate/part_file.hpp"
 #include "runtime/collective.hpp"
 #include "runtime/log.hpp"
 #include "runtime/progress.hpp"
 #include "runtime/signals.hpp"
 #include "snds_version.hpp"
+#include "synth/care_tables.hpp"
+#include "synth/gzip_chunks.hpp"
+#include "synth/table_layout.hpp"
 
 namespace snds {
 namespace fs = std::filesystem;
@@ -254,7 +254,7 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
     progress.finish();
   });
 
-  // The care tables (core/synth/care_tables.hpp), CSV only: the rank's patients again, their rows
+  // The care tables (synth/care_tables.hpp), CSV only: the rank's patients again, their rows
   // drawn from their own stream, so every file above is the same with or without them.
   std::map<std::string, uint64_t> care_rows;
   boost::json::array care_files;

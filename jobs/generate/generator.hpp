@@ -12,11 +12,11 @@
 
 #include <boost/json.hpp>
 
-#include "core/synth/extract_counts.hpp"
-#include "core/synth/options.hpp"
-#include "core/synth/patient_model.hpp"
-#include "core/synth/row_formatter.hpp"
 #include "runtime/communicator.hpp"
+#include "synth/extract_counts.hpp"
+#include "synth/options.hpp"
+#include "synth/patient_model.hpp"
+#include "synth/row_formatter.hpp"
 
 namespace snds {
 

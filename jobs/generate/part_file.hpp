@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "core/catalog.hpp"
-#include "core/synth/gzip_chunks.hpp"
+#include "synth/gzip_chunks.hpp"
 
 namespace snds {
 

@@ -12,9 +12,9 @@
 
 #include <boost/json.hpp>
 
-#include "core/synth/catalogs.hpp"
 #include "jobs/generate/generator.hpp"
 #include "runtime/communicator.hpp"
+#include "synth/catalogs.hpp"
 #include "tests/jobs/generate/extract_reader.hpp"
 #include "tests/support/test_support.hpp"
 

@@ -1,13 +1,13 @@
 // Rows of the care tables (care_tables.hpp) from one patient's records.
-#include "core/synth/care_tables.hpp"
+#include "synth/care_tables.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
 #include "core/date.hpp"
-#include "core/synth/catalogs.hpp"
-#include "core/synth/rng.hpp"
+#include "synth/catalogs.hpp"
+#include "synth/rng.hpp"
 
 namespace snds::synth {
 namespace {

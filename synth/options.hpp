@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "core/synth/quirks.hpp"
+#include "synth/quirks.hpp"
 
 namespace snds::synth {
 
@@ -15,7 +15,7 @@ struct GeneratorOptions {
   int last_year = 2022;
   QuirkSettings quirks = QuirkSettings::defaults();
   // --care-tables: also IR_IMB_R, ER_CAM_F, ER_BIO_F, T_MCOaaA, KI_CCI_R, KI_ECD_R
-  // (core/synth/care_tables.hpp); the other files are the same either way.
+  // (synth/care_tables.hpp); the other files are the same either way.
   bool care_tables = false;
 
   int year_count() const { return last_year - first_year + 1; }

@@ -1,10 +1,10 @@
 // Column lists of the generated tables and the per-file format draw.
-#include "core/synth/table_layout.hpp"
+#include "synth/table_layout.hpp"
 
 #include <algorithm>
 
 #include "core/error.hpp"
-#include "core/synth/rng.hpp"
+#include "synth/rng.hpp"
 
 namespace snds::synth {
 namespace {

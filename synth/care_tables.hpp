@@ -10,9 +10,9 @@
 #include <map>
 #include <string>
 
-#include "core/synth/drug_referential.hpp"
-#include "core/synth/options.hpp"
-#include "core/synth/records.hpp"
+#include "synth/drug_referential.hpp"
+#include "synth/options.hpp"
+#include "synth/records.hpp"
 
 namespace snds::synth {
 

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "core/catalog.hpp"
-#include "core/synth/csv_text.hpp"
-#include "core/synth/options.hpp"
+#include "synth/csv_text.hpp"
+#include "synth/options.hpp"
 
 namespace snds::synth {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/synth/catalogs.hpp"
+#include "synth/catalogs.hpp"
 
 namespace snds::synth {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "core/synth/records.hpp"
+#include "synth/records.hpp"
 
 namespace snds::synth {
 

@@ -1,5 +1,5 @@
 // Chunked gzip with zlib (see gzip_chunks.hpp).
-#include "core/synth/gzip_chunks.hpp"
+#include "synth/gzip_chunks.hpp"
 
 #include "core/error.hpp"
 

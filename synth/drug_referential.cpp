@@ -1,10 +1,10 @@
 // Building the CIP13 referential from the seed: a few packs per drug, unique codes, prices within
 // the drug's range (a large pack costs about 2.7 standard ones).
-#include "core/synth/drug_referential.hpp"
+#include "synth/drug_referential.hpp"
 
 #include <unordered_set>
 
-#include "core/synth/rng.hpp"
+#include "synth/rng.hpp"
 
 namespace snds::synth {
 

@@ -1,6 +1,6 @@
 // The generator's fixed tables. Populations are rounded 2020 figures (thousands); prices are per
 // standard pack, in cents, in the range French prices fall in.
-#include "core/synth/catalogs.hpp"
+#include "synth/catalogs.hpp"
 
 #include <array>
 #include <vector>

@@ -6,9 +6,9 @@
 
 #include <cstdint>
 
-#include "core/synth/drug_referential.hpp"
-#include "core/synth/options.hpp"
-#include "core/synth/records.hpp"
+#include "synth/drug_referential.hpp"
+#include "synth/options.hpp"
+#include "synth/records.hpp"
 
 namespace snds::synth {
 

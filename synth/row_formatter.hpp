@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "core/synth/csv_text.hpp"
-#include "core/synth/drug_referential.hpp"
-#include "core/synth/records.hpp"
-#include "core/synth/table_layout.hpp"
+#include "synth/csv_text.hpp"
+#include "synth/drug_referential.hpp"
+#include "synth/records.hpp"
+#include "synth/table_layout.hpp"
 
 namespace snds::synth {
 

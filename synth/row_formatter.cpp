@@ -1,14 +1,14 @@
 // CSV rows of the generated tables. Each row reserves its worst case (kMaxRow) once; fields are
 // then written through a raw pointer. Quoting is decided per row from (seed, patient, table, row
 // number), so a row's text depends on its patient and its file's format only.
-#include "core/synth/row_formatter.hpp"
+#include "synth/row_formatter.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 #include "core/error.hpp"
-#include "core/synth/catalogs.hpp"
-#include "core/synth/rng.hpp"
+#include "synth/catalogs.hpp"
+#include "synth/rng.hpp"
 
 namespace snds::synth {
 namespace {

@@ -1,5 +1,5 @@
 // The preformatted date table of csv_text.hpp, built once on first use (about 6 MB).
-#include "core/synth/csv_text.hpp"
+#include "synth/csv_text.hpp"
 
 namespace snds::synth::text {
 namespace {

@@ -3,7 +3,7 @@
 // quirks stay rare, as in real extracts. The malformed rate stays well below ingest's default
 // max_reject_ratio (0.001), and the count is exact (floor(rows x rate)), so a default extract
 // always ingests with the default settings.
-#include "core/synth/quirks.hpp"
+#include "synth/quirks.hpp"
 
 #include <algorithm>
 

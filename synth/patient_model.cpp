@@ -1,15 +1,15 @@
 // The patient model. Draw order is fixed, so a patient is a pure function of (seed, index). Event
 // quirks decide with counter-based hashes (never the care stream) and quirk lines take their
 // documents from a separate counter range, so switching a quirk changes only what it touches.
-#include "core/synth/patient_model.hpp"
+#include "synth/patient_model.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <optional>
 
 #include "core/error.hpp"
-#include "core/synth/catalogs.hpp"
-#include "core/synth/rng.hpp"
+#include "synth/catalogs.hpp"
+#include "synth/rng.hpp"
 
 namespace snds::synth {
 namespace {
