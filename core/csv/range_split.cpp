@@ -1,6 +1,8 @@
 // Range scanning and record-aligned splitting (the convention is in range_split.hpp).
 #include "core/csv/range_split.hpp"
 
+#include "core/csv/csv_file.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -93,6 +95,28 @@ std::vector<RecordRange> split_record_ranges(const char* data, size_t size, size
         begin_line + newlines_before + scan_range(data + cut, start - cut).newlines;
   }
   return out;
+}
+
+FileRangeRecords read_range_records(const std::string& path, uint64_t file_size, uint64_t begin,
+                                    uint64_t end, bool first_record, bool in_quotes,
+                                    bool next_in_quotes) {
+  constexpr uint64_t kLookAhead = uint64_t(1) << 20;
+  FileRangeRecords r;
+  r.lead = first_record ? 0 : 1;
+  const bool last = end >= file_size;
+  uint64_t want = (end - begin) + r.lead + std::min<uint64_t>(kLookAhead, file_size - end);
+  for (;;) {
+    r.text = read_file_range(path, begin - r.lead, want);
+    r.start = first_record ? 0 : find_record_start(r.text.data(), r.text.size(), 1, in_quotes);
+    r.cut = last ? r.text.size()
+                 : find_record_start(r.text.data(), r.text.size(), (end - begin) + r.lead,
+                                     next_in_quotes);
+    const bool text_at_eof = begin - r.lead + r.text.size() >= file_size;
+    if (r.cut < r.text.size() || last || text_at_eof) break;
+    want *= 2;  // a record runs past the look-ahead: read further
+  }
+  r.start = std::min(r.start, r.cut);
+  return r;
 }
 
 }  // namespace snds

@@ -14,11 +14,13 @@
 // A reader of file ranges holding [a_i, a_{i+1}) must read on past a_{i+1} until s_{i+1} is found
 // (its last record may end there): find_record_start returning the buffer size means "read more",
 // unless the buffer ends at the end of the file.
-// split_record_ranges() does all of this over an in-memory buffer.
+// split_record_ranges() does all of this over an in-memory buffer; read_range_records() reads
+// one range of a file with its look-ahead.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace snds {
@@ -49,5 +51,21 @@ struct RecordRange {
 // records of the ranges gives exactly those of one Tokenizer over data[begin, size).
 std::vector<RecordRange> split_record_ranges(const char* data, size_t size, size_t begin,
                                              uint64_t begin_line, unsigned parts);
+
+// The whole records a reader of the raw range [begin, end) of a plain file owns, read from the
+// file: `text` holds the file's bytes from begin - lead on, past `end` as far as the last owned
+// record runs (a megabyte of look-ahead first, doubled until a record start is found or the
+// file ends), and the records are text[start, cut). `lead` is 1 unless `begin` is the file's
+// first record (find_record_start looks at the byte before an offset). `in_quotes` and
+// `next_in_quotes`: the quote state at `begin` and at `end` (scan_range's parity).
+struct FileRangeRecords {
+  std::string text;
+  size_t lead = 0;
+  size_t start = 0;
+  size_t cut = 0;
+};
+FileRangeRecords read_range_records(const std::string& path, uint64_t file_size, uint64_t begin,
+                                    uint64_t end, bool first_record, bool in_quotes,
+                                    bool next_in_quotes);
 
 }  // namespace snds

@@ -21,6 +21,7 @@
 #include "core/csv/delimiter.hpp"
 #include "core/csv/range_split.hpp"
 #include "core/csv/record_blocks.hpp"
+#include "core/csv/reject_file.hpp"
 #include "core/error.hpp"
 #include "core/events/events.hpp"
 #include "core/events/persons.hpp"
@@ -28,6 +29,7 @@
 #include "core/serialize.hpp"
 #include "core/store/shard_writer.hpp"
 #include "core/store/store_layout.hpp"
+#include "jobs/ingest/ingest_manifest.hpp"
 #include "jobs/ingest/ingest_plan.hpp"
 #include "jobs/ingest/input_checks.hpp"
 #include "jobs/ingest/join.hpp"
@@ -43,6 +45,7 @@
 #include "runtime/log.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/progress.hpp"
+#include "runtime/reduce.hpp"
 #include "runtime/signals.hpp"
 #include "snds_version.hpp"
 
@@ -106,17 +109,6 @@ struct ReadTask {
   uint64_t credit_bytes = 0;  // file bytes this task accounts for (progress, metrics)
 };
 
-std::string csv_field(std::string_view s) {
-  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
 // Every collective checkpoint: all ranks agree on a stop request and leave together (exit 75).
 void checkpoint(Communicator& comm, const std::string& where) {
   if (!comm.any(stop_requested())) return;
@@ -127,7 +119,8 @@ void checkpoint(Communicator& comm, const std::string& where) {
 }
 
 // Runs a rank's local share of a round; an error is kept (not thrown) so the rank still takes
-// part in the round's collectives, and every rank learns of it at the next round's flags.
+// part in the round's collectives, and every rank learns of it at the next round's agreement
+// (runtime/reduce.hpp).
 template <typename F>
 void local_step(std::exception_ptr& failure, F&& fn) {
   if (failure) return;
@@ -377,39 +370,21 @@ ParsedUnit IngestRun::parse_unit(size_t ui) const {
 ParseResult IngestRun::parse_range(size_t ui, UnitStats& stats) const {
   const WorkUnit& u = plan_.units[ui];
   const InputFile& f = plan_.files[u.file];
-  ParseResult parsed;
-  {
-    const bool first = u.begin == f.body_offset;
-    const uint64_t lead = first ? 0 : 1;  // one byte before `begin`: find_record_start looks at it
-    const bool last = u.end >= f.size;
-    const bool next_in_quotes =
-        !last && ui + 1 < plan_.units.size() && plan_.units[ui + 1].in_quotes;
-    uint64_t want = (u.end - u.begin) + lead + std::min<uint64_t>(kMiB, f.size - u.end);
-    std::string buf;
-    size_t start = 0, cut = 0;
-    for (;;) {
-      buf = read_file_range(f.path, u.begin - lead, want);
-      start = first ? 0 : find_record_start(buf.data(), buf.size(), 1, u.in_quotes);
-      cut = last ? buf.size()
-                 : find_record_start(buf.data(), buf.size(), (u.end - u.begin) + lead,
-                                     next_in_quotes);
-      const bool buffer_at_eof = u.begin - lead + buf.size() >= f.size;
-      if (cut < buf.size() || last || buffer_at_eof) break;
-      want *= 2;  // a record runs past the look-ahead: read further
-    }
-    start = std::min(start, cut);
-    stats.crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(buf.data() + lead),
-                                            static_cast<uInt>(u.end - u.begin)));
-    stats.crc_len = u.end - u.begin;
-    stats.content_crc = stats.crc;
-    stats.content_len = stats.crc_len;
-    const uint64_t first_line =
-        u.newlines_before + 1 +
-        (start > lead ? scan_range(buf.data() + lead, start - lead).newlines : 0);
-    parsed = parse_records(f.header, buf.data() + start, cut - start, u.begin - lead + start,
-                           first_line, u.file, f.path);
-  }
-  return parsed;
+  const bool next_in_quotes =
+      u.end < f.size && ui + 1 < plan_.units.size() && plan_.units[ui + 1].in_quotes;
+  const FileRangeRecords r = read_range_records(
+      f.path, f.size, u.begin, u.end, u.begin == f.body_offset, u.in_quotes, next_in_quotes);
+  stats.crc =
+      static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(r.text.data() + r.lead),
+                                  static_cast<uInt>(u.end - u.begin)));
+  stats.crc_len = u.end - u.begin;
+  stats.content_crc = stats.crc;
+  stats.content_len = stats.crc_len;
+  const uint64_t first_line =
+      u.newlines_before + 1 +
+      (r.start > r.lead ? scan_range(r.text.data() + r.lead, r.start - r.lead).newlines : 0);
+  return parse_records(f.header, r.text.data() + r.start, r.cut - r.start,
+                       u.begin - r.lead + r.start, first_line, u.file, f.path);
 }
 
 void IngestRun::person_phase() {
@@ -480,13 +455,16 @@ void IngestRun::read_phase() {
   uint64_t bytes_done = 0, rows = 0;
   std::exception_ptr failure;
   for (;;) {
-    const uint64_t left = (share.ranges.size() - range_pos) + (share.streams.size() - stream_pos);
-    std::vector<uint64_t> flags = {left, bytes_done, stop_requested() ? 1u : 0u, failure ? 1u : 0u};
-    comm_.allreduce_sum(flags);
-    if (flags[3]) break;  // a rank failed: all leave; all_or_none reports it
-    progress.update(flags[1] / kMiB);
-    if (flags[2]) checkpoint(comm_, "while reading the inputs");
-    if (flags[0] == 0) break;
+    const RoundStatus round = agree_on_round(
+        comm_,
+        {.work_left = (share.ranges.size() - range_pos) + (share.streams.size() - stream_pos),
+         .done = bytes_done,
+         .stopping = stop_requested() ? 1u : 0u,
+         .failed = failure ? 1u : 0u});
+    if (round.any_failed()) break;  // a rank failed: all leave; all_or_none reports it
+    progress.update(round.done / kMiB);
+    if (round.any_stopping()) checkpoint(comm_, "while reading the inputs");
+    if (!round.any_left()) break;
     local_step(failure,
                [&] { read_round(share, range_pos, stream_pos, outbox, bytes_done, rows); });
     exchange(comm_, outbox, *buckets_);
@@ -670,28 +648,24 @@ void IngestRun::read_round(ReadShare& share, size_t& range_pos, size_t& stream_p
 }
 
 void IngestRun::check_rejects() {
-  // Sum read/rejected per table over ranks (same table order everywhere: the plan's schemas).
+  // Read and rejected rows per table, summed over ranks (the plan's table order everywhere).
+  struct ReadCounts {
+    uint64_t read = 0;
+    uint64_t rejected = 0;
+  };
   std::vector<std::string> tables;
   for (const auto& [t, cols] : plan_.schemas) tables.push_back(t);
-  std::vector<uint64_t> v(2 * tables.size(), 0);
+  std::vector<ReadCounts> counts(tables.size());
   for (size_t i = 0; i < tables.size(); ++i) {
     auto it = local_counts_.find(tables[i]);
-    if (it == local_counts_.end()) continue;
-    v[2 * i] = it->second.read;
-    v[2 * i + 1] = it->second.rejected;
+    if (it != local_counts_.end()) counts[i] = {it->second.read, it->second.rejected};
   }
-  comm_.allreduce_sum(v);
+  sum_fields(comm_, std::span<ReadCounts>(counts));
 
-  // The reject file: every rank's rejects, on rank 0, in (file, line) order.
+  // The reject file: every rank's rejects, on rank 0 (core/csv/reject_file.hpp).
   Bytes mine;
   ByteWriter w(mine);
-  w.put<uint64_t>(rejects_.size());
-  for (const auto& r : rejects_) {
-    w.put_string(r.file);
-    w.put<uint64_t>(r.line);
-    w.put_string(r.reason);
-    w.put_string(r.raw);
-  }
+  put_rejects(w, rejects_);
   rejects_.clear();
   auto all = comm_.gather(mine, 0);
   all_or_none(comm_, [&] {
@@ -699,34 +673,19 @@ void IngestRun::check_rejects() {
     std::vector<Reject> rows;
     for (const auto& b : all) {
       ByteReader r(b);
-      const auto n = r.get<uint64_t>();
-      for (uint64_t i = 0; i < n; ++i) {
-        Reject j;
-        j.file = r.get_string();
-        j.line = r.get<uint64_t>();
-        j.reason = r.get_string();
-        j.raw = r.get_string();
-        rows.push_back(std::move(j));
-      }
+      get_rejects(r, rows);
     }
-    std::sort(rows.begin(), rows.end(), [](const Reject& a, const Reject& b) {
-      return std::tie(a.file, a.line) < std::tie(b.file, b.line);
-    });
-    std::string text = "file,line,reason,raw\n";
-    for (const auto& j : rows)
-      text += fmt::format("{},{},{},{}\n", csv_field(j.file), j.line, csv_field(j.reason),
-                          csv_field(j.raw));
-    write_file_atomic(store_rejects_path(store_), text);
+    write_file_atomic(store_rejects_path(store_), reject_file_text(std::move(rows)));
   });
   all.clear();
 
   for (size_t i = 0; i < tables.size(); ++i) {
-    global_read_[tables[i]] = v[2 * i];
-    global_rejected_[tables[i]] = v[2 * i + 1];
+    global_read_[tables[i]] = counts[i].read;
+    global_rejected_[tables[i]] = counts[i].rejected;
   }
   all_or_none(comm_, [&] {
     for (size_t i = 0; i < tables.size(); ++i) {
-      const uint64_t read = v[2 * i], rejected = v[2 * i + 1];
+      const uint64_t read = counts[i].read, rejected = counts[i].rejected;
       if (rejected == 0) continue;
       const double ratio =
           static_cast<double>(rejected) / static_cast<double>(std::max<uint64_t>(read, 1));
@@ -840,12 +799,12 @@ void IngestRun::join_phase() {
   uint64_t rows = 0;
   std::exception_ptr failure;
   for (;;) {
-    std::vector<uint64_t> flags = {mine.size() - pos, stop_requested() ? 1u : 0u,
-                                   failure ? 1u : 0u};
-    comm_.allreduce_sum(flags);
-    if (flags[2]) break;
-    if (flags[1]) checkpoint(comm_, "while joining detail tables");
-    if (flags[0] == 0) break;
+    const RoundStatus round = agree_on_round(comm_, {.work_left = mine.size() - pos,
+                                                     .stopping = stop_requested() ? 1u : 0u,
+                                                     .failed = failure ? 1u : 0u});
+    if (round.any_failed()) break;
+    if (round.any_stopping()) checkpoint(comm_, "while joining detail tables");
+    if (!round.any_left()) break;
     local_step(failure, [&] { join_round(mine, pos, outbox, rows); });
     exchange(comm_, outbox, *buckets_);
   }
@@ -1050,14 +1009,15 @@ void IngestRun::write_phase() {
   uint64_t rows = 0, bytes = 0;
   std::exception_ptr failure;
   for (;;) {
-    std::vector<uint64_t> flags = {mine.size() - pos, pos, stop_requested() ? 1u : 0u,
-                                   failure ? 1u : 0u};
-    comm_.allreduce_sum(flags);
-    if (flags[3]) break;
-    progress.update(flags[1]);
-    if (flags[2])
-      checkpoint(comm_, fmt::format("after writing {} of {} shards", flags[1], space_.shards));
-    if (flags[0] == 0) break;
+    const RoundStatus round = agree_on_round(comm_, {.work_left = mine.size() - pos,
+                                                     .done = pos,
+                                                     .stopping = stop_requested() ? 1u : 0u,
+                                                     .failed = failure ? 1u : 0u});
+    if (round.any_failed()) break;
+    progress.update(round.done);
+    if (round.any_stopping())
+      checkpoint(comm_, fmt::format("after writing {} of {} shards", round.done, space_.shards));
+    if (!round.any_left()) break;
     if (pos < mine.size())
       local_step(failure, [&] { write_shard(mine[pos++], tables, options, rows, bytes); });
   }
@@ -1100,35 +1060,39 @@ void IngestRun::write_phase() {
 }
 
 void IngestRun::finalize() {
-  // Stored rows per table, summed over this rank's shards, then over ranks.
-  std::vector<std::string> tables = stored_tables();
-  std::vector<uint64_t> v(tables.size() + 4, 0);
-  for (const auto& [shard, counts] : shard_rows_)
-    for (size_t k = 0; k < tables.size(); ++k) {
+  // Counts of this rank's shards and work, summed over ranks.
+  struct RankTotals {
+    PersonCounts persons;
+    RepeatedKeys ben_repeats;
+    uint64_t birth_year_conflicts = 0;
+    uint64_t sex_conflicts = 0;
+    uint64_t shards_reused = 0;
+    uint64_t spilled_bytes = 0;
+  };
+  const RankTotals totals =
+      sum_fields(comm_, RankTotals{person_counts_, ben_repeats_, birth_year_conflicts_,
+                                   sex_conflicts_, shards_skipped_, buckets_->spilled_bytes()});
+  // Per stored table (stored_tables order): rows in this rank's shards, and PMSI C rows whose
+  // NIR_ANO_17 is a placeholder.
+  struct TableTotals {
+    uint64_t stored = 0;
+    uint64_t placeholder_nir_rows = 0;
+  };
+  const std::vector<std::string> tables = stored_tables();
+  std::vector<TableTotals> per_table(tables.size());
+  for (size_t k = 0; k < tables.size(); ++k) {
+    for (const auto& [shard, counts] : shard_rows_) {
       auto it = counts.find(tables[k]);
-      if (it != counts.end()) v[k] += it->second;
+      if (it != counts.end()) per_table[k].stored += it->second;
     }
-  v[tables.size()] = shards_skipped_;
-  v[tables.size() + 1] = buckets_->spilled_bytes();
-  v[tables.size() + 2] = ben_repeats_.identical;
-  v[tables.size() + 3] = ben_repeats_.conflicting;
-  comm_.allreduce_sum(v);
-  // Persons and placeholder NIR_ANO_17, summed over ranks (tables in stored_tables order).
-  std::vector<uint64_t> pv = {person_counts_.persons,
-                              person_counts_.persons_linked,
-                              person_counts_.pseudo_nirs_linked,
-                              person_counts_.several_ids,
-                              person_counts_.fictitious_rows,
-                              person_counts_.rows_without_id,
-                              birth_year_conflicts_,
-                              sex_conflicts_};
-  for (const auto& t : tables)
-    pv.push_back(placeholder_rows_.count(t) ? placeholder_rows_.at(t) : 0);
-  comm_.allreduce_sum(pv);
+    auto it = placeholder_rows_.find(tables[k]);
+    if (it != placeholder_rows_.end()) per_table[k].placeholder_nir_rows = it->second;
+  }
+  sum_fields(comm_, std::span<TableTotals>(per_table));
   uint64_t peak_bucket = buckets_->peak_memory_bytes();
   comm_.allreduce_max(std::span<uint64_t>(&peak_bucket, 1));
 
-  // Per-shard rows and per-unit stats, gathered on rank 0.
+  // Per-shard rows, gathered on rank 0.
   Bytes mine;
   ByteWriter w(mine);
   w.put<uint64_t>(shard_rows_.size());
@@ -1140,224 +1104,56 @@ void IngestRun::finalize() {
   boost::json::array phases = metrics_.gather(comm_);
   if (!comm_.is_master()) return;
 
-  std::map<std::string, uint64_t> stored;
-  for (size_t k = 0; k < tables.size(); ++k) stored[tables[k]] = v[k];
-  std::vector<std::vector<uint64_t>> per_shard(space_.shards,
-                                               std::vector<uint64_t>(tables.size(), 0));
+  IngestSummary s;
+  s.config = &cfg_;
+  s.plan = &plan_;
+  s.store_id = store_id_;
+  s.created = created_;
+  s.shards = space_.shards;
+  s.persons_moved = persons_.moved() > 0;
+  s.ranks = comm_.size();
+  s.threads = threads_;
+  s.file_sums = file_sums_;
+  s.duplicate_files = duplicate_files_;
+  s.read = global_read_;
+  s.rejected = global_rejected_;
+  for (size_t k = 0; k < tables.size(); ++k) {
+    s.stored[tables[k]] = per_table[k].stored;
+    s.placeholder_nir_rows[tables[k]] = per_table[k].placeholder_nir_rows;
+  }
+  s.referential_rows = referential_rows_;
+  s.shard_tables = tables;
+  s.rows_per_shard.assign(space_.shards, std::vector<uint64_t>(tables.size(), 0));
   for (const auto& b : all) {
     ByteReader r(b);
     const auto n = r.get<uint64_t>();
     for (uint64_t i = 0; i < n; ++i) {
       const auto shard = r.get<uint32_t>();
-      for (size_t k = 0; k < tables.size(); ++k) per_shard[shard][k] = r.get<uint64_t>();
+      for (size_t k = 0; k < tables.size(); ++k) s.rows_per_shard[shard][k] = r.get<uint64_t>();
     }
   }
+  s.duplicate_parent_keys = join_counts_.duplicate_parent_keys;
+  s.ben_repeats = totals.ben_repeats;
+  s.pha_repeats = pha_repeats_;
+  s.person_ids = person_ids_;
+  s.persons = totals.persons;
+  s.linked_ids = persons_.linked_ids();
+  s.nirs_moved = persons_.moved();
+  s.birth_year_conflicts = totals.birth_year_conflicts;
+  s.sex_conflicts = totals.sex_conflicts;
+  s.resumed = resume_;
+  s.shards_reused = totals.shards_reused;
+  s.peak_shuffle_bytes_per_rank = peak_bucket;
+  s.spilled_bytes = totals.spilled_bytes;
+  s.phases = std::move(phases);
+  s.peak_rss_bytes = peak_rss_bytes();
 
-  boost::json::object manifest;
-  manifest["format"] = "snds-batch-store";
-  manifest["format_version"] = kStoreFormatVersion;
-  manifest["store_id"] = store_id_;
-  manifest["program_version"] = kVersion;
-  manifest["created"] = created_;
-  manifest["shards"] = space_.shards;
-  manifest["shard_hash"] = persons_.moved() == 0
-                               ? "snds hash_bytes(BEN_NIR_PSA) mod shards"
-                               : "snds min(hash_bytes(BEN_NIR_PSA) of the person) mod shards";
-  manifest["config"] = cfg_.to_json();
-  manifest["config_file"] = cfg_.config_path;
-  manifest["ranks"] = comm_.size();
-  manifest["threads"] = threads_;
-
-  // String values stored with U+FFFD in place of bytes that were no UTF-8, per table.
-  std::map<std::string, uint64_t> invalid_utf8;
-  for (uint32_t fi = 0; fi < plan_.files.size(); ++fi)
-    if (file_sums_[fi].invalid_utf8 > 0)
-      invalid_utf8[plan_.files[fi].table.name] += file_sums_[fi].invalid_utf8;
-
-  // Tables: rows stored = read - rejected, checked here (nothing lost).
-  boost::json::object tj;
-  for (const auto& [t, cols] : plan_.schemas) {
-    const auto name = parse_table_name(t);
-    const uint64_t read = global_read_[t], rejected = global_rejected_[t];
-    uint64_t rows_stored = 0, orphans = 0;
-    const TableSpec& spec = table_spec(*name);
-    if (spec.link == TableLink::kReferential) {
-      rows_stored = referential_rows_[t];
-    } else {
-      rows_stored = stored[t];
-      if (is_detail_table(spec)) {
-        orphans = stored[t + kOrphanSuffix];
-        rows_stored += orphans;
-      }
-    }
-    if (rows_stored + rejected != read)
-      throw internal_error("table {}: {} rows read but {} stored and {} rejected", t, read,
-                           rows_stored, rejected);
-    boost::json::object o;
-    o["kind"] = std::string(spec.pattern);
-    o["read"] = read;
-    o["rows"] = rows_stored;
-    o["rejected"] = rejected;
-    const auto bad_text = invalid_utf8.find(t);
-    o["invalid_utf8_values"] = bad_text == invalid_utf8.end() ? 0 : bad_text->second;
-    if (is_detail_table(spec)) o["orphans"] = orphans;
-    o["stored"] = spec.link == TableLink::kReferential ? "referential" : "shards";
-    boost::json::array cols_json;
-    boost::json::object types_json;
-    for (const auto& c : cols) {
-      cols_json.push_back(boost::json::value(c.name));
-      types_json[c.name] = column_type_name(c.type);
-    }
-    o["columns"] = std::move(cols_json);
-    o["column_types"] = std::move(types_json);
-    tj[t] = std::move(o);
-  }
-  manifest["tables"] = std::move(tj);
-
-  boost::json::object duplicates;
-  for (const auto& [t, n] : join_counts_.duplicate_parent_keys) duplicates[t] = n;
-
-  // Inputs: every file found, in walk order. Taken ones: size, CRC32 of the bytes as stored on
-  // disk (header included), rows; the others: why they were not read.
-  std::map<std::string, uint32_t> file_index;
-  for (uint32_t fi = 0; fi < plan_.files.size(); ++fi) file_index[plan_.files[fi].path] = fi;
-  boost::json::array inputs;
-  constexpr size_t kFilesSummarised = 50;
-  size_t files_summarised = 0;
-  for (const ListedFile& l : plan_.listing) {
-    boost::json::object o;
-    o["path"] = l.path;
-    o["relative_path"] = l.relative;
-    o["table"] = l.table ? boost::json::value(l.table->name) : boost::json::value(nullptr);
-    o["taken"] = l.taken;
-    o["format"] = input_format(l.path);
-    o["bytes"] = l.bytes;
-    auto at = file_index.find(l.path);
-    if (!l.taken || at == file_index.end()) {
-      o["reason"] = l.reason;
-      if (misnamed_table(l)) o["looks_like_snds_table"] = true;
-      inputs.push_back(std::move(o));
-      continue;
-    }
-    const uint32_t fi = at->second;
-    const InputFile& f = plan_.files[fi];
-    o["delimiter"] = f.sas ? boost::json::value(nullptr)
-                           : boost::json::value(std::string(1, f.header.delimiter));
-    o["crc32"] = fmt::format("{:08x}", file_sums_[fi].crc);
-    o["rows_read"] = file_sums_[fi].rows_read;
-    o["rejected"] = file_sums_[fi].rejected;
-    o["invalid_utf8_values"] = file_sums_[fi].invalid_utf8;
-    inputs.push_back(std::move(o));
-    // The summary: what each file gave (a screenful; the manifest has them all).
-    if (++files_summarised <= kFilesSummarised)
-      log::info("read {}: {} ({}{}), {} rows, {} rejected", l.relative, f.table.name,
-                input_format(l.path),
-                f.sas ? "" : fmt::format(", {}-separated", delimiter_name(f.header.delimiter)),
-                file_sums_[fi].rows_read, file_sums_[fi].rejected);
-  }
-  if (files_summarised > kFilesSummarised)
-    log::info("read {} more file(s): see the manifest's inputs",
-              files_summarised - kFilesSummarised);
-  manifest["inputs"] = std::move(inputs);
-  if (!duplicate_files_.empty()) {
-    boost::json::array sets;
-    for (const auto& set : duplicate_files_) {
-      boost::json::array a;
-      for (uint32_t fi : set) a.push_back(boost::json::value(plan_.files[fi].path));
-      sets.push_back(std::move(a));
-    }
-    manifest["duplicate_files"] = std::move(sets);
-  }
-
-  boost::json::object shard_rows;
-  for (size_t k = 0; k < tables.size(); ++k) {
-    boost::json::array a;
-    for (uint32_t s = 0; s < space_.shards; ++s) a.push_back(per_shard[s][k]);
-    shard_rows[tables[k]] = std::move(a);
-  }
-  manifest["rows_per_shard"] = std::move(shard_rows);
-  uint64_t total_rejected = 0;
-  for (auto& [t, n] : global_rejected_) total_rejected += n;
-  manifest["rejects"] = boost::json::object{{"rows", total_rejected}, {"file", "rejects.csv"}};
-  manifest["duplicate_parent_keys"] = std::move(duplicates);
-  // Tables read by key: rows repeating an earlier row's key (jobs take the first, in input order).
-  const std::pair<const char*, RepeatedKeys> repeats[] = {
-      {"IR_BEN_R", {v[tables.size() + 2], v[tables.size() + 3]}}, {"IR_PHA_R", pha_repeats_}};
-  boost::json::object repeated;
-  for (const auto& [t, r] : repeats)
-    if (r.identical + r.conflicting > 0)
-      repeated[t] = boost::json::object{{"identical", r.identical}, {"conflicting", r.conflicting}};
-  manifest["repeated_keys"] = std::move(repeated);
-  if (person_ids_) {
-    // docs/data-model.md, "Persons": what BEN_IDT_ANO linked, and every conflict met.
-    manifest["persons"] =
-        boost::json::object{{"from", "BEN_IDT_ANO"},
-                            {"persons", pv[0]},
-                            {"persons_with_several_pseudo_nirs", pv[1]},
-                            {"pseudo_nirs_of_those_persons", pv[2]},
-                            {"ben_idt_ano_naming_several_nirs", persons_.linked_ids()},
-                            {"nirs_routed_to_their_person_shard", persons_.moved()},
-                            {"pseudo_nirs_with_several_ben_idt_ano", pv[3]},
-                            {"fictitious_nir_rows", pv[4]},
-                            {"rows_without_ben_idt_ano", pv[5]},
-                            {"persons_with_several_birth_years", pv[6]},
-                            {"persons_with_several_sexes", pv[7]}};
-  }
-  boost::json::object placeholders;
-  for (size_t k = 0; k < tables.size(); ++k)
-    if (pv[8 + k] > 0) placeholders[tables[k]] = pv[8 + k];
-  if (!placeholders.empty()) manifest["placeholder_nir_rows"] = placeholders;
-  manifest["resumed"] = resume_;
-  manifest["shards_reused"] = v[tables.size()];
-  manifest["memory"] = boost::json::object{{"memory_budget_mb", cfg_.memory_budget_mb},
-                                           {"peak_shuffle_bytes_per_rank", peak_bucket},
-                                           {"spilled_bytes", v[tables.size() + 1]}};
-  manifest["phases"] = std::move(phases);
-  manifest["peak_rss_bytes"] = peak_rss_bytes();
+  const boost::json::object manifest = ingest_manifest(s);
+  log_inputs(s);
   write_file_atomic(store_manifest_path(store_), boost::json::serialize(manifest) + "\n");
   finish_store_folder(prepared_);
   log::info("ingest done: {} shards in {}", space_.shards, cfg_.store);
-  for (const auto& [t, dups] : join_counts_.duplicate_parent_keys)
-    log::info(
-        "duplicate parent keys: {} rows of {} repeat another row's join key (detail rows "
-        "join the first)",
-        dups, t);
-  for (const auto& [t, n] : invalid_utf8)
-    log::warn(
-        "table {}: {} value(s) held bytes that are no UTF-8, stored with U+FFFD in their place "
-        "(files: the manifest's inputs, invalid_utf8_values); a Latin-1 extract: convert it to "
-        "UTF-8 first (iconv -f latin1 -t utf-8)",
-        t, n);
-  for (const auto& [t, r] : repeats)
-    if (r.conflicting > 0)
-      log::warn(
-          "{}: {} row(s) repeat the key of an earlier row with other values; jobs use the first "
-          "in input order (files by path, then line)",
-          t, r.conflicting);
-  if (person_ids_) {
-    log::info(
-        "persons: {} ({} with several pseudo-NIRs, {} pseudo-NIRs between them); {} rows without "
-        "BEN_IDT_ANO are persons of their own",
-        pv[0], pv[1], pv[2], pv[5]);
-    if (pv[3] > 0)
-      log::warn("persons: {} pseudo-NIR(s) carry several BEN_IDT_ANO: each joins the smallest",
-                pv[3]);
-    if (pv[4] > 0)
-      log::warn(
-          "persons: {} IR_BEN_R row(s) with a fictitious NIR (BEN_CDI_NIR not 00) link no "
-          "person: each pseudo-NIR stays a person of its own",
-          pv[4]);
-    if (pv[6] + pv[7] > 0)
-      log::warn(
-          "persons: {} with several birth years, {} with several sexes among their "
-          "pseudo-NIRs: the most frequent value is used, ties to the smallest",
-          pv[6], pv[7]);
-  }
-  for (const auto& [t, n] : placeholders)
-    log::info("{}: {} row(s) with a placeholder NIR_ANO_17 link to no patient", t, n.as_uint64());
-  // Said again last, where it is seen: a misnamed table is a table the jobs will not find.
-  for (const ListedFile& l : plan_.listing)
-    if (misnamed_table(l)) log::warn("NOT ingested, though named like an SNDS table: {}", l.path);
+  log_ingest_summary(s);
 }
 
 }  // namespace

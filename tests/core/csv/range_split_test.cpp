@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/csv/tokenizer.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace snds {
 namespace {
@@ -165,6 +166,27 @@ TEST(CsvRangeSplit, ManualRecipeWithPrefixSumsMatchesTheHelper) {
     got.insert(got.end(), part.begin(), part.end());
   }
   EXPECT_EQ(got, records_of(s, 0, s.size(), 1));
+}
+
+// A range's owned records are read past its end up to the next record start, however far a
+// quoted field carries them (beyond the first megabyte of look-ahead too).
+TEST(CsvFileRangeRecords, ReadOnPastTheEndToTheNextRecordStart) {
+  test::TempDir dir;
+  const std::string header = "a;b\n";
+  const std::string long_field(3u << 20, 'x');  // longer than the look-ahead
+  const std::string text = header + "1;2\n3;\"q\n" + long_field + "\"\n5;6\n7;8\n";
+  test::write_text(dir / "t.csv", text);
+  const auto path = (dir / "t.csv").string();
+  const uint64_t body = header.size();
+  const uint64_t mid = body + 8;  // inside the quoted field of the second record
+  const uint64_t size = text.size();
+  const FileRangeRecords first = read_range_records(path, size, body, mid, true, false, true);
+  EXPECT_EQ(first.lead, 0u);
+  EXPECT_EQ(first.text.substr(first.start, first.cut - first.start),
+            text.substr(body, text.find("5;6") - body));
+  const FileRangeRecords rest = read_range_records(path, size, mid, size, false, true, false);
+  EXPECT_EQ(rest.lead, 1u);
+  EXPECT_EQ(rest.text.substr(rest.start, rest.cut - rest.start), "5;6\n7;8\n");
 }
 
 }  // namespace
