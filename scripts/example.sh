@@ -36,7 +36,7 @@ run "$bin" inspect store
 echo "== 3. jobs"
 for config in aggregate_dispensing open_medic aggregate_stays_by_dp_month cohort_statins_mi cohort_metformin_hip_fracture \
     cohort_statins_as_treated cohort_hip_fracture_incidence \
-    aggregate_lab_tests aggregate_ald_monthly aggregate_deaths_by_cause \
+    aggregate_lab_tests aggregate_ald_monthly aggregate_deaths_by_cause aggregate_acts_by_ccam \
     cohort_statins_outcomes_ald_acts_deaths; do
   run "$bin" validate "$root/configs/$config.yaml"
   run mpirun -n "$ranks" "$bin" run "$root/configs/$config.yaml"
@@ -50,8 +50,10 @@ cat out/cohort_statins_mi/attrition.csv
 echo "-- out/cohort_statins_as_treated/cohort.csv: end reasons (exposure periods in exposures.csv)"
 cut -d, -f8 out/cohort_statins_as_treated/cohort.csv | tail -n +2 | sort | uniq -c
 echo "-- ALD, acts, lab tests, deaths (docs/data-model.md): out/lab_tests, out/ald_monthly,"
-echo "   out/deaths_by_cause (first rows), out/cohort_statins_outcomes_ald_acts_deaths/attrition.csv"
-head -4 out/lab_tests/result.csv out/ald_monthly/result.csv out/deaths_by_cause/result.csv
+echo "   out/deaths_by_cause, out/acts_by_ccam (first rows),"
+echo "   out/cohort_statins_outcomes_ald_acts_deaths/attrition.csv"
+head -4 out/lab_tests/result.csv out/ald_monthly/result.csv out/deaths_by_cause/result.csv \
+  out/acts_by_ccam/result.csv
 cat out/cohort_statins_outcomes_ald_acts_deaths/attrition.csv
 echo "-- out/cohort_hip_fracture_incidence/incidence.csv (first rows)"
 head -6 out/cohort_hip_fracture_incidence/incidence.csv
@@ -64,6 +66,12 @@ if command -v python3 >/dev/null; then
   done
   echo "== the Open Medic table (cells, margins, masking) against an independent reading (Python)"
   python3 "$root/tests/jobs/aggregate/aggregate_reference.py" extract out/open_medic | tail -1
+  echo "== ALD, acts, lab tests and deaths against the independent readings (Python)"
+  for output in lab_tests ald_monthly deaths_by_cause acts_by_ccam; do
+    python3 "$root/tests/jobs/aggregate/aggregate_reference.py" extract "out/$output" | tail -1
+  done
+  python3 "$root/tests/jobs/cohort/cohort_reference.py" extract \
+    out/cohort_statins_outcomes_ald_acts_deaths | tail -1
 fi
 
 echo "== 4. persons: the same patients, 3% of them with two pseudo-NIRs linked by BEN_IDT_ANO"

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Checks an aggregate's output (sources dispensing, lab, ald, death) against an independent reading
-of the raw CSV extract (the lab, ald and death rules: docs/data-model.md).
+"""Checks an aggregate's output (sources dispensing, lab, ald, act, death) against an independent reading
+of the raw CSV extract (the lab, ald, act and death rules: docs/data-model.md).
 
     python3 aggregate_reference.py EXTRACT_DIR OUTPUT_DIR [IR_DPT_V.csv]
 
@@ -65,6 +65,10 @@ TYPES = {
     "IR_IMB_R": {"BEN_RNG_GEM": "int", "IMB_ALD_DTD": "date", "IMB_ALD_DTF": "date",
                  "IMB_ALD_NUM": "int", "IMB_ETM_NAT": "int"},
     "KI_CCI_R": {"BEN_DCD_DTE": "date", "BEN_NAI_ANN": "int", "BEN_SEX_COD": "int"},
+    "ER_CAM_F": {"DCT_ORD_NUM": "int", "FLX_DIS_DTD": "date", "FLX_EMT_NUM": "int",
+                 "FLX_EMT_ORD": "int", "FLX_EMT_TYP": "int", "FLX_TRT_DTD": "date",
+                 "PRS_ORD_NUM": "int", "REM_TYP_AFF": "int"},
+    "T_MCOA": {"ENT_DAT_DEL": "int"},
     "T_MCOB": {"SEJ_NBJ": "int"},
     "T_MCOC": {"EXE_SOI_DTD": "date", "EXE_SOI_DTF": "date", "SOR_DAT": "date", "ENT_DAT": "date"},
 }
@@ -75,7 +79,7 @@ ALL = "ALL"
 
 
 def parse_date(s):
-    """Day number; ISO, dd/mm/yyyy or SAS date(time); 1600-01-01 and "" are None."""
+    """Day number; ISO, dd/mm/yyyy, ddmmyyyy or SAS date(time); 1600-01-01 and "" are None."""
     s = s.strip(" \t")
     if not s:
         return None
@@ -85,6 +89,8 @@ def parse_date(s):
         d = datetime.date(int(s[6:]), int(s[3:5]), int(s[:2]))
     elif re.fullmatch(r"\d{2}[A-Z]{3}\d{4}(:\d{2}:\d{2}:\d{2})?", s) and s[2:5] in MONTHS:
         d = datetime.date(int(s[5:9]), MONTHS[s[2:5]], int(s[:2]))
+    elif re.fullmatch(r"\d{8}", s):  # ddmmyyyy, as the PMSI's ENT_DAT and SOR_DAT
+        d = datetime.date(int(s[4:]), int(s[2:4]), int(s[:2]))
     else:
         raise ValueError(s)
     return None if d == datetime.date(1600, 1, 1) else d
@@ -322,8 +328,76 @@ def deaths(extract, patients, sources):
     return {k: (day, source, cause.get(k, "")) for k, (day, source) in best.items()}
 
 
+def is_placeholder(nir):
+    """A NIR_ANO_17 mask (docs/data-model.md, "Placeholder NIR_ANO_17"): empty, or x/X
+    everywhere but possibly the last character; it never links to a patient."""
+    return nir == "" or (len(nir) >= 2 and set(nir[:-1]) <= {"x", "X"})
+
+
+def pmsi_years(extract):
+    return sorted({m.group(1) for f in glob.glob(f"{extract}/T_MCO*")
+                   for m in [re.match(r"T_MCO(\d\d)C(_|\.csv)", os.path.basename(f))] if m})
+
+
+def valid_stays(extract, yy):
+    """(ETA_NUM, RSA_NUM) -> (NIR_ANO_17, admission day) of the valid stays of year `yy`: a C row
+    (the first of its key) with its B row (the first), every return code 0, GHM not 90*, an
+    admission date and a NIR_ANO_17 that is no placeholder."""
+    b_rows = {}
+    for r in rows(extract, f"T_MCO{yy}B"):
+        b_rows.setdefault((r["ETA_NUM"], r["RSA_NUM"]), r)
+    out, seen = {}, set()
+    for r in rows(extract, f"T_MCO{yy}C"):
+        k = (r["ETA_NUM"], r["RSA_NUM"])
+        if k in seen:
+            continue
+        seen.add(k)
+        b = b_rows.get(k)
+        if b is None or any(r.get(c) != "0" for c in RETURN_CODES) or b["GRG_GHM"].startswith("90"):
+            continue
+        if r["EXE_SOI_DTD"] is None or is_placeholder(r["NIR_ANO_17"]):
+            continue
+        out[k] = (r["NIR_ANO_17"], r["EXE_SOI_DTD"])
+    return out
+
+
+def acts(extract, patients, settings):
+    """docs/data-model.md, source act. Yields ([pseudo-NIR keys], day, CCAM code): DCIR acts are
+    ER_CAM_F rows joined to their ER_PRS_F line on the 9 keys (DPN_QLF 71 out), netted on the
+    line's PRS_ACT_QTE per (pseudo-NIR, EXE_SOI_DTD, CAM_PRS_IDE) and kept when the sum is > 0;
+    PMSI acts are the T_MCOyyA rows of valid stays, dated admission + ENT_DAT_DEL (missing: 0),
+    for every patient whose BEN_NIR_PSA is the stay's NIR_ANO_17."""
+    if "dcir" in settings:
+        claims = {}
+        for r in rows(extract, "ER_PRS_F"):
+            claims.setdefault(tuple(r[k] for k in DCIR_KEYS), r)
+        net = collections.defaultdict(int)
+        for r in rows(extract, "ER_CAM_F"):
+            claim = claims.get(tuple(r[k] for k in DCIR_KEYS))
+            if claim is None or claim["DPN_QLF"] == 71:
+                continue
+            key = (claim["BEN_NIR_PSA"], claim["BEN_RNG_GEM"])
+            if key in patients:
+                net[(key, claim["EXE_SOI_DTD"], r["CAM_PRS_IDE"])] += claim["PRS_ACT_QTE"] or 0
+        for (key, day, code), q in net.items():
+            if q > 0 and day is not None:
+                yield [key], day, code
+    if "pmsi" in settings:
+        by_nir = collections.defaultdict(list)
+        for key in patients:
+            by_nir[key[0]].append(key)
+        for yy in pmsi_years(extract):
+            stays = valid_stays(extract, yy)
+            for r in rows(extract, f"T_MCO{yy}A"):
+                stay = stays.get((r["ETA_NUM"], r["RSA_NUM"]))
+                if stay is None or not by_nir.get(stay[0]):
+                    continue
+                day = stay[1] + datetime.timedelta(days=r["ENT_DAT_DEL"] or 0)
+                yield by_nir[stay[0]], day, r["CDC_ACT"]
+
+
 def care_events(extract, config, regions):
-    """Yields (person, {dimension: value}, measures) of the lab, ald and death sources."""
+    """Yields (person, {dimension: value}, measures) of the lab, ald, act and death sources."""
     patients, person_of = patients_and_persons(extract)
     period = config.get("period")
     start = datetime.date.fromisoformat(period["start"]) if period else None
@@ -387,6 +461,16 @@ def care_events(extract, config, regions):
                     day = datetime.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
                 else:
                     day = datetime.date(day.year + 1, 1, 1)
+    elif source == "act":
+        prefixes = flt.get("ccam", [])
+        for keys, day, code in acts(extract, patients, flt.get("settings", ["dcir", "pmsi"])):
+            if not in_period(day) or (prefixes and not any(code.startswith(p) for p in prefixes)):
+                continue
+            # A stay reaching one person through two of its pseudo-NIRs counts once.
+            for patient, person in {person_of[k][0]: person_of[k][1] for k in keys}.items():
+                v = values_of(person, day)
+                v["ccam"] = code
+                yield patient, v, {"lines": 1}
     elif source == "death":
         icd10 = flt.get("icd10", [])
         found = deaths(extract, patients, flt.get("sources", ["ir_ben_r", "causes", "pmsi"]))
@@ -505,7 +589,7 @@ def main():
         here, "..", "..", "..", "data", "nomenclatures", "IR_DPT_V.csv")
     with open(os.path.join(output, "manifest.json"), encoding="utf-8") as f:
         config = json.load(f)["config"]
-    if config["source"] not in ("dispensing", "lab", "ald", "death"):
+    if config["source"] not in ("dispensing", "lab", "ald", "act", "death"):
         print(f"aggregate_reference.py: source {config['source']} is not covered", file=sys.stderr)
         return 2
     if config["source"] == "death" and config["filter"].get("causes") == "any":

@@ -33,7 +33,7 @@ ONE_DAY = datetime.timedelta(days=1)
 
 
 def parse_date(s):
-    """ISO, dd/mm/yyyy or SAS datetime; 1600-01-01 and "" are None; anything else raises."""
+    """ISO, dd/mm/yyyy, ddmmyyyy or SAS datetime; 1600-01-01 and "" are None; anything else raises."""
     s = s.strip()
     if not s:
         return None
@@ -43,6 +43,8 @@ def parse_date(s):
         d = datetime.date(int(s[6:]), int(s[3:5]), int(s[:2]))
     elif re.fullmatch(r"\d{2}[A-Z]{3}\d{4}(:\d{2}:\d{2}:\d{2})?", s) and s[2:5] in MONTHS:
         d = datetime.date(int(s[5:9]), MONTHS[s[2:5]], int(s[:2]))
+    elif re.fullmatch(r"\d{8}", s):  # ddmmyyyy, as the PMSI's ENT_DAT and SOR_DAT
+        d = datetime.date(int(s[4:]), int(s[2:4]), int(s[:2]))
     else:
         raise ValueError(s)
     return None if d == datetime.date(1600, 1, 1) else d
@@ -132,6 +134,7 @@ def load_events(extract):
             continue
         if key[0] and key not in patients:
             patients[key] = {"born": None if born == 1600 else born, "death": death, "sex": r["BEN_SEX_COD"],
+                             "idt": r.get("BEN_IDT_ANO", ""),
                              "month": month if month is not None and 1 <= month <= 12 else None}
     by_nir = collections.defaultdict(list)
     for key in patients:
@@ -145,6 +148,7 @@ def load_events(extract):
     events = collections.defaultdict(list)  # patient -> [(kind, date, payload)]
     claim_net = collections.defaultdict(float)
     prs = {}
+    pmsi_deaths = collections.defaultdict(list)
     for r in rows(extract, "ER_PRS_F"):
         try:
             key = dcir_key(r)
@@ -154,7 +158,7 @@ def load_events(extract):
             parse_decimal(r["PRS_PAI_MNT"])
         except ValueError:
             continue
-        prs.setdefault(key, (patient, day, dpn))
+        prs.setdefault(key, (patient, day, dpn, quantity))
         if dpn != 71 and patient in patients:
             claim_net[(person_of[patient], day, nature)] += quantity or 0.0
             if day is not None:
@@ -171,7 +175,7 @@ def load_events(extract):
             continue
         if key not in prs:
             continue  # an orphan
-        patient, day, dpn = prs[key]
+        patient, day, dpn, _ = prs[key]
         if dpn != 71 and patient in patients:
             dispensing_net[(patient, day, r["PHA_PRS_C13"])] += boxes or 0.0
     for (patient, day, cip13), net in dispensing_net.items():
@@ -200,6 +204,7 @@ def load_events(extract):
         for r in rows(extract, f"T_MCO{yy}D"):
             if r["ASS_DGN"].strip():
                 das[(r["ETA_NUM"], r["RSA_NUM"])].append(r["ASS_DGN"])
+        valid = {}
         for key, (c, day) in stays_c.items():
             b = stays_b.get(key)
             if b is None or day is None or any(c[x] != "0" for x in RETURN_CODES):
@@ -208,9 +213,120 @@ def load_events(extract):
                 continue
             if is_placeholder(c["NIR_ANO_17"]):
                 continue
+            valid[key] = (c["NIR_ANO_17"], day, b)
             for person in sorted({person_of[p] for p in by_nir.get(c["NIR_ANO_17"], [])}):
                 events[person].append(("stay", day, (b["DGN_PAL"], b["DGN_REL"], das.get(key, []))))
+        care_stays(extract, yy, valid, by_nir, person_of, events, pmsi_deaths)
+    care_dcir(extract, prs, patients, person_of, events)
+    ald_periods(extract, patients, person_of, events)
+    deaths(extract, patients, by_nir, person_of, pmsi_deaths, events)
     return people, events
+
+
+def care_stays(extract, yy, valid, by_nir, person_of, events, pmsi_deaths):
+    """PMSI acts (T_MCOyyA rows of valid stays, dated admission + ENT_DAT_DEL, missing 0; once per
+    person the stay reaches) and death stays (B's SOR_MOD 9: the discharge day EXE_SOI_DTD +
+    SEJ_NBJ, for the stay's only pseudo-NIR: a death stay of twins is nobody's)."""
+    for r in rows(extract, f"T_MCO{yy}A"):
+        stay = valid.get((r["ETA_NUM"], r["RSA_NUM"]))
+        try:
+            delay = parse_int(r.get("ENT_DAT_DEL", ""))
+        except ValueError:
+            continue
+        if stay is None:
+            continue
+        day = stay[1] + (delay or 0) * ONE_DAY
+        for person in sorted({person_of[p] for p in by_nir.get(stay[0], [])}):
+            events[person].append(("act", day, ("pmsi", r["CDC_ACT"])))
+    for nir, day, b in valid.values():
+        if b.get("SOR_MOD", "") == "9" and len(by_nir.get(nir, [])) == 1:
+            pmsi_deaths[by_nir[nir][0]].append(day + (parse_int(b["SEJ_NBJ"]) or 0) * ONE_DAY)
+
+
+def care_dcir(extract, prs, patients, person_of, events):
+    """DCIR acts (ER_CAM_F) and lab tests (ER_BIO_F): rows joined to their ER_PRS_F line on the 9
+    keys, DPN_QLF 71 out, netted per pseudo-NIR, day and code on the line's PRS_ACT_QTE (acts) or
+    on BIO_ACT_QSN (tests, missing 0), kept when the sum is > 0."""
+    for table, code_column in (("ER_CAM_F", "CAM_PRS_IDE"), ("ER_BIO_F", "BIO_PRS_IDE")):
+        net = collections.defaultdict(float)
+        for r in rows(extract, table):
+            try:
+                key = dcir_key(r)
+                code = r[code_column]
+                if table == "ER_BIO_F":
+                    code, quantity = parse_int(code), parse_int(r["BIO_ACT_QSN"])
+            except ValueError:
+                continue
+            if key not in prs or code is None:
+                continue
+            patient, day, dpn, line_quantity = prs[key]
+            if dpn == 71 or patient not in patients:
+                continue
+            net[(patient, day, code)] += (line_quantity if table == "ER_CAM_F" else quantity) or 0.0
+        for (patient, day, code), total in net.items():
+            if total > 1e-9 and day is not None:
+                kind, payload = ("act", ("dcir", code)) if table == "ER_CAM_F" else ("lab", code)
+                events[person_of[patient]].append((kind, day, payload))
+
+
+def ald_periods(extract, patients, person_of, events):
+    """IR_IMB_R periods [IMB_ALD_DTD, IMB_ALD_DTF] (an empty or 1600-01-01 end: still open; no
+    start: left out), work accident, occupational disease and disability (IMB_ETM_NAT 11, 12, 13)
+    left out. Dated on their start; the end travels in the payload for window overlaps."""
+    for r in rows(extract, "IR_IMB_R"):
+        try:
+            key = (r["BEN_NIR_PSA"], int(r["BEN_RNG_GEM"]))
+            start, end = parse_date(r["IMB_ALD_DTD"]), parse_date(r["IMB_ALD_DTF"])
+            number, nature = parse_int(r["IMB_ALD_NUM"]), parse_int(r["IMB_ETM_NAT"])
+            for column in ("INS_DTE", "UPD_DTE"):
+                parse_date(r.get(column, ""))
+        except ValueError:
+            continue
+        if key not in patients or start is None or nature in (11, 12, 13):
+            continue
+        code = r.get("MED_MTF_COD", "") if r.get("MED_NCL_IDT", "") == "CIM10" else ""
+        events[person_of[key]].append(("ald", start, (end or datetime.date.max, number, code)))
+
+
+def deaths(extract, patients, by_nir, person_of, pmsi_deaths, events):
+    """Every valid death date of each person with its source (1 ir_ben_r, 2 causes, 3 pmsi) and
+    the causes of the pseudo-NIR's certificate: ("death", day, (source, initial, [other causes])).
+    A date is valid when known and not before January 1st of the birth year. The certificate:
+    KI_CCI_R by BEN_IDT_ANO, or by BEN_NIR_ANO = BEN_NIR_PSA for a row without BEN_IDT_ANO when
+    no twin shares it; the earliest valid one, else the first."""
+    by_idt, by_nir_ano = collections.defaultdict(list), collections.defaultdict(list)
+    for r in rows(extract, "KI_CCI_R"):
+        try:
+            r["day"] = parse_date(r["BEN_DCD_DTE"])
+            parse_int(r.get("BEN_NAI_ANN", ""))
+            parse_int(r.get("BEN_SEX_COD", ""))
+        except ValueError:
+            continue
+        if r.get("BEN_IDT_ANO"):
+            by_idt[r["BEN_IDT_ANO"]].append(r)
+        if r.get("BEN_NIR_ANO"):
+            by_nir_ano[r["BEN_NIR_ANO"]].append(r)
+    others = collections.defaultdict(list)
+    for r in rows(extract, "KI_ECD_R"):
+        if r.get("ECD_CIM_COD", "").strip():
+            others[r["DCD_IDT_ENC"]].append(r["ECD_CIM_COD"])
+    for key, info in patients.items():
+        born = info["born"]
+        def valid(day):
+            return day is not None and (born is None or day.year >= born)
+        certificates = by_idt.get(info["idt"]) if info["idt"] else (
+            by_nir_ano.get(key[0]) if len(by_nir[key[0]]) == 1 else None)
+        initial, causes, dates = "", [], []
+        if certificates:
+            pick = next((c for c in sorted(certificates, key=lambda c: c["day"] or datetime.date.max)
+                         if valid(c["day"])), certificates[0])
+            initial, causes = pick.get("DCD_CIM_COD", ""), others.get(pick.get("DCD_IDT_ENC", ""), [])
+            dates.append((pick["day"], 2))
+        dates.append((info["death"], 1))
+        dates += [(d, 3) for d in pmsi_deaths.get(key, [])]
+        for day, source in dates:
+            if valid(day):
+                events[person_of[key]].append(("death", day, (source, initial, causes, key)))
 
 
 def dates_of(definition, patient_events):
@@ -230,7 +346,56 @@ def dates_of(definition, patient_events):
                 out.append(day)
         elif source == "claim" and kind == "claim" and payload in definition["nature"]:
             out.append(day)
+        elif source == "ald" and kind == "ald" and ald_matches(definition, payload):
+            out.append(day)
+        elif source == "act" and kind == "act" and payload[0] in definition.get("settings", ["dcir", "pmsi"]) \
+                and (not definition.get("ccam") or any(payload[1].startswith(p) for p in definition["ccam"])):
+            out.append(day)
+        elif source == "lab" and kind == "lab" and (not definition.get("nabm") or payload in definition["nabm"]):
+            out.append(day)
+    if source == "death":
+        out += death_of(definition, patient_events)
     return out
+
+
+def ald_matches(definition, payload):
+    """Either list may match (icd10 prefixes of a CIM10 MED_MTF_COD, IMB_ALD_NUM); none: all."""
+    icd10, numbers = definition.get("icd10") or [], definition.get("ald") or []
+    if not icd10 and not numbers:
+        return True
+    _, number, code = payload
+    return (code != "" and any(code.startswith(p) for p in icd10)) or number in numbers
+
+
+SOURCE_NAMES = {1: "ir_ben_r", 2: "causes", 3: "pmsi"}
+
+
+def death_of(definition, patient_events):
+    """The person's one death: its earliest valid date among the definition's sources (ties:
+    ir_ben_r, causes, pmsi, then the smallest pseudo-NIR), kept when `icd10` matches the initial
+    cause (or, with causes: any, any cause) of that date's pseudo-NIR's certificate."""
+    sources = definition.get("sources") or ["ir_ben_r", "causes", "pmsi"]
+    found = [(day, p[0], (p[3][0].encode(), p[3][1]), p) for kind, day, p in patient_events
+             if kind == "death" and SOURCE_NAMES[p[0]] in sources]
+    if not found:
+        return []
+    day, _, _, (_, initial, others, _) = min(found, key=lambda f: f[:3])
+    icd10 = definition.get("icd10") or []
+    causes = [initial] + (others if definition.get("causes") == "any" else [])
+    if icd10 and not any(c.startswith(p) for c in causes if c for p in icd10):
+        return []
+    return [day]
+
+
+def periods_of(definition, patient_events):
+    """(first, last) days an event covers: an ALD period, or one day for every other source."""
+    if definition["source"] != "ald":
+        return [(d, d) for d in dates_of(definition, patient_events)]
+    return [(day, p[0]) for kind, day, p in patient_events if kind == "ald" and ald_matches(definition, p)]
+
+
+def overlaps(periods, lo, hi):
+    return any(a <= hi and b >= lo for a, b in periods)
 
 
 CHAPTERS = [("A00", "B99", "I"), ("C00", "D48", "II"), ("D50", "D89", "III"), ("E00", "E90", "IV"),
@@ -328,12 +493,10 @@ def band(age):
 
 def poisson_bounds(k):
     """Exact 95% bounds by bisection on the Poisson distribution function itself."""
-    def cdf(k_, lam):  # P(X <= k_)
-        term, total = math.exp(-lam), 0.0
-        for i in range(k_ + 1):
-            total += term
-            term *= lam / (i + 1)
-        return total
+    def cdf(k_, lam):  # P(X <= k_), each term from its logarithm (exp(-lam) underflows past 745)
+        if lam == 0:
+            return 1.0
+        return sum(math.exp(i * math.log(lam) - lam - math.lgamma(i + 1)) for i in range(k_ + 1))
 
     def solve(f, target):
         lo, hi = 0.0, 10.0 + 10 * k
@@ -467,7 +630,8 @@ def cohort(config, patients, events):
             elif "exclude_event" in c or "require_event" in c:
                 name = c.get("exclude_event") or c.get("require_event")
                 a, b = c["window_days"]
-                found = any(index + a * ONE_DAY <= d <= index + b * ONE_DAY for d in dates_of(defs[name], mine))
+                # An interval source (ald) is in the window when its period overlaps it.
+                found = overlaps(periods_of(defs[name], mine), index + a * ONE_DAY, index + b * ONE_DAY)
                 kept = not found if "exclude_event" in c else found
             else:
                 kept = not (info["death"] is not None and info["death"] < index)
@@ -543,7 +707,7 @@ def cohort(config, patients, events):
                 "atc": {a[:n] for a in atcs if len(a) >= n},
                 "dp_chapter": {chapter(s[0])[1] for s in stays if chapter(s[0])},
                 "stays": len(stays), "drugs": len({a[:7] for a in atcs if len(a) >= 7}),
-                "events": {e for e in bl["events"] if any(lo <= d <= hi for d in dates[e])}}
+                "events": {e for e in bl["events"] if overlaps(periods_of(defs[e], mine), lo, hi)}}
         records.append(record)
     outputs = {}
     header = "BEN_NIR_PSA,BEN_RNG_GEM,index_date,age_at_index,sex,outcome_date,end_date,end_reason"
