@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -138,37 +139,113 @@ std::string_view atc_class(std::string_view atc, int level) {
 }
 
 void tally_baseline(const BaselineSpec& spec, const PatientBaseline& b, CohortTallies& t) {
-  if (spec.sex) ++t.counts[key("sex", b.sex)];
-  if (spec.age_band) ++t.counts[key("age_band", age_band(b.age_at_index))];
+  BaselineCounter c;
+  c.add(spec, b);
+  c.flush(t);
+}
+
+uint64_t BaselineCounter::code_key(std::string_view code) {
+  // Up to 7 bytes: the bytes, and the length in the top byte; longer: 0xff there and the code's
+  // number among the long codes met.
+  if (code.size() <= 7) {
+    uint64_t k = 0;
+    std::memcpy(&k, code.data(), code.size());
+    return k | (uint64_t{code.size()} << 56);
+  }
+  auto it = std::find(long_codes_.begin(), long_codes_.end(), code);
+  if (it == long_codes_.end()) it = long_codes_.insert(long_codes_.end(), code);
+  return (uint64_t{0xff} << 56) | static_cast<uint64_t>(it - long_codes_.begin());
+}
+
+std::string BaselineCounter::code_text(uint64_t key) const {
+  const auto size = static_cast<size_t>(key >> 56);
+  if (size == 0xff) return std::string(long_codes_[key & ((uint64_t{1} << 56) - 1)]);
+  char bytes[8];
+  std::memcpy(bytes, &key, sizeof bytes);
+  return std::string(bytes, size);
+}
+
+void BaselineCounter::count(std::vector<std::pair<std::string_view, uint64_t>>& v,
+                            std::string_view x) {
+  for (auto& [value, n] : v)
+    if (value == x) {
+      ++n;
+      return;
+    }
+  v.emplace_back(x, 1);
+}
+
+void BaselineCounter::add(const BaselineSpec& spec, const PatientBaseline& b) {
+  if (spec.sex) count(sex_, b.sex);
+  if (spec.age_band) count(age_, age_band(b.age_at_index));
+  auto bump = [](std::vector<uint64_t>& histogram, size_t value) {
+    if (histogram.size() <= value) histogram.resize(value + 1, 0);
+    ++histogram[value];
+  };
+  auto distinct = [](std::vector<uint64_t>& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  };
   if (spec.atc || spec.drugs) {
-    // Per-thread buffers, reused patient after patient (this runs for every cohort member).
-    thread_local std::vector<std::string_view> classes, drugs;
-    classes.clear();
-    drugs.clear();
+    classes_.clear();
+    drug_keys_.clear();
     for (auto a : b.atc) {
-      if (auto c = atc_class(a, spec.atc_level); !c.empty()) classes.push_back(c);
-      if (auto d = atc_class(a, 5); !d.empty()) drugs.push_back(d);
+      if (auto c = atc_class(a, spec.atc_level); !c.empty()) classes_.push_back(code_key(c));
+      if (auto d = atc_class(a, 5); !d.empty()) drug_keys_.push_back(code_key(d));
     }
-    for (auto* v : {&classes, &drugs}) {
-      std::sort(v->begin(), v->end());
-      v->erase(std::unique(v->begin(), v->end()), v->end());
+    if (spec.atc) {
+      distinct(classes_);
+      for (uint64_t k : classes_) {
+        auto it = std::lower_bound(atc_.begin(), atc_.end(), std::pair<uint64_t, uint64_t>{k, 0});
+        if (it == atc_.end() || it->first != k) it = atc_.insert(it, {k, 0});
+        ++it->second;
+      }
     }
-    if (spec.atc)
-      for (auto c : classes) ++t.counts[key("atc", c)];
-    if (spec.drugs) ++t.histograms["drugs"][static_cast<int64_t>(drugs.size())];
+    if (spec.drugs) {
+      distinct(drug_keys_);
+      bump(drugs_, drug_keys_.size());
+    }
   }
   if (spec.dp_chapter) {
-    thread_local std::vector<std::string_view> chapters;
-    chapters.clear();
+    chapter_buf_.clear();
     for (auto dp : b.dp)
-      if (auto c = icd10_chapter(dp); !c.empty()) chapters.push_back(c);
-    std::sort(chapters.begin(), chapters.end());
-    chapters.erase(std::unique(chapters.begin(), chapters.end()), chapters.end());
-    for (auto c : chapters) ++t.counts[key("dp_chapter", c)];
+      if (auto c = icd10_chapter(dp); !c.empty()) chapter_buf_.push_back(c);
+    // Chapter labels are views of one static table: equal labels are the same pointer.
+    std::sort(chapter_buf_.begin(), chapter_buf_.end(),
+              [](std::string_view x, std::string_view y) { return x.data() < y.data(); });
+    chapter_buf_.erase(
+        std::unique(chapter_buf_.begin(), chapter_buf_.end(),
+                    [](std::string_view x, std::string_view y) { return x.data() == y.data(); }),
+        chapter_buf_.end());
+    for (auto c : chapter_buf_) count(chapters_, c);
   }
-  if (spec.stays) ++t.histograms["stays"][static_cast<int64_t>(b.dp.size())];
+  if (spec.stays) bump(stays_, b.dp.size());
+  if (events_.size() < b.events.size()) events_.resize(b.events.size(), 0);
   for (size_t e = 0; e < b.events.size(); ++e)
-    if (b.events[e]) ++t.counts[key("event", std::to_string(e))];
+    if (b.events[e]) ++events_[e];
+}
+
+void BaselineCounter::flush(CohortTallies& t) {
+  for (auto& [v, n] : sex_) t.counts[key("sex", v)] += n;
+  for (auto& [v, n] : age_) t.counts[key("age_band", v)] += n;
+  for (auto& [k, n] : atc_) t.counts[key("atc", code_text(k))] += n;
+  for (auto& [v, n] : chapters_) t.counts[key("dp_chapter", v)] += n;
+  auto histogram = [&](const char* name, const std::vector<uint64_t>& h) {
+    for (size_t v = 0; v < h.size(); ++v)
+      if (h[v] > 0) t.histograms[name][static_cast<int64_t>(v)] += h[v];
+  };
+  histogram("drugs", drugs_);
+  histogram("stays", stays_);
+  for (size_t e = 0; e < events_.size(); ++e)
+    if (events_[e] > 0) t.counts[key("event", std::to_string(e))] += events_[e];
+  sex_.clear();
+  age_.clear();
+  atc_.clear();
+  chapters_.clear();
+  drugs_.clear();
+  stays_.clear();
+  events_.clear();
+  long_codes_.clear();
 }
 
 std::string baseline_csv(const CohortSpec& spec, uint64_t cohort_size, const CohortTallies& t) {

@@ -47,6 +47,32 @@ struct PatientBaseline {
 };
 void tally_baseline(const BaselineSpec& spec, const PatientBaseline& b, CohortTallies& t);
 
+// tally_baseline for many patients: codes counted under integer keys (a code of up to 7 bytes
+// packed in one, longer ones numbered as met) instead of "covariate\tvalue" strings in ordered
+// maps, and written out to CohortTallies by flush(), e.g. once per chunk of patients. The string
+// views of the patients added must stay valid until then. Sums: the same tallies whatever the
+// flushes.
+class BaselineCounter {
+ public:
+  void add(const BaselineSpec& spec, const PatientBaseline& b);
+  void flush(CohortTallies& t);  // adds everything counted since the last flush to `t`
+
+ private:
+  uint64_t code_key(std::string_view code);
+  std::string code_text(uint64_t key) const;
+  // Few distinct values (sex, age band, chapter labels): a list searched in order.
+  static void count(std::vector<std::pair<std::string_view, uint64_t>>& v, std::string_view x);
+
+  std::vector<std::pair<std::string_view, uint64_t>> sex_, age_, chapters_;
+  std::vector<std::pair<uint64_t, uint64_t>> atc_;  // sorted by key, merged per patient
+  std::vector<uint64_t> drugs_, stays_;             // patients per value
+  std::vector<uint64_t> events_;                    // patients per baseline event
+  std::vector<std::string_view> long_codes_;        // codes longer than 7 bytes, as met
+  // Per-patient buffers.
+  std::vector<uint64_t> classes_, drug_keys_, merged_;
+  std::vector<std::string_view> chapter_buf_;
+};
+
 inline constexpr const char* kBaselineCsvHeader =
     "covariate,value,patients,percent,mean,sd,q1,median,q3";
 // baseline.csv: the cohort row, then each covariate in the order written, then each named event.

@@ -76,11 +76,13 @@ bool matches(const EventDefinition& d, const DeathEvent& e) {
 }
 
 // The events of one source, in patient order: patient p's events are
-// order[offsets[p] .. offsets[p+1]), in their original (date) order. A counting sort, so events
-// that arrive in any patient order are still grouped correctly.
+// at(offsets[p]) .. at(offsets[p+1] - 1), in their original (date) order. A counting sort, so
+// events that arrive in any patient order are still grouped correctly; events already sorted by
+// patient (as the extractors give them) are their own order, with no permutation to go through.
 struct ByPatient {
   std::vector<uint32_t> offsets;
-  std::vector<uint32_t> order;
+  std::vector<uint32_t> order;  // empty: the identity
+  uint32_t at(uint32_t k) const { return order.empty() ? k : order[k]; }
 };
 
 template <typename Event>
@@ -94,6 +96,10 @@ ByPatient group_by_patient(const std::vector<Event>& events, size_t patients, co
     ++g.offsets[e.patient + 1];
   }
   for (size_t p = 0; p < patients; ++p) g.offsets[p + 1] += g.offsets[p];
+  const bool sorted =
+      std::is_sorted(events.begin(), events.end(),
+                     [](const Event& a, const Event& b) { return a.patient < b.patient; });
+  if (sorted) return g;
   g.order.resize(events.size());
   std::vector<uint32_t> next(g.offsets.begin(), g.offsets.end() - 1);
   for (size_t i = 0; i < events.size(); ++i)
@@ -113,6 +119,8 @@ struct Scratch {
   std::vector<ClaimPiece> claims;
   PatientHistory history;
   PatientBaseline baseline;
+  BaselineCounter baseline_counts;  // flushed into `tallies` when the thread is done
+  CohortTallies tallies;            // the thread's index codes and baseline
   std::vector<std::string> code_keys;
 };
 
@@ -161,13 +169,13 @@ class PatientEvents {
     switch (def.source) {
       case CohortSource::kDispensing:
         for (uint32_t k = dispensing_.offsets[p]; k < dispensing_.offsets[p + 1]; ++k) {
-          const auto& e = events_.dispensing[dispensing_.order[k]];
+          const auto& e = events_.dispensing[dispensing_.at(k)];
           if (matches(def, e)) out.push_back(e.date);
         }
         break;
       case CohortSource::kHospitalStay:
         for (uint32_t k = stays_.offsets[p]; k < stays_.offsets[p + 1]; ++k) {
-          const auto& e = events_.stays[stays_.order[k]];
+          const auto& e = events_.stays[stays_.at(k)];
           if (matches(def, e)) out.push_back(e.date);
         }
         break;
@@ -178,7 +186,7 @@ class PatientEvents {
         auto& periods = s.history.periods[d];
         periods.clear();
         for (uint32_t k = ald_.offsets[p]; k < ald_.offsets[p + 1]; ++k) {
-          const auto& e = events_.ald[ald_.order[k]];
+          const auto& e = events_.ald[ald_.at(k)];
           if (!matches(def, e)) continue;
           out.push_back(e.date);
           periods.emplace_back(e.date, e.end);
@@ -207,7 +215,7 @@ class PatientEvents {
     if (spec_.exposure) {
       const auto& def = spec_.events[spec_.index_event];
       for (uint32_t k = dispensing_.offsets[p]; k < dispensing_.offsets[p + 1]; ++k) {
-        const auto& e = events_.dispensing[dispensing_.order[k]];
+        const auto& e = events_.dispensing[dispensing_.at(k)];
         if (e.date == kMissingDate || !matches(def, e)) continue;
         const bool large = spec_.exposure->days_per_box == 0 && events_.referential &&
                            events_.referential->large_pack(e.cip13);
@@ -221,10 +229,10 @@ class PatientEvents {
         events_.claim_day_lookup->days_of(p, h.claim_days);
       } else if (!events_.claim_days.empty()) {
         for (uint32_t k = claim_days_.offsets[p]; k < claim_days_.offsets[p + 1]; ++k)
-          h.claim_days.push_back(events_.claim_days[claim_days_.order[k]].date);
+          h.claim_days.push_back(events_.claim_days[claim_days_.at(k)].date);
       } else {
         for (uint32_t k = claims_.offsets[p]; k < claims_.offsets[p + 1]; ++k) {
-          const Date d = events_.claims[claims_.order[k]].date;
+          const Date d = events_.claims[claims_.at(k)].date;
           if (d != kMissingDate) h.claim_days.push_back(d);
         }
       }
@@ -249,12 +257,12 @@ class PatientEvents {
     b.dp.clear();
     if (spec.atc || spec.drugs)
       for (uint32_t k = dispensing_.offsets[p]; k < dispensing_.offsets[p + 1]; ++k) {
-        const auto& e = events_.dispensing[dispensing_.order[k]];
+        const auto& e = events_.dispensing[dispensing_.at(k)];
         if (inside(e.date)) b.atc.push_back(e.atc);
       }
     if (spec.dp_chapter || spec.stays)
       for (uint32_t k = stays_.offsets[p]; k < stays_.offsets[p + 1]; ++k) {
-        const auto& e = events_.stays[stays_.order[k]];
+        const auto& e = events_.stays[stays_.at(k)];
         if (inside(e.date)) b.dp.push_back(e.dp);
       }
     b.events.assign(spec.events.size(), false);
@@ -280,7 +288,7 @@ class PatientEvents {
     switch (def.source) {
       case CohortSource::kDispensing:
         for (uint32_t k = dispensing_.offsets[p]; k < dispensing_.offsets[p + 1]; ++k) {
-          const auto& e = events_.dispensing[dispensing_.order[k]];
+          const auto& e = events_.dispensing[dispensing_.at(k)];
           if (e.date != index || !matches(def, e)) continue;
           add("CIP13", e.cip13);
           add("ATC", e.atc);
@@ -288,7 +296,7 @@ class PatientEvents {
         break;
       case CohortSource::kHospitalStay:
         for (uint32_t k = stays_.offsets[p]; k < stays_.offsets[p + 1]; ++k) {
-          const auto& e = events_.stays[stays_.order[k]];
+          const auto& e = events_.stays[stays_.at(k)];
           if (e.date != index) continue;
           if ((def.positions & kPositionDP) && has_code_prefix(e.dp, def.icd10))
             add("ICD10_DP", e.dp);
@@ -301,7 +309,7 @@ class PatientEvents {
         break;
       case CohortSource::kAld:
         for (uint32_t k = ald_.offsets[p]; k < ald_.offsets[p + 1]; ++k) {
-          const auto& e = events_.ald[ald_.order[k]];
+          const auto& e = events_.ald[ald_.at(k)];
           if (e.date != index || !matches(def, e)) continue;
           if (e.ald != kMissingInt) add("ALD", std::to_string(e.ald));
           if (!e.icd10.empty()) add("ICD10_ALD", e.icd10);
@@ -309,13 +317,13 @@ class PatientEvents {
         break;
       case CohortSource::kAct:
         for (uint32_t k = acts_.offsets[p]; k < acts_.offsets[p + 1]; ++k) {
-          const auto& e = events_.acts[acts_.order[k]];
+          const auto& e = events_.acts[acts_.at(k)];
           if (e.date == index && matches(def, e)) add("CCAM", e.ccam);
         }
         break;
       case CohortSource::kLab:
         for (uint32_t k = labs_.offsets[p]; k < labs_.offsets[p + 1]; ++k) {
-          const auto& e = events_.labs[labs_.order[k]];
+          const auto& e = events_.labs[labs_.at(k)];
           if (e.date == index && matches(def, e)) add("NABM", std::to_string(e.nabm));
         }
         break;
@@ -324,7 +332,7 @@ class PatientEvents {
           if (deaths_[j].first != def.death_sources) continue;
           const ByPatient& g = deaths_[j].second;
           for (uint32_t k = g.offsets[p]; k < g.offsets[p + 1]; ++k) {
-            const auto& e = events_.deaths[j].second[g.order[k]];
+            const auto& e = events_.deaths[j].second[g.at(k)];
             if (e.date == index && matches(def, e) && !e.cause.empty()) add("CAUSE", e.cause);
           }
         }
@@ -333,7 +341,7 @@ class PatientEvents {
         // Natures whose lines of the index date net to > 0, as claim events are.
         std::map<int64_t, int64_t> net;
         for (uint32_t k = claims_.offsets[p]; k < claims_.offsets[p + 1]; ++k) {
-          const auto& e = events_.claims[claims_.order[k]];
+          const auto& e = events_.claims[claims_.at(k)];
           if (e.date == index && matches(def, e))
             net[e.nature] += e.quantity == kMissingInt ? 0 : e.quantity;
         }
@@ -352,7 +360,7 @@ class PatientEvents {
   static void collect_points(const std::vector<Event>& events, const ByPatient& g,
                              const EventDefinition& def, uint32_t p, std::vector<Date>& out) {
     for (uint32_t k = g.offsets[p]; k < g.offsets[p + 1]; ++k) {
-      const auto& e = events[g.order[k]];
+      const auto& e = events[g.at(k)];
       if (matches(def, e)) out.push_back(e.date);
     }
   }
@@ -369,13 +377,16 @@ class PatientEvents {
                       std::vector<Date>& out) const {
     pieces.clear();
     for (uint32_t k = claims_.offsets[p]; k < claims_.offsets[p + 1]; ++k) {
-      const auto& e = events_.claims[claims_.order[k]];
+      const auto& e = events_.claims[claims_.at(k)];
       if (matches(def, e))
         pieces.push_back({e.date, e.nature, e.quantity == kMissingInt ? 0 : e.quantity});
     }
-    std::sort(pieces.begin(), pieces.end(), [](const ClaimPiece& a, const ClaimPiece& b) {
+    // Lines come by date: with one nature (or one line a day) they are already in order.
+    auto less = [](const ClaimPiece& a, const ClaimPiece& b) {
       return std::tie(a.date, a.nature) < std::tie(b.date, b.nature);
-    });
+    };
+    if (!std::is_sorted(pieces.begin(), pieces.end(), less))
+      std::sort(pieces.begin(), pieces.end(), less);
     for (size_t i = 0; i < pieces.size();) {
       size_t j = i;
       int64_t sum = 0;
@@ -716,7 +727,8 @@ StayCodeFilter cohort_stay_codes(const CohortSpec& spec) {
 
 std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
                                                       const DispensingSource& source, int threads,
-                                                      size_t rows_per_range) {
+                                                      size_t rows_per_range,
+                                                      const std::function<void()>& alongside) {
   const auto& cips = source.cip13s();
   const auto& atcs = source.atcs();
   // A baseline of ATC classes or drugs needs every dispensing of the patients.
@@ -734,10 +746,23 @@ std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
   // Each range's first and last patient of its lines (before netting: lines that cancel out
   // still tell where a patient is).
   std::vector<std::pair<uint32_t, uint32_t>> spans(parts.size(), {1u, 0u});
-  const int nthreads = std::max(1, std::min<int>(threads, static_cast<int>(ranges)));
+  // One more thread than ranges when something runs alongside them.
+  const int nthreads =
+      std::max(1, std::min<int>(threads, static_cast<int>(ranges) + (alongside ? 1 : 0)));
+  std::exception_ptr alongside_error;
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
   {
     std::vector<DispensingLine> lines;
+    if (alongside) {
+#pragma omp single nowait
+      {
+        try {
+          alongside();
+        } catch (...) {
+          alongside_error = std::current_exception();
+        }
+      }
+    }
 #pragma omp for schedule(dynamic, 1)
     for (int64_t k = 0; k < ranges; ++k) {
       const auto r = static_cast<size_t>(k);
@@ -747,6 +772,7 @@ std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
       parts[r] = dispensing_events(lines);
     }
   }
+  if (alongside_error) std::rethrow_exception(alongside_error);
   // A patient in two ranges (rows out of the stored order) would have its lines netted apart:
   // the shard again, as one range on this thread.
   if (DispensingSource::lines_straddle_ranges(spans)) {
@@ -772,11 +798,14 @@ CohortPartial evaluate_cohort(const CohortSpec& spec, const PatientIndex& patien
   const size_t chunks = (n + kPatientsPerChunk - 1) / kPatientsPerChunk;
   std::vector<CohortPartial> parts(chunks);
   std::vector<std::exception_ptr> errors(chunks);
+  // Tallies are sums: each thread keeps its own over all the chunks it runs.
+  std::vector<CohortTallies> thread_tallies(static_cast<size_t>(std::max(1, threads)));
+  std::exception_ptr tally_error;
   // One chunk (a small shard) runs on the calling thread: no team to wake for it.
 #pragma omp parallel num_threads(std::max(1, threads)) if (chunks > 1 && threads > 1)
   {
     Scratch scratch;
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, 1) nowait
     for (size_t c = 0; c < chunks; ++c) {
       try {
         auto& part = parts[c];
@@ -798,13 +827,13 @@ CohortPartial evaluate_cohort(const CohortSpec& spec, const PatientIndex& patien
           }
           for (size_t s = 0; s < passed; ++s) ++part.attrition[s];
           if (spec.index_codes && passed > 0)
-            grouped.tally_index_codes(id, index_date_of(spec, scratch.dates), part.tallies,
+            grouped.tally_index_codes(id, index_date_of(spec, scratch.dates), scratch.tallies,
                                       scratch.code_keys);
           if (passed != steps) continue;
           if (spec.baseline) {
             grouped.collect_baseline(id, patient, row, scratch.dates, scratch.history,
                                      scratch.baseline);
-            tally_baseline(*spec.baseline, scratch.baseline, part.tallies);
+            scratch.baseline_counts.add(*spec.baseline, scratch.baseline);
           }
           part.rows.push_back(row);
         }
@@ -812,13 +841,22 @@ CohortPartial evaluate_cohort(const CohortSpec& spec, const PatientIndex& patien
         errors[c] = std::current_exception();
       }
     }
+    try {
+      scratch.baseline_counts.flush(scratch.tallies);
+      thread_tallies[static_cast<size_t>(omp_get_thread_num())] = std::move(scratch.tallies);
+    } catch (...) {
+#pragma omp critical(cohort_tally_error)
+      tally_error = std::current_exception();
+    }
   }
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
+  if (tally_error) std::rethrow_exception(tally_error);
 
   CohortPartial result;
   result.attrition.assign(steps, 0);
   for (auto& part : parts) result.merge(std::move(part));
+  for (auto& t : thread_tallies) result.tallies.merge(std::move(t));
   return result;
 }
 

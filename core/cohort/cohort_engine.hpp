@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -130,11 +131,15 @@ StayCodeFilter cohort_stay_codes(const CohortSpec& spec);
 // The rank's threads extract patient-aligned row ranges; the result is the same sequence as
 // dispensing_events(extract_dispensing_lines(...)) restricted to those CIP13s, whatever `threads`
 // (and whatever the rows' order: see DispensingSource::ranges). `rows_per_range` is a tuning
-// knob (tests set it small to get many ranges from small shards).
+// knob (tests set it small to get many ranges from small shards). `alongside`, when given, runs
+// once on one thread of the team while the others extract ranges (then it helps them): the
+// shard's serial extractions (claims, stays) overlap the parallel one. Its exception, if any, is
+// rethrown after the team is done.
 inline constexpr size_t kCohortRowsPerRange = 32768;
 std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
                                                       const DispensingSource& source, int threads,
-                                                      size_t rows_per_range = kCohortRowsPerRange);
+                                                      size_t rows_per_range = kCohortRowsPerRange,
+                                                      const std::function<void()>& alongside = {});
 
 CohortPartial evaluate_cohort(const CohortSpec& spec, const PatientIndex& patients,
                               const ShardEvents& events, int threads);

@@ -47,7 +47,7 @@ struct EventDefinition {
   std::vector<int64_t> nature;
   std::vector<int64_t> ald;
   std::vector<std::string> ccam;
-  uint8_t settings = 3;       // act: kActDcir | kActPmsi
+  uint8_t settings = 3;  // act: kActDcir | kActPmsi
   std::vector<int64_t> nabm;
   uint8_t death_sources = 7;  // death: kDeathIrBenR | kDeathCauses | kDeathPmsi
   bool any_cause = false;     // death: icd10 looks at the other causes too

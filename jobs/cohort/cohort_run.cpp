@@ -99,6 +99,10 @@ WantedTables cohort_wanted_tables(const CohortSpec& spec) {
   // nature, quantity and amount columns are not read (extract_claims takes them as optional).
   if (claims_for_days_only(spec))
     wanted["ER_PRS_F"] = {"BEN_NIR_PSA", "BEN_RNG_GEM", "EXE_SOI_DTD", "DPN_QLF"};
+  // Claim events net PRS_ACT_QTE; no cohort rule reads the amount paid (extract_claims takes it
+  // as optional), one column of the largest table less to read and decode.
+  else if (auto prs = wanted.find("ER_PRS_F"); prs != wanted.end())
+    std::erase(prs->second, std::string("PRS_PAI_MNT"));
   // Birthdays split person-time by age band.
   if (spec.incidence && std::find(spec.incidence->strata.begin(), spec.incidence->strata.end(),
                                   IncidenceStratum::kAgeBand) != spec.incidence->strata.end())
@@ -140,14 +144,13 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
     const PatientIndex patients = build_patient_index(shard.data);
     ShardEvents events;
     events.referential = &shard.referential;
-    if (spec.uses_source(CohortSource::kDispensing))
-      events.dispensing = cohort_dispensing_events(
-          spec, DispensingSource(shard.data, patients, shard.referential), shard.threads);
-    if (spec.uses_source(CohortSource::kHospitalStay))
-      events.stays = extract_stays(shard.data, patients, shard.threads,
-                                   spec.needs_all_stays() ? nullptr : &stay_codes);
     std::unique_ptr<ClaimDayLookup> claim_day_lookup;
-    if (spec.uses_source(CohortSource::kClaim)) {
+    // Stays and claims: each extracted by one thread (stays by `stay_threads`).
+    auto stays_and_claims = [&](int stay_threads) {
+      if (spec.uses_source(CohortSource::kHospitalStay))
+        events.stays = extract_stays(shard.data, patients, stay_threads,
+                                     spec.needs_all_stays() ? nullptr : &stay_codes);
+      if (!spec.uses_source(CohortSource::kClaim)) return;
       // Loss to follow-up alone needs the claim days, and only of the cohort's members: looked
       // up per member when the shard allows (no persons, rows in NIR order), else all of them
       // extracted (8 bytes a day, not 40 a line).
@@ -159,7 +162,15 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
         events.claim_days = extract_claim_days(shard.data, patients);
       else
         events.claims = extract_claims(shard.data, patients, natures ? &*natures : nullptr);
-    }
+    };
+    // The dispensings are extracted by the rank's threads over row ranges; stays and claims on
+    // one of those threads meanwhile (same events as one after the other).
+    if (spec.uses_source(CohortSource::kDispensing))
+      events.dispensing = cohort_dispensing_events(
+          spec, DispensingSource(shard.data, patients, shard.referential), shard.threads,
+          kCohortRowsPerRange, [&] { stays_and_claims(1); });
+    else
+      stays_and_claims(shard.threads);
     if (spec.uses_source(CohortSource::kAld))
       events.ald = extract_ald_periods(shard.data, patients);
     if (spec.uses_source(CohortSource::kAct))
@@ -199,9 +210,11 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
   // Sorting makes the answer independent of arrival order.
   job.finish = [&] {
     merged.sort_rows();
-    const auto design_files = design_outputs(spec, merged);
+    // The design files are computed on the text files' thread, while cohort.h5 is written.
+    std::vector<std::pair<std::string, std::string>> design_files;
     write_alongside(
         [&] {
+          design_files = design_outputs(spec, merged);
           std::vector<std::pair<fs::path, std::string>> files;
           files.emplace_back(output / "cohort.csv", cohort_csv(merged.rows, &spec));
           files.emplace_back(output / "attrition.csv",
