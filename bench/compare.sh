@@ -82,7 +82,14 @@ warm
 say "snds-batch ingest: $RANKS rank(s) x $THREADS thread(s), $SHARDS shards"
 "${TIMEV[@]}" -o time/ingest.time.txt "${LAUNCH[@]}" "$BIN" ingest ingest.yaml >&2
 
-# 3. snds-batch jobs, REPEAT times each; every run's manifest is kept.
+# 3. snds-batch jobs, REPEAT times each; every run's manifest is kept. A config naming another
+# store (configs/*_persons.yaml: store_persons/) reads the one just written: give it the CSV of
+# an extract with persons (CSV=...), as bench/README.md says.
+for cfg in "${CONFIGS[@]}"; do
+  named=$(sed -n 's/^store:[[:space:]]*\([^[:space:]#]*\).*/\1/p' "$cfg")
+  named=${named%/}
+  if [ -n "$named" ] && [ "$named" != store ]; then ln -sfn store "$named"; fi
+done
 for cfg in "${CONFIGS[@]}"; do
   stem=$(basename "$cfg" .yaml)
   out=$(sed -n 's/^output:[[:space:]]*\([^[:space:]#]*\).*/\1/p' "$cfg")

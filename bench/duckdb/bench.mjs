@@ -29,6 +29,7 @@ import { cohortQueries, cohortCsv, attritionCsv } from './lib/cohort.mjs';
 import { hasDesigns, designQueries, designOutputs } from './lib/cohort_designs.mjs';
 import { sndsIngestFigures, sndsJobFigures, compareFiles } from './lib/snds.mjs';
 import { markdownReport } from './lib/report.mjs';
+import { setPersons } from './lib/events_sql.mjs';
 
 const { values: opt, positionals: configs } = parseArgs({
   allowPositionals: true,
@@ -138,10 +139,18 @@ const totalS = sniffS + steps.reduce((a, s) => a + s.s, 0);
 // Row counts, rejects and orphans (not timed): the same reconciliation snds-batch's manifest has.
 const count = async (sql) => js((await con.runAndReadAll(sql)).getRows()[0][0]);
 const tables = {};
-for (const t of ['ir_ben_r', 'er_prs_f', 'er_pha_f', 'ir_pha_r', 't_mco_b', 't_mco_c', 't_mco_d']) {
+for (const t of ['ir_ben_r', 'er_prs_f', 'er_pha_f', 'ir_pha_r', 't_mco_b', 't_mco_c', 't_mco_d',
+  'ir_imb_r', 'er_cam_f', 'er_bio_f', 't_mco_a', 'ki_cci_r', 'ki_ecd_r']) {
   tables[t] = { rows: await count(`SELECT count(*) FROM ${t}`) };
-  if (['er_pha_f', 't_mco_b', 't_mco_d'].includes(t)) tables[t].orphans = await count(`SELECT count(*) FROM ${t} WHERE orphan`);
+  if (['er_pha_f', 't_mco_b', 't_mco_d', 'er_cam_f', 'er_bio_f', 't_mco_a'].includes(t)) tables[t].orphans = await count(`SELECT count(*) FROM ${t} WHERE orphan`);
 }
+// Persons (docs/data-model.md): a BEN_IDT_ANO naming several pseudo-NIRs turns the person
+// grouping on in the job queries (not timed: snds-batch's ingest finds them in its persons phase).
+const personGroups = await count(`SELECT count(*) FROM (SELECT BEN_IDT_ANO FROM ir_ben_r
+  WHERE BEN_NIR_PSA <> '' AND BEN_IDT_ANO <> '' AND COALESCE(BEN_CDI_NIR, '') IN ('', '00')
+  GROUP BY BEN_IDT_ANO HAVING count(DISTINCT (BEN_NIR_PSA, BEN_RNG_GEM)) > 1)`);
+setPersons(personGroups > 0);
+tables.ir_ben_r.ben_idt_ano_naming_several = personGroups;
 let rejected = null;
 if (opt.rejects === 'store') {
   try {
@@ -184,6 +193,10 @@ const ROWS_READ = {
   dispensing: ['ir_ben_r', 'er_pha_f', 'ir_pha_r'],
   hospital_stay: ['ir_ben_r', 't_mco_b', 't_mco_c', 't_mco_d'],
   claim: ['ir_ben_r', 'er_prs_f'],
+  ald: ['ir_ben_r', 'ir_imb_r'],
+  act: ['ir_ben_r', 'er_cam_f', 't_mco_a', 't_mco_b', 't_mco_c'],
+  lab: ['ir_ben_r', 'er_bio_f'],
+  death: ['ir_ben_r', 'ki_cci_r', 'ki_ecd_r', 't_mco_b', 't_mco_c'],
 };
 
 for (const configPath of configs) {

@@ -14,6 +14,7 @@ import YAML from 'yaml';
 
 import { aggregateQuery } from './lib/aggregate.mjs';
 import { cohortQueries } from './lib/cohort.mjs';
+import { setPersons } from './lib/events_sql.mjs';
 
 const { values: opt, positionals: configs } = parseArgs({
   allowPositionals: true,
@@ -31,6 +32,11 @@ const instance = await DuckDBInstance.create(opt.db);
 const con = await instance.connect();
 await con.run(`SET threads = ${Number(opt.threads)}`);
 await con.run('SET preserve_insertion_order = false');
+// Persons of several pseudo-NIRs turn the person grouping on, as in bench.mjs.
+const groups = (await con.runAndReadAll(`SELECT count(*) FROM (SELECT BEN_IDT_ANO FROM ir_ben_r
+  WHERE BEN_NIR_PSA <> '' AND BEN_IDT_ANO <> '' AND COALESCE(BEN_CDI_NIR, '') IN ('', '00')
+  GROUP BY BEN_IDT_ANO HAVING count(DISTINCT (BEN_NIR_PSA, BEN_RNG_GEM)) > 1)`)).getRows()[0][0];
+setPersons(Number(groups) > 0);
 // Wall seconds, and CPU seconds of the process (DuckDB's threads included) in `cpu`.
 let cpu = 0;
 const timed = async (sql) => {

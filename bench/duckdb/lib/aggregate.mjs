@@ -7,7 +7,7 @@
 // suppression (docs/disclosure.md) is applied after the query, in JavaScript, from the written
 // rule (not timed: it is not SQL, and the comparison is about the table with its margins).
 import fs from 'node:fs';
-import { withClause, prefixMatch, stayMatch, ageBand, sqlString } from './events_sql.mjs';
+import { withClause, prefixMatch, stayMatch, ageBand, sqlString, deathCte, causeMatch, aldMatch, actMatch, labMatch } from './events_sql.mjs';
 
 const ATC_CHARS = { atc: 7, atc1: 1, atc2: 3, atc3: 4, atc4: 5, atc5: 7 };
 // The ATC family, coarsest first (atc and atc5 are one level): a level collapses to ALL only with
@@ -36,6 +36,10 @@ function dimensionExpr(dim, source) {
     case 'dp': return 'left(dp, 3)';
     case 'region': return `COALESCE(reg, '')`;
     case 'prescriber_specialty': return 'psp';
+    case 'ccam': return 'code';
+    case 'nabm': return 'CAST(code AS VARCHAR)';
+    case 'ald': return `COALESCE(CAST(num AS VARCHAR), '')`;
+    case 'cause': return 'left(cause, 3)';
     default: throw new Error(`aggregate: dimension '${dim}' is not supported for source ${source}`);
   }
 }
@@ -76,6 +80,31 @@ export function aggregateQuery(cfg) {
   } else if (source === 'claim') {
     with_ = withClause(['claim_lines']);
     from = 'claim_lines';
+  } else if (source === 'act') {
+    with_ = withClause(['acts']);
+    from = 'acts';
+    where.push(actMatch(cfg.filter ?? {}));
+  } else if (source === 'lab') {
+    with_ = withClause(['labs']);
+    from = 'labs';
+    where.push(labMatch(cfg.filter ?? {}));
+  } else if (source === 'death') {
+    with_ = withClause(['death_dates'], [deathCte('deaths', cfg.filter?.sources)]);
+    from = 'deaths';
+    where.push(causeMatch(cfg.filter ?? {}));
+  } else if (source === 'ald') {
+    // An ALD period counts once in every month (or year) of `period` it is open in, dated on the
+    // first such day; without month or year, once, on its first day in the period.
+    const ps = `DATE ${sqlString(isoDate(cfg.period.start))}`, pe = `DATE ${sqlString(isoDate(cfg.period.end))}`;
+    const step = groupBy.includes('month') ? 'month' : groupBy.includes('year') ? 'year' : null;
+    const pieces = step
+      ? `SELECT pid, greatest(CAST(m AS DATE), d, ${ps}) AS d, num, code, sex, born, dpt FROM (
+    SELECT *, unnest(generate_series(date_trunc('${step}', greatest(d, ${ps})), least(e, ${pe}), INTERVAL 1 ${step.toUpperCase()})) AS m
+    FROM ald WHERE d <= ${pe} AND e >= ${ps} AND ${aldMatch(cfg.filter ?? {})})`
+      : `SELECT pid, greatest(d, ${ps}) AS d, num, code, sex, born, dpt FROM ald
+    WHERE d <= ${pe} AND e >= ${ps} AND ${aldMatch(cfg.filter ?? {})}`;
+    with_ = withClause(['ald'], [`ald_pieces AS (${pieces})`]);
+    from = 'ald_pieces';
   } else {
     throw new Error(`aggregate: unknown source '${source}'`);
   }

@@ -2,40 +2,10 @@
 // config that `snds-batch run` reads: three statements (each patient's index date and the number
 // of attrition steps passed; the attrition counts; the cohort rows with outcome and end of
 // follow-up), and cohort.csv / attrition.csv written as snds-batch writes them.
-import { withClause, prefixMatch, stayMatch, sqlString } from './events_sql.mjs';
+import { withClause, sqlString, evName, eventCte, basesOf, eventIn } from './events_sql.mjs';
 import { csvField } from './aggregate.mjs';
 
 const isoDate = (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
-const evName = (n) => `ev_${n.replace(/[^A-Za-z0-9_]/g, '_')}`;
-
-// The (pid, d) pairs of one event definition, distinct, dated.
-function eventCte(name, def) {
-  switch (def.source) {
-    case 'dispensing': {
-      // Netting groups by (patient, date, CIP13) and the ATC is a function of the CIP13, so the
-      // definition's filter can go before the netting: the plan a careful analyst would write.
-      const conds = [];
-      if (def.atc) conds.push(prefixMatch('atc', def.atc));
-      if (def.cip13) conds.push(`cip IN (${def.cip13.map(sqlString).join(', ')})`);
-      return `${evName(name)} AS (SELECT DISTINCT pid, d FROM (
-    SELECT pid, d, cip FROM disp_lines
-    WHERE d IS NOT NULL AND (${conds.join(' OR ')})
-    GROUP BY pid, d, cip HAVING sum(boxes) > 0))`;
-    }
-    case 'hospital_stay':
-      return `${evName(name)} AS (SELECT DISTINCT pid, d FROM stays s WHERE d IS NOT NULL AND ${stayMatch('s', def.icd10, def.positions ?? ['DP'])})`;
-    case 'claim':
-      return `${evName(name)} AS (SELECT DISTINCT pid, d FROM (
-    SELECT pid, d, nature FROM claim_lines
-    WHERE d IS NOT NULL AND nature IN (${def.nature.map(Number).join(', ')})
-    GROUP BY pid, d, nature HAVING sum(quantity) > 0))`;
-    default:
-      throw new Error(`cohort: unknown event source '${def.source}'`);
-  }
-}
-
-const BASE_OF = { dispensing: 'disp_lines', hospital_stay: 'stays', claim: 'claim_lines' };
-
 export function cohortQueries(cfg) {
   const start = `DATE ${sqlString(isoDate(cfg.study.start))}`;
   const end = `DATE ${sqlString(isoDate(cfg.study.end))}`;
@@ -51,17 +21,14 @@ export function cohortQueries(cfg) {
     if (c.exclude_event) used.add(c.exclude_event);
     if (c.require_event) used.add(c.require_event);
   }
-  const bases = new Set(['patients']);
-  for (const n of used) {
-    bases.add(BASE_OF[events[n].source]);
-    if (events[n].source === 'hospital_stay' && (events[n].positions ?? ['DP']).includes('DAS')) bases.add('das');
-  }
+  const bases = basesOf(events, used);
   const ctes = [...used].map((n) => eventCte(n, events[n]));
   const with_ = withClause([...bases], ctes);
 
-  // The step a patient fails at (1 = washout, 2 = first criterion...), or the step count.
+  // The step a patient fails at (1 = washout, 2 = first criterion...), or the step count. An ALD
+  // period is in a window when it overlaps it.
   const within = (ev, a, b) =>
-    `EXISTS (SELECT 1 FROM ${evName(ev)} e WHERE e.pid = i.pid AND e.d BETWEEN i.idx + ${Number(a)} AND i.idx + ${Number(b)})`;
+    `EXISTS (SELECT 1 FROM ${evName(ev)} e WHERE e.pid = i.pid AND ${eventIn(events[ev], 'e', `i.idx + ${Number(a)}`, `i.idx + ${Number(b)}`)})`;
   const fails = [];
   fails.push(washout > 0 ? within(index, -washout, -1) : 'FALSE');
   for (const c of criteria) {
@@ -95,13 +62,14 @@ FROM idx i JOIN patients pt ON pt.pid = i.pid`;
   // Follow-up: outcome in (index, min(death, study end)]; end = min(outcome, death, study end);
   // outcome beats death beats study_end on a tie.
   const outcomeWith = withClause(['patients', ...(outcome ? [...bases] : [])], outcome ? [eventCte(outcome, events[outcome])] : []);
+  // Persons of several pseudo-NIRs: a last column pseudo_nirs (docs/data-model.md, "Persons").
   const limit = `CASE WHEN pt.death IS NOT NULL AND pt.death <= ${end} THEN pt.death ELSE ${end} END`;
   const outcomeExpr = outcome
     ? `(SELECT min(o.d) FROM ${evName(outcome)} o WHERE o.pid = s.pid AND o.d > s.idx AND o.d <= ${limit})`
     : 'NULL::DATE';
   const rowsSql = `${outcomeWith},
 f AS (
-  SELECT pt.nir, pt.rng, s.idx, year(s.idx) - pt.born AS age, pt.sex, pt.death,
+  SELECT pt.nir, pt.rng, s.idx, year(s.idx) - pt.born AS age, pt.sex, pt.death, pt.npseudo,
          ${outcomeExpr} AS outcome
   FROM cohort_steps s JOIN patients pt ON pt.pid = s.pid
   WHERE s.passed = ${steps.length})
@@ -109,17 +77,22 @@ SELECT nir, rng, CAST(idx AS VARCHAR), CAST(age AS VARCHAR), sex, CAST(outcome A
        CAST(CASE WHEN outcome IS NOT NULL THEN outcome
                  WHEN death IS NOT NULL AND death <= ${end} THEN death ELSE ${end} END AS VARCHAR),
        CASE WHEN outcome IS NOT NULL THEN 'outcome'
-            WHEN death IS NOT NULL AND death <= ${end} THEN 'death' ELSE 'study_end' END
+            WHEN death IS NOT NULL AND death <= ${end} THEN 'death' ELSE 'study_end' END,
+       CAST(npseudo AS VARCHAR)
 FROM f ORDER BY nir, rng`;
   return { stepsSql, attritionSql, rowsSql, steps };
 }
 
 const byteCompare = (a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
-export function cohortCsv(rows) {
+// rows: the cohort columns then the person's pseudo-NIR count, shown (pseudo_nirs) only when some
+// member has several.
+export function cohortCsv(rows, extraHeader = '') {
   const sorted = [...rows].sort((a, b) => byteCompare(a[0], b[0]) || Number(a[1]) - Number(b[1]));
-  let out = 'BEN_NIR_PSA,BEN_RNG_GEM,index_date,age_at_index,sex,outcome_date,end_date,end_reason\n';
-  for (const r of sorted) out += r.map((v) => csvField(v ?? '')).join(',') + '\n';
+  const several = rows.some((r) => Number(r.at(-1)) > 1);
+  let out = 'BEN_NIR_PSA,BEN_RNG_GEM,index_date,age_at_index,sex,outcome_date,end_date,end_reason' +
+    extraHeader + (several ? ',pseudo_nirs' : '') + '\n';
+  for (const r of sorted) out += (several ? r : r.slice(0, -1)).map((v) => csvField(v ?? '')).join(',') + '\n';
   return out;
 }
 

@@ -1,52 +1,20 @@
 // The cohort job's study designs (docs/cohort.md, "Study designs") as DuckDB SQL, for configs that
 // use them: exposure periods (durations, grace merge, without stockpile), follow_up end and lag,
-// censor events, loss to follow-up, outcomes (event, any_of) with a clean window, incidence.csv,
+// censor events, loss to follow-up, outcomes (event, any_of, all_of) with a clean window, incidence.csv,
 // baseline.csv and index_codes.csv. Written the way an analyst would: islands by window
 // functions, person-time split at year ends and birthdays by generating each year's two pieces,
 // the baseline by grouped counts. Heavy lifting in SQL; the Poisson bounds, quartiles and the
 // CSV text in JavaScript (small inputs). Runs after cohortQueries()' stepsSql (cohort_steps).
-import { withClause, prefixMatch, stayMatch, sqlString, ageBand } from './events_sql.mjs';
+import { withClause, prefixMatch, sqlString, ageBand, evName, eventCte, basesOf, eventIn, isPersons } from './events_sql.mjs';
 import { csvField } from './aggregate.mjs';
 
-const evName = (n) => `ev_${n.replace(/[^A-Za-z0-9_]/g, '_')}`;
 const DESIGN_KEYS = ['exposure', 'follow_up', 'censor', 'loss_to_follow_up', 'outcomes',
   'clean_window_days', 'incidence', 'baseline', 'index_codes'];
 export const hasDesigns = (cfg) => DESIGN_KEYS.some((k) => cfg[k] !== undefined);
 
 const isoDate = (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
 
-// Netted events of a definition (as cohort.mjs, restated with the columns the designs need).
-function eventCte(name, def) {
-  switch (def.source) {
-    case 'dispensing': {
-      const conds = [];
-      if (def.atc) conds.push(prefixMatch('atc', def.atc));
-      if (def.cip13) conds.push(`cip IN (${def.cip13.map(sqlString).join(', ')})`);
-      return `${evName(name)} AS (SELECT DISTINCT pid, d FROM (
-    SELECT pid, d, cip FROM disp_lines WHERE d IS NOT NULL AND (${conds.join(' OR ')})
-    GROUP BY pid, d, cip HAVING sum(boxes) > 0))`;
-    }
-    case 'hospital_stay':
-      return `${evName(name)} AS (SELECT DISTINCT pid, d FROM stays s WHERE d IS NOT NULL AND ${stayMatch('s', def.icd10, def.positions ?? ['DP'])})`;
-    case 'claim':
-      return `${evName(name)} AS (SELECT DISTINCT pid, d FROM (
-    SELECT pid, d, nature FROM claim_lines WHERE d IS NOT NULL AND nature IN (${def.nature.map(Number).join(', ')})
-    GROUP BY pid, d, nature HAVING sum(quantity) > 0))`;
-    default:
-      throw new Error(`cohort: unknown event source '${def.source}'`);
-  }
-}
-const BASE_OF = { dispensing: 'disp_lines', hospital_stay: 'stays', claim: 'claim_lines' };
-
-function basesFor(cfg, names, extra = []) {
-  const bases = new Set(['patients', ...extra]);
-  for (const n of names) {
-    const def = cfg.events[n];
-    bases.add(BASE_OF[def.source]);
-    if (def.source === 'hospital_stay' && (def.positions ?? ['DP']).includes('DAS')) bases.add('das');
-  }
-  return [...bases];
-}
+const basesFor = (cfg, names, extra = []) => basesOf(cfg.events, names, extra);
 
 function dispensingMatch(def) {
   const conds = [];
@@ -55,13 +23,14 @@ function dispensingMatch(def) {
   return `(${conds.join(' OR ')})`;
 }
 
-// Each outcome: {name, events, single} in incidence order (the outcome: event first).
+// Each outcome: {name, events, single, days} in incidence order (the outcome: event first);
+// `days` for all_of (every event within the days up to the day one of them occurs).
 function outcomeList(cfg) {
   const list = [];
   if (cfg.outcome) list.push({ name: cfg.outcome.event, events: [cfg.outcome.event], single: true });
   for (const [name, o] of Object.entries(cfg.outcomes ?? {})) {
-    if (o.all_of) throw new Error(`cohort bench: outcomes.${name}: all_of is not benchmarked`);
-    list.push({ name, events: o.event ? [o.event] : o.any_of, single: false });
+    if (o.all_of) list.push({ name, events: o.all_of, single: false, days: Number(o.days) });
+    else list.push({ name, events: o.event ? [o.event] : o.any_of, single: false });
   }
   return list;
 }
@@ -81,7 +50,7 @@ export function designQueries(cfg, stepCount) {
   const extra = noClaim ? ['claim_lines'] : [];
   if (x) extra.push('disp_lines');
 
-  ctes.push(`c AS (SELECT s.pid, s.idx, pt.nir, pt.rng, pt.sex, pt.born, pt.month, pt.death,
+  ctes.push(`c AS (SELECT s.pid, s.idx, pt.nir, pt.rng, pt.sex, pt.born, pt.month, pt.death, pt.npseudo,
     year(s.idx) - pt.born AS age FROM cohort_steps s JOIN patients pt ON pt.pid = s.pid WHERE s.passed = ${stepCount})`);
   let expEnd = 'NULL::DATE';
   if (x) {
@@ -91,7 +60,7 @@ export function designQueries(cfg, stepCount) {
   SELECT l.pid, l.d, sum(l.boxes) AS boxes, any_value(COALESCE(pk.gc, FALSE)) AS gc
   FROM disp_lines l JOIN c ON c.pid = l.pid AND l.d >= c.idx LEFT JOIN packs pk ON pk.cip = l.cip
   WHERE ${dispensingMatch(cfg.events[cfg.index.event])}
-  GROUP BY l.pid, l.d, l.cip HAVING sum(l.boxes) > 0)`.replace('CASE WHEN pk.gc', 'CASE WHEN gc'));
+  GROUP BY ${isPersons() ? 'l.ppid, ' : ''}l.pid, l.d, l.cip HAVING sum(l.boxes) > 0)`.replace('CASE WHEN pk.gc', 'CASE WHEN gc'));
     ctes.push(`sup_e AS (SELECT pid, d, boxes, d + greatest(1, CAST(floor(${perBox.replace('pk.gc', 'gc')} * boxes) AS INTEGER)) - 1 AS e FROM sup)`);
     ctes.push(`sup_m AS (SELECT *, max(e) OVER (PARTITION BY pid ORDER BY d, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev FROM sup_e)`);
     ctes.push(`sup_g AS (SELECT *, sum(CASE WHEN prev IS NULL OR d - prev - 1 > ${Number(x.grace_days ?? 0)} THEN 1 ELSE 0 END)
@@ -107,7 +76,12 @@ export function designQueries(cfg, stepCount) {
     ctes.push(`lost AS (SELECT pid, min(s) + ${Number(noClaim)} AS d FROM nx WHERE nxt IS NULL OR nxt > s + ${Number(noClaim)} GROUP BY pid)`);
   }
   const first = (ev, lo, hi) => `(SELECT min(e.d) FROM ${evName(ev)} e WHERE e.pid = c.pid AND e.d BETWEEN ${lo} AND ${hi})`;
-  const firstOf = (evs, lo, hi) => (evs.length === 1 ? first(evs[0], lo, hi) : `least(${evs.map((e) => first(e, lo, hi)).join(', ')})`);
+  // all_of: the first day in [lo, hi] on which one of the events occurs with every one of them in
+  // the `days` before (that day included).
+  const allOf = (o, lo, hi) => `(SELECT min(u.d) FROM (${o.events.map((e) => `SELECT d FROM ${evName(e)} WHERE pid = c.pid`).join(' UNION ')}) u
+      WHERE u.d BETWEEN ${lo} AND ${hi} AND ${o.events.map((e) => `EXISTS (SELECT 1 FROM ${evName(e)} y WHERE y.pid = c.pid AND y.d BETWEEN u.d - ${o.days} AND u.d)`).join(' AND ')})`;
+  const firstOf = (evs, lo, hi, o) => (o?.days !== undefined ? allOf(o, lo, hi)
+    : evs.length === 1 ? first(evs[0], lo, hi) : `least(${evs.map((e) => first(e, lo, hi)).join(', ')})`);
   const cols = [`CASE WHEN c.death IS NOT NULL AND c.death <= ${end} THEN c.death END AS death_d`];
   censor.forEach((n, k) => cols.push(`${first(n, 'c.idx + 1', 'DATE \'9999-12-31\'')} AS cens_${k}`));
   cols.push(`${expEnd} AS exp_end`);
@@ -120,17 +94,17 @@ export function designQueries(cfg, stepCount) {
   ctes.push(`f2 AS (SELECT *, CASE WHEN lost_d < end0 THEN lost_d ELSE end0 END AS end1,
     CASE WHEN lost_d < end0 THEN 'lost' ELSE ${reason0} END AS reason1 FROM f1)`);
   // Outcomes: prevalent in [idx - clean, idx - 1], else the first in (idx, end].
-  const prev = (o) => (clean ? `${firstOf(o.events, `c.idx - ${Number(clean)}`, 'c.idx - 1')} IS NOT NULL` : 'FALSE');
+  const prev = (o) => (clean ? `${firstOf(o.events, `c.idx - ${Number(clean)}`, 'c.idx - 1', o)} IS NOT NULL` : 'FALSE');
   const single = outs.find((o) => o.single);
   ctes.push(`f3 AS (SELECT *, ${single ? `CASE WHEN ${prev(single).replaceAll('c.', 'f2.')} THEN NULL ELSE ${firstOf(single.events, 'f2.idx + 1', 'f2.end1').replaceAll('c.pid', 'f2.pid')} END` : 'NULL::DATE'} AS outcome,
     ${single ? prev(single).replaceAll('c.', 'f2.') : 'FALSE'} AS p_0 FROM f2)`);
   ctes.push(`f4 AS (SELECT *, COALESCE(outcome, end1) AS end_d, CASE WHEN outcome IS NOT NULL THEN 'outcome' ELSE reason1 END AS reason FROM f3)`);
   const outCols = outs.map((o, k) => (o.single ? `outcome AS o_${k}, p_0 AS p_${k}`
-    : `CASE WHEN ${prev(o).replaceAll('c.', 'f4.')} THEN NULL ELSE ${firstOf(o.events, 'f4.idx + 1', 'f4.end_d').replaceAll('c.pid', 'f4.pid')} END AS o_${k},
+    : `CASE WHEN ${prev(o).replaceAll('c.', 'f4.')} THEN NULL ELSE ${firstOf(o.events, 'f4.idx + 1', 'f4.end_d', o).replaceAll('c.pid', 'f4.pid')} END AS o_${k},
        ${prev(o).replaceAll('c.', 'f4.')} AS p_${k}`));
   const cohortSql = `CREATE OR REPLACE TEMP TABLE dz_cohort AS
 ${withClause(basesFor(cfg, names, extra), ctes)}
-SELECT pid, nir, rng, idx, age, sex, born, month, end_d, reason, outcome${outCols.length ? ', ' + outCols.join(', ') : ''} FROM f4`;
+SELECT pid, nir, rng, idx, age, sex, born, month, end_d, reason, outcome${outCols.length ? ', ' + outCols.join(', ') : ''}, npseudo FROM f4`;
   const statements = [{ name: 'cohort', sql: cohortSql }];
   if (x) {
     // periods again for the output: the CTE chain restated over dz_cohort's patients.
@@ -174,7 +148,7 @@ FROM seg WHERE a <= b GROUP BY ALL` });
     if (covs.includes('dp_chapter')) sel.push(`SELECT 'dp_chapter', ch, count(DISTINCT pid) FROM (SELECT pid, ${chapter} AS ch FROM ws) WHERE ch IS NOT NULL GROUP BY 2`);
     if (covs.includes('stays')) sel.push(`SELECT 'h:stays', CAST(k AS VARCHAR), count(*) FROM (SELECT w.pid, count(ws.pid) AS k FROM w LEFT JOIN ws ON ws.pid = w.pid GROUP BY w.pid) GROUP BY k`);
     if (covs.includes('drugs')) sel.push(`SELECT 'h:drugs', CAST(k AS VARCHAR), count(*) FROM (SELECT w.pid, count(DISTINCT substr(de.atc, 1, 7)) FILTER (WHERE de.atc <> 'UNKNOWN' AND length(de.atc) >= 7) AS k FROM w LEFT JOIN de ON de.pid = w.pid GROUP BY w.pid) GROUP BY k`);
-    evs.forEach((e) => sel.push(`SELECT 'event', ${sqlString(e)}, count(*) FROM w WHERE EXISTS (SELECT 1 FROM ${evName(e)} x WHERE x.pid = w.pid AND x.d BETWEEN w.lo AND w.hi)`));
+    evs.forEach((e) => sel.push(`SELECT 'event', ${sqlString(e)}, count(*) FROM w WHERE EXISTS (SELECT 1 FROM ${evName(e)} x WHERE x.pid = w.pid AND ${eventIn(cfg.events[e], 'x', 'w.lo', 'w.hi')})`));
     const bases = basesFor(cfg, evs, [...(needDisp ? ['disp_lines'] : []), ...(needStays ? ['stays'] : [])]);
     statements.push({ name: 'baseline', sql: `${withClause(bases, bctes)}\n${sel.join('\nUNION ALL ')}` });
   }
@@ -211,7 +185,13 @@ const decimalText = (s) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/
 
 // Exact Poisson 95% bounds: bisection on the distribution function.
 function poisson(k) {
-  const cdf = (kk, lam) => { let t = Math.exp(-lam), s = 0; for (let i = 0; i <= kk; ++i) { s += t; t *= lam / (i + 1); } return s; };
+  // Each term from its logarithm: exp(-lam) alone underflows past lam = 745.
+  const cdf = (kk, lam) => {
+    if (lam === 0) return 1;
+    let s = 0, lf = 0;
+    for (let i = 0; i <= kk; ++i) { if (i > 0) lf += Math.log(i); s += Math.exp(i * Math.log(lam) - lam - lf); }
+    return s;
+  };
   const solve = (fn, target) => { let lo = 0, hi = 10 + 10 * k; for (let i = 0; i < 200; ++i) { const m = (lo + hi) / 2; if (fn(m) > target) lo = m; else hi = m; } return (lo + hi) / 2; };
   return [k === 0 ? 0 : solve((l) => cdf(k - 1, l), 0.975), solve((l) => cdf(k, l), 0.025)];
 }
@@ -225,11 +205,14 @@ export function designOutputs(cfg, q, results) {
   const firstMap = cfg.outcome ? 1 : 0;
   const str = (v) => (v === null || v === undefined ? '' : v instanceof Date ? isoDate(v) : String(v));
   // cohort rows: pid, nir, rng, idx, age, sex, born, month, end_d, reason, outcome, o_k, p_k...
+  // pseudo_nirs last, only when some member is a person of several pseudo-NIRs.
+  const several = cohort.some((r) => Number(r.at(-1)) > 1);
   const rows = cohort.map((r) => [str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[10]), str(r[8]), str(r[9]),
-    ...outcomesMap.map((_, k) => str(r[11 + 2 * (firstMap + k)]))]);
+    ...outcomesMap.map((_, k) => str(r[11 + 2 * (firstMap + k)])), ...(several ? [str(r.at(-1))] : [])]);
   rows.sort((a, b) => byteCompare(a[0], b[0]) || Number(a[1]) - Number(b[1]));
   out['cohort.csv'] = 'BEN_NIR_PSA,BEN_RNG_GEM,index_date,age_at_index,sex,outcome_date,end_date,end_reason' +
-    outcomesMap.map((n) => `,${n}_date`).join('') + '\n' + rows.map((r) => r.map(csvField).join(',') + '\n').join('');
+    outcomesMap.map((n) => `,${n}_date`).join('') + (several ? ',pseudo_nirs' : '') + '\n' +
+    rows.map((r) => r.map(csvField).join(',') + '\n').join('');
   if (results.exposures) {
     out['exposures.csv'] = 'BEN_NIR_PSA,BEN_RNG_GEM,start,end,boxes\n' + results.exposures
       .map((r) => [str(r[0]), str(r[1]), str(r[2]), str(r[3]), decimalText(str(r[4]))])

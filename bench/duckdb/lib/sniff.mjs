@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
-import { TABLES, DATE, DEC, tableForFile, canonicalColumn } from './catalog.mjs';
+import { TABLES, DATE, DEC, tableForFile, canonicalColumn } from './care_tables.mjs';
 
 // The head read from each file: enough rows to see dates and decimals, cheap to scan.
 const SAMPLE_BYTES = 64 << 10;
