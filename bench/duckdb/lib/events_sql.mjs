@@ -171,12 +171,16 @@ export const CTE = {
   GROUP BY pt.pid, pt.ppid, h.EXE_SOI_DTD, h.BIO_PRS_IDE HAVING sum(COALESCE(h.BIO_ACT_QSN, 0)) > 0)`,
   death_dates: `twins AS (SELECT nir FROM pmap GROUP BY nir HAVING count(*) > 1),
 certificates AS (
-  SELECT pt.ppid, c.BEN_DCD_DTE AS d, COALESCE(c.DCD_CIM_COD, '') AS cause, c.DCD_IDT_ENC AS enc,
-         c.BEN_DCD_DTE IS NOT NULL AND (pt.own_born IS NULL OR year(c.BEN_DCD_DTE) >= pt.own_born) AS valid,
-         c.rowid AS r
-  FROM pmap pt JOIN ki_cci_r c ON (pt.idt_row <> '' AND c.BEN_IDT_ANO = pt.idt_row)
-    OR (pt.idt_row = '' AND c.BEN_NIR_ANO = pt.nir AND pt.nir NOT IN (SELECT nir FROM twins))),
-certificate AS (SELECT DISTINCT ON (ppid) * FROM certificates ORDER BY ppid, valid DESC, CASE WHEN valid THEN d END, r),
+  SELECT pt.ppid, pt.own_born, c.BEN_DCD_DTE AS d, c.DCD_CIM_COD, c.DCD_IDT_ENC AS enc, c.rowid AS r
+  FROM pmap pt JOIN ki_cci_r c ON c.BEN_IDT_ANO = pt.idt_row WHERE pt.idt_row <> ''
+  UNION ALL
+  SELECT pt.ppid, pt.own_born, c.BEN_DCD_DTE, c.DCD_CIM_COD, c.DCD_IDT_ENC, c.rowid
+  FROM pmap pt JOIN ki_cci_r c ON c.BEN_NIR_ANO = pt.nir
+  WHERE pt.idt_row = '' AND pt.nir NOT IN (SELECT nir FROM twins)),
+certificates_valid AS (
+  SELECT ppid, d, COALESCE(DCD_CIM_COD, '') AS cause, enc, r,
+         d IS NOT NULL AND (own_born IS NULL OR year(d) >= own_born) AS valid FROM certificates),
+certificate AS (SELECT DISTINCT ON (ppid) * FROM certificates_valid ORDER BY ppid, valid DESC, CASE WHEN valid THEN d END, r),
 other_causes AS (SELECT DCD_IDT_ENC AS enc, list(ECD_CIM_COD) AS codes FROM ki_ecd_r WHERE ECD_CIM_COD <> '' GROUP BY ALL),
 death_dates AS (
   SELECT x.*, COALESCE(c.cause, '') AS cause, COALESCE(o.codes, []) AS others FROM (
