@@ -57,7 +57,11 @@ void discard_failed_write(const fs::path& temp, const fs::path& final_path, cons
   throw;
 }
 
-void commit_file(const fs::path& temp, const fs::path& final_path) {
+void fsync_folder(const fs::path& folder) {
+  fsync_path(folder, true);
+}
+
+void commit_file(const fs::path& temp, const fs::path& final_path, bool sync_folder) {
   // Data a file system has not placed yet (delayed allocation, NFS) can fail here for want of
   // room: such a file must never be renamed into place.
   {
@@ -77,7 +81,8 @@ void commit_file(const fs::path& temp, const fs::path& final_path) {
   if (ec)
     throw data_error("cannot rename {} to {}: {}", temp.string(), final_path.string(),
                      ec.message());
-  fsync_path(final_path.has_parent_path() ? final_path.parent_path() : fs::path("."), true);
+  if (sync_folder)
+    fsync_path(final_path.has_parent_path() ? final_path.parent_path() : fs::path("."), true);
 }
 
 int write_all_at(int fd, std::string_view bytes, uint64_t offset) {

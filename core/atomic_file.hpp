@@ -18,8 +18,11 @@ inline constexpr unsigned kOutputDirMode = 0750;
 
 // The temporary name an output is written under before commit_file() renames it.
 std::filesystem::path temp_path_for(const std::filesystem::path& final_path);
-// fsyncs `temp` and renames it to `final_path` (then fsyncs the folder).
-void commit_file(const std::filesystem::path& temp, const std::filesystem::path& final_path);
+// fsyncs `temp` and renames it to `final_path`, then fsyncs the folder unless `sync_folder` is
+// false: a writer committing many files into one folder calls fsync_folder() once after the last.
+void commit_file(const std::filesystem::path& temp, const std::filesystem::path& final_path,
+                 bool sync_folder = true);
+void fsync_folder(const std::filesystem::path& folder);
 // Writes all of `bytes` at `offset` of the open file `fd` (retrying short writes); 0, or the
 // errno of the failed write.
 int write_all_at(int fd, std::string_view bytes, uint64_t offset);

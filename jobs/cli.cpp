@@ -56,6 +56,8 @@ const std::map<std::string, CommandInfo>& commands() {
         "  --gzip              write every file as .csv.gz\n"
         "  --format F          csv (default) or sas7bdat: every table as a SAS table (the same\n"
         "                      rows, typed; no malformed rows)\n"
+        "  --part-patients P   patients per part file (default: at least 4096, at most 64\n"
+        "                      parts); the files are the same whatever the rank count\n"
         "  --threads N         OpenMP threads per rank (default OMP_NUM_THREADS)\n"}},
       {"ingest",
        {ingest_command, "CSV or SAS extracts -> patient-partitioned HDF5 shard store",

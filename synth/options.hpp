@@ -17,6 +17,9 @@ struct GeneratorOptions {
   // --care-tables: also IR_IMB_R, ER_CAM_F, ER_BIO_F, T_MCOaaA, KI_CCI_R, KI_ECD_R
   // (synth/care_tables.hpp); the other files are the same either way.
   bool care_tables = false;
+  // --part-patients: patients per part file (0: the default, part_patients() in
+  // jobs/generate/generator.hpp). It cuts the files, not the rows: any value gives the same rows.
+  uint64_t part_patients = 0;
 
   int year_count() const { return last_year - first_year + 1; }
 };

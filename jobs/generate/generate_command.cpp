@@ -14,7 +14,7 @@ namespace snds {
 
 int generate_command(const ArgList& argv, CommandContext& ctx) {
   const Args args("generate", argv,
-                  ArgSpec{{"patients", "seed", "out", "years", "quirks", "quirk-rate", "format"},
+                  ArgSpec{{"patients", "seed", "out", "years", "quirks", "quirk-rate", "format", "part-patients"},
                           {"gzip", "care-tables"}});
   if (!args.positionals().empty())
     throw usage_error("generate: unexpected argument '{}' (see snds-batch generate --help)",

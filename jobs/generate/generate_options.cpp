@@ -121,6 +121,18 @@ GenerateRequest parse_generate_args(const Args& args) {
   }
   if (args.flag("gzip")) r.options.quirks.set(synth::Quirk::kGzip, 1.0);
   r.options.care_tables = args.flag("care-tables");
+  if (args.option("part-patients"))
+    r.options.part_patients =
+        static_cast<uint64_t>(args.int_option("part-patients", 0, 1, int64_t{1} << 40));
+  if (r.options.part_patients) {
+    const uint64_t parts =
+        (r.options.patients + r.options.part_patients - 1) / r.options.part_patients;
+    if (parts > kMaxGenerateParts)
+      throw usage_error(
+          "generate: --part-patients {} cuts {} patients into {} parts, more than {} (files per "
+          "table): raise --part-patients",
+          r.options.part_patients, r.options.patients, parts, kMaxGenerateParts);
+  }
   const std::string format = args.option("format").value_or("csv");
   if (format != "csv" && format != "sas7bdat")
     throw usage_error("generate: --format expects csv or sas7bdat, got '{}'", format);

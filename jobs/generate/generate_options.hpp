@@ -1,8 +1,9 @@
 // The command line of `snds-batch generate` turned into GeneratorOptions: --patients, --seed,
 // --years, --quirks (a comma list: none, all, NAME, NAME=RATE), --quirk-rate, --gzip,
-// --format csv|sas7bdat.
+// --format csv|sas7bdat, --part-patients.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 #include <utility>
 
@@ -10,6 +11,10 @@
 #include "synth/options.hpp"
 
 namespace snds {
+
+// The most part files a table may be cut into (--part-patients): each is a file to open, list
+// and read.
+inline constexpr uint64_t kMaxGenerateParts = 10000;
 
 struct GenerateRequest {
   synth::GeneratorOptions options;

@@ -1,8 +1,10 @@
-// The distributed generator (see generator.hpp). Rounds of blocks: OpenMP threads generate and
-// format (and gzip-compress) a round of blocks into memory, then the rank's main thread writes
-// them in patient order, so a part file's bytes do not depend on the thread count. Malformed rows
-// are numbered over the whole table (an exclusive scan of row counts) and appended at the end of
-// each part: their number is exactly floor(rows x rate) whatever the rank count.
+// The distributed generator (see generator.hpp). Parts are fixed blocks of patients whose file
+// formats are drawn from the part's index, so which rank writes a part changes nothing in it.
+// Inside a part, rounds of blocks: OpenMP threads generate and format (and gzip-compress) a round
+// of blocks into memory, then the rank's main thread writes them in patient order, so a part
+// file's bytes do not depend on the thread count. Malformed rows are numbered over the whole
+// table (an exclusive scan of the parts' row counts) and appended at the end of each part: their
+// number is exactly floor(rows x rate), and where they fall depends on the parts only.
 #include "jobs/generate/generator.hpp"
 
 #include <omp.h>
@@ -76,11 +78,22 @@ Bytes to_bytes(const std::string& s) {
 
 }  // namespace
 
-std::pair<uint64_t, uint64_t> patient_range(uint64_t patients, int rank, int ranks) {
-  // patients <= 2^40 (the --patients limit), so the products fit in 64 bits for any rank count.
+std::pair<uint64_t, uint64_t> patient_range(uint64_t count, int rank, int ranks) {
+  // count <= 2^40 (the --patients limit), so the products fit in 64 bits for any rank count.
   const auto r = static_cast<uint64_t>(rank);
   const auto n = static_cast<uint64_t>(ranks);
-  return {patients * r / n, patients * (r + 1) / n};
+  return {count * r / n, count * (r + 1) / n};
+}
+
+uint64_t part_patients(uint64_t patients, uint64_t requested) {
+  if (requested) return requested;
+  const uint64_t share = (patients + kDefaultParts - 1) / kDefaultParts;
+  const uint64_t blocks = (share + kGenerateBlockPatients - 1) / kGenerateBlockPatients;
+  return std::max(kMinPartPatients, blocks * kGenerateBlockPatients);
+}
+
+uint64_t part_count(uint64_t patients, uint64_t part_size) {
+  return std::max<uint64_t>(1, (patients + part_size - 1) / part_size);
 }
 
 std::string part_file_name(const std::string& table, int part, bool gzip, bool sas) {
@@ -145,12 +158,12 @@ void generate_blocks(const synth::PatientModel& model, const synth::RowFormatter
   }
 }
 
-// Writes the rank's part of each care table (plain CSV) and returns its rows per table. Patients
-// in blocks, one OpenMP task each, joined in patient order.
+// Writes one part of each care table (plain CSV): patients [lo, hi) in blocks, one OpenMP task
+// each, joined in patient order; returns the rows per table.
 synth::CareTablesText write_care_tables(const synth::GeneratorOptions& options,
                                         const synth::DrugReferential& referential,
                                         const synth::PatientModel& model, const fs::path& out,
-                                        int rank, uint64_t lo, uint64_t hi, int threads) {
+                                        int part, uint64_t lo, uint64_t hi, int threads) {
   constexpr uint64_t kBlock = 4096;
   const uint64_t blocks = (hi - lo + kBlock - 1) / kBlock;
   std::vector<synth::CareTablesText> parts(blocks);
@@ -163,10 +176,12 @@ synth::CareTablesText write_care_tables(const synth::GeneratorOptions& options,
     }
   }
   synth::CareTablesText all;
-  for (const auto& part : parts) all.append(part);
+  for (const auto& part_text : parts) all.append(part_text);
+  std::vector<std::pair<fs::path, std::string>> files;
   for (const auto& name : synth::care_table_names(options))
-    write_file_atomic(out / part_file_name(name, rank, false),
-                      synth::care_table_header(name) + all.text[name]);
+    files.emplace_back(out / part_file_name(name, part, false),
+                       synth::care_table_header(name) + all.text[name]);
+  write_files_atomic(files);  // one fsync of the folder for all
   return all;
 }
 
@@ -189,18 +204,30 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
 
   const synth::DrugReferential referential(options.seed,
                                            options.quirks.rate(synth::Quirk::kQuotes));
-  std::vector<synth::FileFormat> formats;
-  for (const auto& s : slots) {
-    formats.push_back(synth::choose_format(options, s.kind, s.name, static_cast<uint32_t>(rank)));
-    if (sas) formats.back().gzip = false;  // a SAS table is written from plain CSV text
-  }
-  const synth::RowFormatter formatter(options, referential, slots, formats);
   const synth::PatientModel model(options, referential);
+  // The parts: fixed blocks of patients (the patient count decides them, not the rank count),
+  // each with its own file formats; this rank writes a contiguous run of them.
+  const uint64_t part_size = part_patients(options.patients, options.part_patients);
+  const uint64_t parts = part_count(options.patients, part_size);
+  const auto [first_part, end_part] = patient_range(parts, rank, ranks);
+  const auto my_parts = static_cast<size_t>(end_part - first_part);
+  const auto formats_of = [&](uint64_t part) {
+    std::vector<synth::FileFormat> formats;
+    for (const auto& s : slots) {
+      formats.push_back(synth::choose_format(options, s.kind, s.name, static_cast<uint32_t>(part)));
+      if (sas) formats.back().gzip = false;  // a SAS table is written from plain CSV text
+    }
+    return formats;
+  };
+  const auto patients_of = [&](uint64_t part) {
+    const uint64_t lo = part * part_size;
+    return std::pair<uint64_t, uint64_t>{lo, std::min(options.patients, lo + part_size)};
+  };
 
-  std::vector<std::unique_ptr<PartFile>> files(n_slots);
-  std::vector<uint64_t> rows(n_slots, 0);
+  // files[i][s]: slot s of this rank's i-th part; rows likewise (well-formed data rows).
+  std::vector<std::vector<std::unique_ptr<PartFile>>> files(my_parts);
+  std::vector<uint64_t> rows(my_parts * n_slots, 0);
   ExtractCounts counts;
-  boost::json::array file_info;
   uint64_t referential_rows = 0;
   std::unique_ptr<PartFile> referential_file;
   synth::FileFormat referential_format =
@@ -210,7 +237,12 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
   const auto sas_spec = [&](const std::string& table) -> const TableSpec* {
     return sas ? &table_spec(*parse_table_name(table)) : nullptr;
   };
-  const auto [lo, hi] = patient_range(options.patients, rank, ranks);
+  // The care tables (synth/care_tables.hpp), CSV only: the part's patients again, their rows
+  // drawn from their own stream, so every file above is the same with or without them.
+  const bool care_tables = options.care_tables && !sas;
+  const std::vector<std::string> care_names = synth::care_table_names(options);
+  std::vector<uint64_t> care_totals(care_names.size(), 0);
+  std::vector<boost::json::array> care_files(my_parts);
 
   all_or_none(comm, [&] {
     synth::ChunkDeflater deflater(1);
@@ -225,91 +257,118 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
       referential_rows = synth::write_referential(options, referential, referential_format, text);
       referential_file->write_text(text.view(), deflater);
     }
-    for (size_t s = 0; s < n_slots; ++s) {
-      files[s] = std::make_unique<PartFile>(
-          out / part_file_name(slots[s].name, rank, formats[s].gzip, sas), formats[s].gzip,
-          sas_spec(slots[s].name));
-      files[s]->write_text(formats[s].header(slots[s].kind), deflater);
-    }
     Progress progress("generate", options.patients, "patients", comm.is_master());
-    generate_blocks(
-        model, formatter, lo, hi, threads,
-        [&](const GeneratedBlock& block) {
-          for (size_t s = 0; s < n_slots; ++s) {
-            rows[s] += block.text.rows[s];
-            if (formats[s].gzip) {
-              files[s]->write_chunk(block.deflated[s], block.crc[s], block.text.text[s].size());
-            } else {
-              files[s]->write_text(block.text.text[s].view(), deflater);
+    uint64_t done_before = 0;  // this rank's patients of its earlier parts
+    for (size_t i = 0; i < my_parts; ++i) {
+      const uint64_t part = first_part + i;
+      const auto [lo, hi] = patients_of(part);
+      const std::vector<synth::FileFormat> formats = formats_of(part);
+      const synth::RowFormatter formatter(options, referential, slots, formats);
+      auto& mine = files[i];
+      mine.resize(n_slots);
+      for (size_t s = 0; s < n_slots; ++s) {
+        mine[s] = std::make_unique<PartFile>(
+            out / part_file_name(slots[s].name, static_cast<int>(part), formats[s].gzip, sas),
+            formats[s].gzip, sas_spec(slots[s].name));
+        mine[s]->write_text(formats[s].header(slots[s].kind), deflater);
+      }
+      uint64_t* part_rows = rows.data() + i * n_slots;
+      generate_blocks(
+          model, formatter, lo, hi, threads,
+          [&](const GeneratedBlock& block) {
+            for (size_t s = 0; s < n_slots; ++s) {
+              part_rows[s] += block.text.rows[s];
+              if (formats[s].gzip) {
+                mine[s]->write_chunk(block.deflated[s], block.crc[s], block.text.text[s].size());
+              } else {
+                mine[s]->write_text(block.text.text[s].view(), deflater);
+              }
             }
-          }
-          counts.add(block.counts);
-        },
-        [&](uint64_t done) {
-          progress.update(std::min(options.patients, done * static_cast<uint64_t>(ranks)));
-          if (stop_requested())
-            throw stopped_error(
-                "generate: stopped by a signal; rerun the same command to start again");
-        });
+            counts.add(block.counts);
+          },
+          [&](uint64_t done) {
+            progress.update(
+                std::min(options.patients, (done_before + done) * static_cast<uint64_t>(ranks)));
+            if (stop_requested())
+              throw stopped_error(
+                  "generate: stopped by a signal; rerun the same command to start again");
+          });
+      done_before += hi - lo;
+      // The malformed rows come when every part's row count is known: meanwhile the part's
+      // files are closed (a rank may write many parts).
+      for (auto& f : mine) f->suspend();
+      if (care_tables) {
+        const auto care = write_care_tables(options, referential, model, out,
+                                            static_cast<int>(part), lo, hi, threads);
+        for (size_t k = 0; k < care_names.size(); ++k) {
+          const uint64_t n = care.rows.count(care_names[k]) ? care.rows.at(care_names[k]) : 0;
+          care_totals[k] += n;
+          boost::json::object f;
+          f["file"] = part_file_name(care_names[k], static_cast<int>(part), false);
+          f["table"] = care_names[k];
+          f["part"] = part;
+          f["rows"] = n;
+          f["malformed"] = 0;
+          care_files[i].push_back(std::move(f));
+        }
+      }
+    }
     progress.finish();
   });
 
-  // The care tables (synth/care_tables.hpp), CSV only: the rank's patients again, their rows
-  // drawn from their own stream, so every file above is the same with or without them.
-  std::map<std::string, uint64_t> care_rows;
-  boost::json::array care_files;
-  const bool care_tables = options.care_tables && !sas;
-  if (care_tables)
-    all_or_none(comm, [&] {
-      const auto care = write_care_tables(options, referential, model, out, rank, lo, hi, threads);
-      care_rows = care.rows;
-      for (const auto& name : synth::care_table_names(options)) {
-        boost::json::object f;
-        f["file"] = part_file_name(name, rank, false);
-        f["table"] = name;
-        f["part"] = rank;
-        f["rows"] = care.rows.count(name) ? care.rows.at(name) : 0;
-        f["malformed"] = 0;
-        care_files.push_back(std::move(f));
-      }
-    });
-
-  // Malformed rows: numbered over the whole table, so the rows of lower ranks come first.
-  Bytes mine(n_slots * sizeof(uint64_t));
-  std::memcpy(mine.data(), rows.data(), mine.size());
-  const std::vector<Bytes> all_rows = comm.allgather(mine);
+  // Malformed rows: numbered over the whole table in part order, so the rows of earlier parts
+  // come first. Every rank learns every part's row counts (the parts come in rank order).
+  Bytes mine_bytes(rows.size() * sizeof(uint64_t));
+  if (!rows.empty()) std::memcpy(mine_bytes.data(), rows.data(), mine_bytes.size());
+  const std::vector<Bytes> all_rows = comm.allgather(mine_bytes);
   std::vector<uint64_t> before(n_slots, 0), total(n_slots, 0), malformed(n_slots, 0);
-  for (int r = 0; r < ranks; ++r) {
-    std::vector<uint64_t> v(n_slots);
-    std::memcpy(v.data(), all_rows[static_cast<size_t>(r)].data(), n_slots * sizeof(uint64_t));
-    for (size_t s = 0; s < n_slots; ++s) {
-      if (r < rank) before[s] += v[s];
-      total[s] += v[s];
+  {
+    uint64_t part = 0;
+    for (const Bytes& b : all_rows) {
+      const size_t n = b.size() / sizeof(uint64_t);
+      std::vector<uint64_t> v(n);
+      if (n) std::memcpy(v.data(), b.data(), n * sizeof(uint64_t));
+      for (size_t k = 0; k < n; ++k) {
+        if (part + k / n_slots < first_part) before[k % n_slots] += v[k];
+        total[k % n_slots] += v[k];
+      }
+      part += n / n_slots;
     }
   }
   // A SAS table has no form for a malformed row: none are written.
   const double malformed_rate = sas ? 0.0 : options.quirks.rate(synth::Quirk::kMalformed);
+  boost::json::array file_info;
   all_or_none(comm, [&] {
     synth::ChunkDeflater deflater(1);
-    for (size_t s = 0; s < n_slots; ++s) {
-      const uint64_t m0 = synth::malformed_before(before[s], malformed_rate);
-      const uint64_t m1 = synth::malformed_before(before[s] + rows[s], malformed_rate);
-      std::string text;
-      for (uint64_t m = m0; m < m1; ++m) text += formatter.malformed_row(s, m);
-      files[s]->write_text(text, deflater);
-      malformed[s] = m1 - m0;
-      files[s]->commit();
-      boost::json::object f = format_json(formats[s]);
-      f["file"] = files[s]->path().filename().string();
-      f["table"] = slots[s].name;
-      f["part"] = rank;
-      f["rows"] = rows[s];
-      f["malformed"] = malformed[s];
-      // SAS tables: CSV rows the ingest would reject have no SAS form (none without malformed
-      // rows; counted so a change in the formatter cannot drop rows unseen).
-      if (sas) f["dropped"] = files[s]->dropped_rows();
-      f["bytes"] = files[s]->disk_bytes();
-      file_info.push_back(std::move(f));
+    for (size_t i = 0; i < my_parts; ++i) {
+      const uint64_t part = first_part + i;
+      const std::vector<synth::FileFormat> formats = formats_of(part);
+      const synth::RowFormatter formatter(options, referential, slots, formats);
+      for (size_t s = 0; s < n_slots; ++s) {
+        PartFile& f = *files[i][s];
+        const uint64_t part_rows = rows[i * n_slots + s];
+        const uint64_t m0 = synth::malformed_before(before[s], malformed_rate);
+        const uint64_t m1 = synth::malformed_before(before[s] + part_rows, malformed_rate);
+        before[s] += part_rows;
+        std::string text;
+        for (uint64_t m = m0; m < m1; ++m) text += formatter.malformed_row(s, m);
+        f.resume();
+        f.write_text(text, deflater);
+        malformed[s] += m1 - m0;
+        f.commit(/*sync_folder=*/false);  // once for all, below
+        boost::json::object o = format_json(formats[s]);
+        o["file"] = f.path().filename().string();
+        o["table"] = slots[s].name;
+        o["part"] = part;
+        o["rows"] = part_rows;
+        o["malformed"] = m1 - m0;
+        // SAS tables: CSV rows the ingest would reject have no SAS form (none without malformed
+        // rows; counted so a change in the formatter cannot drop rows unseen).
+        if (sas) o["dropped"] = f.dropped_rows();
+        o["bytes"] = f.disk_bytes();
+        file_info.push_back(std::move(o));
+      }
+      for (auto& o : care_files[i]) file_info.push_back(std::move(o));
     }
     if (referential_file) {
       referential_file->commit();
@@ -322,25 +381,22 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
       f["bytes"] = referential_file->disk_bytes();
       file_info.insert(file_info.begin(), std::move(f));
     }
+    if (my_parts) fsync_folder(out);
   });
 
   // Sums over ranks, then rank 0 writes generate.json.
   uint64_t text_bytes = referential_file ? referential_file->text_bytes() : 0;
   uint64_t disk_bytes = referential_file ? referential_file->disk_bytes() : 0;
-  for (const auto& f : files) {
-    text_bytes += f->text_bytes();
-    disk_bytes += f->disk_bytes();
-  }
+  for (const auto& part_files : files)
+    for (const auto& f : part_files) {
+      text_bytes += f->text_bytes();
+      disk_bytes += f->disk_bytes();
+    }
   std::vector<uint64_t> sums(counts.values.begin(), counts.values.end());
   sums.insert(sums.end(), malformed.begin(), malformed.end());
   sums.push_back(text_bytes);
   sums.push_back(disk_bytes);
   comm.allreduce_sum(sums);
-  for (auto& f : care_files) file_info.push_back(std::move(f));
-  const std::vector<std::string> care_names = synth::care_table_names(options);
-  std::vector<uint64_t> care_totals;
-  for (const auto& name : care_names)
-    care_totals.push_back(care_rows.count(name) ? care_rows.at(name) : 0);
   if (care_tables) comm.allreduce_sum(care_totals);
   const std::vector<Bytes> gathered = comm.gather(to_bytes(boost::json::serialize(file_info)), 0);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -357,6 +413,8 @@ GenerateResult generate_extract(const synth::GeneratorOptions& options, const fs
     j["format"] = sas ? "sas7bdat" : "csv";
     j["patients"] = options.patients;
     j["years"] = boost::json::array{options.first_year, options.last_year};
+    j["part_patients"] = part_size;
+    j["parts"] = parts;
     j["quirks"] = quirks_json(options.quirks);
     boost::json::object tables;
     boost::json::object ref;

@@ -1,7 +1,9 @@
-// The generator as a distributed job: each rank generates its own range of patients with OpenMP
-// threads (blocks of patients formatted into memory), writes its part of every table in order from
-// its main thread, appends its share of the malformed rows, and rank 0 writes IR_PHA_R and
-// DIR/generate.json (row counts per table and file, quirk settings and counts).
+// The generator as a distributed job. The patients are cut into parts of a fixed size that depends
+// on the patient count only (part_patients()), one file per table and part; the ranks share the
+// parts out (contiguous runs of them) and generate each with OpenMP threads (blocks of patients
+// formatted into memory), written in order from the rank's main thread; then each part gets its
+// share of the malformed rows, and rank 0 writes IR_PHA_R and DIR/generate.json (row counts per
+// table and file, quirk settings and counts). Every file is thus the same whatever the rank count.
 #pragma once
 
 #include <cstdint>
@@ -38,8 +40,18 @@ void generate_blocks(const synth::PatientModel& model, const synth::RowFormatter
                      const std::function<void(const GeneratedBlock&)>& sink,
                      const std::function<void(uint64_t)>& progress = {});
 
-// The patients rank `rank` of `ranks` generates: [first, second).
-std::pair<uint64_t, uint64_t> patient_range(uint64_t patients, int rank, int ranks);
+// Contiguous shares of `count` items (patients, parts) over `ranks`: rank `rank`'s is
+// [first, second).
+std::pair<uint64_t, uint64_t> patient_range(uint64_t count, int rank, int ranks);
+
+// Default part size: at least kMinPartPatients patients a part, and at most kDefaultParts parts
+// (larger parts beyond kMinPartPatients x kDefaultParts patients), a multiple of the thread block.
+inline constexpr uint64_t kMinPartPatients = 4096;
+inline constexpr uint64_t kDefaultParts = 64;
+// Patients per part file: `requested` (--part-patients) when not 0, else the default above.
+uint64_t part_patients(uint64_t patients, uint64_t requested = 0);
+// The number of parts (files per table): ceil(patients / part size), at least 1.
+uint64_t part_count(uint64_t patients, uint64_t part_size);
 
 // The part file name of a table: "ER_PRS_F_p0002.csv" (".csv.gz" when gzip, ".sas7bdat" when sas).
 std::string part_file_name(const std::string& table, int part, bool gzip, bool sas = false);
@@ -55,7 +67,8 @@ struct GenerateResult {
 };
 
 // Collective over `comm`: writes the extract into `out` (created; files of a previous extract
-// there are replaced). Every rank returns after the whole extract is written.
+// there are replaced). Every rank returns after the whole extract is written. The files (names
+// and bytes) and generate.json but its `run` are the same whatever the rank and thread counts.
 GenerateResult generate_extract(const synth::GeneratorOptions& options,
                                 const std::filesystem::path& out, Communicator& comm, int threads,
                                 OutputFormat format = OutputFormat::kCsv);

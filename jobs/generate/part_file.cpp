@@ -69,7 +69,24 @@ void PartFile::write_chunk(std::string_view deflated, uint32_t crc, uint64_t tex
   text_bytes_ += text_length;
 }
 
-void PartFile::commit() {
+void PartFile::suspend() {
+  if (fd_ < 0) return;
+  ::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);  // a hint: its failure changes nothing
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0)
+    throw data_error("generate: cannot write {}: {}", temp_.string(), std::strerror(errno));
+}
+
+void PartFile::resume() {
+  if (fd_ >= 0) return;
+  fd_ = ::open(temp_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd_ < 0)
+    throw data_error("generate: cannot write {}: {}", temp_.string(), std::strerror(errno));
+}
+
+void PartFile::commit(bool sync_folder) {
+  resume();
   if (gzip_) write_raw(member_.trailer());
   if (::close(fd_) != 0) {
     fd_ = -1;
@@ -81,9 +98,9 @@ void PartFile::commit() {
     std::error_code ec;
     std::filesystem::remove(temp_, ec);
     disk_bytes_ = std::filesystem::file_size(sas_temp_);
-    commit_file(sas_temp_, final_);
+    commit_file(sas_temp_, final_, sync_folder);
   } else {
-    commit_file(temp_, final_);
+    commit_file(temp_, final_, sync_folder);
   }
   committed_ = true;
 }

@@ -26,8 +26,14 @@ class PartFile {
   void write_text(std::string_view text, synth::ChunkDeflater& deflater);
   // Gzip files: a chunk compressed elsewhere (ChunkDeflater), with its CRC and text length.
   void write_chunk(std::string_view deflated, uint32_t crc, uint64_t text_length);
-  // Closes (gzip trailer), fsyncs and renames to the final name (SAS: rewrites the CSV first).
-  void commit();
+  // Closes the file until resume(), which reopens it to append: a rank writing many parts keeps
+  // few open while it waits for the other ranks' row counts (the malformed rows come last). The
+  // kernel starts writing the file back meanwhile, so that commit()'s fsync finds little to do.
+  void suspend();
+  void resume();
+  // Closes (gzip trailer), fsyncs and renames to the final name (SAS: rewrites the CSV first);
+  // with `sync_folder` false the folder is left to the caller's fsync_folder() (many files).
+  void commit(bool sync_folder = true);
   // SAS tables: the CSV rows left out of the SAS table (malformed ones, see csv_to_sas.hpp).
   uint64_t dropped_rows() const { return dropped_; }
 
