@@ -79,27 +79,31 @@ pseudo_idt AS (
   SELECT BEN_NIR_PSA AS nir, BEN_RNG_GEM AS rng, min(BEN_IDT_ANO) AS idt FROM ir_ben_r
   WHERE BEN_NIR_PSA <> '' AND BEN_IDT_ANO <> '' AND COALESCE(BEN_CDI_NIR, '') IN ('', '00')
   GROUP BY ALL),
-pseudo_keyed AS (
-  SELECT r.*, row_number() OVER (ORDER BY r.nir, r.rng) AS ppid,
-         first_value(r.nir) OVER w AS pnir, first_value(r.rng) OVER w AS prng,
-         count(*) OVER (PARTITION BY COALESCE('i' || i.idt, 's' || r.nir || '|' || r.rng)) AS npseudo
-  FROM pseudo_rows r LEFT JOIN pseudo_idt i ON i.nir = r.nir AND i.rng = r.rng
-  WINDOW w AS (PARTITION BY COALESCE('i' || i.idt, 's' || r.nir || '|' || r.rng) ORDER BY r.nir, r.rng)),
-pseudo_pid AS (SELECT *, dense_rank() OVER (ORDER BY pnir, prng) AS pid FROM pseudo_keyed),
+pseudo_numbered AS (
+  SELECT r.*, i.idt, row_number() OVER (ORDER BY r.nir, r.rng) AS ppid
+  FROM pseudo_rows r LEFT JOIN pseudo_idt i ON i.nir = r.nir AND i.rng = r.rng),
+pseudo_pid AS (
+  SELECT *, first_value(ppid) OVER w AS pid, first_value(nir) OVER w AS pnir,
+         first_value(rng) OVER w AS prng, count(*) OVER w2 AS npseudo
+  FROM pseudo_numbered
+  WINDOW w AS (PARTITION BY COALESCE(idt, '#' || ppid) ORDER BY ppid),
+         w2 AS (PARTITION BY COALESCE(idt, '#' || ppid))),
+multi AS (SELECT * FROM pseudo_pid WHERE npseudo > 1),
+${['sex', 'born', 'dpt', 'month'].map((c) => `major_${c} AS (
+  SELECT pid, first(v ORDER BY n DESC, v) AS v FROM (
+    SELECT pid, ${c} AS v, count(*) AS n FROM multi WHERE ${c === 'sex' || c === 'dpt' ? `${c} <> ''` : `${c} IS NOT NULL`} GROUP BY ALL)
+  GROUP BY pid),`).join('\n')}
 person_attr AS (
-  SELECT pid,
-    (SELECT v FROM (SELECT sex AS v, count(*) AS n FROM pseudo_pid x WHERE x.pid = g.pid AND sex <> '' GROUP BY v) ORDER BY n DESC, v LIMIT 1) AS sex,
-    (SELECT v FROM (SELECT born AS v, count(*) AS n FROM pseudo_pid x WHERE x.pid = g.pid AND born IS NOT NULL GROUP BY v) ORDER BY n DESC, v LIMIT 1) AS born,
-    (SELECT v FROM (SELECT dpt AS v, count(*) AS n FROM pseudo_pid x WHERE x.pid = g.pid AND dpt <> '' GROUP BY v) ORDER BY n DESC, v LIMIT 1) AS dpt,
-    (SELECT v FROM (SELECT month AS v, count(*) AS n FROM pseudo_pid x WHERE x.pid = g.pid AND month IS NOT NULL GROUP BY v) ORDER BY n DESC, v LIMIT 1) AS month,
-    min(death) AS death
-  FROM pseudo_pid g WHERE npseudo > 1 GROUP BY pid),
+  SELECT m.pid, COALESCE(s.v, '') AS sex, b.v AS born, COALESCE(d.v, '') AS dpt, mo.v AS month, m.death
+  FROM (SELECT pid, min(death) AS death FROM multi GROUP BY pid) m
+  LEFT JOIN major_sex s ON s.pid = m.pid LEFT JOIN major_born b ON b.pid = m.pid
+  LEFT JOIN major_dpt d ON d.pid = m.pid LEFT JOIN major_month mo ON mo.pid = m.pid),
 pmap AS (
   SELECT p.nir, p.rng, p.ppid, p.pid, p.pnir, p.prng, p.npseudo, p.born AS own_born,
          p.idt_row, p.death AS own_death,
-         CASE WHEN p.npseudo > 1 THEN COALESCE(a.sex, '') ELSE p.sex END AS sex,
+         CASE WHEN p.npseudo > 1 THEN a.sex ELSE p.sex END AS sex,
          CASE WHEN p.npseudo > 1 THEN a.born ELSE p.born END AS born,
-         CASE WHEN p.npseudo > 1 THEN COALESCE(a.dpt, '') ELSE p.dpt END AS dpt,
+         CASE WHEN p.npseudo > 1 THEN a.dpt ELSE p.dpt END AS dpt,
          CASE WHEN p.npseudo > 1 THEN a.month ELSE p.month END AS month,
          CASE WHEN p.npseudo > 1 THEN a.death ELSE p.death END AS death
   FROM pseudo_pid p LEFT JOIN person_attr a ON a.pid = p.pid)`;
