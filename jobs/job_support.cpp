@@ -10,10 +10,12 @@
 #include "core/catalog.hpp"
 #include "core/error.hpp"
 #include "core/events/care_sources.hpp"
+#include "core/events/dcir_rules.hpp"
 #include "core/store/shard_reader.hpp"
 #include "core/store/store_layout.hpp"
 #include "jobs/output_folder.hpp"
 #include "jobs/shard_read_ahead.hpp"
+#include "jobs/store_tables.hpp"
 #include "runtime/log.hpp"
 #include "snds_version.hpp"
 
@@ -157,6 +159,32 @@ void add_wanted(WantedTables& wanted, ExtractorKind kind, uint8_t settings) {
   };
   for (const auto& t : columns_needed(kind)) add(table_kind_name(t.kind), t.columns);
   for (const auto& t : care_source_tables(kind, settings)) add(t.table, t.columns);
+}
+
+void add_dcir_rule_columns(WantedTables& wanted, const std::string& store, uint8_t rules,
+                           bool claim_events) {
+  auto add = [&](const std::string& table, std::string_view column) {
+    auto& cols = wanted[table];
+    const std::string optional = kOptionalColumnMark + std::string(column);
+    if (std::find(cols.begin(), cols.end(), optional) == cols.end() &&
+        std::find(cols.begin(), cols.end(), std::string(column)) == cols.end())
+      cols.push_back(optional);
+  };
+  if ((rules & kRuleMajorations) && claim_events) add("ER_PRS_F", kMajorationColumn);
+  if ((rules & kRulePublicHospital) == 0) return;
+  const fs::path manifest = store_manifest_path(store);
+  if (!fs::exists(manifest)) return;
+  const auto tables = manifest_tables(boost::json::parse(read_file(manifest)).as_object());
+  if (std::find(tables.begin(), tables.end(), kEteTable) == tables.end()) return;
+  bool any = false;
+  for (const char* table : {"ER_PRS_F", "ER_PHA_F", "ER_CAM_F", "ER_BIO_F"}) {
+    if (!wanted.count(table) || (std::string_view(table) == "ER_PRS_F" && !claim_events)) continue;
+    for (auto key : kDcirKeys) add(table, key);
+    any = true;
+  }
+  if (!any) return;
+  for (auto key : kDcirKeys) add(std::string(kEteTable), key);
+  add(std::string(kEteTable), kEteTaaColumn);
 }
 
 void put_rows_read(ByteWriter& w, const std::map<std::string, uint64_t>& rows) {

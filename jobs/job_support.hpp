@@ -71,6 +71,15 @@ ShardData load_death_tables(const std::string& store);
 // `settings`: for act and death, the ActSetting / DeathSource bits whose tables are wanted.
 void add_wanted(WantedTables& wanted, ExtractorKind kind, uint8_t settings = 0xff);
 
+// The columns the DCIR cleaning rules `rules` (core/events/dcir_rules.hpp) read, added to
+// `wanted` so that the extractors apply them: CPL_MAJ_TOP of ER_PRS_F when `claim_events` (the
+// claim source is extracted, not only claim days); when the store at `store` holds ER_ETE_F, that
+// table (the 9 keys and ETE_IND_TAA) and the 9 keys of each DCIR table `wanted` reads for events
+// (ER_PHA_F, ER_CAM_F, ER_BIO_F; ER_PRS_F with `claim_events`). Nothing for a store without
+// ER_ETE_F or a rule turned off: the job reads what it read before the rules.
+void add_dcir_rule_columns(WantedTables& wanted, const std::string& store, uint8_t rules,
+                           bool claim_events);
+
 // Rows read per table, as shard partials carry them; reading adds to `rows`.
 void put_rows_read(ByteWriter& w, const std::map<std::string, uint64_t>& rows);
 void get_rows_read(ByteReader& r, std::map<std::string, uint64_t>& rows);

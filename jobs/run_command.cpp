@@ -1,6 +1,9 @@
 // `snds-batch run CONFIG.yaml` and `snds-batch validate CONFIG.yaml`: dispatch on the `job:` key.
 // A config without `job:` but with `inputs:` is an ingest config (validate accepts it).
+#include <fmt/format.h>
+
 #include "core/error.hpp"
+#include "core/events/dcir_rules.hpp"
 #include "jobs/args.hpp"
 #include "jobs/job_entry.hpp"
 
@@ -39,6 +42,33 @@ StoreJobConfig read_store_job_keys(ConfigMap& config, const std::string& job) {
   out.config_file = config.file();
   out.store = resolve_path(config, config.required_string("store"));
   out.output = resolve_path(config, config.required_string("output"));
+  static_assert(kAllDcirRules == 3, "StoreJobConfig::dcir_rules defaults to every rule");
+  if (config.has("dcir_rules") && config.node()["dcir_rules"].IsSequence()) {
+    out.dcir_rules = 0;
+    const std::vector<std::string> names{dcir_rule_name(kRuleMajorations),
+                                         dcir_rule_name(kRulePublicHospital)};
+    for (const auto& name : config.string_list("dcir_rules", false)) {
+      if (name == names[0]) {
+        out.dcir_rules |= kRuleMajorations;
+      } else if (name == names[1]) {
+        out.dcir_rules |= kRulePublicHospital;
+      } else {
+        const std::string close = closest_match(name, names);
+        config.fail("dcir_rules",
+                    fmt::format("'{}' is not a DCIR rule{}; rules: majorations, public_hospital",
+                                name, close.empty() ? "" : " (did you mean '" + close + "'?)"));
+      }
+    }
+  } else {
+    out.dcir_rules = config.optional_bool("dcir_rules", true) ? kAllDcirRules : 0;
+  }
+  return out;
+}
+
+boost::json::array dcir_rules_json(uint8_t rules) {
+  boost::json::array out;
+  for (auto rule : {kRuleMajorations, kRulePublicHospital})
+    if (rules & rule) out.emplace_back(dcir_rule_name(rule));
   return out;
 }
 

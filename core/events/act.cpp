@@ -1,9 +1,10 @@
 // Medical acts (CCAM) from two settings. DCIR: ER_CAM_F rows (joined at ingest to their ER_PRS_F
 // line, whose patient, EXE_SOI_DTD, DPN_QLF and PRS_ACT_QTE they carry), netted like
 // dispensings per (patient, date, CAM_PRS_IDE): a regularisation (PRS_ACT_QTE -1) cancels its act;
-// without PRS_ACT_QTE every line counts 1. PMSI: T_MCOyyA rows of valid stays (the hospital_stay
-// rules), dated admission + ENT_DAT_DEL, reaching every patient the stay reaches (twins share
-// NIR_ANO_17, as for stays).
+// without PRS_ACT_QTE every line counts 1; lines ER_ETE_F marks as public hospital activity are
+// left out (dcir_rules.hpp: the PMSI has them). PMSI: T_MCOyyA rows of valid stays (the
+// hospital_stay rules), dated admission + ENT_DAT_DEL, reaching every patient the stay reaches
+// (twins share NIR_ANO_17, as for stays).
 #include <algorithm>
 #include <map>
 #include <tuple>
@@ -12,6 +13,7 @@
 
 #include "core/events/care_sources.hpp"
 #include "core/events/column_access.hpp"
+#include "core/events/dcir_rules.hpp"
 #include "core/events/loose_column.hpp"
 
 namespace snds {
@@ -32,11 +34,13 @@ void dcir_acts(const ShardData& shard, const PatientIndex& patients, std::vector
   const LooseColumn nir(*cam, "BEN_NIR_PSA"), rank(*cam, "BEN_RNG_GEM");
   const LooseColumn date(*cam, "EXE_SOI_DTD"), dpn(*cam, "DPN_QLF");
   const LooseColumn code(*cam, "CAM_PRS_IDE"), qte(*cam, "PRS_ACT_QTE");
+  const std::vector<uint8_t> public_hospital = public_hospital_rows(shard, *cam, "ER_CAM_F");
   events_detail::PatientLookup lookup(patients);
   std::vector<ActLine> lines;
   lines.reserve(cam->rows());
   for (size_t r = 0; r < cam->rows(); ++r) {
     if (dpn.integer(r) == events_detail::kInfoOnlyDpnQlf) continue;
+    if (!public_hospital.empty() && public_hospital[r] != 0) continue;
     const std::string_view ccam = code.string(r);
     if (ccam.empty()) continue;
     const int64_t p = lookup.find(nir.string(r), rank.integer(r));

@@ -1,10 +1,13 @@
-// Claim lines: ER_PRS_F rows of known patients, information-only lines (DPN_QLF = 71) left out.
+// Claim lines: ER_PRS_F rows of known patients, information-only lines (DPN_QLF = 71) left out,
+// and, where the shard holds their data, the DCIR cleaning rules (dcir_rules.hpp: majorations
+// and public hospital lines); claim days ignore those two (any line is a contact with care).
 // Columns are read where they sit (narrow integers unwidened, NIR as dictionary ids), because
 // ER_PRS_F is the largest table a job reads: copies of it cost more than the loop itself.
 #include <algorithm>
 #include <optional>
 
 #include "core/events/column_access.hpp"
+#include "core/events/dcir_rules.hpp"
 #include "core/events/events.hpp"
 
 namespace snds {
@@ -89,12 +92,20 @@ std::vector<ClaimLine> extract_claims(const ShardData& shard, const PatientIndex
   // FLX_DIS_DTD only when the caller read it (an aggregate with a processing cut-off or month).
   const Column* flux_column = optional_column(*prs, "FLX_DIS_DTD", ColumnType::kDate);
   const Date* flux = flux_column ? flux_column->dates.data() : nullptr;
+  // The cleaning rules, when the caller read their data (CPL_MAJ_TOP, ER_ETE_F).
+  const Column* majoration_column = optional_column(*prs, kMajorationColumn, ColumnType::kInt64);
+  const StoredInts majoration(majoration_column);
+  const std::vector<uint8_t> public_hospital = public_hospital_rows(shard, *prs, kT);
+  const bool cleaning = majoration_column || !public_hospital.empty();
 
   const size_t rows = prs->rows();
   // Rows are sorted by patient: one patient lookup per (NIR id, rank) run.
   int32_t last_id = -1;
   int64_t last_rank = 0, last_patient = -1;
   auto add_line = [&](size_t r) {
+    if (cleaning &&
+        (is_majoration(majoration.at(r)) || (!public_hospital.empty() && public_hospital[r] != 0)))
+      return;
     const int64_t rk = rank.at(r);
     if (nir.id[r] != last_id || rk != last_rank) {
       last_id = nir.id[r];

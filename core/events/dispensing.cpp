@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "core/events/column_access.hpp"
+#include "core/events/dcir_rules.hpp"
 #include "core/events/events.hpp"
 #include "core/multiversion.hpp"
 
@@ -110,6 +111,8 @@ DispensingSource::DispensingSource(const ShardData& shard, const PatientIndex& p
     generic_[i] = referential.generic_group_of(cip13_[i]);
   }
   patients_of_nir_ = patients.patients_of_sorted(nirs);
+  // Lines of a public hospital (ER_ETE_F ETE_IND_TAA = 1, read when the job applies the rule).
+  public_hospital_ = public_hospital_rows(shard, *pha, kT);
 
   // The optional columns the aggregate asks for (Open Medic's measures and dimensions).
   if (pha->find(kPharmacyPaidColumn) >= 0)
@@ -199,6 +202,7 @@ size_t DispensingSource::append_lines(size_t n, RowOf row_of, const int64_t* ran
   for (size_t i = 0; i < n; ++i) {
     const size_t r = row_of(i);
     if (dpn[i] == events_detail::kInfoOnlyDpnQlf) continue;
+    if (!public_hospital_.empty() && public_hospital_[r] != 0) continue;
     if (nir_codes_[r] != last_nir || rank[i] != last_rank) {
       last_nir = nir_codes_[r];
       last_rank = rank[i];
@@ -283,6 +287,9 @@ size_t DispensingSource::count_lines(size_t begin, size_t end) const {
         if (patient_of(nir[i], widen_value(rank[i])) >= 0) {
           size_t info_only = 0;
           for (size_t k = i; k < j; ++k) info_only += dpn[k] == events_detail::kInfoOnlyDpnQlf;
+          if (!public_hospital_.empty())
+            for (size_t k = i; k < j; ++k)
+              info_only += dpn[k] != events_detail::kInfoOnlyDpnQlf && public_hospital_[k] != 0;
           count += (j - i) - info_only;
         }
         i = j;

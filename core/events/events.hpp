@@ -257,8 +257,9 @@ class DispensingSource {
   std::vector<uint32_t> prescriber_of_row_;
   std::vector<std::string_view> prescribers_, generic_;
   size_t rows_ = 0;
-  std::vector<uint32_t> cip_of_row_;  // set when PHA_PRS_C13 came decoded
-  std::vector<uint32_t> nir_of_row_;  // set when BEN_NIR_PSA came decoded
+  std::vector<uint32_t> cip_of_row_;      // set when PHA_PRS_C13 came decoded
+  std::vector<uint32_t> nir_of_row_;      // set when BEN_NIR_PSA came decoded
+  std::vector<uint8_t> public_hospital_;  // per row, 1: left out (core/events/dcir_rules.hpp)
   const int32_t* cip_codes_ = nullptr;
   const int32_t* nir_codes_ = nullptr;
   // The patient of a (BEN_NIR_PSA code, BEN_RNG_GEM), or -1 when IR_BEN_R has none.

@@ -1,11 +1,13 @@
 // Lab tests (ER_BIO_F, joined at ingest to their ER_PRS_F line, whose patient, EXE_SOI_DTD and
 // DPN_QLF the rows carry): netted like dispensings on BIO_ACT_QSN per (patient, date,
 // BIO_PRS_IDE), so a regularisation cancels its test; information-only lines (DPN_QLF 71) are
-// never tests. A missing quantity counts as 0.
+// never tests, nor lines ER_ETE_F marks as public hospital activity (dcir_rules.hpp). A missing
+// quantity counts as 0.
 #include <algorithm>
 
 #include "core/events/care_sources.hpp"
 #include "core/events/column_access.hpp"
+#include "core/events/dcir_rules.hpp"
 #include "core/events/loose_column.hpp"
 
 namespace snds {
@@ -18,11 +20,13 @@ std::vector<LabEvent> extract_labs(const ShardData& shard, const PatientIndex& p
   const LooseColumn nir(*bio, "BEN_NIR_PSA"), rank(*bio, "BEN_RNG_GEM");
   const LooseColumn date(*bio, "EXE_SOI_DTD"), dpn(*bio, "DPN_QLF");
   const LooseColumn code(*bio, "BIO_PRS_IDE"), qsn(*bio, "BIO_ACT_QSN");
+  const std::vector<uint8_t> public_hospital = public_hospital_rows(shard, *bio, "ER_BIO_F");
   events_detail::PatientLookup lookup(patients);
   std::vector<LabEvent> lines;
   lines.reserve(bio->rows());
   for (size_t r = 0; r < bio->rows(); ++r) {
     if (dpn.integer(r) == events_detail::kInfoOnlyDpnQlf) continue;
+    if (!public_hospital.empty() && public_hospital[r] != 0) continue;
     const int64_t p = lookup.find(nir.string(r), rank.integer(r));
     if (p < 0) continue;
     const int64_t nabm = code.integer(r);

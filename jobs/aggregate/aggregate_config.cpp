@@ -5,6 +5,8 @@
 //   disclosure {min_patients, secondary}.
 #include "jobs/aggregate/aggregate_config.hpp"
 
+#include "jobs/config_codes.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -42,7 +44,7 @@ std::vector<std::string> code_prefixes(ConfigMap& map, const std::string& key, c
   return codes;
 }
 
-void read_filter(ConfigMap& config, AggregateSpec& spec) {
+void read_filter(ConfigMap& config, AggregateSpec& spec, std::vector<std::string>& warnings) {
   auto filter = config.optional_map("filter");
   if (!filter) return;
   const std::string source(source_name(spec.source));
@@ -57,12 +59,13 @@ void read_filter(ConfigMap& config, AggregateSpec& spec) {
         spec.source != ExtractorKind::kDeath)
       filter->fail("icd10", "applies to sources hospital_stay, ald and death only, not " + source);
     spec.icd10_filter = code_prefixes(*filter, "icd10", "ICD-10");
+    warn_unknown_codes(*filter, "icd10", CodeSystem::kIcd10, spec.icd10_filter, true, warnings);
   }
   auto only_for = [&](const char* key, ExtractorKind owner) {
     if (!filter->has(key)) return false;
     if (spec.source != owner)
-      filter->fail(key, fmt::format("applies to source {} only, not {}", source_name(owner),
-                                    source));
+      filter->fail(key,
+                   fmt::format("applies to source {} only, not {}", source_name(owner), source));
     return true;
   };
   auto codes = [&](const char* key, const char* what) {
@@ -78,18 +81,26 @@ void read_filter(ConfigMap& config, AggregateSpec& spec) {
     for (const auto& v : items) {
       auto it = std::find(names.begin(), names.end(), v);
       if (it == names.end())
-        filter->fail(key, fmt::format("'{}' is not one of {}{}", v, joined(names),
-                                      did_you_mean(v, names)));
+        filter->fail(
+            key, fmt::format("'{}' is not one of {}{}", v, joined(names), did_you_mean(v, names)));
       bits |= static_cast<uint8_t>(1u << (it - names.begin()));
     }
     return bits;
   };
-  if (only_for("ald", ExtractorKind::kAld)) spec.ald_filter = codes("ald", "IMB_ALD_NUM");
-  if (only_for("ccam", ExtractorKind::kAct))
+  if (only_for("ald", ExtractorKind::kAld)) {
+    spec.ald_filter = codes("ald", "IMB_ALD_NUM");
+    warn_unknown_codes(*filter, "ald", CodeSystem::kAld, spec.ald_filter, warnings);
+  }
+  if (only_for("ccam", ExtractorKind::kAct)) {
     spec.ccam_filter = code_prefixes(*filter, "ccam", "CCAM");
+    warn_unknown_codes(*filter, "ccam", CodeSystem::kCcam, spec.ccam_filter, true, warnings);
+  }
   if (only_for("settings", ExtractorKind::kAct))
     spec.act_settings = choices("settings", {"dcir", "pmsi"});
-  if (only_for("nabm", ExtractorKind::kLab)) spec.nabm_filter = codes("nabm", "NABM");
+  if (only_for("nabm", ExtractorKind::kLab)) {
+    spec.nabm_filter = codes("nabm", "NABM");
+    warn_unknown_codes(*filter, "nabm", CodeSystem::kNabm, spec.nabm_filter, warnings);
+  }
   if (only_for("sources", ExtractorKind::kDeath))
     spec.death_sources = choices("sources", {"ir_ben_r", "causes", "pmsi"});
   if (only_for("causes", ExtractorKind::kDeath)) {
@@ -141,9 +152,8 @@ void read_flux(ConfigMap& config, AggregateSpec& spec) {
     const int64_t n = flux->optional_int("months_after_period", 0, 0, 1200);
     const CivilDate end = civil_from_days(*spec.period_end);
     const int64_t month = int64_t{end.year} * 12 + end.month - 1 + n + 1;  // the month after
-    spec.flux_until = days_from_civil(static_cast<int>(month / 12),
-                                      static_cast<unsigned>(month % 12 + 1), 1) -
-                      1;
+    spec.flux_until =
+        days_from_civil(static_cast<int>(month / 12), static_cast<unsigned>(month % 12 + 1), 1) - 1;
     spec.flux_months_after_period = n;
   }
   flux->finish();
@@ -177,7 +187,7 @@ AggregateJobConfig read_aggregate_config(ConfigMap& config) {
   if (spec.source == ExtractorKind::kAld && !spec.period_start)
     config.fail("period", "is required with source ald (open ALD periods need an end to count to)");
 
-  read_filter(config, spec);
+  read_filter(config, spec, out.warnings);
 
   if (!config.has("group_by"))
     config.fail("group_by", "is required (a list of dimensions, [] for one total row)");
@@ -237,6 +247,7 @@ boost::json::object aggregate_config_to_json(const AggregateJobConfig& config) {
   o["job"] = "aggregate";
   o["store"] = config.store;
   o["output"] = config.output;
+  o["dcir_rules"] = dcir_rules_json(config.dcir_rules);
   o["source"] = source_name(spec.source);
   if (spec.period_start)
     o["period"] = {{"start", format_iso_date(*spec.period_start)},
@@ -300,8 +311,7 @@ boost::json::object aggregate_config_to_json(const AggregateJobConfig& config) {
   o["disclosure"] = {{"min_patients", spec.min_patients}, {"secondary", spec.secondary}};
   if (spec.flux_until) {
     boost::json::object flux{{"until", format_iso_date(*spec.flux_until)}};
-    if (spec.flux_months_after_period)
-      flux["months_after_period"] = *spec.flux_months_after_period;
+    if (spec.flux_months_after_period) flux["months_after_period"] = *spec.flux_months_after_period;
     o["flux"] = std::move(flux);
   } else {
     o["flux"] = nullptr;

@@ -20,7 +20,8 @@ std::span<const KeySpec> aggregate_keys() {
       {"filter.atc", "list of strings", "none", "",
        "dispensing: ATC prefixes (`UNKNOWN` for a CIP13 absent from IR_PHA_R)"},
       {"filter.icd10", "list of strings", "none", "",
-       "hospital_stay: ICD-10 prefixes, without the dot; ald: of MED_MTF_COD; death: of the causes"},
+       "hospital_stay: ICD-10 prefixes, without the dot; ald: of MED_MTF_COD; death: of the "
+       "causes"},
       {"filter.positions", "list of strings", "[DP]", "DP, DR, DAS",
        "hospital_stay: which diagnoses `icd10` looks at"},
       {"filter.ald", "list of integers", "none", "", "ald: IMB_ALD_NUM values (or `icd10`)"},
@@ -48,6 +49,8 @@ std::span<const KeySpec> aggregate_keys() {
       {"disclosure.secondary", "boolean", "false", "",
        "secondary suppression (`suppressed` = 2) so masked cells cannot be recomputed from the "
        "margins; needs `totals: true`"},
+      {"dcir_rules", "boolean or list of strings", "true", "majorations, public_hospital",
+       "the DCIR cleaning rules applied (section 3): `true` both, `false` none, or a list"},
   };
   return kKeys;
 }

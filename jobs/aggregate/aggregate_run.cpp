@@ -61,15 +61,17 @@ AggregateRunSummary run_aggregate(const AggregateJobConfig& config, Communicator
   const ShardData death_tables =
       spec.source == ExtractorKind::kDeath ? load_death_tables(config.store) : ShardData{};
   const DeathCertificates certificates(death_tables);
-  ShardJob job = shard_job("aggregate", config, aggregate_config_to_json(config),
-                           aggregate_wanted_tables(spec));
+  WantedTables wanted = aggregate_wanted_tables(spec);
+  add_dcir_rule_columns(wanted, config.store, config.dcir_rules,
+                        spec.source == ExtractorKind::kClaim);
+  ShardJob job =
+      shard_job("aggregate", config, aggregate_config_to_json(config), std::move(wanted));
   if (spec.source == ExtractorKind::kDispensing) job.referential = ReferentialNeed::kCodes;
   // A partial: the shard's event counts, then its groups.
   job.work = [&](ShardWork& shard, ByteWriter& out) {
     ShardAggregateStats stats;
-    const CodedGroups groups =
-        aggregate_shard(shard.data, shard.referential, spec, shard.threads, &stats,
-                        kAggregateMorselEvents, &certificates);
+    const CodedGroups groups = aggregate_shard(shard.data, shard.referential, spec, shard.threads,
+                                               &stats, kAggregateMorselEvents, &certificates);
     out.put<uint64_t>(stats.events);
     out.put<uint64_t>(stats.kept);
     out.put_vector(groups.serialize());

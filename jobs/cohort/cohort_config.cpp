@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "jobs/config_codes.hpp"
 
 namespace snds {
 namespace {
@@ -112,7 +113,8 @@ uint8_t choice_bits(ConfigMap& m, const std::string& key, const std::vector<std:
   return bits;
 }
 
-EventDefinition read_event(ConfigMap& events, const std::string& name) {
+EventDefinition read_event(ConfigMap& events, const std::string& name,
+                           std::vector<std::string>& warnings) {
   if (!is_name(name))
     events.fail(name, "an event name uses letters, digits, '_', '-' and '.' only");
   ConfigMap m = events.required_map(name);
@@ -159,6 +161,7 @@ EventDefinition read_event(ConfigMap& events, const std::string& name) {
       if (!m.has("icd10"))
         m.fail("icd10", "is required for a hospital_stay event (ICD-10 prefixes, e.g. [I21, I22])");
       def.icd10 = code_list(m, "icd10", "I21");
+      warn_unknown_codes(m, "icd10", CodeSystem::kIcd10, def.icd10, true, warnings);
       if (m.has("positions")) {
         const auto positions = m.string_list("positions", true);
         if (positions.empty()) m.fail("positions", "needs at least one of DP, DR, DAS");
@@ -187,20 +190,25 @@ EventDefinition read_event(ConfigMap& events, const std::string& name) {
       def.icd10 = code_list(m, "icd10", "E11");
       def.ald = m.int_list("ald", false);
       if (m.has("ald") && def.ald.empty()) m.fail("ald", "needs at least one IMB_ALD_NUM value");
+      warn_unknown_codes(m, "icd10", CodeSystem::kIcd10, def.icd10, true, warnings);
+      warn_unknown_codes(m, "ald", CodeSystem::kAld, def.ald, warnings);
       break;
     }
     case CohortSource::kAct: {
       def.ccam = code_list(m, "ccam", "NEKA");
+      warn_unknown_codes(m, "ccam", CodeSystem::kCcam, def.ccam, true, warnings);
       def.settings = choice_bits(m, "settings", {"dcir", "pmsi"}, 3);
       break;
     }
     case CohortSource::kLab: {
       def.nabm = m.int_list("nabm", false);
       if (m.has("nabm") && def.nabm.empty()) m.fail("nabm", "needs at least one NABM code");
+      warn_unknown_codes(m, "nabm", CodeSystem::kNabm, def.nabm, warnings);
       break;
     }
     case CohortSource::kDeath: {
       def.icd10 = code_list(m, "icd10", "I21");
+      warn_unknown_codes(m, "icd10", CodeSystem::kIcd10, def.icd10, true, warnings);
       def.death_sources = choice_bits(m, "sources", {"ir_ben_r", "causes", "pmsi"}, 7);
       if (m.has("causes")) {
         const std::string causes = m.required_string("causes");
@@ -508,7 +516,8 @@ CohortJobConfig read_cohort_config(ConfigMap& config) {
   study.finish();
 
   ConfigMap events = config.required_map("events");
-  for (const auto& name : events.keys()) spec.events.push_back(read_event(events, name));
+  for (const auto& name : events.keys())
+    spec.events.push_back(read_event(events, name, out.warnings));
   if (spec.events.empty()) events.fail("", "defines no event");
   events.finish();
 
@@ -548,6 +557,7 @@ boost::json::object cohort_config_to_json(const CohortJobConfig& config) {
   o["job"] = "cohort";
   o["store"] = config.store;
   o["output"] = config.output;
+  o["dcir_rules"] = dcir_rules_json(config.dcir_rules);
   for (auto& [k, v] : cohort_spec_to_json(config.spec)) o[k] = v;
   return o;
 }

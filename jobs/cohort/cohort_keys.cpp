@@ -111,6 +111,9 @@ std::span<const KeySpec> cohort_keys() {
       {"disclosure", "map", "none", "", "small-count masking of the summary outputs"},
       {"disclosure.min_patients", "integer", "10", "1-2147483647",
        "counts below it are blanked in incidence.csv, baseline.csv and index_codes.csv"},
+      {"dcir_rules", "boolean or list of strings", "true", "majorations, public_hospital",
+       "the DCIR cleaning rules applied to events (section 3): `true` both, `false` none, or a "
+       "list"},
   };
   return kKeys;
 }

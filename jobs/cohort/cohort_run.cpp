@@ -133,8 +133,10 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
   const ShardData death_tables =
       spec.uses_source(CohortSource::kDeath) ? load_death_tables(config.store) : ShardData{};
   const DeathCertificates certificates(death_tables);
-  ShardJob job =
-      shard_job("cohort", config, cohort_config_to_json(config), cohort_wanted_tables(spec));
+  WantedTables wanted = cohort_wanted_tables(spec);
+  add_dcir_rule_columns(wanted, config.store, config.dcir_rules,
+                        spec.uses_source(CohortSource::kClaim) && !claim_days_only);
+  ShardJob job = shard_job("cohort", config, cohort_config_to_json(config), std::move(wanted));
   if (spec.uses_source(CohortSource::kDispensing))
     job.referential = spec.exposure && spec.exposure->days_per_box == 0
                           ? ReferentialNeed::kWithPackSizes

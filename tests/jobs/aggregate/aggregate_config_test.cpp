@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
+#include "core/events/dcir_rules.hpp"
 #include "jobs/job_entry.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -219,6 +220,42 @@ TEST(AggregateConfig, RunningOnAMissingStoreIsADataError) {
     EXPECT_EQ(e.code(), ExitCode::kData);
     EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
   }
+}
+
+TEST(AggregateConfig, ACodeNoNomenclatureHasIsAWarningNamingTheClosestCodes) {
+  test::TempDir dir;
+  const auto c = read_text(
+      "job: aggregate\nstore: s/\noutput: o/\nsource: hospital_stay\n"
+      "filter: {icd10: [I21, I2I4, U99]}\ngroup_by: []\nmeasures: [lines]\n",
+      dir);
+  ASSERT_EQ(c.warnings.size(), 2u);
+  EXPECT_NE(c.warnings[0].find("agg.yaml:5: filter.icd10: prefix I2I4 is no ICD-10 (IR_CIM_V) "
+                               "code's start (closest: "),
+            std::string::npos)
+      << c.warnings[0];
+  EXPECT_NE(c.warnings[0].find("I214"), std::string::npos) << c.warnings[0];
+  EXPECT_NE(c.warnings[1].find("prefix U99 "), std::string::npos) << c.warnings[1];
+  // Real codes: no warning (the contract's example, a lab filter, an ALD list with 31).
+  EXPECT_TRUE(read_text(kContractExample, dir).warnings.empty());
+  EXPECT_TRUE(read_text("job: aggregate\nstore: s/\noutput: o/\nsource: ald\n"
+                        "period: {start: 2020-01-01, end: 2020-12-31}\n"
+                        "filter: {ald: [8, 31]}\ngroup_by: []\nmeasures: [lines]\n",
+                        dir)
+                  .warnings.empty());
+}
+
+TEST(AggregateConfig, DcirRulesAreBothByDefaultNoneWithFalseOrTheNamedOnes) {
+  test::TempDir dir;
+  EXPECT_EQ(read_text(kContractExample, dir).dcir_rules, kAllDcirRules);
+  EXPECT_EQ(read_text(std::string(kContractExample) + "dcir_rules: false\n", dir).dcir_rules, 0);
+  EXPECT_EQ(
+      read_text(std::string(kContractExample) + "dcir_rules: [public_hospital]\n", dir).dcir_rules,
+      kRulePublicHospital);
+  const std::string e = error_of(std::string(kContractExample) + "dcir_rules: [majoration]\n");
+  EXPECT_NE(e.find(":10: dcir_rules: 'majoration' is not a DCIR rule (did you mean "
+                   "'majorations'?)"),
+            std::string::npos)
+      << e;
 }
 
 }  // namespace

@@ -397,5 +397,27 @@ TEST(CohortConfigDesigns, MistakesNameTheKey) {
       << e;
 }
 
+TEST(CohortConfig, EventCodesNoNomenclatureHasAreWarningsNotErrors) {
+  const CohortJobConfig c = read_text(R"(job: cohort
+store: store/
+output: out/
+study: {start: 2020-01-01, end: 2022-12-31}
+events:
+  hba1c: {source: lab, nabm: [1577, 15770]}
+  surgery: {source: act, ccam: [NEKA02, NEKZ]}
+  diabetes_ald: {source: ald, icd10: [E11], ald: [8, 33]}
+index: {event: hba1c}
+outcome: {event: surgery}
+)");
+  ASSERT_EQ(c.warnings.size(), 3u);
+  EXPECT_NE(c.warnings[0].find("events.hba1c.nabm: code 15770 is no NABM"), std::string::npos)
+      << c.warnings[0];
+  EXPECT_NE(c.warnings[1].find("events.surgery.ccam: prefix NEKZ is no CCAM"), std::string::npos)
+      << c.warnings[1];
+  EXPECT_NE(c.warnings[2].find("events.diabetes_ald.ald: code 33 is no ALD"), std::string::npos)
+      << c.warnings[2];
+  EXPECT_TRUE(read_text(kExample).warnings.empty());
+}
+
 }  // namespace
 }  // namespace snds
