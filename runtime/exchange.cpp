@@ -1,6 +1,8 @@
 // Shuffle rounds over alltoallv; the wire format is a count, then (bucket, table, batch) parts.
 #include "runtime/exchange.hpp"
 
+#include <algorithm>
+
 #include "core/serialize.hpp"
 
 namespace snds {
@@ -36,6 +38,20 @@ std::vector<Outbox::Part> Outbox::take_local(int rank) {
   return local;
 }
 
+namespace {
+// Per thread: a rank's exchange() and its phase metrics run on its communicating thread, and the
+// ranks that tests run in one process (run_in_process) each have their own thread.
+thread_local ExchangeTotals g_totals;
+}  // namespace
+
+ExchangeTotals exchange_totals() {
+  return g_totals;
+}
+
+void reset_largest_round() {
+  g_totals.largest_round = 0;
+}
+
 ExchangeStats exchange(Communicator& comm, Outbox& outbox, BucketStore& store) {
   ExchangeStats stats;
   // Rows staying on this rank skip the wire format.
@@ -43,6 +59,9 @@ ExchangeStats exchange(Communicator& comm, Outbox& outbox, BucketStore& store) {
   std::vector<Bytes> send = outbox.take_encoded();
   for (size_t d = 0; d < send.size(); ++d)
     if (static_cast<int>(d) != comm.rank()) stats.bytes_sent += send[d].size();
+  g_totals.rounds += 1;
+  g_totals.bytes_sent += stats.bytes_sent;
+  g_totals.largest_round = std::max(g_totals.largest_round, stats.bytes_sent);
   std::vector<Bytes> recv = comm.alltoallv(send);
   send.clear();
   for (size_t s = 0; s < recv.size(); ++s) {

@@ -44,4 +44,16 @@ struct ExchangeStats {
 // Collective. Sends `outbox` (emptied) and adds what arrives to `store`.
 ExchangeStats exchange(Communicator& comm, Outbox& outbox, BucketStore& store);
 
+// This rank's exchange() calls so far (counted per thread: the rank's communicating thread):
+// rounds, bytes sent to other ranks, and the most bytes one round sent since the last
+// reset_largest_round(). The phase metrics (runtime/metrics.hpp)
+// take their differences, so that a manifest says what each phase put through the network.
+struct ExchangeTotals {
+  uint64_t rounds = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t largest_round = 0;
+};
+ExchangeTotals exchange_totals();
+void reset_largest_round();
+
 }  // namespace snds

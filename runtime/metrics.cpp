@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include "core/serialize.hpp"
+#include "runtime/exchange.hpp"
 
 namespace snds {
 
@@ -14,7 +15,13 @@ uint64_t peak_rss_bytes() {
 }
 
 void Metrics::begin_phase(const std::string& name) {
-  phases_.push_back(PhaseRecord{name, 0, 0, 0, 0});
+  PhaseRecord p;
+  p.name = name;
+  phases_.push_back(std::move(p));
+  const ExchangeTotals t = exchange_totals();
+  rounds_at_start_ = t.rounds;
+  sent_at_start_ = t.bytes_sent;
+  reset_largest_round();
   start_ = std::chrono::steady_clock::now();
 }
 
@@ -24,6 +31,10 @@ void Metrics::end_phase(uint64_t rows, uint64_t bytes) {
   p.rows = rows;
   p.bytes = bytes;
   p.peak_rss = peak_rss_bytes();
+  const ExchangeTotals t = exchange_totals();
+  p.rounds = t.rounds - rounds_at_start_;
+  p.sent_bytes = t.bytes_sent - sent_at_start_;
+  p.largest_round = t.largest_round;
 }
 
 boost::json::array Metrics::gather(Communicator& comm) const {
@@ -36,6 +47,9 @@ boost::json::array Metrics::gather(Communicator& comm) const {
     w.put<uint64_t>(p.rows);
     w.put<uint64_t>(p.bytes);
     w.put<uint64_t>(p.peak_rss);
+    w.put<uint64_t>(p.rounds);
+    w.put<uint64_t>(p.sent_bytes);
+    w.put<uint64_t>(p.largest_round);
   }
   const auto all = comm.gather(mine, 0);
   boost::json::array out;
@@ -50,14 +64,17 @@ boost::json::array Metrics::gather(Communicator& comm) const {
       p.rows = r.get<uint64_t>();
       p.bytes = r.get<uint64_t>();
       p.peak_rss = r.get<uint64_t>();
+      p.rounds = r.get<uint64_t>();
+      p.sent_bytes = r.get<uint64_t>();
+      p.largest_round = r.get<uint64_t>();
     }
     per_rank.push_back(std::move(recs));
   }
   for (size_t i = 0; i < per_rank[0].size(); ++i) {
     boost::json::object o;
     double wall = 0;
-    uint64_t rows = 0, bytes = 0;
-    boost::json::array rss, rrows, rwall;
+    uint64_t rows = 0, bytes = 0, rounds = 0, sent = 0;
+    boost::json::array rss, rrows, rwall, rsent, rlargest;
     for (const auto& recs : per_rank) {
       if (i >= recs.size()) continue;
       wall = std::max(wall, recs[i].wall_s);
@@ -66,6 +83,10 @@ boost::json::array Metrics::gather(Communicator& comm) const {
       rss.push_back(recs[i].peak_rss);
       rrows.push_back(recs[i].rows);
       rwall.push_back(recs[i].wall_s);
+      rounds = std::max(rounds, recs[i].rounds);
+      sent += recs[i].sent_bytes;
+      rsent.push_back(recs[i].sent_bytes);
+      rlargest.push_back(recs[i].largest_round);
     }
     o["name"] = per_rank[0][i].name;
     o["wall_s"] = wall;
@@ -74,6 +95,11 @@ boost::json::array Metrics::gather(Communicator& comm) const {
     o["rows_per_rank"] = std::move(rrows);
     o["wall_s_per_rank"] = std::move(rwall);
     o["peak_rss_bytes_per_rank"] = std::move(rss);
+    if (rounds > 0)
+      o["exchange"] = boost::json::object{{"rounds", rounds},
+                                          {"bytes_sent", sent},
+                                          {"bytes_sent_per_rank", std::move(rsent)},
+                                          {"largest_round_bytes_per_rank", std::move(rlargest)}};
     out.push_back(std::move(o));
   }
   return out;

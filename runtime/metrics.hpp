@@ -23,6 +23,11 @@ struct PhaseRecord {
   uint64_t rows = 0;
   uint64_t bytes = 0;
   uint64_t peak_rss = 0;
+  // The all-to-all shuffle during the phase (runtime/exchange.hpp): rounds, bytes this rank sent
+  // to the others, the most it sent in one round.
+  uint64_t rounds = 0;
+  uint64_t sent_bytes = 0;
+  uint64_t largest_round = 0;
 };
 
 class Metrics {
@@ -33,12 +38,16 @@ class Metrics {
   const std::vector<PhaseRecord>& phases() const { return phases_; }
 
   // Collective: every rank calls it with the same phase list. Returns on rank 0 a JSON array
-  // of {name, wall_s (max over ranks), rows, bytes (sums), peak_rss_per_rank, rows_per_rank}.
+  // of {name, wall_s (max over ranks), rows, bytes (sums), peak_rss_per_rank, rows_per_rank},
+  // and for a phase that shuffled rows, `exchange`: {rounds, bytes_sent (sum over ranks),
+  // bytes_sent_per_rank, largest_round_bytes_per_rank}.
   boost::json::array gather(Communicator& comm) const;
 
  private:
   std::vector<PhaseRecord> phases_;
   std::chrono::steady_clock::time_point start_;
+  uint64_t rounds_at_start_ = 0;
+  uint64_t sent_at_start_ = 0;
 };
 
 }  // namespace snds
