@@ -186,7 +186,22 @@ void BaselineCounter::add(const BaselineSpec& spec, const PatientBaseline& b) {
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
   };
-  if (spec.atc || spec.drugs) {
+  if ((spec.atc || spec.drugs) && b.class_names) {
+    if (class_names_ && class_names_ != b.class_names)
+      throw internal_error("baseline ids of two shards counted before a flush");
+    class_names_ = b.class_names;
+    if (spec.atc) {
+      classes_.assign(b.class_ids.begin(), b.class_ids.end());
+      distinct(classes_);
+      if (class_counts_.size() < class_names_->size()) class_counts_.resize(class_names_->size());
+      for (uint64_t id : classes_) ++class_counts_[id];
+    }
+    if (spec.drugs) {
+      drug_keys_.assign(b.drug_ids.begin(), b.drug_ids.end());
+      distinct(drug_keys_);
+      bump(drugs_, drug_keys_.size());
+    }
+  } else if (spec.atc || spec.drugs) {
     classes_.clear();
     drug_keys_.clear();
     for (auto a : b.atc) {
@@ -229,6 +244,8 @@ void BaselineCounter::flush(CohortTallies& t) {
   for (auto& [v, n] : sex_) t.counts[key("sex", v)] += n;
   for (auto& [v, n] : age_) t.counts[key("age_band", v)] += n;
   for (auto& [k, n] : atc_) t.counts[key("atc", code_text(k))] += n;
+  for (size_t id = 0; id < class_counts_.size(); ++id)
+    if (class_counts_[id] > 0) t.counts[key("atc", (*class_names_)[id])] += class_counts_[id];
   for (auto& [v, n] : chapters_) t.counts[key("dp_chapter", v)] += n;
   auto histogram = [&](const char* name, const std::vector<uint64_t>& h) {
     for (size_t v = 0; v < h.size(); ++v)
@@ -241,6 +258,8 @@ void BaselineCounter::flush(CohortTallies& t) {
   sex_.clear();
   age_.clear();
   atc_.clear();
+  class_counts_.clear();
+  class_names_ = nullptr;
   chapters_.clear();
   drugs_.clear();
   stays_.clear();

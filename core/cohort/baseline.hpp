@@ -42,8 +42,12 @@ struct PatientBaseline {
   std::string_view sex;
   int64_t age_at_index = 0;           // the reference's age (kMissingInt: unknown)
   std::vector<std::string_view> atc;  // ATC codes (level 5) dispensed in the window
-  std::vector<std::string_view> dp;   // DGN_PAL of the stays admitted in the window
-  std::vector<bool> events;           // per spec.baseline->events: found in the window
+  // Or, when the engine resolved them per CIP13 (class_names set, `atc` then unused): the ids of
+  // their ATC classes at atc_level (names in *class_names) and of their drugs.
+  const std::vector<std::string_view>* class_names = nullptr;
+  std::vector<uint32_t> class_ids, drug_ids;
+  std::vector<std::string_view> dp;  // DGN_PAL of the stays admitted in the window
+  std::vector<bool> events;          // per spec.baseline->events: found in the window
 };
 void tally_baseline(const BaselineSpec& spec, const PatientBaseline& b, CohortTallies& t);
 
@@ -65,9 +69,11 @@ class BaselineCounter {
 
   std::vector<std::pair<std::string_view, uint64_t>> sex_, age_, chapters_;
   std::vector<std::pair<uint64_t, uint64_t>> atc_;  // sorted by key, merged per patient
-  std::vector<uint64_t> drugs_, stays_;             // patients per value
-  std::vector<uint64_t> events_;                    // patients per baseline event
-  std::vector<std::string_view> long_codes_;        // codes longer than 7 bytes, as met
+  const std::vector<std::string_view>* class_names_ = nullptr;
+  std::vector<uint64_t> class_counts_;        // per class id, with class_names_
+  std::vector<uint64_t> drugs_, stays_;       // patients per value
+  std::vector<uint64_t> events_;              // patients per baseline event
+  std::vector<std::string_view> long_codes_;  // codes longer than 7 bytes, as met
   // Per-patient buffers.
   std::vector<uint64_t> classes_, drug_keys_, merged_;
   std::vector<std::string_view> chapter_buf_;

@@ -8,6 +8,7 @@
 #include <map>
 #include <string_view>
 #include <tuple>
+#include <unordered_map>
 
 #include "core/error.hpp"
 
@@ -130,8 +131,11 @@ class PatientEvents {
       : spec_(spec), events_(events) {
     for (size_t d = 0; d < spec.events.size(); ++d)
       if (spec.uses_event(d)) used_.push_back(d);
-    if (spec.uses_source(CohortSource::kDispensing))
+    if (spec.uses_source(CohortSource::kDispensing)) {
       dispensing_ = group_by_patient(events.dispensing, patients, "dispensing");
+      if (events.dispensing_codes.resolved(events.dispensing.size()))
+        codes_ = &events.dispensing_codes;
+    }
     if (spec.uses_source(CohortSource::kHospitalStay))
       stays_ = group_by_patient(events.stays, patients, "hospital stay");
     if (spec.uses_source(CohortSource::kClaim))
@@ -168,6 +172,15 @@ class PatientEvents {
     const auto& def = spec_.events[d];
     switch (def.source) {
       case CohortSource::kDispensing:
+        if (codes_) {
+          const uint64_t bit = uint64_t{1} << d;
+          for (uint32_t k = dispensing_.offsets[p]; k < dispensing_.offsets[p + 1]; ++k) {
+            const uint32_t i = dispensing_.at(k);
+            if (codes_->definitions[codes_->cip[i]] & bit)
+              out.push_back(events_.dispensing[i].date);
+          }
+          break;
+        }
         for (uint32_t k = dispensing_.offsets[p]; k < dispensing_.offsets[p + 1]; ++k) {
           const auto& e = events_.dispensing[dispensing_.at(k)];
           if (matches(def, e)) out.push_back(e.date);
@@ -254,12 +267,25 @@ class PatientEvents {
     b.sex = patient.sex;
     b.age_at_index = row.age_at_index;
     b.atc.clear();
+    b.class_ids.clear();
+    b.drug_ids.clear();
+    b.class_names = codes_ ? &codes_->class_names : nullptr;
     b.dp.clear();
-    if (spec.atc || spec.drugs)
+    if ((spec.atc || spec.drugs) && codes_) {
+      for (uint32_t k = dispensing_.offsets[p]; k < dispensing_.offsets[p + 1]; ++k) {
+        const uint32_t i = dispensing_.at(k);
+        if (!inside(events_.dispensing[i].date)) continue;
+        const uint32_t cip = codes_->cip[i];
+        if (codes_->atc_class[cip] != DispensingCodes::kNone)
+          b.class_ids.push_back(codes_->atc_class[cip]);
+        if (codes_->drug[cip] != DispensingCodes::kNone) b.drug_ids.push_back(codes_->drug[cip]);
+      }
+    } else if (spec.atc || spec.drugs) {
       for (uint32_t k = dispensing_.offsets[p]; k < dispensing_.offsets[p + 1]; ++k) {
         const auto& e = events_.dispensing[dispensing_.at(k)];
         if (inside(e.date)) b.atc.push_back(e.atc);
       }
+    }
     if (spec.dp_chapter || spec.stays)
       for (uint32_t k = stays_.offsets[p]; k < stays_.offsets[p + 1]; ++k) {
         const auto& e = events_.stays[stays_.at(k)];
@@ -401,6 +427,7 @@ class PatientEvents {
 
   const CohortSpec& spec_;
   const ShardEvents& events_;
+  const DispensingCodes* codes_ = nullptr;  // when the dispensings' codes were resolved
   std::vector<size_t> used_;
   ByPatient dispensing_, stays_, claims_, claim_days_, ald_, acts_, labs_;
   std::vector<std::pair<uint8_t, ByPatient>> deaths_;  // as events_.deaths
@@ -725,12 +752,88 @@ StayCodeFilter cohort_stay_codes(const CohortSpec& spec) {
   return f;
 }
 
+namespace {
+
+// dispensing_events(lines), with each event's CIP13 rank (DispensingLine::cip) in `cip`.
+void net_lines(const std::vector<DispensingLine>& lines, std::vector<DispensingEvent>& out,
+               std::vector<uint32_t>& cip) {
+  out.reserve(out.size() + lines.size());
+  for (size_t i = 0; i < lines.size();) {
+    const DispensingLine& first = lines[i];
+    int64_t net = 0;
+    size_t j = i;
+    for (; j < lines.size() && lines[j].patient == first.patient && lines[j].date == first.date &&
+           lines[j].cip == first.cip;
+         ++j)
+      net += lines[j].boxes;
+    if (net > 0) {
+      out.push_back(DispensingEvent{first.patient, first.date, first.cip13, first.atc, net});
+      cip.push_back(first.cip);
+    }
+    i = j;
+  }
+}
+
+// The per-CIP13 half of DispensingCodes: definitions matched, baseline class and drug ids.
+void resolve_cips(const CohortSpec& spec, const std::vector<std::string_view>& cips,
+                  const std::vector<std::string_view>& atcs, DispensingCodes& codes) {
+  codes.definitions.assign(cips.size(), 0);
+  for (size_t d = 0; d < spec.events.size(); ++d) {
+    const auto& def = spec.events[d];
+    if (def.source != CohortSource::kDispensing) continue;
+    for (size_t c = 0; c < cips.size(); ++c)
+      if (has_code_prefix(atcs[c], def.atc) || has_exact(cips[c], def.cip13))
+        codes.definitions[c] |= uint64_t{1} << d;
+  }
+  codes.atc_class.assign(cips.size(), DispensingCodes::kNone);
+  codes.drug.assign(cips.size(), DispensingCodes::kNone);
+  if (!spec.baseline || !(spec.baseline->atc || spec.baseline->drugs)) return;
+  std::unordered_map<std::string_view, uint32_t> class_ids, drug_ids;
+  for (size_t c = 0; c < cips.size(); ++c) {
+    if (auto a = atc_class(atcs[c], spec.baseline->atc_level); !a.empty()) {
+      auto [it, added] = class_ids.try_emplace(a, static_cast<uint32_t>(codes.class_names.size()));
+      if (added) codes.class_names.push_back(a);
+      codes.atc_class[c] = it->second;
+    }
+    if (auto a = atc_class(atcs[c], 5); !a.empty())
+      codes.drug[c] = drug_ids.try_emplace(a, static_cast<uint32_t>(drug_ids.size())).first->second;
+  }
+  codes.drugs = static_cast<uint32_t>(drug_ids.size());
+}
+
+}  // namespace
+
+DispensingCodes resolve_dispensing_codes(const CohortSpec& spec,
+                                         const std::vector<DispensingEvent>& events) {
+  DispensingCodes codes;
+  if (spec.events.size() > 64) return codes;
+  std::map<std::pair<std::string_view, std::string_view>, uint32_t> entries;
+  std::vector<std::string_view> cips, atcs;
+  for (const auto& e : events) {
+    auto [it, added] = entries.try_emplace({e.cip13, e.atc}, static_cast<uint32_t>(entries.size()));
+    if (added) {
+      cips.push_back(e.cip13);
+      atcs.push_back(e.atc);
+    }
+    codes.cip.push_back(it->second);
+  }
+  resolve_cips(spec, cips, atcs, codes);
+  return codes;
+}
+
 std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
                                                       const DispensingSource& source, int threads,
                                                       size_t rows_per_range,
-                                                      const std::function<void()>& alongside) {
+                                                      const std::function<void()>& alongside,
+                                                      DispensingCodes* codes) {
   const auto& cips = source.cip13s();
   const auto& atcs = source.atcs();
+  // Definition bits fit a word up to 64 definitions; beyond, the engine reads the codes.
+  if (spec.events.size() > 64) codes = nullptr;
+  if (codes) {
+    *codes = DispensingCodes{};
+    resolve_cips(spec, cips, atcs, *codes);
+  }
   // A baseline of ATC classes or drugs needs every dispensing of the patients.
   std::vector<uint8_t> keep(cips.size(), spec.needs_all_dispensings() ? 1 : 0);
   for (const auto& def : spec.events) {
@@ -743,6 +846,7 @@ std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
   const auto ranges = static_cast<int64_t>(bounds.size() - 1);
   std::vector<std::vector<DispensingEvent>> parts(
       static_cast<size_t>(std::max<int64_t>(0, ranges)));
+  std::vector<std::vector<uint32_t>> part_cips(parts.size());
   // Each range's first and last patient of its lines (before netting: lines that cancel out
   // still tell where a patient is).
   std::vector<std::pair<uint32_t, uint32_t>> spans(parts.size(), {1u, 0u});
@@ -767,24 +871,32 @@ std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
     for (int64_t k = 0; k < ranges; ++k) {
       const auto r = static_cast<size_t>(k);
       lines.clear();
+      lines.reserve(bounds[r + 1] - bounds[r]);
       source.selected_lines(bounds[r], bounds[r + 1], lines, keep);
       if (!lines.empty()) spans[r] = {lines.front().patient, lines.back().patient};
-      parts[r] = dispensing_events(lines);
+      net_lines(lines, parts[r], part_cips[r]);
     }
   }
   if (alongside_error) std::rethrow_exception(alongside_error);
+  std::vector<DispensingEvent> out;
+  std::vector<uint32_t> out_cips;
   // A patient in two ranges (rows out of the stored order) would have its lines netted apart:
   // the shard again, as one range on this thread.
   if (DispensingSource::lines_straddle_ranges(spans)) {
     std::vector<DispensingLine> lines;
     source.selected_lines(0, source.rows(), lines, keep);
-    return dispensing_events(lines);
+    net_lines(lines, out, out_cips);
+  } else {
+    size_t total = 0;
+    for (const auto& part : parts) total += part.size();
+    out.reserve(total);
+    out_cips.reserve(total);
+    for (size_t r = 0; r < parts.size(); ++r) {
+      out.insert(out.end(), parts[r].begin(), parts[r].end());
+      out_cips.insert(out_cips.end(), part_cips[r].begin(), part_cips[r].end());
+    }
   }
-  size_t total = 0;
-  for (const auto& part : parts) total += part.size();
-  std::vector<DispensingEvent> out;
-  out.reserve(total);
-  for (auto& part : parts) out.insert(out.end(), part.begin(), part.end());
+  if (codes) codes->cip = std::move(out_cips);
   return out;
 }
 

@@ -26,9 +26,26 @@
 
 namespace snds {
 
+// What the definitions and the baseline ask of a dispensing, resolved once per CIP13 of the shard
+// rather than once per event (cohort_dispensing_events fills it). Empty `cip`: not resolved, the
+// engine then reads the events' codes.
+struct DispensingCodes {
+  std::vector<uint32_t> cip;  // per event of ShardEvents::dispensing: its CIP13's rank
+  // Per CIP13 rank: bit d set when event definition d (a dispensing one, d < 64) matches it.
+  std::vector<uint64_t> definitions;
+  // Per CIP13 rank: its ATC class at the baseline's atc_level and its drug (ATC level 5), as ids
+  // into class_names and 0 .. drugs - 1; kNone when it has none (unknown or short ATC).
+  static constexpr uint32_t kNone = UINT32_MAX;
+  std::vector<uint32_t> atc_class, drug;
+  std::vector<std::string_view> class_names;
+  uint32_t drugs = 0;
+  bool resolved(size_t events) const { return !cip.empty() && cip.size() == events; }
+};
+
 // The events of one shard a study may need, each sorted by patient (then date).
 struct ShardEvents {
   std::vector<DispensingEvent> dispensing;
+  DispensingCodes dispensing_codes;  // resolved when cohort_dispensing_events made `dispensing`
   std::vector<StayEvent> stays;
   std::vector<ClaimLine> claims;
   // Loss to follow-up's claim days when no event definition reads claims (extract_claim_days);
@@ -134,12 +151,18 @@ StayCodeFilter cohort_stay_codes(const CohortSpec& spec);
 // knob (tests set it small to get many ranges from small shards). `alongside`, when given, runs
 // once on one thread of the team while the others extract ranges (then it helps them): the
 // shard's serial extractions (claims, stays) overlap the parallel one. Its exception, if any, is
-// rethrown after the team is done.
+// rethrown after the team is done. `codes`, when given, receives the events' DispensingCodes.
 inline constexpr size_t kCohortRowsPerRange = 32768;
 std::vector<DispensingEvent> cohort_dispensing_events(const CohortSpec& spec,
                                                       const DispensingSource& source, int threads,
                                                       size_t rows_per_range = kCohortRowsPerRange,
-                                                      const std::function<void()>& alongside = {});
+                                                      const std::function<void()>& alongside = {},
+                                                      DispensingCodes* codes = nullptr);
+
+// DispensingCodes of events made otherwise (hand-made events: each distinct (CIP13, ATC) pair is
+// one entry of the tables); evaluate_cohort gives the same answer with them as without.
+DispensingCodes resolve_dispensing_codes(const CohortSpec& spec,
+                                         const std::vector<DispensingEvent>& events);
 
 CohortPartial evaluate_cohort(const CohortSpec& spec, const PatientIndex& patients,
                               const ShardEvents& events, int threads);

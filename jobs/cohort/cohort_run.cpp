@@ -170,7 +170,7 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
     if (spec.uses_source(CohortSource::kDispensing))
       events.dispensing = cohort_dispensing_events(
           spec, DispensingSource(shard.data, patients, shard.referential), shard.threads,
-          kCohortRowsPerRange, [&] { stays_and_claims(1); });
+          kCohortRowsPerRange, [&] { stays_and_claims(1); }, &events.dispensing_codes);
     else
       stays_and_claims(shard.threads);
     if (spec.uses_source(CohortSource::kAld))
@@ -194,7 +194,9 @@ void run_cohort(const CohortJobConfig& config, Communicator& comm, int threads,
       encode_partial(out, evaluate_cohort(spec, patients, events, shard.threads));
       return;
     }
-    // A person's history over all its pseudo-NIRs (docs/data-model.md, "Persons").
+    // A person's history over all its pseudo-NIRs (docs/data-model.md, "Persons"). Renumbering
+    // reorders the dispensings: their resolved codes no longer line up (the codes are read).
+    events.dispensing_codes.cip.clear();
     to_persons(events.dispensing, patients);
     to_persons(events.stays, patients);
     to_persons(events.claims, patients);
