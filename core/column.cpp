@@ -59,15 +59,18 @@ void StringColumn::append_gathered(const StringColumn& other, std::span<const ui
   const size_t base = bytes_.size();
   bytes_.resize(base + bytes);
   start();
-  offsets_.reserve(offsets_.size() + rows.size());
+  const size_t first = offsets_.size();
+  offsets_.resize(first + rows.size());
+  uint64_t* ends = offsets_.data() + first;
   char* out = bytes_.data() + base;
   uint64_t at = base;
-  for (uint32_t r : rows) {
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const uint32_t r = rows[k];
     const uint64_t len = other.offsets_[r + 1] - other.offsets_[r];
     std::memcpy(out, other.bytes_.data() + other.offsets_[r], len);
     out += len;
     at += len;
-    offsets_.push_back(at);
+    ends[k] = at;
   }
 }
 
@@ -193,15 +196,24 @@ void Column::append_missing() {
 }
 
 void Column::gather_from(const Column& other, std::span<const uint32_t> rows) {
-  reserve(size() + rows.size());
+  if (type == ColumnType::kString) reserve(size() + rows.size());
   switch (type) {
     case ColumnType::kInt64:
-    case ColumnType::kDecimal:
-      for (uint32_t r : rows) ints.push_back(other.ints[r]);
+    case ColumnType::kDecimal: {
+      // Sized once, then plain stores: a push_back per row checks capacity every time.
+      const size_t base = ints.size();
+      ints.resize(base + rows.size());
+      int64_t* out = ints.data() + base;
+      for (size_t k = 0; k < rows.size(); ++k) out[k] = other.ints[rows[k]];
       break;
-    case ColumnType::kDate:
-      for (uint32_t r : rows) dates.push_back(other.dates[r]);
+    }
+    case ColumnType::kDate: {
+      const size_t base = dates.size();
+      dates.resize(base + rows.size());
+      Date* out = dates.data() + base;
+      for (size_t k = 0; k < rows.size(); ++k) out[k] = other.dates[rows[k]];
       break;
+    }
     case ColumnType::kString:
       strings.append_gathered(other.strings, rows);
       break;

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -59,14 +59,16 @@ void BucketStore::spill(uint32_t bucket, Entry& e) {
   std::error_code ec;
   fs::create_directories(scratch_, ec);
   std::vector<char> buf;
+  buf.reserve(e.bytes + 4096 * e.batches.size());
   ByteWriter w(buf);
   for (auto& [table, batch] : e.batches) {
-    std::vector<char> one;
-    ByteWriter ow(one);
-    ow.put_string(table);
-    encode_batch(ow, batch);
-    w.put<uint64_t>(one.size());
-    w.put_bytes(one.data(), one.size());
+    // Each record: its length, then the table and the batch, encoded in place.
+    const size_t at = buf.size();
+    w.put<uint64_t>(0);
+    w.put_string(table);
+    encode_batch(w, batch);
+    const uint64_t length = buf.size() - at - sizeof(uint64_t);
+    std::memcpy(buf.data() + at, &length, sizeof length);
   }
   const fs::path path = spill_file(bucket);
   std::FILE* f = std::fopen(path.c_str(), "ab");
@@ -92,8 +94,18 @@ std::map<std::string, std::vector<Batch>> BucketStore::take(uint32_t bucket) {
   Entry& e = it->second;
   if (e.has_spill) {
     const fs::path path = spill_file(bucket);
-    std::ifstream in(path, std::ios::binary);
-    std::vector<char> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // One read of the whole file (it was read a character at a time through a stream).
+    std::vector<char> buf;
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) throw data_error("cannot read {}: {}", path.string(), std::strerror(errno));
+    std::error_code size_error;
+    buf.resize(static_cast<size_t>(fs::file_size(path, size_error)));
+    const size_t got = size_error ? 0 : std::fread(buf.data(), 1, buf.size(), f);
+    const int err = errno;
+    std::fclose(f);
+    if (size_error || got != buf.size())
+      throw data_error("cannot read {}: {}", path.string(),
+                       std::strerror(size_error ? size_error.value() : (err != 0 ? err : EIO)));
     ByteReader r(buf);
     while (!r.done()) {
       const auto n = r.get<uint64_t>();
