@@ -210,6 +210,9 @@ ShardWriter::ShardWriter(fs::path path, const FileAttributes& attributes,
   h5::check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110), Failure::kInternal,
             what);
   h5::check(H5Pset_file_locking(fapl.get(), false, true), Failure::kInternal, what);
+  // No chunk cache: every column is written whole, so its chunks go straight to the file and
+  // have their addresses at once (record_chunks), instead of waiting in a cache for a flush.
+  h5::check(H5Pset_cache(fapl.get(), 0, 0, 0, 0.75), Failure::kInternal, what);
   // The user block holds the header (shard_header.hpp), written once the file is closed.
   h5::PropList fcpl(h5::check_id(H5Pcreate(H5P_FILE_CREATE), Failure::kInternal, what));
   h5::check(H5Pset_userblock(fcpl.get(), kShardHeaderBytes), Failure::kInternal, what);
@@ -422,8 +425,6 @@ void ShardWriter::write_column(hid_t group, const std::string& table, const Colu
 
 void ShardWriter::record_chunks(const std::string& table, const std::string& name,
                                 const h5::Dataset& d, uint64_t rows, const std::string& what) {
-  // Chunks still in HDF5's chunk cache have no address yet.
-  h5::check(H5Dflush(d.get()), Failure::kInternal, what);
   h5::PropList dcpl(h5::check_id(H5Dget_create_plist(d.get()), Failure::kInternal, what));
   h5::Datatype type(h5::check_id(H5Dget_type(d.get()), Failure::kInternal, what));
   hsize_t chunk = 0;
@@ -436,6 +437,7 @@ void ShardWriter::record_chunks(const std::string& table, const std::string& nam
   e.pipeline = std::move(*pipeline);
   const uint64_t chunks = (rows + chunk - 1) / chunk;
   e.chunks.resize(chunks);
+  bool flushed = false;
   for (uint64_t k = 0; k < chunks; ++k) {
     const hsize_t offset = k * chunk;
     unsigned mask = 0;
@@ -443,6 +445,14 @@ void ShardWriter::record_chunks(const std::string& table, const std::string& nam
     hsize_t size = 0;
     h5::check(H5Dget_chunk_info_by_coord(d.get(), &offset, &mask, &address, &size),
               Failure::kInternal, what);
+    if ((address == HADDR_UNDEF || size == 0) && !flushed) {
+      // A chunk still in HDF5's chunk cache has no address yet (the file's cache is off, so
+      // this is rare: flushing every dataset, metadata included, cost a tenth of the write).
+      h5::check(H5Dflush(d.get()), Failure::kInternal, what);
+      flushed = true;
+      h5::check(H5Dget_chunk_info_by_coord(d.get(), &offset, &mask, &address, &size),
+                Failure::kInternal, what);
+    }
     if (address == HADDR_UNDEF || size == 0) return;
     if (!chunk_base_) chunk_base_ = chunk_address_base(d.get(), offset, address, size);
     if (*chunk_base_ == kNoBase) return;
