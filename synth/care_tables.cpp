@@ -53,11 +53,13 @@ std::string care_table_header(const std::string& table) {
     return "BEN_IDT_ANO;BEN_NIR_ANO;BEN_DCD_DTE;DCD_CIM_COD;DCD_IDT_ENC;BEN_NAI_ANN;"
            "BEN_SEX_COD\n";
   if (table == "KI_ECD_R") return "DCD_IDT_ENC;ECD_CAU_RNG;ECD_CIM_COD\n";
+  if (table == "ER_ETE_F") return std::string(kDcirKeys) + ";ETB_EXE_FIN;ETE_CAT_COD;ETE_IND_TAA\n";
   return "ETA_NUM;RSA_NUM;CDC_ACT;ENT_DAT_DEL\n";  // T_MCOaaA
 }
 
 std::vector<std::string> care_table_names(const GeneratorOptions& o) {
-  std::vector<std::string> names = {"IR_IMB_R", "ER_CAM_F", "ER_BIO_F", "KI_CCI_R", "KI_ECD_R"};
+  std::vector<std::string> names = {"IR_IMB_R", "ER_CAM_F", "ER_BIO_F",
+                                    "KI_CCI_R", "KI_ECD_R", "ER_ETE_F"};
   for (int y = o.first_year; y <= o.last_year; ++y) names.push_back(mco_a_name(y));
   return names;
 }
@@ -150,6 +152,21 @@ void care_rows(const GeneratorOptions& o, const DrugReferential& referential,
       default:
         break;
     }
+  }
+
+  // ---- ER_ETE_F: the establishment of specialist, imaging and lab lines done in one: a public
+  // hospital's outpatient activity (ETE_IND_TAA 1: the PMSI has it, the DCIR cleaning rule leaves
+  // it out) or a private clinic's (0). Its own stream, so the other tables do not move.
+  Rng ete(stream_key(o.seed, Stream::kCareTables, r.index ^ 0xe7e0f00dULL));
+  for (const PrsRow& l : r.prs) {
+    if (l.nature != 1112 && l.nature != 1411 && l.nature != 7101) continue;
+    const double u = ete.uniform();
+    if (u >= 0.18) continue;  // a practitioner's office: no ER_ETE_F row
+    const bool hospital = u < 0.08;
+    const int category = hospital ? (ete.chance(0.3) ? 101 : 355) : 365;  // CHR, CH; clinic
+    add(out, "ER_ETE_F",
+        fmt::format("{};{}{:07d};{};{}\n", keys_of(l.key), hospital ? "75" : "69",
+                    ete.range(0, 9999999), category, hospital ? 1 : 0));
   }
 
   // ---- T_MCOaaA: surgery in hip fracture stays, an ECG in infarctions, a chest X-ray often.

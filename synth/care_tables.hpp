@@ -1,6 +1,8 @@
 // The tables of the sources of issue #13 that the original extract lacks: ALD periods (IR_IMB_R),
 // CCAM acts (ER_CAM_F on the imaging, specialist and dental lines of ER_PRS_F; T_MCOaaA in
-// stays), lab tests (ER_BIO_F on the lab lines) and death certificates (KI_CCI_R, KI_ECD_R).
+// stays), lab tests (ER_BIO_F on the lab lines), death certificates (KI_CCI_R, KI_ECD_R) and the
+// establishments of some specialist, imaging and lab lines (ER_ETE_F, ETE_IND_TAA 1 for a public
+// hospital's outpatient activity).
 // Derived from a patient's records (what PatientModel::generate gave) and drawn from their own
 // stream (Stream::kCareTables), so the other tables are byte-identical with or without them.
 // Plain files: ISO dates, no quirks. Codes are real ones (CCAM V63, NABM, ICD-10 with its ALD).

@@ -14,7 +14,7 @@ struct GeneratorOptions {
   int first_year = 2019;  // care dates fall in [first_year-01-01, last_year-12-31]
   int last_year = 2022;
   QuirkSettings quirks = QuirkSettings::defaults();
-  // --care-tables: also IR_IMB_R, ER_CAM_F, ER_BIO_F, T_MCOaaA, KI_CCI_R, KI_ECD_R
+  // --care-tables: also IR_IMB_R, ER_CAM_F, ER_BIO_F, T_MCOaaA, KI_CCI_R, KI_ECD_R, ER_ETE_F
   // (synth/care_tables.hpp); the other files are the same either way.
   bool care_tables = false;
   // --part-patients: patients per part file (0: the default, part_patients() in

@@ -68,6 +68,9 @@ TYPES = {
     "ER_CAM_F": {"DCT_ORD_NUM": "int", "FLX_DIS_DTD": "date", "FLX_EMT_NUM": "int",
                  "FLX_EMT_ORD": "int", "FLX_EMT_TYP": "int", "FLX_TRT_DTD": "date",
                  "PRS_ORD_NUM": "int", "REM_TYP_AFF": "int"},
+    "ER_ETE_F": {"DCT_ORD_NUM": "int", "FLX_DIS_DTD": "date", "FLX_EMT_NUM": "int",
+                 "FLX_EMT_ORD": "int", "FLX_EMT_TYP": "int", "FLX_TRT_DTD": "date",
+                 "PRS_ORD_NUM": "int", "REM_TYP_AFF": "int", "ETE_IND_TAA": "int"},
     "T_MCOA": {"ENT_DAT_DEL": "int"},
     "T_MCOB": {"SEJ_NBJ": "int"},
     "T_MCOC": {"EXE_SOI_DTD": "date", "EXE_SOI_DTF": "date", "SOR_DAT": "date", "ENT_DAT": "date"},
@@ -199,6 +202,20 @@ def persons(extract, patients):
     return out
 
 
+def dcir_lines(extract, config):
+    """ER_PRS_F rows by their 9 keys (the first of a key, as the ingest's join), without the lines
+    ER_ETE_F marks ETE_IND_TAA = 1 when the config keeps the public_hospital cleaning rule
+    (docs/data-model.md): detail rows of those lines then find no line."""
+    claims = {}
+    for r in rows(extract, "ER_PRS_F"):
+        claims.setdefault(tuple(r[k] for k in DCIR_KEYS), r)
+    if "public_hospital" in config.get("dcir_rules", ["majorations", "public_hospital"]):
+        for r in rows(extract, "ER_ETE_F"):
+            if r["ETE_IND_TAA"] == 1:
+                claims.pop(tuple(r[k] for k in DCIR_KEYS), None)
+    return claims
+
+
 def pharmacy_lines(extract, config, regions):
     """Yields (person, {dimension: value}, measures) of every pharmacy line the aggregate counts."""
     patients = {}
@@ -210,9 +227,7 @@ def pharmacy_lines(extract, config, regions):
     referential = {}
     for r in rows(extract, "IR_PHA_R"):
         referential.setdefault(r["PHA_CIP_C13"], r)
-    claims = {}
-    for r in rows(extract, "ER_PRS_F"):
-        claims.setdefault(tuple(r[k] for k in DCIR_KEYS), r)
+    claims = dcir_lines(extract, config)
 
     period = config.get("period")
     start = datetime.date.fromisoformat(period["start"]) if period else None
@@ -361,16 +376,14 @@ def valid_stays(extract, yy):
     return out
 
 
-def acts(extract, patients, settings):
+def acts(extract, patients, settings, config):
     """docs/data-model.md, source act. Yields ([pseudo-NIR keys], day, CCAM code): DCIR acts are
     ER_CAM_F rows joined to their ER_PRS_F line on the 9 keys (DPN_QLF 71 out), netted on the
     line's PRS_ACT_QTE per (pseudo-NIR, EXE_SOI_DTD, CAM_PRS_IDE) and kept when the sum is > 0;
     PMSI acts are the T_MCOyyA rows of valid stays, dated admission + ENT_DAT_DEL (missing: 0),
     for every patient whose BEN_NIR_PSA is the stay's NIR_ANO_17."""
     if "dcir" in settings:
-        claims = {}
-        for r in rows(extract, "ER_PRS_F"):
-            claims.setdefault(tuple(r[k] for k in DCIR_KEYS), r)
+        claims = dcir_lines(extract, config)
         net = collections.defaultdict(int)
         for r in rows(extract, "ER_CAM_F"):
             claim = claims.get(tuple(r[k] for k in DCIR_KEYS))
@@ -416,9 +429,7 @@ def care_events(extract, config, regions):
 
     source = config["source"]
     if source == "lab":
-        claims = {}
-        for r in rows(extract, "ER_PRS_F"):
-            claims.setdefault(tuple(r[k] for k in DCIR_KEYS), r)
+        claims = dcir_lines(extract, config)
         net = collections.defaultdict(int)
         for r in rows(extract, "ER_BIO_F"):
             claim = claims.get(tuple(r[k] for k in DCIR_KEYS))
@@ -463,7 +474,7 @@ def care_events(extract, config, regions):
                     day = datetime.date(day.year + 1, 1, 1)
     elif source == "act":
         prefixes = flt.get("ccam", [])
-        for keys, day, code in acts(extract, patients, flt.get("settings", ["dcir", "pmsi"])):
+        for keys, day, code in acts(extract, patients, flt.get("settings", ["dcir", "pmsi"]), config):
             if not in_period(day) or (prefixes and not any(code.startswith(p) for p in prefixes)):
                 continue
             # A stay reaching one person through two of its pseudo-NIRs counts once.

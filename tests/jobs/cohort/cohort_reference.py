@@ -123,7 +123,23 @@ def persons(extract, pseudo):
     return person_of, people
 
 
-def load_events(extract):
+def public_hospital_lines(extract, rules):
+    """docs/data-model.md, DCIR cleaning rules: the 9 keys of the lines ER_ETE_F marks
+    ETE_IND_TAA = 1 (a public hospital's activity), when the config keeps that rule."""
+    if "public_hospital" not in rules:
+        return set()
+    out = set()
+    for r in rows(extract, "ER_ETE_F"):
+        try:
+            if parse_int(r["ETE_IND_TAA"]) == 1:
+                out.add(dcir_key(r))
+        except ValueError:
+            continue
+    return out
+
+
+def load_events(extract, rules=("majorations", "public_hospital")):
+    public = public_hospital_lines(extract, rules)
     patients = {}
     for r in rows(extract, "IR_BEN_R"):
         try:
@@ -156,11 +172,13 @@ def load_events(extract):
             day, dpn = parse_date(r["EXE_SOI_DTD"]), parse_int(r["DPN_QLF"])
             nature, quantity = int(r["PRS_NAT_REF"]), parse_decimal(r["PRS_ACT_QTE"])
             parse_decimal(r["PRS_PAI_MNT"])
+            majoration = "majorations" in rules and (parse_int(r.get("CPL_MAJ_TOP", "")) or 0) >= 2
         except ValueError:
             continue
         prs.setdefault(key, (patient, day, dpn, quantity))
         if dpn != 71 and patient in patients:
-            claim_net[(person_of[patient], day, nature)] += quantity or 0.0
+            if not majoration and key not in public:  # the cleaning rules; any line is a day
+                claim_net[(person_of[patient], day, nature)] += quantity or 0.0
             if day is not None:
                 events[person_of[patient]].append(("line", day, None))  # loss to follow-up
     for (patient, day, nature), net in claim_net.items():
@@ -173,8 +191,8 @@ def load_events(extract):
             key, boxes = dcir_key(r), parse_decimal(r["PHA_ACT_QSN"])
         except ValueError:
             continue
-        if key not in prs:
-            continue  # an orphan
+        if key not in prs or key in public:
+            continue  # an orphan, or a public hospital's
         patient, day, dpn, _ = prs[key]
         if dpn != 71 and patient in patients:
             dispensing_net[(patient, day, r["PHA_PRS_C13"])] += boxes or 0.0
@@ -217,7 +235,7 @@ def load_events(extract):
             for person in sorted({person_of[p] for p in by_nir.get(c["NIR_ANO_17"], [])}):
                 events[person].append(("stay", day, (b["DGN_PAL"], b["DGN_REL"], das.get(key, []))))
         care_stays(extract, yy, valid, by_nir, person_of, events, pmsi_deaths)
-    care_dcir(extract, prs, patients, person_of, events)
+    care_dcir(extract, {k: v for k, v in prs.items() if k not in public}, patients, person_of, events)
     ald_periods(extract, patients, person_of, events)
     deaths(extract, patients, by_nir, person_of, pmsi_deaths, events)
     return people, events
@@ -753,7 +771,7 @@ def main():
     extract, output = sys.argv[1], sys.argv[2]
     with open(f"{output}/manifest.json") as f:
         config = json.load(f)["config"]
-    patients, events = load_events(extract)
+    patients, events = load_events(extract, config.get("dcir_rules", ["majorations", "public_hospital"]))
     expected = cohort(config, patients, events)
     ok = True
     for name, text in expected.items():
