@@ -49,10 +49,9 @@ constexpr ColumnSpec kErPhaF[] = {
 };
 // Not in the public schema (the drug referential is delivered beside it).
 constexpr ColumnSpec kIrPhaR[] = {
-    {"PHA_CIP_C13", T::kString, true},
-    {"PHA_ATC_C07", T::kString, true},
-    {"PHA_CND_TOP", T::kString, false},
-    {"PHA_GRP_GEN", T::kString, false},
+    {"PHA_CIP_C13", T::kString, true},  {"PHA_ATC_C07", T::kString, true},
+    {"PHA_CND_TOP", T::kString, false}, {"PHA_GRP_GEN", T::kString, false},
+    {"PHA_MED_NOM", T::kString, false},  // the pack's label
 };
 constexpr ColumnSpec kMcoB[] = {
     {"ETA_NUM", T::kString, true},  {"RSA_NUM", T::kString, true},  {"DGN_PAL", T::kString, true},
@@ -314,6 +313,12 @@ int TableSpec::year_digits() const {
   if (pattern.find("AAAA") != std::string_view::npos) return 4;
   if (pattern.find("aa") != std::string_view::npos) return 2;
   return 0;
+}
+
+std::span<const ColumnSpec> job_columns(TableKind kind) {
+  const auto k = static_cast<size_t>(kind);
+  if (k >= std::size(kJobTables)) throw internal_error("job_columns: not a job table");
+  return table_spec(kind).columns.first(kJobTables[k].columns.size());
 }
 
 const TableSpec& table_spec(TableKind kind) {

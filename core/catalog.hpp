@@ -84,6 +84,9 @@ inline constexpr std::string_view kMcoReturnCodes[7] = {"NIR_RET", "NAI_RET", "S
                                                         "FHO_RET", "PMS_RET", "DAT_RET"};
 
 const TableSpec& table_spec(TableKind kind);  // not kOther
+// The columns the jobs read of one of their tables, in the type they read them: the first of
+// table_spec(kind).columns (the schema's other columns follow).
+std::span<const ColumnSpec> job_columns(TableKind kind);  // not kOther
 const TableSpec& table_spec_by_id(uint16_t id);
 std::span<const TableSpec> all_table_specs();  // the jobs' 7 first (id = kind), then by name
 const TableSpec* find_table_spec(std::string_view pattern);  // "T_MCOaaA", "IR_IMB_R"
@@ -153,5 +156,8 @@ const char* value_rule_name(ValueRule rule);  // "integer", "boolean (0 or 1)"..
 
 // The generated table list (docs/tables.md): every table with its link and typed columns.
 std::string catalog_markdown();
+// The DuckDB bench's copy of the jobs' tables (bench/duckdb/lib/catalog_tables.mjs): each job
+// table's job columns with DuckDB types, the DCIR join keys, the patient column NUM_ENQ names.
+std::string catalog_js_module();
 
 }  // namespace snds

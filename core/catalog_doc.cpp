@@ -1,5 +1,9 @@
-// docs/tables.md, generated from the catalog: the type mapping, every table with how the ingest
-// stores it, and every column with its type. A test keeps the file equal to this output.
+// The catalog rendered for readers outside the code, each kept equal to this output by a test
+// (tests/core/catalog_doc_test.cpp): docs/tables.md (the type mapping, every table with how the
+// ingest stores it, every column with its type) and the DuckDB bench's table module.
+#include <string>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "core/catalog.hpp"
@@ -122,6 +126,75 @@ Exceptions, per column:
     md += line + "\n";
   }
   return md;
+}
+
+namespace {
+
+const char* duckdb_type(ColumnType t) {
+  switch (t) {
+    case ColumnType::kInt64:
+      return "INT";
+    case ColumnType::kDecimal:
+      return "DEC";
+    case ColumnType::kDate:
+      return "DATE";
+    case ColumnType::kString:
+      break;
+  }
+  return "STR";
+}
+
+// `items` joined by ", " in lines of at most 100 characters, each opening with `indent`.
+std::string wrapped(const std::vector<std::string>& items, std::string_view indent) {
+  std::string out, line;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string item = items[i] + (i + 1 < items.size() ? "," : "");
+    if (!line.empty() && indent.size() + line.size() + 1 + item.size() > 100) {
+      out += std::string(indent) + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + item;
+  }
+  if (!line.empty()) out += std::string(indent) + line + "\n";
+  return out;
+}
+
+}  // namespace
+
+std::string catalog_js_module() {
+  std::string js =
+      R"(// Generated from snds-batch's catalog (core/catalog.cpp) by catalog_js_module()
+// (core/catalog_doc.cpp); do not edit. SNDS_UPDATE_TABLES=1 ctest -R TablesDoc rewrites it; the
+// test otherwise keeps it equal. The columns the jobs read of each of their tables, typed as the
+// ingest stores them; catalog.mjs adds the file-name rules.
+
+export const DATE = 'DATE';
+export const INT = 'BIGINT';
+// snds-batch stores decimals as int64 x 10^4: DECIMAL(18,4) is the same value set.
+export const DEC = 'DECIMAL(18,4)';
+export const STR = 'VARCHAR';
+
+export const TABLES = {
+)";
+  std::vector<std::string> patients;
+  for (const auto& spec : all_table_specs()) {
+    if (spec.kind == TableKind::kOther) break;  // the jobs' tables come first
+    std::vector<std::string> cols;
+    for (const auto& c : job_columns(spec.kind))
+      cols.push_back(fmt::format("{}: {}", c.name, duckdb_type(c.type)));
+    js += fmt::format("  {}: {{\n{}  }},\n", spec.pattern, wrapped(cols, "    "));
+    if (!spec.patient_column.empty())
+      patients.push_back(fmt::format("{}: '{}'", spec.pattern, spec.patient_column));
+  }
+  js += "};\n\nexport const DCIR_KEYS = [\n";
+  std::vector<std::string> keys;
+  for (auto k : kDcirJoinKeys) keys.push_back(fmt::format("'{}'", k));
+  js += wrapped(keys, "  ");
+  js +=
+      "];\n\n// The patient column of the tables keyed by patient: project extracts name it "
+      "NUM_ENQ.\n";
+  js += "export const PATIENT_COLUMN = {\n" + wrapped(patients, "  ") + "};\n";
+  return js;
 }
 
 }  // namespace snds

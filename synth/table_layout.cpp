@@ -2,6 +2,8 @@
 #include "synth/table_layout.hpp"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 
 #include "core/error.hpp"
 #include "synth/rng.hpp"
@@ -9,95 +11,120 @@
 namespace snds::synth {
 namespace {
 
-using V = ValueKind;
+// The column each Col writes, by its catalog name (Col order). Only the name is said here: the
+// type comes from the catalog (core/catalog.cpp), and a name it lacks fails at first use.
+constexpr std::string_view kColumnNames[] = {
+    "BEN_NIR_PSA", "BEN_RNG_GEM", "BEN_SEX_COD", "BEN_NAI_ANN", "BEN_NAI_MOI", "BEN_RES_DPT",
+    "BEN_DCD_DTE", "BEN_CDI_NIR", "BEN_IDT_ANO", "ORG_AFF_BEN", "DCT_ORD_NUM", "FLX_DIS_DTD",
+    "FLX_EMT_NUM", "FLX_EMT_ORD", "FLX_EMT_TYP", "FLX_TRT_DTD", "ORG_CLE_NUM", "PRS_ORD_NUM",
+    "REM_TYP_AFF", "EXE_SOI_DTD", "PRS_NAT_REF", "PRS_ACT_QTE", "PRS_PAI_MNT", "DPN_QLF",
+    "BSE_REM_MNT", "CPL_MAJ_TOP", "PSE_SPE_COD", "PSP_SPE_COD", "PRS_PPU_SEC", "PHA_PRS_C13",
+    "PHA_ACT_QSN", "PHA_ORD_NUM", "PHA_CIP_C13", "PHA_ATC_C07", "PHA_CND_TOP", "PHA_MED_NOM",
+    "PHA_GRP_GEN", "ETA_NUM",     "RSA_NUM",     "DGN_PAL",     "DGN_REL",     "GRG_GHM",
+    "SEJ_NBJ",     "SEJ_TYP",     "SOR_MOD",     "ENT_MOD",     "NIR_ANO_17",  "EXE_SOI_DTF",
+    "NIR_RET",     "NAI_RET",     "SEX_RET",     "SEJ_RET",     "FHO_RET",     "PMS_RET",
+    "DAT_RET",     "ENT_DAT",     "SOR_DAT",     "ASS_DGN",
+};
+static_assert(std::size(kColumnNames) == kColCount);
 
-constexpr ColumnDef kIrBenR[] = {
-    {Col::kBenNirPsa, "BEN_NIR_PSA", false, V::kString},
-    {Col::kBenRngGem, "BEN_RNG_GEM", false, V::kNumber},
-    {Col::kBenSexCod, "BEN_SEX_COD", false, V::kString},
-    {Col::kBenNaiAnn, "BEN_NAI_ANN", false, V::kNumber},
-    {Col::kBenNaiMoi, "BEN_NAI_MOI", false, V::kNumber},
-    {Col::kBenResDpt, "BEN_RES_DPT", false, V::kString},
-    {Col::kBenDcdDte, "BEN_DCD_DTE", false, V::kDate},
-    {Col::kBenCdiNir, "BEN_CDI_NIR", true, V::kString},
-    {Col::kBenIdtAno, "BEN_IDT_ANO", true, V::kString},
-    {Col::kOrgAffBen, "ORG_AFF_BEN", true, V::kString},
+// Which columns a table's files hold, in their natural order: the catalog's first, then the
+// extras (written only under the extra_columns quirk).
+struct Pick {
+  Col col;
+  bool extra = false;
 };
 
-#define SNDS_DCIR_KEYS                                       \
-  {Col::kDctOrdNum, "DCT_ORD_NUM", false, V::kNumber},       \
-      {Col::kFlxDisDtd, "FLX_DIS_DTD", false, V::kDate},     \
-      {Col::kFlxEmtNum, "FLX_EMT_NUM", false, V::kNumber},   \
-      {Col::kFlxEmtOrd, "FLX_EMT_ORD", false, V::kNumber},   \
-      {Col::kFlxEmtTyp, "FLX_EMT_TYP", false, V::kNumber},   \
-      {Col::kFlxTrtDtd, "FLX_TRT_DTD", false, V::kDate},     \
-      {Col::kOrgCleNum, "ORG_CLE_NUM", false, V::kString},   \
-      {Col::kPrsOrdNum, "PRS_ORD_NUM", false, V::kNumber}, { \
-    Col::kRemTypAff, "REM_TYP_AFF", false, V::kNumber        \
+constexpr Pick kIrBenR[] = {
+    {Col::kBenNirPsa},       {Col::kBenRngGem},       {Col::kBenSexCod}, {Col::kBenNaiAnn},
+    {Col::kBenNaiMoi},       {Col::kBenResDpt},       {Col::kBenDcdDte}, {Col::kBenCdiNir, true},
+    {Col::kBenIdtAno, true}, {Col::kOrgAffBen, true},
+};
+// The 9 DCIR join keys, in kDcirJoinKeys order, open ER_PRS_F and ER_PHA_F.
+constexpr Pick kDcirKeys[] = {
+    {Col::kDctOrdNum}, {Col::kFlxDisDtd}, {Col::kFlxEmtNum}, {Col::kFlxEmtOrd}, {Col::kFlxEmtTyp},
+    {Col::kFlxTrtDtd}, {Col::kOrgCleNum}, {Col::kPrsOrdNum}, {Col::kRemTypAff},
+};
+constexpr Pick kErPrsF[] = {
+    {Col::kBenNirPsa},       {Col::kBenRngGem},       {Col::kExeSoiDtd}, {Col::kPrsNatRef},
+    {Col::kPrsActQte},       {Col::kPrsPaiMnt},       {Col::kDpnQlf},    {Col::kBseRemMnt},
+    {Col::kCplMajTop, true}, {Col::kPseSpeCod, true}, {Col::kPspSpeCod}, {Col::kPrsPpuSec, true},
+};
+constexpr Pick kErPhaF[] = {{Col::kPhaPrsC13}, {Col::kPhaActQsn}, {Col::kPhaOrdNum, true}};
+constexpr Pick kIrPhaR[] = {
+    {Col::kPhaCipC13},       {Col::kPhaAtcC07}, {Col::kPhaCndTop},  // cohort exposures by pack size
+    {Col::kPhaMedNom, true}, {Col::kPhaGrpGen},
+};
+constexpr Pick kMcoB[] = {
+    {Col::kEtaNum},       {Col::kRsaNum},       {Col::kDgnPal},
+    {Col::kDgnRel},       {Col::kGrgGhm},       {Col::kSejNbj},
+    {Col::kSejTyp, true}, {Col::kSorMod, true}, {Col::kEntMod, true},
+};
+constexpr Pick kMcoC[] = {
+    {Col::kEtaNum}, {Col::kRsaNum}, {Col::kNirAno17},     {Col::kExeSoiDtd},    {Col::kExeSoiDtf},
+    {Col::kNirRet}, {Col::kNaiRet}, {Col::kSexRet},       {Col::kSejRet},       {Col::kFhoRet},
+    {Col::kPmsRet}, {Col::kDatRet}, {Col::kEntDat, true}, {Col::kSorDat, true},
+};
+constexpr Pick kMcoD[] = {{Col::kEtaNum}, {Col::kRsaNum}, {Col::kAssDgn}};
+
+constexpr TableKind kGeneratedKinds[] = {TableKind::kIrBenR, TableKind::kErPrsF, TableKind::kErPhaF,
+                                         TableKind::kIrPhaR, TableKind::kMcoB,   TableKind::kMcoC,
+                                         TableKind::kMcoD};
+
+// A malformed row's defect goes in a field whose in-memory type rejects it.
+ValueKind value_kind(ColumnType t) {
+  switch (t) {
+    case ColumnType::kInt64:
+    case ColumnType::kDecimal:
+      return ValueKind::kNumber;
+    case ColumnType::kDate:
+      return ValueKind::kDate;
+    case ColumnType::kString:
+      break;
   }
+  return ValueKind::kString;
+}
 
-constexpr ColumnDef kErPrsF[] = {
-    SNDS_DCIR_KEYS,
-    {Col::kBenNirPsa, "BEN_NIR_PSA", false, V::kString},
-    {Col::kBenRngGem, "BEN_RNG_GEM", false, V::kNumber},
-    {Col::kExeSoiDtd, "EXE_SOI_DTD", false, V::kDate},
-    {Col::kPrsNatRef, "PRS_NAT_REF", false, V::kNumber},
-    {Col::kPrsActQte, "PRS_ACT_QTE", false, V::kNumber},
-    {Col::kPrsPaiMnt, "PRS_PAI_MNT", false, V::kNumber},
-    {Col::kDpnQlf, "DPN_QLF", false, V::kNumber},
-    {Col::kBseRemMnt, "BSE_REM_MNT", false, V::kNumber},
-    {Col::kCplMajTop, "CPL_MAJ_TOP", true, V::kNumber},
-    {Col::kPseSpeCod, "PSE_SPE_COD", true, V::kString},
-    {Col::kPspSpeCod, "PSP_SPE_COD", false, V::kString},
-    {Col::kPrsPpuSec, "PRS_PPU_SEC", true, V::kString},
-};
-
-constexpr ColumnDef kErPhaF[] = {
-    SNDS_DCIR_KEYS,
-    {Col::kPhaPrsC13, "PHA_PRS_C13", false, V::kString},
-    {Col::kPhaActQsn, "PHA_ACT_QSN", false, V::kNumber},
-    {Col::kPhaOrdNum, "PHA_ORD_NUM", true, V::kString},
-};
-#undef SNDS_DCIR_KEYS
-
-constexpr ColumnDef kIrPhaR[] = {
-    {Col::kPhaCipC13, "PHA_CIP_C13", false, V::kString},
-    {Col::kPhaAtcC07, "PHA_ATC_C07", false, V::kString},
-    {Col::kPhaCndTop, "PHA_CND_TOP", false, V::kString},  // cohort exposures by pack size
-    {Col::kPhaMedNom, "PHA_MED_NOM", true, V::kString},
-    {Col::kPhaGrpGen, "PHA_GRP_GEN", false, V::kString},
-};
-
-constexpr ColumnDef kMcoB[] = {
-    {Col::kEtaNum, "ETA_NUM", false, V::kString}, {Col::kRsaNum, "RSA_NUM", false, V::kString},
-    {Col::kDgnPal, "DGN_PAL", false, V::kString}, {Col::kDgnRel, "DGN_REL", false, V::kString},
-    {Col::kGrgGhm, "GRG_GHM", false, V::kString}, {Col::kSejNbj, "SEJ_NBJ", false, V::kNumber},
-    {Col::kSejTyp, "SEJ_TYP", true, V::kString},  {Col::kSorMod, "SOR_MOD", true, V::kString},
-    {Col::kEntMod, "ENT_MOD", true, V::kString},
-};
-
-constexpr ColumnDef kMcoC[] = {
-    {Col::kEtaNum, "ETA_NUM", false, V::kString},
-    {Col::kRsaNum, "RSA_NUM", false, V::kString},
-    {Col::kNirAno17, "NIR_ANO_17", false, V::kString},
-    {Col::kExeSoiDtd, "EXE_SOI_DTD", false, V::kDate},
-    {Col::kExeSoiDtf, "EXE_SOI_DTF", false, V::kDate},
-    {Col::kNirRet, "NIR_RET", false, V::kString},
-    {Col::kNaiRet, "NAI_RET", false, V::kString},
-    {Col::kSexRet, "SEX_RET", false, V::kString},
-    {Col::kSejRet, "SEJ_RET", false, V::kString},
-    {Col::kFhoRet, "FHO_RET", false, V::kString},
-    {Col::kPmsRet, "PMS_RET", false, V::kString},
-    {Col::kDatRet, "DAT_RET", false, V::kString},
-    {Col::kEntDat, "ENT_DAT", true, V::kString},
-    {Col::kSorDat, "SOR_DAT", true, V::kString},
-};
-
-constexpr ColumnDef kMcoD[] = {
-    {Col::kEtaNum, "ETA_NUM", false, V::kString},
-    {Col::kRsaNum, "RSA_NUM", false, V::kString},
-    {Col::kAssDgn, "ASS_DGN", false, V::kString},
-};
+std::vector<ColumnDef> resolve(TableKind kind) {
+  std::vector<ColumnDef> defs;
+  auto add = [&](std::span<const Pick> picks) {
+    for (const Pick& p : picks) {
+      const std::string_view name = kColumnNames[static_cast<size_t>(p.col)];
+      const ColumnSpec* spec = find_column(table_spec(kind), name);
+      if (spec == nullptr)
+        throw internal_error("generator: column {} of {} is not in the catalog", name,
+                             table_kind_name(kind));
+      defs.push_back({p.col, spec->name, p.extra, value_kind(spec->type)});
+    }
+  };
+  switch (kind) {
+    case TableKind::kIrBenR:
+      add(kIrBenR);
+      break;
+    case TableKind::kErPrsF:
+      add(kDcirKeys);
+      add(kErPrsF);
+      break;
+    case TableKind::kErPhaF:
+      add(kDcirKeys);
+      add(kErPhaF);
+      break;
+    case TableKind::kIrPhaR:
+      add(kIrPhaR);
+      break;
+    case TableKind::kMcoB:
+      add(kMcoB);
+      break;
+    case TableKind::kMcoC:
+      add(kMcoC);
+      break;
+    case TableKind::kMcoD:
+      add(kMcoD);
+      break;
+    case TableKind::kOther:  // the generator writes only the jobs' tables
+      break;
+  }
+  return defs;
+}
 
 // Per-file quirk draws: one independent uniform per (quirk, purpose).
 double file_unit(uint64_t key, Quirk q, uint64_t purpose = 0) {
@@ -107,25 +134,13 @@ double file_unit(uint64_t key, Quirk q, uint64_t purpose = 0) {
 }  // namespace
 
 std::span<const ColumnDef> table_columns(TableKind kind) {
-  switch (kind) {
-    case TableKind::kIrBenR:
-      return kIrBenR;
-    case TableKind::kErPrsF:
-      return kErPrsF;
-    case TableKind::kErPhaF:
-      return kErPhaF;
-    case TableKind::kIrPhaR:
-      return kIrPhaR;
-    case TableKind::kMcoB:
-      return kMcoB;
-    case TableKind::kMcoC:
-      return kMcoC;
-    case TableKind::kMcoD:
-      return kMcoD;
-    case TableKind::kOther:  // the generator writes only the jobs' tables
-      break;
-  }
-  return {};
+  static const auto layouts = [] {
+    std::array<std::vector<ColumnDef>, std::size(kGeneratedKinds)> all;
+    for (const TableKind k : kGeneratedKinds) all[static_cast<size_t>(k)] = resolve(k);
+    return all;
+  }();
+  const auto k = static_cast<size_t>(kind);
+  return k < layouts.size() ? std::span<const ColumnDef>(layouts[k]) : std::span<const ColumnDef>();
 }
 
 const ColumnDef& column_def(TableKind kind, Col col) {

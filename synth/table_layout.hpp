@@ -76,17 +76,20 @@ enum class Col : uint8_t {
   kSorDat,
   kAssDgn,
 };
+inline constexpr size_t kColCount = static_cast<size_t>(Col::kAssDgn) + 1;
 
 enum class ValueKind : uint8_t { kString, kNumber, kDate };
 
 struct ColumnDef {
   Col col;
-  std::string_view name;
-  bool extra;       // written only in files with the extra_columns quirk
-  ValueKind value;  // for malformed rows: which fields can hold a bad date or a bad number
+  std::string_view name;  // the catalog's
+  bool extra;             // written only in files with the extra_columns quirk
+  ValueKind value;  // from the catalog's type; for malformed rows: which fields can hold a bad
+                    // date or a bad number
 };
 
-// Columns of a table in their natural order: the reference's first, then the extras.
+// Columns of a table in their natural order: the reference's first, then the extras. Names and
+// types are the catalog's (core/catalog.hpp); the generator says only which columns it writes.
 std::span<const ColumnDef> table_columns(TableKind kind);
 const ColumnDef& column_def(TableKind kind, Col col);
 

@@ -1,13 +1,42 @@
-// The per-file format draw: a pure function of seed, table, part and quirk rates.
+// The generated tables' columns (the catalog's, with its types) and the per-file format draw: a
+// pure function of seed, table, part and quirk rates.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 
+#include "core/catalog.hpp"
 #include "synth/table_layout.hpp"
 
 namespace snds::synth {
 namespace {
+
+TEST(GeneratorLayout, ColumnsAreTheCatalogsAndEveryRequiredOneIsAlwaysWritten) {
+  for (const TableKind kind :
+       {TableKind::kIrBenR, TableKind::kErPrsF, TableKind::kErPhaF, TableKind::kIrPhaR,
+        TableKind::kMcoB, TableKind::kMcoC, TableKind::kMcoD}) {
+    const TableSpec& spec = table_spec(kind);
+    const auto columns = table_columns(kind);
+    EXPECT_FALSE(columns.empty()) << spec.pattern;
+    for (const ColumnDef& c : columns) {
+      const ColumnSpec* known = find_column(spec, c.name);
+      ASSERT_NE(known, nullptr) << spec.pattern << " " << c.name;
+      EXPECT_EQ(known->name.data(), c.name.data()) << "the catalog's own name";
+      const ValueKind expected = known->type == ColumnType::kDate     ? ValueKind::kDate
+                                 : known->type == ColumnType::kString ? ValueKind::kString
+                                                                      : ValueKind::kNumber;
+      EXPECT_EQ(c.value, expected) << spec.pattern << " " << c.name;
+    }
+    // A file without a required column is refused: every file holds them, quirks or not.
+    for (const ColumnSpec& r : spec.columns) {
+      if (!r.required) continue;
+      EXPECT_TRUE(std::any_of(columns.begin(), columns.end(),
+                              [&](const ColumnDef& c) { return c.name == r.name && !c.extra; }))
+          << spec.pattern << " " << r.name;
+    }
+  }
+}
 
 TEST(GeneratorFormats, FileFormatsDependOnSeedTablePartAndQuirksOnly) {
   GeneratorOptions o;
