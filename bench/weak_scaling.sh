@@ -6,13 +6,15 @@
 # that writes it); each ingest is the operator's template, slurm/ingest.sbatch, under srun.
 #
 #   bench/weak_scaling.sh [--per-rank 20000] [--ranks 1,2] [--repeat 3] [--threads 1] [--shards 16]
-#                         [--work DIR] [--bin PATH] [--keep]
+#                         [--quirks gzip=0] [--work DIR] [--bin PATH] [--keep]
 #
 # Prints, per rank count, the median over --repeat runs of each ingest phase's wall time (the
 # slowest rank's), the weak-scaling efficiency T(1) / T(R) (1.0 is perfect: R times the data in
 # the same time), CSV MB/s per core, peak RSS per rank, and the all-to-all shuffle: rounds, bytes
 # sent between ranks, bytes per round per rank (each phase's `exchange` in the manifest). Writes
 # the same as Markdown to DIR/weak_scaling.md and every run's figures to DIR/weak_scaling.json.
+# The extracts are generated with --quirks gzip=0 by default: a gzip part costs a rank several
+# times a plain one, and which parts are gzip differs between the sizes: not the same work.
 # Needs root and slurm-wlm (scripts/install-deps.sh), as the Slurm tests do. The emulated nodes
 # share this machine: the network is the loopback, so the bytes moved are real but their cost is
 # not a real network's; with 2 cores, 2 ranks is the most that measures anything.
@@ -23,6 +25,7 @@ die() { echo "weak_scaling: $*" >&2; exit 2; }
 log() { echo "[$(date -u +%H:%M:%S) weak] $*" >&2; }
 
 per_rank=20000 ranks_list=1,2 repeat=3 threads=1 shards=16 work="" bin="${SNDS_BIN:-}" keep=0 seed=1
+quirks=gzip=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --per-rank) per_rank="$2"; shift 2 ;;
@@ -31,10 +34,11 @@ while [ $# -gt 0 ]; do
     --threads) threads="$2"; shift 2 ;;
     --shards) shards="$2"; shift 2 ;;
     --seed) seed="$2"; shift 2 ;;
+    --quirks) quirks="$2"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
     --bin) bin="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
@@ -90,7 +94,7 @@ for r in "${rank_counts[@]}"; do
   n=$((per_rank * r))
   if [ ! -f "extract-$r/generate.json" ]; then
     log "generating $n patients for $r rank(s)"
-    OMP_NUM_THREADS=2 "$bin" generate --patients "$n" --seed "$seed" --out "extract-$r" > "logs/generate-$r.log" 2>&1
+    OMP_NUM_THREADS=2 "$bin" generate --patients "$n" --seed "$seed" --quirks "$quirks" --out "extract-$r" > "logs/generate-$r.log" 2>&1
   fi
 done
 # Rank counts alternate within each repetition, so that the machine's load drifts over all alike.
