@@ -1,0 +1,112 @@
+// Row routing (jobs/ingest/routing.hpp): patient-keyed rows go to their patient's shard, detail
+// rows and their parent's key projection to the same join partition, referentials to the one
+// referential bucket; a split keeps input order within each bucket.
+#include "jobs/ingest/routing.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "tests/jobs/ingest/ingest_internals_support.hpp"
+
+namespace snds {
+namespace {
+
+using test::diagnoses;
+using test::mco;
+using test::stays;
+
+const BucketSpace kSpace{7, 5};
+
+TEST(Routing, AStaysRowGoesToItsPatientsShardAndItsKeyToTheJoinPartitionOfItsDiagnoses) {
+  const Batch c = stays({{"A1", "1", "NIR_P", 100, 1},
+                         {"A1", "2", "NIR_Q", 101, 2},
+                         {"B7", "1", "NIR_P", 102, 3},
+                         {"A1", "3", "NIR_R", 103, 4}});
+  const Batch b =
+      diagnoses({{"A1", "2", "I21", 10}, {"B7", "1", "S72", 11}, {"Z9", "9", "J18", 12}});
+  const auto c_routed = route_parsed(mco(TableKind::kMcoC, 2019), c, kSpace);
+  const auto b_routed = route_parsed(mco(TableKind::kMcoB, 2019), b, kSpace);
+
+  std::map<std::string, uint32_t> key_bucket;  // "ETA/RSA" -> join partition of the C key
+  size_t stay_rows = 0, key_rows = 0;
+  for (const Routed& r : c_routed) {
+    if (r.table == "T_MCO19C") {
+      EXPECT_LT(r.bucket, kSpace.shards);
+      for (size_t i = 0; i < r.rows.rows(); ++i)
+        EXPECT_EQ(r.bucket, kSpace.patient_shard(r.rows.at("NIR_ANO_17").strings.at(i)));
+      stay_rows += r.rows.rows();
+    } else {
+      EXPECT_EQ(r.table, std::string("T_MCO19C") + kKeysSuffix);
+      EXPECT_GE(r.bucket, kSpace.shards);
+      EXPECT_LT(r.bucket, kSpace.referential());
+      // The projection: stay key, what the details take over, input position.
+      EXPECT_GE(r.rows.find("NIR_ANO_17"), 0);
+      EXPECT_GE(r.rows.find("EXE_SOI_DTD"), 0);
+      EXPECT_GE(r.rows.find(kSrcColumn), 0);
+      EXPECT_LT(r.rows.find("DGN_PAL"), 0);
+      for (size_t i = 0; i < r.rows.rows(); ++i)
+        key_bucket[std::string(r.rows.at("ETA_NUM").strings.at(i)) + "/" +
+                   std::string(r.rows.at("RSA_NUM").strings.at(i))] = r.bucket;
+      key_rows += r.rows.rows();
+    }
+  }
+  EXPECT_EQ(stay_rows, 4u);  // every row once in a shard, once as a key
+  EXPECT_EQ(key_rows, 4u);
+  size_t detail_rows = 0;
+  for (const Routed& r : b_routed) {
+    EXPECT_EQ(r.table, "T_MCO19B");
+    for (size_t i = 0; i < r.rows.rows(); ++i) {
+      const std::string key = std::string(r.rows.at("ETA_NUM").strings.at(i)) + "/" +
+                              std::string(r.rows.at("RSA_NUM").strings.at(i));
+      if (key_bucket.count(key)) {
+        EXPECT_EQ(r.bucket, key_bucket[key]) << key;
+      }
+      EXPECT_GE(r.bucket, kSpace.shards);
+    }
+    detail_rows += r.rows.rows();
+  }
+  EXPECT_EQ(detail_rows, 3u);
+}
+
+TEST(Routing, TheSameStayKeyOfAnotherYearIsAnotherKey) {
+  const Batch c = stays({{"A1", "1", "NIR_P", 100, 1}});
+  const KeyColumns y19 = stay_key(c, 2019), y20 = stay_key(c, 2020), again = stay_key(c, 2019);
+  EXPECT_TRUE(y19.equal(0, again, 0));
+  EXPECT_EQ(y19.hash(0), again.hash(0));
+  EXPECT_FALSE(y19.equal(0, y20, 0));
+  EXPECT_NE(y19.hash(0), y20.hash(0));
+}
+
+TEST(Routing, ReferentialRowsGoWholeToTheReferentialBucketOnRankZero) {
+  Batch pha;
+  pha.columns.emplace_back("PHA_CIP_C13", ColumnType::kString);
+  pha.columns.emplace_back(kSrcColumn, ColumnType::kInt64);
+  for (int i = 0; i < 5; ++i) {
+    pha.columns[0].strings.push_back("340090000000" + std::to_string(i));
+    pha.columns[1].ints.push_back(i);
+  }
+  const auto out = route_parsed(*parse_table_name("IR_PHA_R"), pha, kSpace);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].bucket, kSpace.referential());
+  EXPECT_EQ(out[0].rows.rows(), 5u);
+  for (int ranks = 1; ranks <= 4; ++ranks) EXPECT_EQ(kSpace.owner(kSpace.referential(), ranks), 0);
+}
+
+TEST(Routing, ASplitKeepsInputOrderWithinEachBucketInAscendingBuckets) {
+  const Batch c = stays({{"A", "1", "N1", 1, 10},
+                         {"A", "2", "N2", 1, 11},
+                         {"A", "3", "N3", 1, 12},
+                         {"A", "4", "N4", 1, 13},
+                         {"A", "5", "N5", 1, 14}});
+  const auto out = split_by_bucket("T_MCO19C", c, {3, 1, 3, 1, 0});
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].bucket, 0u);
+  EXPECT_EQ(out[1].bucket, 1u);
+  EXPECT_EQ(out[2].bucket, 3u);
+  EXPECT_EQ(out[1].rows.at(kSrcColumn).ints, (std::vector<int64_t>{11, 13}));
+  EXPECT_EQ(out[2].rows.at(kSrcColumn).ints, (std::vector<int64_t>{10, 12}));
+}
+
+}  // namespace
+}  // namespace snds
