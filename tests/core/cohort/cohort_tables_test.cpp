@@ -122,6 +122,58 @@ TEST(Baseline, CountsPercentagesMeanSdAndQuartilesOverTheCohort) {
             "event,consult,2,50.00,,,,,\n");
 }
 
+TEST(Baseline, AgeBandsAndDistinctDrugsWhetherCodesComeAsTextOrAsIds) {
+  CohortSpec spec = test::example_spec(0);
+  BaselineSpec b;
+  b.age_band = b.atc = b.drugs = true;
+  b.covariates = {"age_band", "atc", "drugs"};
+  b.atc_level = 3;
+  spec.baseline = b;
+  spec.min_patients = 1;
+  // Drugs (level 5) per patient: {C10AA05, C10AA07}, {C10AA05}, {} (UNKNOWN and a short code
+  // are no drug, C10 has no level-3 class), {A10BA02, C10AA05}: 2, 1, 0, 2 -> mean 1.25,
+  // SD sqrt(2.75 / 3), q1 0 (rank 1 of 0 1 2 2), median 1 (rank 2), q3 2 (rank 3). Level-3 classes:
+  // C10A in patients 0, 1, 3; A10B in patient 3.
+  const std::vector<std::vector<std::string_view>> atcs = {
+      {"C10AA05", "C10AA07", "C10AA05"}, {"C10AA05"}, {"UNKNOWN", "C10"}, {"A10BA02", "C10AA05"}};
+  const int64_t ages[] = {45, 49, kMissingInt, 90};
+  const std::string want =
+      "covariate,value,patients,percent,mean,sd,q1,median,q3\n"
+      "cohort,,4,100.00,,,,,\n"
+      "age_band,40-49,2,50.00,,,,,\n"
+      "age_band,90+,1,25.00,,,,,\n"
+      "age_band,unknown,1,25.00,,,,,\n"
+      "atc,A10B,1,25.00,,,,,\n"
+      "atc,C10A,3,75.00,,,,,\n"
+      "drugs,,3,75.00,1.2500,0.9574,0,1,2\n";
+  CohortTallies text;
+  for (size_t i = 0; i < 4; ++i) {
+    PatientBaseline p;
+    p.age_at_index = ages[i];
+    p.atc = atcs[i];
+    tally_baseline(b, p, text);
+  }
+  EXPECT_EQ(baseline_csv(spec, 4, text), want);
+  // The same patients with their codes resolved to ids (as the engine does per CIP13): class
+  // names "C10A", "A10B"; drugs 0 C10AA05, 1 C10AA07, 2 A10BA02.
+  const std::vector<std::string_view> names = {"C10A", "A10B"};
+  const std::vector<std::vector<uint32_t>> classes = {{0, 0, 0}, {0}, {}, {1, 0}};
+  const std::vector<std::vector<uint32_t>> drugs = {{0, 1, 0}, {0}, {}, {2, 0}};
+  CohortTallies ids;
+  BaselineCounter counter;
+  for (size_t i = 0; i < 4; ++i) {
+    PatientBaseline p;
+    p.age_at_index = ages[i];
+    p.class_names = &names;
+    p.class_ids = classes[i];
+    p.drug_ids = drugs[i];
+    counter.add(b, p);
+    if (i == 1) counter.flush(ids);  // flushing in between changes no sum
+  }
+  counter.flush(ids);
+  EXPECT_EQ(ids, text);
+}
+
 TEST(Baseline, ChaptersAndAtcLevels) {
   EXPECT_EQ(icd10_chapter("I219"), "IX (I00-I99)");
   EXPECT_EQ(icd10_chapter("S720"), "XIX (S00-T98)");
