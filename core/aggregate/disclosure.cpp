@@ -11,24 +11,6 @@
 namespace snds {
 namespace {
 
-int64_t additive_value(Measure m, const GroupMeasures& v) {
-  switch (m) {
-    case Measure::kLines:
-      return v.lines;
-    case Measure::kBoxes:
-      return v.boxes;
-    case Measure::kAmount:
-      return v.amount;
-    case Measure::kDays:
-      return v.days;
-    case Measure::kBase:
-      return v.base;
-    case Measure::kPatients:
-      return static_cast<int64_t>(v.patients);
-  }
-  return 0;
-}
-
 // The cost of masking a row: persons first, then lines, then output order.
 std::tuple<uint64_t, int64_t, uint32_t> cost_of(const std::vector<GroupRow>& rows, uint32_t r) {
   return {rows[r].measures.patients, rows[r].measures.lines, r};
@@ -128,7 +110,7 @@ DisclosureAudit audit_disclosure(const std::vector<GroupRow>& rows,
     p.lower.assign(vars, -kNoBound);
     const double unit = is_decimal_measure(m) ? static_cast<double>(kDecimalScale) : 1.0;
     bool nonnegative = true;
-    for (const auto& r : rows) nonnegative = nonnegative && additive_value(m, r.measures) >= 0;
+    for (const auto& r : rows) nonnegative = nonnegative && measure_value(m, r.measures) >= 0;
     for (size_t k = 0; k < vars; ++k) {
       const GroupRow& r = rows[audit.cells[audited_cells[k]].row];
       // What the attacker knows of a masked row: it exists (a line, a patient), and a secondary
@@ -147,7 +129,7 @@ DisclosureAudit audit_disclosure(const std::vector<GroupRow>& rows,
       }
     }
     auto known = [&](uint32_t r) {
-      return static_cast<double>(additive_value(m, rows[r].measures)) / unit;
+      return static_cast<double>(measure_value(m, rows[r].measures)) / unit;
     };
     for (const MarginRelation& rel : relations) {
       if (skipped[rel.parent] || std::any_of(rel.children.begin(), rel.children.end(),

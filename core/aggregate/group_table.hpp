@@ -13,6 +13,7 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include "core/aggregate/aggregate_spec.hpp"
 #include "core/hash.hpp"
 
 namespace snds {
@@ -35,6 +36,26 @@ struct GroupMeasures {
   }
   bool operator==(const GroupMeasures&) const = default;
 };
+
+// One measure of a group, in its stored unit (boxes, amount and base scaled by 10^4): what the
+// outputs write and disclosure control checks.
+inline int64_t measure_value(Measure m, const GroupMeasures& v) {
+  switch (m) {
+    case Measure::kLines:
+      return v.lines;
+    case Measure::kBoxes:
+      return v.boxes;
+    case Measure::kPatients:
+      return static_cast<int64_t>(v.patients);
+    case Measure::kAmount:
+      return v.amount;
+    case Measure::kDays:
+      return v.days;
+    case Measure::kBase:
+      return v.base;
+  }
+  return 0;
+}
 
 struct GroupRow {
   std::vector<std::string> values;  // one per group column

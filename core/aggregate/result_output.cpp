@@ -24,28 +24,6 @@ std::string csv_field(std::string_view value) {
   return out;
 }
 
-namespace {
-
-int64_t measure_value(Measure m, const GroupMeasures& v) {
-  switch (m) {
-    case Measure::kLines:
-      return v.lines;
-    case Measure::kBoxes:
-      return v.boxes;
-    case Measure::kPatients:
-      return static_cast<int64_t>(v.patients);
-    case Measure::kAmount:
-      return v.amount;
-    case Measure::kDays:
-      return v.days;
-    case Measure::kBase:
-      return v.base;
-  }
-  return 0;
-}
-
-}  // namespace
-
 std::string measure_text(Measure m, const GroupMeasures& values) {
   const int64_t v = measure_value(m, values);
   return is_decimal_measure(m) ? format_decimal(v) : std::to_string(v);
