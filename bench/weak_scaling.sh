@@ -10,7 +10,8 @@
 #
 # Prints, per rank count, the median over --repeat runs of each ingest phase's wall time (the
 # slowest rank's), the weak-scaling efficiency T(1) / T(R) (1.0 is perfect: R times the data in
-# the same time), CSV MB/s per core, peak RSS per rank, and the all-to-all shuffle: rounds, bytes
+# the same time), CSV MB/s per core, CPU seconds (the work apart from waiting on a loaded machine;
+# Open MPI's busy waits count), peak RSS per rank, and the all-to-all shuffle: rounds, bytes
 # sent between ranks, bytes per round per rank (each phase's `exchange` in the manifest). Writes
 # the same as Markdown to DIR/weak_scaling.md and every run's figures to DIR/weak_scaling.json.
 # The extracts are generated with --quirks gzip=0 by default: a gzip part costs a rank several
@@ -38,7 +39,7 @@ while [ $# -gt 0 ]; do
     --work) work="$2"; shift 2 ;;
     --bin) bin="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
@@ -129,6 +130,7 @@ for line in open(os.path.join(work, "runs.tsv")):
                  "csv_bytes": int(phases["read"]["bytes"]),
                  "walls": {n: p["wall_s"] for n, p in phases.items()},
                  "total_s": sum(p["wall_s"] for p in m["phases"]),
+                 "cpu_s": sum(sum(p.get("cpu_s_per_rank") or [0]) for p in m["phases"]),
                  "peak_rss_per_rank": [max(p["peak_rss_bytes_per_rank"][i] for p in m["phases"])
                                        for i in range(int(m["ranks"]))],
                  "spilled_bytes": (m.get("memory") or {}).get("spilled_bytes"),
@@ -141,8 +143,8 @@ base = {n: med([x["walls"][n] for x in runs if x["ranks"] == counts[0]]) for n i
 base_total = med([x["total_s"] for x in runs if x["ranks"] == counts[0]])
 L = [f"Weak scaling, {per_rank} patients per rank, {threads} thread(s) per rank, one rank per emulated node; "
      f"medians of {max(x['run'] for x in runs)} runs (wall s, slowest rank; efficiency = T({counts[0]}) / T(R))\n"]
-L.append("| ranks | patients | CSV MB | " + " | ".join(names) + " | total | efficiency | CSV MB/s/core | peak RSS/rank MB | spill MB |")
-L.append("|---:" * (6 + len(names) + 2) + "|")
+L.append("| ranks | patients | CSV MB | " + " | ".join(names) + " | total | efficiency | CSV MB/s/core | CPU s (all ranks) | CSV MB per CPU s | peak RSS/rank MB | spill MB |")
+L.append("|---:" * (6 + len(names) + 4) + "|")
 for c in counts:
     sel = [x for x in runs if x["ranks"] == c]
     tot = med([x["total_s"] for x in sel])
@@ -150,8 +152,10 @@ for c in counts:
     cells = [f"{med([x['walls'][n] for x in sel]):.2f} ({base[n] / med([x['walls'][n] for x in sel]):.2f})" for n in names]
     rss = max(max(x["peak_rss_per_rank"]) for x in sel) / 1e6
     spill = med([x["spilled_bytes"] or 0 for x in sel]) / 1e6
+    cpu = med([x["cpu_s"] for x in sel])
     L.append(f"| {c} | {sel[0]['patients']} | {csv / 1e6:.0f} | " + " | ".join(cells) +
-             f" | {tot:.2f} | {base_total / tot:.2f} | {csv / 1e6 / tot / (c * threads):.2f} | {rss:.0f} | {spill:.0f} |")
+             f" | {tot:.2f} | {base_total / tot:.2f} | {csv / 1e6 / tot / (c * threads):.2f} | {cpu:.2f} | "
+             f"{csv / 1e6 / cpu if cpu else 0:.1f} | {rss:.0f} | {spill:.0f} |")
 if any(x["exchange"] for x in runs):
     L.append("\nAll-to-all shuffle (each phase's `exchange` in the manifest; first run of each rank count):\n")
     L.append("| ranks | phase | rounds | MB sent between ranks | MB per round per rank (mean) | largest round, one rank, MB |")

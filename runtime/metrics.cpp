@@ -14,6 +14,17 @@ uint64_t peak_rss_bytes() {
   return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
 }
 
+namespace {
+double process_cpu_seconds() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+  };
+  return seconds(ru.ru_utime) + seconds(ru.ru_stime);
+}
+}  // namespace
+
 void Metrics::begin_phase(const std::string& name) {
   PhaseRecord p;
   p.name = name;
@@ -22,6 +33,7 @@ void Metrics::begin_phase(const std::string& name) {
   rounds_at_start_ = t.rounds;
   sent_at_start_ = t.bytes_sent;
   reset_largest_round();
+  cpu_at_start_ = process_cpu_seconds();
   start_ = std::chrono::steady_clock::now();
 }
 
@@ -35,6 +47,7 @@ void Metrics::end_phase(uint64_t rows, uint64_t bytes) {
   p.rounds = t.rounds - rounds_at_start_;
   p.sent_bytes = t.bytes_sent - sent_at_start_;
   p.largest_round = t.largest_round;
+  p.cpu_s = process_cpu_seconds() - cpu_at_start_;
 }
 
 boost::json::array Metrics::gather(Communicator& comm) const {
@@ -50,6 +63,7 @@ boost::json::array Metrics::gather(Communicator& comm) const {
     w.put<uint64_t>(p.rounds);
     w.put<uint64_t>(p.sent_bytes);
     w.put<uint64_t>(p.largest_round);
+    w.put<double>(p.cpu_s);
   }
   const auto all = comm.gather(mine, 0);
   boost::json::array out;
@@ -67,6 +81,7 @@ boost::json::array Metrics::gather(Communicator& comm) const {
       p.rounds = r.get<uint64_t>();
       p.sent_bytes = r.get<uint64_t>();
       p.largest_round = r.get<uint64_t>();
+      p.cpu_s = r.get<double>();
     }
     per_rank.push_back(std::move(recs));
   }
@@ -74,7 +89,7 @@ boost::json::array Metrics::gather(Communicator& comm) const {
     boost::json::object o;
     double wall = 0;
     uint64_t rows = 0, bytes = 0, rounds = 0, sent = 0;
-    boost::json::array rss, rrows, rwall, rsent, rlargest;
+    boost::json::array rss, rrows, rwall, rsent, rlargest, rcpu;
     for (const auto& recs : per_rank) {
       if (i >= recs.size()) continue;
       wall = std::max(wall, recs[i].wall_s);
@@ -83,6 +98,7 @@ boost::json::array Metrics::gather(Communicator& comm) const {
       rss.push_back(recs[i].peak_rss);
       rrows.push_back(recs[i].rows);
       rwall.push_back(recs[i].wall_s);
+      rcpu.push_back(recs[i].cpu_s);
       rounds = std::max(rounds, recs[i].rounds);
       sent += recs[i].sent_bytes;
       rsent.push_back(recs[i].sent_bytes);
@@ -95,6 +111,7 @@ boost::json::array Metrics::gather(Communicator& comm) const {
     o["rows_per_rank"] = std::move(rrows);
     o["wall_s_per_rank"] = std::move(rwall);
     o["peak_rss_bytes_per_rank"] = std::move(rss);
+    o["cpu_s_per_rank"] = std::move(rcpu);
     if (rounds > 0)
       o["exchange"] = boost::json::object{{"rounds", rounds},
                                           {"bytes_sent", sent},

@@ -28,6 +28,9 @@ struct PhaseRecord {
   uint64_t rounds = 0;
   uint64_t sent_bytes = 0;
   uint64_t largest_round = 0;
+  // CPU seconds (user + system) of the rank's process during the phase, all its threads: on a
+  // loaded machine, the work done apart from the waiting (Open MPI's busy waits count as work).
+  double cpu_s = 0;
 };
 
 class Metrics {
@@ -40,12 +43,13 @@ class Metrics {
   // Collective: every rank calls it with the same phase list. Returns on rank 0 a JSON array
   // of {name, wall_s (max over ranks), rows, bytes (sums), peak_rss_per_rank, rows_per_rank},
   // and for a phase that shuffled rows, `exchange`: {rounds, bytes_sent (sum over ranks),
-  // bytes_sent_per_rank, largest_round_bytes_per_rank}.
+  // bytes_sent_per_rank, largest_round_bytes_per_rank}; cpu_s_per_rank for every phase.
   boost::json::array gather(Communicator& comm) const;
 
  private:
   std::vector<PhaseRecord> phases_;
   std::chrono::steady_clock::time_point start_;
+  double cpu_at_start_ = 0;
   uint64_t rounds_at_start_ = 0;
   uint64_t sent_at_start_ = 0;
 };

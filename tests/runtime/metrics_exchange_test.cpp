@@ -1,5 +1,6 @@
 // The phase metrics say what each phase put through the all-to-all shuffle: rounds, bytes each
-// rank sent to the others, its largest round; a phase that shuffled nothing says nothing.
+// rank sent to the others, its largest round; a phase that shuffled nothing says nothing. Every
+// phase has each rank's CPU seconds.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -46,6 +47,11 @@ TEST(MetricsExchange, EachPhaseCountsItsRoundsAndTheBytesEachRankSent) {
   const auto phases = shuffle(2);
   ASSERT_EQ(phases.size(), 2u);
   EXPECT_FALSE(phases[0].as_object().contains("exchange"));
+  for (const auto& p : phases) {  // every phase: the CPU time of each rank's process
+    const auto& cpu = p.at("cpu_s_per_rank").as_array();
+    ASSERT_EQ(cpu.size(), 2u);
+    for (const auto& c : cpu) EXPECT_GE(c.to_number<double>(), 0.0);
+  }
   const auto& e = phases[1].at("exchange").as_object();
   EXPECT_EQ(e.at("rounds").to_number<uint64_t>(), 2u);
   const auto& sent = e.at("bytes_sent_per_rank").as_array();
