@@ -73,6 +73,13 @@ def phase_entry(p, cores):
     }
     if walls:
         out["wall_s_min_rank"] = round(min(walls), 6)
+    cpu = [float(x) for x in p.get("cpu_s_per_rank") or []]
+    if cpu:
+        out["cpu_s"] = round(sum(cpu), 3)  # all ranks' processes, all their threads
+    exchange = p.get("exchange") or {}
+    if exchange:
+        out["exchange_rounds"] = int(exchange.get("rounds") or 0)
+        out["exchange_bytes"] = int(exchange.get("bytes_sent") or 0)  # sent between ranks
     if rows_pr and sum(rows_pr) > 0:
         # max / mean rows per rank: 1.0 is perfect balance.
         out["rows_imbalance"] = round(max(rows_pr) / (sum(rows_pr) / len(rows_pr)), 3)

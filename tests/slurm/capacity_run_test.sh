@@ -37,6 +37,8 @@ for s in rec["steps"]:
         need(p["wall_s"] >= 0 and p["rows"] >= 0, f"phase {s['step']}/{p['name']}")
 ph = {p["name"]: p for p in steps["ingest"]["phases"]}
 need({"read", "join", "write"} <= set(ph), "ingest phases")
+need(ph["read"]["exchange_rounds"] > 0 and ph["read"]["exchange_bytes"] > 0 and ph["read"]["cpu_s"] > 0,
+     "the read phase's all-to-all rounds and bytes, and its CPU seconds")
 need(ph["read"]["mb_s_per_core"] > 0 and ph["read"]["rows_s_per_core"] > 0, "read throughput per core")
 need(len(ph["read"]["peak_rss_per_rank"]) == 2 and ph["read"]["peak_rss_max_bytes"] > 0, "peak RSS per rank")
 # The ingest's headline figures: CSV MB/s per core over all its phases, each rank's peak RSS.
