@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
 #include "core/catalog.hpp"
 #include "core/csv/delimiter.hpp"
 #include "core/error.hpp"
@@ -13,6 +17,11 @@
 
 namespace snds {
 namespace {
+
+constexpr double kMiBytes = 1024.0 * 1024.0;
+// What a rank holds beyond the budget (docs/ingest.md, "Bounded memory"): code and libraries,
+// MPI and HDF5 state, HDF5 chunk buffers, allocator slack.
+constexpr double kProcessSlackMiB = 128;
 
 uint64_t count_of(const std::map<std::string, uint64_t>& m, const std::string& key) {
   auto it = m.find(key);
@@ -111,6 +120,16 @@ boost::json::array inputs_json(const IngestSummary& s) {
   return inputs;
 }
 
+// Each rank's peak RSS: the last phase's peak_rss_bytes_per_rank (ru_maxrss only grows).
+std::vector<uint64_t> peak_rss_per_rank(const IngestSummary& s) {
+  std::vector<uint64_t> out;
+  if (s.phases.empty()) return out;
+  const auto& last = s.phases.back().as_object();
+  if (const auto* v = last.if_contains("peak_rss_bytes_per_rank"))
+    for (const auto& b : v->as_array()) out.push_back(b.to_number<uint64_t>());
+  return out;
+}
+
 }  // namespace
 
 boost::json::object ingest_manifest(const IngestSummary& s) {
@@ -182,10 +201,23 @@ boost::json::object ingest_manifest(const IngestSummary& s) {
   if (!placeholders.empty()) manifest["placeholder_nir_rows"] = placeholders;
   manifest["resumed"] = s.resumed;
   manifest["shards_reused"] = s.shards_reused;
-  manifest["memory"] =
-      boost::json::object{{"memory_budget_mb", cfg.memory_budget_mb},
-                          {"peak_shuffle_bytes_per_rank", s.peak_shuffle_bytes_per_rank},
-                          {"spilled_bytes", s.spilled_bytes}};
+  boost::json::object memory{{"memory_budget_mb", cfg.memory_budget_mb},
+                             {"peak_shuffle_bytes_per_rank", s.peak_shuffle_bytes_per_rank},
+                             {"spilled_bytes", s.spilled_bytes}};
+  // The process's peak (getrusage's maximum RSS, monotone: the last phase's figure is the whole
+  // run's) against the budget, per rank: what an operator sizes --mem-per-cpu from.
+  const std::vector<uint64_t> rss = peak_rss_per_rank(s);
+  if (!rss.empty()) {
+    boost::json::array mb;
+    double worst = 0;
+    for (uint64_t b : rss) {
+      mb.emplace_back(std::round(static_cast<double>(b) / kMiBytes * 10) / 10);
+      worst = std::max(worst, static_cast<double>(b) / kMiBytes / cfg.memory_budget_mb);
+    }
+    memory["peak_rss_mb_per_rank"] = std::move(mb);
+    memory["peak_rss_to_budget"] = std::round(worst * 1000) / 1000;
+  }
+  manifest["memory"] = std::move(memory);
   manifest["phases"] = s.phases;
   manifest["peak_rss_bytes"] = s.peak_rss_bytes;
   return manifest;
@@ -214,6 +246,22 @@ void log_inputs(const IngestSummary& s) {
 }
 
 void log_ingest_summary(const IngestSummary& s) {
+  if (const std::vector<uint64_t> rss = peak_rss_per_rank(s); !rss.empty()) {
+    std::string mb;
+    for (uint64_t b : rss) mb += fmt::format("{}{:.0f}", mb.empty() ? "" : ", ", b / kMiBytes);
+    const double budget = s.config->memory_budget_mb;
+    const double worst = static_cast<double>(*std::max_element(rss.begin(), rss.end())) / kMiBytes;
+    // The budget bounds what grows with the data; the process (code, MPI, HDF5, allocator slack)
+    // comes on top: docs/ingest.md "Bounded memory" says how much.
+    if (worst > budget + kProcessSlackMiB)
+      log::warn(
+          "memory: peak RSS per rank {} MB, over memory_budget_mb = {} plus {} MB for the "
+          "process itself: size the job's memory (--mem-per-cpu) on the peak, or lower "
+          "memory_budget_mb",
+          mb, budget, kProcessSlackMiB);
+    else
+      log::info("memory: peak RSS per rank {} MB (memory_budget_mb = {})", mb, budget);
+  }
   for (const auto& [t, dups] : s.duplicate_parent_keys)
     log::info(
         "duplicate parent keys: {} rows of {} repeat another row's join key (detail rows "

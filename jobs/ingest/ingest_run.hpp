@@ -13,6 +13,7 @@
 
 #include "jobs/commands.hpp"
 #include "jobs/ingest/ingest_config.hpp"
+#include "jobs/ingest/ingest_plan.hpp"
 
 namespace snds {
 
@@ -21,6 +22,10 @@ namespace snds {
 // for the shuffle (checked by `validate` too, before the inputs are known).
 uint64_t check_memory_budget(const IngestConfig& config, int threads,
                              bool compressed_inputs = false);
+// Before the read: refuses (usage_error naming shards and memory_budget_mb) inputs whose CSV
+// bytes per shard already tell that a shard's rows cannot fit in the budget at the write phase.
+void check_shards_can_fit(const IngestConfig& config, const IngestPlan& plan);
+
 int run_ingest(const IngestConfig& config, CommandContext& ctx, bool force);
 
 }  // namespace snds

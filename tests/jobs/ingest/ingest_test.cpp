@@ -124,9 +124,13 @@ TEST_F(IngestFixture, ABudgetFarBelowTheDataSpillsAndGivesTheSameStore) {
   EXPECT_EQ(test::dump_store(dir_->path() / "small"), reference_);
   const auto m = manifest(dir_->path() / "small");
   EXPECT_GT(m.at("memory").at("spilled_bytes").to_number<uint64_t>(), 0u);
+  // The peak RSS of each rank against the budget, what an operator sizes a job's memory on.
+  EXPECT_EQ(m.at("memory").at("peak_rss_mb_per_rank").as_array().size(), 2u);
+  EXPECT_GT(m.at("memory").at("peak_rss_to_budget").to_number<double>(), 1.0);  // 0.1 MB budget
 }
 
-TEST_F(IngestFixture, AShardLargerThanTheBudgetIsACleanErrorNamingTheSetting) {
+TEST_F(IngestFixture, InputsTooLargeForTheirShardsAreRefusedBeforeTheReadNamingBothSettings) {
+  // 1 shard and a 0.1 MB budget for about 1 MB of CSV: the sizes alone tell it cannot fit.
   const fs::path yaml = dir_->path() / "tiny.yaml";
   test::write_ingest_config(yaml, dir_->path() / "in", dir_->path() / "tiny", 1,
                             "memory_budget_mb: 0.1\nread_chunk_kb: 8\n");
@@ -134,9 +138,39 @@ TEST_F(IngestFixture, AShardLargerThanTheBudgetIsACleanErrorNamingTheSetting) {
     ingest(yaml, 1, 1);
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::kData);
-    EXPECT_NE(std::string(e.what()).find("memory_budget_mb"), std::string::npos) << e.what();
+    EXPECT_EQ(e.code(), ExitCode::kUsage);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("memory_budget_mb"), std::string::npos) << what;
+    EXPECT_NE(what.find("raise shards"), std::string::npos) << what;
   }
+  EXPECT_FALSE(fs::exists(dir_->path() / "tiny" / "manifest.json"));
+}
+
+TEST_F(IngestFixture, AShardLargerThanTheBudgetFailsBeforeAnyShardIsWritten) {
+  // A budget above half the CSV per shard passes the check on input sizes, yet below the
+  // shard's typed rows (about 2.5x their CSV): the write phase refuses before its first shard.
+  uint64_t csv = 0;
+  for (const auto& f : fs::directory_iterator(dir_->path() / "in"))
+    if (f.is_regular_file()) csv += f.file_size();
+  const double budget_mb = 0.75 * static_cast<double>(csv) / (1 << 20);
+  const fs::path yaml = dir_->path() / "one_shard.yaml";
+  test::write_ingest_config(yaml, dir_->path() / "in", dir_->path() / "one_shard", 1,
+                            fmt::format("memory_budget_mb: {}\nread_chunk_kb: 8\nscratch: {}\n",
+                                        budget_mb, (dir_->path() / "spill1").string()));
+  try {
+    ingest(yaml, 1, 1);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kData);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("shard 0 holds"), std::string::npos) << what;
+    EXPECT_NE(what.find("memory_budget_mb"), std::string::npos) << what;
+  }
+  size_t written = 0;
+  for (const auto& f : fs::recursive_directory_iterator(dir_->path()))
+    if (f.path().extension() == ".h5" && f.path().string().find("one_shard") != std::string::npos)
+      ++written;
+  EXPECT_EQ(written, 0u);
 }
 
 TEST_F(IngestFixture, ACompleteStoreIsRefusedUnlessForced) {
