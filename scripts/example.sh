@@ -75,8 +75,8 @@ if command -v python3 >/dev/null; then
 fi
 
 echo "== 4. persons: the same patients, 3% of them with two pseudo-NIRs linked by BEN_IDT_ANO"
-echo "   (claims and stays split between them) and 1% of stays with a placeholder NIR_ANO_17"
-run mpirun -n "$ranks" "$bin" generate --patients "$patients" --seed 42 \
+echo "   (claims, stays, ALD, acts, tests split between them) and 1% of stays with a placeholder NIR_ANO_17"
+run mpirun -n "$ranks" "$bin" generate --patients "$patients" --seed 42 --care-tables \
   --quirks persons=0.03,placeholder_nir=0.01 --out extract_persons
 cat > ingest_persons.yaml <<YAML
 store: store_persons/
@@ -84,7 +84,8 @@ shards: 16
 inputs: extract_persons/
 YAML
 run mpirun -n "$ranks" "$bin" ingest ingest_persons.yaml
-for config in cohort_statins_mi_persons aggregate_dispensing_persons; do
+for config in cohort_statins_mi_persons aggregate_dispensing_persons \
+    cohort_statins_outcomes_ald_acts_deaths_persons; do
   run "$bin" validate "$root/configs/$config.yaml"
   run mpirun -n "$ranks" "$bin" run "$root/configs/$config.yaml"
 done
@@ -94,4 +95,6 @@ if command -v python3 >/dev/null; then
   echo "== persons against an independent reading of the raw CSV (Python)"
   python3 "$root/tests/jobs/cohort/cohort_reference.py" extract_persons out/cohort_statins_mi_persons | tail -1
   python3 "$root/tests/jobs/aggregate/aggregate_reference.py" extract_persons out/dispensing_persons | tail -1
+  python3 "$root/tests/jobs/cohort/cohort_reference.py" extract_persons \
+    out/cohort_statins_outcomes_ald_acts_deaths_persons | tail -1
 fi

@@ -3,7 +3,7 @@
 # tests/jobs/cohort/cohort_reference.py (standard-library Python reading the raw CSV): on a
 # generated extract with the care tables, persons (two pseudo-NIRs for 10% of them), placeholder
 # NIR_ANO_17 and SOR_MOD in every T_MCOyyB (extra columns, so that PMSI deaths exist),
-# configs/cohort_statins_outcomes_ald_acts_deaths.yaml and two designs that use every key of the
+# configs/cohort_statins_outcomes_ald_acts_deaths{,_persons}.yaml and two designs that use every key of the
 # four sources (ALD periods as index, criteria by window overlap, outcomes and baseline events;
 # acts per setting; lab codes; deaths per source, initial or any cause) give every output the
 # reference computes. Each outcome must occur somewhere, so the check cannot pass on empty columns.
@@ -63,13 +63,19 @@ sed -e 's#^output: .*#output: out/ald_index/#' -e 's#^index: .*#index: {event: a
   -e '/drug_before/d' -e 's#no_diabetes_ald, exclude_event: diabetes_ald, window_days: \[-365, 0\]#no_cancer_ald, exclude_event: cancer_ald, window_days: [-30, 0]#' \
   lab_index.yaml > ald_index.yaml
 
-"$SNDS_BIN" run "$SNDS_SOURCE_DIR/configs/cohort_statins_outcomes_ald_acts_deaths.yaml" >/dev/null 2>&1
+ln -s store store_persons
+for c in cohort_statins_outcomes_ald_acts_deaths cohort_statins_outcomes_ald_acts_deaths_persons; do
+  "$SNDS_BIN" run "$SNDS_SOURCE_DIR/configs/$c.yaml" >/dev/null 2>&1
+done
 "$SNDS_BIN" run lab_index.yaml >/dev/null 2>&1
 "$SNDS_BIN" run ald_index.yaml >/dev/null 2>&1
-for o in cohort_statins_outcomes_ald_acts_deaths lab_index ald_index; do
+for o in cohort_statins_outcomes_ald_acts_deaths_persons lab_index ald_index; do
   python3 "$SNDS_SOURCE_DIR/tests/jobs/cohort/cohort_reference.py" extract "out/$o"
 done
 grep -q pseudo_nirs out/lab_index/cohort.csv
+# The config on store_persons/ is the same study on the same store.
+cmp out/cohort_statins_outcomes_ald_acts_deaths/cohort.csv \
+  out/cohort_statins_outcomes_ald_acts_deaths_persons/cohort.csv
 # Every outcome column of the larger design holds a date somewhere, and an ALD window excludes.
 for o in lab_index; do
   awk -F, 'NR == 1 { for (i = 9; i <= NF; i++) if ($i ~ /_date$/) name[i] = $i; next }
