@@ -29,7 +29,7 @@ import { cohortQueries, cohortCsv, attritionCsv } from './lib/cohort.mjs';
 import { hasDesigns, designQueries, designOutputs } from './lib/cohort_designs.mjs';
 import { sndsIngestFigures, sndsJobFigures, compareFiles } from './lib/snds.mjs';
 import { markdownReport } from './lib/report.mjs';
-import { setPersons } from './lib/events_sql.mjs';
+import { setPersons, setPublicLines } from './lib/events_sql.mjs';
 
 const { values: opt, positionals: configs } = parseArgs({
   allowPositionals: true,
@@ -140,7 +140,7 @@ const totalS = sniffS + steps.reduce((a, s) => a + s.s, 0);
 const count = async (sql) => js((await con.runAndReadAll(sql)).getRows()[0][0]);
 const tables = {};
 for (const t of ['ir_ben_r', 'er_prs_f', 'er_pha_f', 'ir_pha_r', 't_mco_b', 't_mco_c', 't_mco_d',
-  'ir_imb_r', 'er_cam_f', 'er_bio_f', 't_mco_a', 'ki_cci_r', 'ki_ecd_r']) {
+  'ir_imb_r', 'er_cam_f', 'er_bio_f', 't_mco_a', 'ki_cci_r', 'ki_ecd_r', 'er_ete_f']) {
   tables[t] = { rows: await count(`SELECT count(*) FROM ${t}`) };
   if (['er_pha_f', 't_mco_b', 't_mco_d', 'er_cam_f', 'er_bio_f', 't_mco_a'].includes(t)) tables[t].orphans = await count(`SELECT count(*) FROM ${t} WHERE orphan`);
 }
@@ -151,6 +151,11 @@ const personGroups = await count(`SELECT count(*) FROM (SELECT BEN_IDT_ANO FROM 
   GROUP BY BEN_IDT_ANO HAVING count(DISTINCT (BEN_NIR_PSA, BEN_RNG_GEM)) > 1)`);
 setPersons(personGroups > 0);
 tables.ir_ben_r.ben_idt_ano_naming_several = personGroups;
+// DCIR cleaning rules (docs/data-model.md): ER_ETE_F lines of ETE_IND_TAA = 1 put the
+// public_hospital rule in the queries (not timed, as the persons check).
+const publicLines = await count('SELECT count(*) FROM er_ete_f WHERE ETE_IND_TAA = 1');
+setPublicLines(publicLines > 0);
+tables.er_ete_f = { rows: await count('SELECT count(*) FROM er_ete_f'), public_hospital: publicLines };
 let rejected = null;
 if (opt.rejects === 'store') {
   try {

@@ -14,7 +14,7 @@ import YAML from 'yaml';
 
 import { aggregateQuery } from './lib/aggregate.mjs';
 import { cohortQueries } from './lib/cohort.mjs';
-import { setPersons } from './lib/events_sql.mjs';
+import { setPersons, setPublicLines } from './lib/events_sql.mjs';
 
 const { values: opt, positionals: configs } = parseArgs({
   allowPositionals: true,
@@ -37,6 +37,7 @@ const groups = (await con.runAndReadAll(`SELECT count(*) FROM (SELECT BEN_IDT_AN
   WHERE BEN_NIR_PSA <> '' AND BEN_IDT_ANO <> '' AND COALESCE(BEN_CDI_NIR, '') IN ('', '00')
   GROUP BY BEN_IDT_ANO HAVING count(DISTINCT (BEN_NIR_PSA, BEN_RNG_GEM)) > 1)`)).getRows()[0][0];
 setPersons(Number(groups) > 0);
+setPublicLines(Number((await con.runAndReadAll('SELECT count(*) FROM er_ete_f WHERE ETE_IND_TAA = 1')).getRows()[0][0]) > 0);
 // Wall seconds, and CPU seconds of the process (DuckDB's threads included) in `cpu`.
 let cpu = 0;
 const timed = async (sql) => {

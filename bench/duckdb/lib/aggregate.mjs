@@ -7,7 +7,7 @@
 // suppression (docs/disclosure.md) is applied after the query, in JavaScript, from the written
 // rule (not timed: it is not SQL, and the comparison is about the table with its margins).
 import fs from 'node:fs';
-import { withClause, prefixMatch, stayMatch, ageBand, sqlString, deathCte, causeMatch, aldMatch, actMatch, labMatch } from './events_sql.mjs';
+import { withClause, prefixMatch, stayMatch, ageBand, sqlString, deathCte, causeMatch, aldMatch, actMatch, labMatch, useConfig, claimRules } from './events_sql.mjs';
 
 const ATC_CHARS = { atc: 7, atc1: 1, atc2: 3, atc3: 4, atc4: 5, atc5: 7 };
 // The ATC family, coarsest first (atc and atc5 are one level): a level collapses to ALL only with
@@ -61,6 +61,7 @@ const isoDate = (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : Strin
 
 // cfg: the parsed YAML of an aggregate config.
 export function aggregateQuery(cfg) {
+  useConfig(cfg);
   const source = cfg.source ?? 'dispensing';
   const groupBy = cfg.group_by ?? [];
   const measures = cfg.measures ?? [];
@@ -80,6 +81,8 @@ export function aggregateQuery(cfg) {
   } else if (source === 'claim') {
     with_ = withClause(['claim_lines']);
     from = 'claim_lines';
+    const r = claimRules();
+    if (r) where.push(r.slice(5));
   } else if (source === 'act') {
     with_ = withClause(['acts']);
     from = 'acts';

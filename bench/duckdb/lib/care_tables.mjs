@@ -1,4 +1,5 @@
-// The tables of issue #13's event sources (ALD, CCAM acts, lab tests, causes of death) that the
+// The tables of issue #13's event sources (ALD, CCAM acts, lab tests, causes of death) and of the
+// public_hospital cleaning rule (ER_ETE_F) that the
 // benchmark loads beside lib/catalog.mjs's, with the types of the SNDS schema
 // (core/catalog/snds-schema.csv) for the columns the sources read, and every table the loader
 // knows merged from both: lib/catalog.mjs is generated from the compiled catalog (a table it
@@ -28,12 +29,13 @@ const CARE_TABLES = {
     BEN_NAI_ANN: INT, BEN_SEX_COD: INT,
   },
   KI_ECD_R: { DCD_IDT_ENC: STR, ECD_CAU_RNG: INT, ECD_CIM_COD: STR },
+  ER_ETE_F: { ...DCIR_KEY_TYPES, ETE_IND_TAA: INT },
 };
 
 export const TABLES = { ...CARE_TABLES, ...catalog.TABLES };
 export const DUCK_TABLE = {
   IR_IMB_R: 'ir_imb_r', ER_CAM_F: 'er_cam_f', ER_BIO_F: 'er_bio_f', T_MCOaaA: 't_mco_a',
-  KI_CCI_R: 'ki_cci_r', KI_ECD_R: 'ki_ecd_r', ...catalog.DUCK_TABLE,
+  KI_CCI_R: 'ki_cci_r', KI_ECD_R: 'ki_ecd_r', ER_ETE_F: 'er_ete_f', ...catalog.DUCK_TABLE,
 };
 
 // lib/catalog.mjs's file rules, then the care tables' (same rules: <TABLE>[_...].csv[.gz], the
@@ -44,7 +46,7 @@ export function tableForFile(fileName) {
   const m = /^(.*?)\.csv(\.gz)?$/i.exec(fileName);
   if (!m) return null;
   const [stem, gzip] = [m[1], !!m[2]];
-  for (const kind of ['IR_IMB_R', 'ER_CAM_F', 'ER_BIO_F', 'KI_CCI_R', 'KI_ECD_R']) {
+  for (const kind of ['IR_IMB_R', 'ER_CAM_F', 'ER_BIO_F', 'ER_ETE_F', 'KI_CCI_R', 'KI_ECD_R']) {
     if (stem === kind || stem.startsWith(kind + '_')) return { kind, name: kind, gzip };
   }
   const a = /^T_MCO(\d\d)A(?:_.*)?$/.exec(stem);

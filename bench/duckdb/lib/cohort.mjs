@@ -2,11 +2,12 @@
 // config that `snds-batch run` reads: three statements (each patient's index date and the number
 // of attrition steps passed; the attrition counts; the cohort rows with outcome and end of
 // follow-up), and cohort.csv / attrition.csv written as snds-batch writes them.
-import { withClause, sqlString, evName, eventCte, basesOf, eventIn } from './events_sql.mjs';
+import { withClause, sqlString, evName, eventCte, basesOf, eventIn, useConfig } from './events_sql.mjs';
 import { csvField } from './aggregate.mjs';
 
 const isoDate = (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
 export function cohortQueries(cfg) {
+  useConfig(cfg);
   const start = `DATE ${sqlString(isoDate(cfg.study.start))}`;
   const end = `DATE ${sqlString(isoDate(cfg.study.end))}`;
   const events = cfg.events;

@@ -5,7 +5,7 @@
 // functions, person-time split at year ends and birthdays by generating each year's two pieces,
 // the baseline by grouped counts. Heavy lifting in SQL; the Poisson bounds, quartiles and the
 // CSV text in JavaScript (small inputs). Runs after cohortQueries()' stepsSql (cohort_steps).
-import { withClause, prefixMatch, sqlString, ageBand, evName, eventCte, basesOf, eventIn, isPersons } from './events_sql.mjs';
+import { withClause, prefixMatch, sqlString, ageBand, evName, eventCte, basesOf, eventIn, isPersons, useConfig, claimRules } from './events_sql.mjs';
 import { csvField } from './aggregate.mjs';
 
 const DESIGN_KEYS = ['exposure', 'follow_up', 'censor', 'loss_to_follow_up', 'outcomes',
@@ -36,6 +36,7 @@ function outcomeList(cfg) {
 }
 
 export function designQueries(cfg, stepCount) {
+  useConfig(cfg);
   const start = `DATE ${sqlString(isoDate(cfg.study.start))}`;
   const end = `DATE ${sqlString(isoDate(cfg.study.end))}`;
   const x = cfg.exposure;
@@ -163,7 +164,7 @@ SELECT 'CIP13', cip, count(DISTINCT pid) FROM e GROUP BY cip UNION ALL SELECT 'A
     } else if (def.source === 'claim') {
       sql = `${withClause(['claim_lines'])},
 e AS (SELECT l.pid, l.nature FROM claim_lines l JOIN cohort_steps s ON s.pid = l.pid AND l.d = s.idx
-  WHERE l.nature IN (${def.nature.map(Number).join(', ')}) GROUP BY l.pid, l.nature HAVING sum(l.quantity) > 0)
+  WHERE l.nature IN (${def.nature.map(Number).join(', ')})${claimRules('l.')} GROUP BY l.pid, l.nature HAVING sum(l.quantity) > 0)
 SELECT 'PRS_NAT_REF', CAST(nature AS VARCHAR), count(DISTINCT pid) FROM e GROUP BY nature`;
     } else {
       throw new Error('cohort bench: index_codes of a hospital_stay index are not benchmarked');

@@ -123,13 +123,47 @@ function staysCte() {
     AND NOT starts_with(COALESCE(b.GRG_GHM, ''), '90') AND NOT ${placeholder('c.NIR_ANO_17')})`;
 }
 
+
+// The DCIR cleaning rules of a config (docs/data-model.md, `dcir_rules`: true, the default, both;
+// false none; or a list), set by useConfig() before a config's queries are built; and whether the
+// extract has ER_ETE_F lines of ETE_IND_TAA = 1 at all (bench.mjs asks after the load: without
+// them the public_hospital rule leaves nothing out and is not in the SQL).
+let rules = new Set(['majorations', 'public_hospital']);
+let publicLines = false;
+export function setPublicLines(on) {
+  publicLines = !!on;
+}
+export function useConfig(cfg) {
+  const r = cfg.dcir_rules;
+  rules = new Set(r === undefined || r === true ? ['majorations', 'public_hospital'] : r === false ? [] : r);
+}
+const DCIR_KEY_COLUMNS = ['DCT_ORD_NUM', 'FLX_DIS_DTD', 'FLX_EMT_NUM', 'FLX_EMT_ORD', 'FLX_EMT_TYP',
+  'FLX_TRT_DTD', 'ORG_CLE_NUM', 'PRS_ORD_NUM', 'REM_TYP_AFF'];
+const publicOn = () => publicLines && rules.has('public_hospital');
+// A DCIR row (alias a) whose 9 keys are those of an ER_ETE_F row with ETE_IND_TAA = 1.
+function publicFlag(a) {
+  if (!publicOn()) return 'FALSE';
+  return `EXISTS (SELECT 1 FROM er_ete_f e WHERE e.ETE_IND_TAA = 1 AND ${DCIR_KEY_COLUMNS.map((k) => `e.${k} = ${a}.${k}`).join(' AND ')})`;
+}
+function notPublic(a) {
+  return publicOn() ? ` AND NOT ${publicFlag(a)}` : '';
+}
+// Claim lines the claim source counts: majorations and public hospital lines out, per the rules.
+export function claimRules(alias = '') {
+  const parts = [];
+  if (rules.has('majorations')) parts.push(`NOT ${alias}majoration`);
+  if (publicOn()) parts.push(`NOT ${alias}public_hospital`);
+  return parts.length ? ' AND ' + parts.join(' AND ') : '';
+}
+
 export const CTE = {
   get pmap() { return persons ? PMAP_PERSONS : PMAP_SIMPLE; },
   get patients() { return persons ? PATIENTS_PERSONS : PATIENTS_SIMPLE; },
   ref: `ref AS (
   SELECT PHA_CIP_C13 AS cip, any_value(PHA_ATC_C07) AS atc
   FROM ir_pha_r WHERE PHA_CIP_C13 <> '' GROUP BY PHA_CIP_C13)`,
-  disp_lines: `disp_lines AS (
+  get disp_lines() {
+    return `disp_lines AS (
   SELECT pt.pid, pt.ppid, h.EXE_SOI_DTD AS d, COALESCE(h.PHA_PRS_C13, '') AS cip,
          COALESCE(NULLIF(r.atc, ''), 'UNKNOWN') AS atc, COALESCE(h.PHA_ACT_QSN, 0) AS boxes,
          COALESCE(h.PRS_PAI_MNT, 0) AS amount, COALESCE(h.BSE_REM_MNT, 0) AS base,
@@ -137,42 +171,50 @@ export const CTE = {
   FROM er_pha_f h
   JOIN pmap pt ON pt.nir = h.BEN_NIR_PSA AND pt.rng = h.BEN_RNG_GEM
   LEFT JOIN ref r ON r.cip = h.PHA_PRS_C13
-  WHERE NOT h.orphan AND h.DPN_QLF IS DISTINCT FROM 71)`,
+  WHERE NOT h.orphan AND h.DPN_QLF IS DISTINCT FROM 71${notPublic('h')})`;
+  },
   get stays() { return staysCte(); },
   das: `das AS (
   SELECT year, ETA_NUM AS eta, RSA_NUM AS rsa, ASS_DGN AS code
   FROM t_mco_d WHERE ASS_DGN <> '')`,
-  claim_lines: `claim_lines AS (
+  get claim_lines() {
+    return `claim_lines AS (
   SELECT pt.pid, p.EXE_SOI_DTD AS d, p.PRS_NAT_REF AS nature,
+         COALESCE(p.CPL_MAJ_TOP, 0) >= 2 AS majoration, ${publicFlag('p')} AS public_hospital,
          COALESCE(p.PRS_ACT_QTE, 0) AS quantity, COALESCE(p.PRS_PAI_MNT, 0) AS amount,
          pt.sex, pt.born, pt.dpt
   FROM er_prs_f p
   JOIN pmap pt ON pt.nir = p.BEN_NIR_PSA AND pt.rng = p.BEN_RNG_GEM
-  WHERE p.DPN_QLF IS DISTINCT FROM 71)`,
+  WHERE p.DPN_QLF IS DISTINCT FROM 71)`;
+  },
   ald: `ald AS (
   SELECT pt.pid, i.IMB_ALD_DTD AS d, COALESCE(i.IMB_ALD_DTF, DATE '9999-12-31') AS e,
          i.IMB_ALD_NUM AS num, CASE WHEN i.MED_NCL_IDT = 'CIM10' THEN COALESCE(i.MED_MTF_COD, '') ELSE '' END AS code,
          pt.sex, pt.born, pt.dpt
   FROM ir_imb_r i JOIN pmap pt ON pt.nir = i.BEN_NIR_PSA AND pt.rng = i.BEN_RNG_GEM
   WHERE i.IMB_ALD_DTD IS NOT NULL AND (i.IMB_ETM_NAT IS NULL OR i.IMB_ETM_NAT NOT IN (11, 12, 13)))`,
-  acts: `acts AS (
+  get acts() {
+    return `acts AS (
   SELECT pid, d, code, 'dcir' AS setting, sex, born, dpt FROM (
     SELECT pt.pid, pt.ppid, h.EXE_SOI_DTD AS d, COALESCE(h.CAM_PRS_IDE, '') AS code,
            any_value(pt.sex) AS sex, any_value(pt.born) AS born, any_value(pt.dpt) AS dpt
     FROM er_cam_f h JOIN pmap pt ON pt.nir = h.BEN_NIR_PSA AND pt.rng = h.BEN_RNG_GEM
-    WHERE NOT h.orphan AND h.DPN_QLF IS DISTINCT FROM 71 AND h.EXE_SOI_DTD IS NOT NULL
+    WHERE NOT h.orphan AND h.DPN_QLF IS DISTINCT FROM 71 AND h.EXE_SOI_DTD IS NOT NULL${notPublic('h')}
     GROUP BY pt.pid, pt.ppid, h.EXE_SOI_DTD, code HAVING sum(COALESCE(h.PRS_ACT_QTE, 0)) > 0)
   UNION ALL
   SELECT s.pid, s.d + CAST(COALESCE(a.ENT_DAT_DEL, 0) AS INTEGER) AS d, COALESCE(a.CDC_ACT, '') AS code, 'pmsi', s.sex, s.born, s.dpt
   FROM t_mco_a a JOIN stays s ON s.year = a.year AND s.eta = a.ETA_NUM AND s.rsa = a.RSA_NUM
-  WHERE s.d IS NOT NULL)`,
-  labs: `labs AS (
+  WHERE s.d IS NOT NULL)`;
+  },
+  get labs() {
+    return `labs AS (
   SELECT pt.pid, h.EXE_SOI_DTD AS d, h.BIO_PRS_IDE AS code,
          any_value(pt.sex) AS sex, any_value(pt.born) AS born, any_value(pt.dpt) AS dpt
   FROM er_bio_f h JOIN pmap pt ON pt.nir = h.BEN_NIR_PSA AND pt.rng = h.BEN_RNG_GEM
   WHERE NOT h.orphan AND h.DPN_QLF IS DISTINCT FROM 71 AND h.EXE_SOI_DTD IS NOT NULL
-    AND h.BIO_PRS_IDE IS NOT NULL
-  GROUP BY pt.pid, pt.ppid, h.EXE_SOI_DTD, h.BIO_PRS_IDE HAVING sum(COALESCE(h.BIO_ACT_QSN, 0)) > 0)`,
+    AND h.BIO_PRS_IDE IS NOT NULL${notPublic('h')}
+  GROUP BY pt.pid, pt.ppid, h.EXE_SOI_DTD, h.BIO_PRS_IDE HAVING sum(COALESCE(h.BIO_ACT_QSN, 0)) > 0)`;
+  },
   death_dates: `twins AS (SELECT nir FROM pmap GROUP BY nir HAVING count(*) > 1),
 certificates AS (
   SELECT pt.ppid, pt.own_born, c.BEN_DCD_DTE AS d, c.DCD_CIM_COD, c.DCD_IDT_ENC AS enc, c.rowid AS r
@@ -311,7 +353,7 @@ export function eventCte(name, def) {
     case 'claim':
       return `${ev} AS (SELECT DISTINCT pid, d FROM (
     SELECT pid, d, nature FROM claim_lines
-    WHERE d IS NOT NULL AND nature IN (${def.nature.map(Number).join(', ')})
+    WHERE d IS NOT NULL AND nature IN (${def.nature.map(Number).join(', ')})${claimRules()}
     GROUP BY pid, d, nature HAVING sum(quantity) > 0))`;
     case 'ald':
       return `${ev} AS (SELECT pid, d, e FROM ald WHERE ${aldMatch(def)})`;

@@ -7,7 +7,8 @@
 // EXE_SOI_DTD). Detail rows without a parent are kept, flagged `orphan`, as the store keeps them.
 // The care tables of issue #13 too (lib/care_tables.mjs): ER_CAM_F and ER_BIO_F joined to ER_PRS_F
 // like ER_PHA_F (ER_CAM_F also takes the line's PRS_ACT_QTE, on which acts are netted), T_MCOyyA
-// to T_MCOyyC like B and D, IR_IMB_R, KI_CCI_R and KI_ECD_R as they are. Every column the job
+// to T_MCOyyC like B and D, IR_IMB_R, KI_CCI_R, KI_ECD_R and ER_ETE_F (its 9 keys and
+// ETE_IND_TAA, for the public_hospital cleaning rule) as they are. Every column the job
 // queries name exists even when no file has it (NULL), as the store reads a missing column.
 import { TABLES, DATE, STR, DCIR_KEYS, DUCK_TABLE } from './care_tables.mjs';
 import { DATE_FORMATS } from './sniff.mjs';
@@ -87,7 +88,7 @@ export function loadStatements(files, { rejects = 'store', fused = false } = {})
   const prsColumns = new Set((byKind.get('ER_PRS_F') ?? []).flatMap((f) => f.header));
   // Parents first: the joins need them.
   const order = ['IR_PHA_R', 'IR_BEN_R', 'ER_PRS_F', 'T_MCOaaC', 'ER_PHA_F', 'T_MCOaaB', 'T_MCOaaD',
-    'IR_IMB_R', 'KI_CCI_R', 'KI_ECD_R', 'ER_CAM_F', 'ER_BIO_F', 'T_MCOaaA'];
+    'IR_IMB_R', 'KI_CCI_R', 'KI_ECD_R', 'ER_ETE_F', 'ER_CAM_F', 'ER_BIO_F', 'T_MCOaaA'];
   for (const kind of order) {
     const list = byKind.get(kind) ?? [];
     const table = DUCK_TABLE[kind];
