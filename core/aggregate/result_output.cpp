@@ -96,11 +96,8 @@ void write_result_h5(const std::filesystem::path& path, const AggregateSpec& spe
     h5::File file(check_id(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
                            Failure::kData, "cannot create " + where));
     ::chmod(temp.c_str(), kOutputFileMode);
-    h5::PropList gcpl(
-        check_id(H5Pcreate(H5P_GROUP_CREATE), Failure::kInternal, "cannot create " + where));
-    check(H5Pset_obj_track_times(gcpl.get(), false), Failure::kInternal, "cannot create " + where);
-    h5::Group group(check_id(H5Gcreate2(file.get(), "result", H5P_DEFAULT, gcpl.get(), H5P_DEFAULT),
-                             Failure::kInternal, "cannot create group /result in " + where));
+    h5::Group group = h5::create_group(file.get(), "result", false, Failure::kInternal,
+                                       "cannot create group /result in " + where);
     std::vector<std::string> names;
     const size_t n = rows.size();
     for (size_t c = 0; c < spec.group_by.size(); ++c) {

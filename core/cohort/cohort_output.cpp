@@ -40,12 +40,6 @@ int32_t date_or_missing(Date d) {
 // Failing to write an output is a matter of disk, quota or permissions: reported as exit 3.
 constexpr h5::Failure kFail = h5::Failure::kData;
 
-h5::PropList no_timestamps(hid_t list_class, const std::string& what) {
-  h5::PropList pl(h5::check_id(H5Pcreate(list_class), kFail, what));
-  h5::check(H5Pset_obj_track_times(pl.get(), 0), kFail, what);
-  return pl;
-}
-
 // The columns of group /cohort: chunked, shuffled and deflated, without timestamps so the file's
 // bytes depend on the rows only. Callers hold h5::Lock.
 class CohortH5Writer {
@@ -173,9 +167,7 @@ void write_cohort_h5(const std::filesystem::path& path, const std::vector<Cohort
     h5::File file(h5::check_id(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
                                kFail, fmt::format("cannot create {}", temp.string())));
     const std::string what = fmt::format("cannot write group /cohort of {}", name);
-    h5::PropList gcpl = no_timestamps(H5P_GROUP_CREATE, what);
-    h5::Group group(h5::check_id(
-        H5Gcreate2(file.get(), "cohort", H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), kFail, what));
+    h5::Group group = h5::create_group(file.get(), "cohort", false, kFail, what);
     h5::write_attribute(group.get(), "rows", static_cast<int64_t>(rows.size()),
                         "group /cohort of " + name);
     CohortH5Writer w(group.get(), rows.size(), name);

@@ -135,6 +135,15 @@ Dataset create_dataset(hid_t location, const std::string& name, hid_t file_type,
                           kind, what));
 }
 
+Group create_group(hid_t location, const std::string& name, bool track_times, Failure kind,
+                   const std::string& what) {
+  Lock lock(mutex());
+  PropList gcpl(check_id(H5Pcreate(H5P_GROUP_CREATE), kind, what));
+  if (!track_times) check(H5Pset_obj_track_times(gcpl.get(), false), kind, what);
+  return Group(check_id(H5Gcreate2(location, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT),
+                        kind, what));
+}
+
 Datatype vlen_string_type() {
   Datatype t(check_id(H5Tcopy(H5T_C_S1), Failure::kInternal, "cannot create an HDF5 string type"));
   check(H5Tset_size(t.get(), H5T_VARIABLE), Failure::kInternal,

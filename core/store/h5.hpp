@@ -131,6 +131,11 @@ PropList dataset_properties(const DatasetOptions& options, Failure kind, const s
 Dataset create_dataset(hid_t location, const std::string& name, hid_t file_type, uint64_t rows,
                        const DatasetOptions& options, Failure kind, const std::string& what);
 
+// Creates group `name` under `location`; without `track_times`, no modification time in its
+// object header (outputs whose bytes depend on their content only). Failures throw `what`.
+Group create_group(hid_t location, const std::string& name, bool track_times, Failure kind,
+                   const std::string& what);
+
 // A variable-length UTF-8 string type (attributes), and a fixed-length one of `size` bytes,
 // null-padded (dictionaries).
 Datatype vlen_string_type();
