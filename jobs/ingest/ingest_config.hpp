@@ -14,6 +14,8 @@
 
 namespace snds {
 
+inline constexpr uint64_t kMiB = uint64_t(1) << 20;
+
 struct IngestConfig {
   std::string config_path;
   std::string store;

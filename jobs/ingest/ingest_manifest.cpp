@@ -2,6 +2,7 @@
 #include "jobs/ingest/ingest_manifest.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -18,7 +19,6 @@
 namespace snds {
 namespace {
 
-constexpr double kMiBytes = 1024.0 * 1024.0;
 // What a rank holds beyond the budget (docs/ingest.md, "Bounded memory"): code and libraries,
 // MPI and HDF5 state, HDF5 chunk buffers, allocator slack.
 constexpr double kProcessSlackMiB = 128;
@@ -120,13 +120,14 @@ boost::json::array inputs_json(const IngestSummary& s) {
   return inputs;
 }
 
-// Each rank's peak RSS: the last phase's peak_rss_bytes_per_rank (ru_maxrss only grows).
-std::vector<uint64_t> peak_rss_per_rank(const IngestSummary& s) {
-  std::vector<uint64_t> out;
+// Each rank's peak RSS in MiB: the last phase's peak_rss_bytes_per_rank (ru_maxrss only grows).
+std::vector<double> peak_rss_mb_per_rank(const IngestSummary& s) {
+  std::vector<double> out;
   if (s.phases.empty()) return out;
   const auto& last = s.phases.back().as_object();
   if (const auto* v = last.if_contains("peak_rss_bytes_per_rank"))
-    for (const auto& b : v->as_array()) out.push_back(b.to_number<uint64_t>());
+    for (const auto& b : v->as_array())
+      out.push_back(static_cast<double>(b.to_number<uint64_t>()) / static_cast<double>(kMiB));
   return out;
 }
 
@@ -206,15 +207,11 @@ boost::json::object ingest_manifest(const IngestSummary& s) {
                              {"spilled_bytes", s.spilled_bytes}};
   // The process's peak (getrusage's maximum RSS, monotone: the last phase's figure is the whole
   // run's) against the budget, per rank: what an operator sizes --mem-per-cpu from.
-  const std::vector<uint64_t> rss = peak_rss_per_rank(s);
-  if (!rss.empty()) {
+  if (const std::vector<double> rss = peak_rss_mb_per_rank(s); !rss.empty()) {
     boost::json::array mb;
-    double worst = 0;
-    for (uint64_t b : rss) {
-      mb.emplace_back(std::round(static_cast<double>(b) / kMiBytes * 10) / 10);
-      worst = std::max(worst, static_cast<double>(b) / kMiBytes / cfg.memory_budget_mb);
-    }
+    for (double m : rss) mb.emplace_back(std::round(m * 10) / 10);
     memory["peak_rss_mb_per_rank"] = std::move(mb);
+    const double worst = *std::max_element(rss.begin(), rss.end()) / cfg.memory_budget_mb;
     memory["peak_rss_to_budget"] = std::round(worst * 1000) / 1000;
   }
   manifest["memory"] = std::move(memory);
@@ -246,11 +243,10 @@ void log_inputs(const IngestSummary& s) {
 }
 
 void log_ingest_summary(const IngestSummary& s) {
-  if (const std::vector<uint64_t> rss = peak_rss_per_rank(s); !rss.empty()) {
-    std::string mb;
-    for (uint64_t b : rss) mb += fmt::format("{}{:.0f}", mb.empty() ? "" : ", ", b / kMiBytes);
+  if (const std::vector<double> rss = peak_rss_mb_per_rank(s); !rss.empty()) {
+    const std::string mb = fmt::format("{:.0f}", fmt::join(rss, ", "));
     const double budget = s.config->memory_budget_mb;
-    const double worst = static_cast<double>(*std::max_element(rss.begin(), rss.end())) / kMiBytes;
+    const double worst = *std::max_element(rss.begin(), rss.end());
     // The budget bounds what grows with the data; the process (code, MPI, HDF5, allocator slack)
     // comes on top: docs/ingest.md "Bounded memory" says how much.
     if (worst > budget + kProcessSlackMiB)

@@ -55,7 +55,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr uint64_t kMiB = uint64_t(1) << 20;
 // What one open compressed input costs besides its block: input buffer and codec state (see
 // check_memory_budget).
 constexpr uint64_t kDecoderBytes = 10 * kMiB;
@@ -850,26 +849,22 @@ void IngestRun::join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbo
 
 // A shard is written from memory: its rows must fit in the budget (their sorted copy is made
 // room for by spilling the others).
-std::exception_ptr shard_over_budget(const IngestConfig& cfg, uint32_t shard, uint64_t bytes) {
-  if (static_cast<double>(bytes) <= cfg.memory_budget_mb * static_cast<double>(kMiB)) return {};
-  return std::make_exception_ptr(
-      data_error("shard {} holds {:.2f} MB of rows, more than memory_budget_mb = {} in {}: raise "
-                 "memory_budget_mb or use more shards",
-                 shard, static_cast<double>(bytes) / static_cast<double>(kMiB),
-                 cfg.memory_budget_mb, cfg.config_path));
+void check_shard_fits(const IngestConfig& cfg, uint32_t shard, uint64_t bytes) {
+  if (static_cast<double>(bytes) <= cfg.memory_budget_mb * static_cast<double>(kMiB)) return;
+  throw data_error(
+      "shard {} holds {:.2f} MB of rows, more than memory_budget_mb = {} in {}: raise "
+      "memory_budget_mb or use more shards",
+      shard, static_cast<double>(bytes) / static_cast<double>(kMiB), cfg.memory_budget_mb,
+      cfg.config_path);
 }
 
 void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tables,
                             const ShardWriterOptions& options, uint64_t& rows, uint64_t& bytes) {
   // Room under the budget for the shard's rows and their sorted copy, by spilling other shards
-  // first: the rest of the store and this shard's work fit in the budget together (unless the
-  // shard alone is larger, checked below).
+  // first: the rest of the store and this shard's work fit in the budget together (the shard
+  // alone fits: write_phase checked every shard before the first write).
   buckets_->make_room(2 * buckets_->bucket_bytes(shard), shard);
   auto data = buckets_->take(shard);
-  uint64_t shard_bytes = 0;
-  for (auto& [t, parts] : data)
-    for (auto& b : parts) shard_bytes += b.byte_size();
-  if (auto e = shard_over_budget(cfg_, shard, shard_bytes)) std::rethrow_exception(e);
   std::vector<Batch> sorted(tables.size());
   std::exception_ptr error;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
@@ -1018,8 +1013,9 @@ void IngestRun::write_phase() {
   std::exception_ptr failure;
   // Every shard's size is known once the join is done: one over the budget fails the run before
   // the first shard is written, not after hours of writes.
-  for (uint32_t s : mine)
-    if (!failure) failure = shard_over_budget(cfg_, s, buckets_->bucket_bytes(s));
+  local_step(failure, [&] {
+    for (uint32_t s : mine) check_shard_fits(cfg_, s, buckets_->bucket_bytes(s));
+  });
   for (;;) {
     const RoundStatus round = agree_on_round(comm_, {.work_left = mine.size() - pos,
                                                      .done = pos,
