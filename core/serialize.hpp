@@ -72,6 +72,11 @@ class ByteReader {
     p_ += n * sizeof(T);
     return v;
   }
+  void get_bytes(void* out, size_t n) {
+    need(n);
+    if (n) std::memcpy(out, p_, n);
+    p_ += n;
+  }
   bool done() const { return p_ == end_; }
   size_t remaining() const { return static_cast<size_t>(end_ - p_); }
 

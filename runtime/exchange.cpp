@@ -1,14 +1,16 @@
-// Shuffle rounds over alltoallv; the wire format is a count, then (bucket, table, batch) parts.
+// Shuffle rounds over alltoallv; the wire format is a count, then (bucket, table, rows, decoded
+// bytes, size, compact batch) parts.
 #include "runtime/exchange.hpp"
 
 #include <algorithm>
 
+#include "core/error.hpp"
 #include "core/serialize.hpp"
 
 namespace snds {
 
-void Outbox::add(int dest, uint32_t bucket, const std::string& table, Batch&& rows) {
-  bytes_ += rows.byte_size();
+void Outbox::add(int dest, uint32_t bucket, const std::string& table, EncodedBatch&& rows) {
+  bytes_ += rows.size();
   ++count_;
   parts_[static_cast<size_t>(dest)].push_back(Part{bucket, table, std::move(rows)});
 }
@@ -16,12 +18,21 @@ void Outbox::add(int dest, uint32_t bucket, const std::string& table, Batch&& ro
 std::vector<Bytes> Outbox::take_encoded() {
   std::vector<Bytes> out(parts_.size());
   for (size_t d = 0; d < parts_.size(); ++d) {
+    size_t size = sizeof(uint64_t);
+    for (const auto& p : parts_[d])
+      size += sizeof(uint32_t) + sizeof(uint64_t) + p.table.size() + 3 * sizeof(uint64_t) +
+              p.rows.size();
+    out[d].reserve(size);
     ByteWriter w(out[d]);
     w.put<uint64_t>(parts_[d].size());
     for (auto& p : parts_[d]) {
       w.put<uint32_t>(p.bucket);
       w.put_string(p.table);
-      encode_batch(w, p.rows);
+      w.put<uint64_t>(p.rows.rows());
+      w.put<uint64_t>(p.rows.decoded_bytes());
+      w.put<uint64_t>(p.rows.size());
+      w.put_bytes(p.rows.data(), p.rows.size());
+      p.rows.release();
     }
     parts_[d].clear();
   }
@@ -33,7 +44,7 @@ std::vector<Bytes> Outbox::take_encoded() {
 std::vector<Outbox::Part> Outbox::take_local(int rank) {
   std::vector<Part> local = std::move(parts_[static_cast<size_t>(rank)]);
   parts_[static_cast<size_t>(rank)].clear();
-  for (auto& p : local) bytes_ -= std::min(bytes_, static_cast<uint64_t>(p.rows.byte_size()));
+  for (auto& p : local) bytes_ -= std::min(bytes_, static_cast<uint64_t>(p.rows.size()));
   count_ -= std::min(count_, static_cast<uint64_t>(local.size()));
   return local;
 }
@@ -71,7 +82,13 @@ ExchangeStats exchange(Communicator& comm, Outbox& outbox, BucketStore& store) {
     for (uint64_t i = 0; i < parts; ++i) {
       const auto bucket = r.get<uint32_t>();
       std::string table = r.get_string();
-      store.add(bucket, table, decode_batch(r));
+      const auto rows = r.get<uint64_t>();
+      const auto decoded = r.get<uint64_t>();
+      const auto size = r.get<uint64_t>();
+      if (size > r.remaining()) throw internal_error("truncated buffer while decoding");
+      EncodedBatch batch(size, rows, decoded);
+      r.get_bytes(batch.data(), size);
+      store.add(bucket, table, std::move(batch));
     }
     Bytes().swap(recv[s]);
   }

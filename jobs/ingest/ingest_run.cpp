@@ -18,6 +18,7 @@
 #include <boost/json.hpp>
 
 #include "core/atomic_file.hpp"
+#include "core/batch_codec.hpp"
 #include "core/csv/csv_file.hpp"
 #include "core/csv/delimiter.hpp"
 #include "core/csv/range_split.hpp"
@@ -226,7 +227,7 @@ int IngestRun::execute() {
   check_shards_can_fit(cfg_, plan_);
   const fs::path scratch =
       fs::path(cfg_.scratch) / fmt::format("rank{}-{}", comm_.rank(), ::getpid());
-  buckets_ = std::make_unique<BucketStore>(budget - in_flight, scratch);
+  buckets_ = std::make_unique<BucketStore>(budget - in_flight, scratch, threads_);
 
   all_or_none(comm_, [&] { person_phase(); });
   all_or_none(comm_, [&] { read_phase(); });
@@ -600,6 +601,9 @@ void IngestRun::read_round(ReadShare& share, size_t& range_pos, size_t& stream_p
   if (!fill_round(share, range_pos, stream_pos, tasks, bytes_done)) return;
   const size_t take = tasks.size();
   std::vector<ParsedUnit> parsed(take);
+  // The routed rows in the shuffle's compact form, made here on the threads (the exchange and
+  // the bucket store then only move bytes).
+  std::vector<std::vector<EncodedBatch>> encoded(take);
   std::exception_ptr error;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
   for (size_t k = 0; k < take; ++k) {
@@ -611,6 +615,11 @@ void IngestRun::read_round(ReadShare& share, size_t& range_pos, size_t& stream_p
         parsed[k] = parse_sas_rows(t.unit, sas_blocks_[k]);
       else
         parsed[k] = parse_block(t.unit, block_text_[k], t.info);
+      encoded[k].reserve(parsed[k].routed.size());
+      for (Routed& r : parsed[k].routed) {
+        encoded[k].push_back(encode_compact(r.rows));
+        r.rows = Batch{};
+      }
     } catch (...) {
 #pragma omp critical
       if (!error) error = std::current_exception();
@@ -635,8 +644,9 @@ void IngestRun::read_round(ReadShare& share, size_t& range_pos, size_t& stream_p
           s.stats.invalid_utf8 += p.stats.invalid_utf8;
         }
     }
-    for (auto& r : p.routed)
-      outbox.add(space_.owner(r.bucket, comm_.size()), r.bucket, r.table, std::move(r.rows));
+    for (size_t i = 0; i < p.routed.size(); ++i)
+      outbox.add(space_.owner(p.routed[i].bucket, comm_.size()), p.routed[i].bucket,
+                 p.routed[i].table, std::move(encoded[k][i]));
     for (auto& rj : p.rejects) {
       if (rejects_.size() >= kMaxRejectDetailsPerRank)
         throw data_error(
@@ -825,12 +835,18 @@ void IngestRun::join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbo
   buckets_->make_room(need, mine[pos]);
   for (size_t k = 0; k < take; ++k) inputs[k] = buckets_->take(mine[pos + k]);
   std::vector<std::vector<Routed>> outputs(take);
+  std::vector<std::vector<EncodedBatch>> encoded(take);  // as in read_round
   std::vector<JoinCounts> counts(take);
   std::exception_ptr error;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
   for (size_t k = 0; k < take; ++k) {
     try {
       outputs[k] = join_bucket(std::move(inputs[k]), space_, counts[k]);
+      encoded[k].reserve(outputs[k].size());
+      for (Routed& r : outputs[k]) {
+        encoded[k].push_back(encode_compact(r.rows));
+        r.rows = Batch{};
+      }
     } catch (...) {
 #pragma omp critical
       if (!error) error = std::current_exception();
@@ -839,9 +855,10 @@ void IngestRun::join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbo
   if (error) std::rethrow_exception(error);
   for (size_t k = 0; k < take; ++k) {
     join_counts_.add(counts[k]);
-    for (auto& r : outputs[k]) {
-      rows += r.rows.rows();
-      outbox.add(space_.owner(r.bucket, comm_.size()), r.bucket, r.table, std::move(r.rows));
+    for (size_t i = 0; i < outputs[k].size(); ++i) {
+      const Routed& r = outputs[k][i];
+      rows += encoded[k][i].rows();
+      outbox.add(space_.owner(r.bucket, comm_.size()), r.bucket, r.table, std::move(encoded[k][i]));
     }
   }
   pos += take;

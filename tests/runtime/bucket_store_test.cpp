@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/error.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace snds {
@@ -80,22 +81,72 @@ TEST(BucketStore, MakesRoomForABucketsWorkBySpillingTheOthers) {
   // Equal-sized buckets (keys of equal length).
   for (uint32_t b = 0; b < 4; ++b) store.add(b, "T", rows(1000 * static_cast<int>(b + 1), 500));
   ASSERT_EQ(store.spilled_bytes(), 0u);
+  // The store counts encoded bytes (what it holds), bucket_bytes the decoded rows (what a take
+  // brings back): larger.
   const uint64_t one = store.bucket_bytes(0);
-  EXPECT_EQ(store.memory_bytes(), 4 * one);
-  store.make_room(budget - 4 * one, 0);  // fits already: nothing moves
+  const uint64_t held = store.memory_bytes() / 4;
+  EXPECT_EQ(store.memory_bytes(), 4 * held);
+  EXPECT_LT(held, one);
+  EXPECT_EQ(one, rows(1000, 500).byte_size());
+  store.make_room(budget - 4 * held, 0);  // fits already: nothing moves
   EXPECT_EQ(store.spilled_bytes(), 0u);
   // Room for work that leaves two buckets' worth of the budget: two of the others go to disk,
   // and bucket_bytes still counts what was spilled.
-  store.make_room(budget - 2 * one, 0);
-  EXPECT_EQ(store.memory_bytes(), 2 * one);
+  store.make_room(budget - 2 * held, 0);
+  EXPECT_EQ(store.memory_bytes(), 2 * held);
   EXPECT_GT(store.spilled_bytes(), 0u);
   for (uint32_t b = 0; b < 4; ++b) EXPECT_EQ(store.bucket_bytes(b), one) << b;
   // More than the budget: every other bucket spilled, the one about to be taken stays.
   store.make_room(2 * budget, 0);
-  EXPECT_EQ(store.memory_bytes(), one);
+  EXPECT_EQ(store.memory_bytes(), held);
   EXPECT_EQ(store.take(0)["T"].at(0).rows(), 500u);
   EXPECT_EQ(store.bucket_bytes(0), 0u);
   EXPECT_EQ(store.take(3)["T"].size(), 1u);
+}
+
+TEST(BucketStore, GivesBackEveryValueInAddOrderSpilledOrNotOnSeveralThreads) {
+  // Batches of two tables into one bucket, half of them spilled (LZ4 and decoded on 2 threads):
+  // take() returns each table's batches in the order they were added, value for value.
+  test::TempDir dir;
+  BucketStore store(3000, dir.path(), 2);
+  std::vector<Batch> added_t, added_u;
+  for (int i = 0; i < 40; ++i) {
+    Batch b = rows(i * 30, 30);
+    b.columns.emplace_back("d", ColumnType::kDate);
+    for (int k = 0; k < 30; ++k)
+      b.columns.back().dates.push_back(k % 7 == 0 ? kMissingDate : 20000 + i);
+    store.add(5, i % 3 ? "T" : "U", b);
+    (i % 3 ? added_t : added_u).push_back(std::move(b));
+  }
+  EXPECT_GT(store.spilled_bytes(), 0u);
+  auto got = store.take(5);
+  ASSERT_EQ(got["T"].size(), added_t.size());
+  ASSERT_EQ(got["U"].size(), added_u.size());
+  for (size_t i = 0; i < added_t.size(); ++i) {
+    EXPECT_EQ(got["T"][i].at("k").strings.bytes(), added_t[i].at("k").strings.bytes()) << i;
+    EXPECT_EQ(got["T"][i].at("v").ints, added_t[i].at("v").ints) << i;
+    EXPECT_EQ(got["T"][i].at("d").dates, added_t[i].at("d").dates) << i;
+  }
+  for (size_t i = 0; i < added_u.size(); ++i)
+    EXPECT_EQ(got["U"][i].at("v").ints, added_u[i].at("v").ints) << i;
+  EXPECT_TRUE(store.buckets().empty());
+  EXPECT_EQ(store.memory_bytes(), 0u);
+}
+
+TEST(BucketStore, ADamagedSpillFileIsAnErrorNamingIt) {
+  test::TempDir dir;
+  BucketStore store(512, dir.path());
+  for (int i = 0; i < 10; ++i) store.add(3, "T", rows(i * 50, 50));
+  ASSERT_GT(store.spilled_bytes(), 0u);
+  const auto file = dir.path() / "bucket_000003.spill";
+  ASSERT_TRUE(std::filesystem::exists(file));
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) - 7);
+  try {
+    store.take(3);
+    FAIL() << "a truncated spill file was read";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bucket_000003.spill"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace snds

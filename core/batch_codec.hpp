@@ -1,0 +1,58 @@
+// The shuffle's compact form of a batch: what the ingest's parse and join threads make of the
+// rows they route, what the exchange sends, what the bucket store holds in memory and what it
+// spills, all the same bytes. Per column, integers, decimals and dates are stored as offsets from
+// the batch's minimum in the narrowest width that holds its range (1, 2, 4 bytes; 8 as they are),
+// the width's all-ones value standing for missing; strings as lengths in 1, 2 or 4 bytes and one
+// byte run. Typed rows (int64 codes, uint64 string offsets) are about 2.3x the CSV they came from;
+// this form is about its size or less. Exact: decode gives back the same values, missing included.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "core/column.hpp"
+
+namespace snds {
+
+// One encoded batch. Move-only; its bytes are allocated once, at their exact size, uninitialised
+// (no zero fill of buffers about to be overwritten).
+class EncodedBatch {
+ public:
+  EncodedBatch() = default;
+  EncodedBatch(size_t size, uint64_t rows, uint64_t decoded_bytes);
+  EncodedBatch(EncodedBatch&&) noexcept = default;
+  EncodedBatch& operator=(EncodedBatch&&) noexcept = default;
+
+  char* data() { return data_.get(); }
+  const char* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  uint64_t rows() const { return rows_; }
+  // Batch::byte_size() of the rows decoded: what taking them back costs in memory.
+  uint64_t decoded_bytes() const { return decoded_bytes_; }
+  bool empty() const { return size_ == 0; }
+  // The encoding of a batch without columns (Batch{}): nothing to keep.
+  bool no_columns() const { return size_ <= sizeof(uint32_t) + sizeof(uint64_t); }
+  // Frees the bytes; rows() and decoded_bytes() stay.
+  void release() {
+    data_.reset();
+    size_ = 0;
+  }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+  uint64_t rows_ = 0;
+  uint64_t decoded_bytes_ = 0;
+};
+
+// Any batch (string columns with codes and narrow integer columns are read through their values).
+EncodedBatch encode_compact(const Batch& b);
+// Throws internal_error on a truncated or malformed encoding. The columns come back decoded
+// (plain int64, Date and string arena + offsets).
+Batch decode_compact(const char* data, size_t size);
+inline Batch decode_compact(const EncodedBatch& e) {
+  return decode_compact(e.data(), e.size());
+}
+
+}  // namespace snds
