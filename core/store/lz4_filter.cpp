@@ -125,6 +125,14 @@ bool lz4_decode(const char* in, size_t in_size, char* out, size_t out_size) {
   return at == in_size;
 }
 
+size_t lz4_encode_bound(size_t n) {
+  return 12 + 4 + static_cast<size_t>(LZ4_compressBound(static_cast<int>(n)));
+}
+
+size_t lz4_encode(const char* in, size_t n, char* out) {
+  return encode(in, n, kDefaultBlock, out);
+}
+
 // Registering again replaces the class (see register_zstd_filter).
 void register_lz4_filter() {
   if (H5Zregister(&kLz4Class) < 0)

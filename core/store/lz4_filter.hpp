@@ -22,4 +22,11 @@ void register_lz4_filter();
 // not a well-formed LZ4 chunk of that size. Thread-safe, no HDF5 call.
 bool lz4_decode(const char* in, size_t in_size, char* out, size_t out_size);
 
+// The most bytes lz4_encode writes for `n` input bytes (one block per chunk, as the filter
+// writes without a block size parameter).
+size_t lz4_encode_bound(size_t n);
+// Encodes `n` bytes as the filter does on write (one block); returns the bytes written to `out`,
+// which holds lz4_encode_bound(n). Thread-safe, no HDF5 call.
+size_t lz4_encode(const char* in, size_t n, char* out);
+
 }  // namespace snds::h5

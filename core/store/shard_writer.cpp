@@ -20,6 +20,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/store/column_encoder.hpp"
 #include "core/store/shard_header.hpp"
 
 namespace snds {
@@ -63,53 +64,6 @@ void check_object_name(const std::string& name, const char* kind, const std::str
   }
 }
 
-// A string column as a sorted dictionary of its distinct values plus one int32 code per row.
-// Sorted (byte order) so codes compare as their strings do and the file does not depend on the
-// row order of equal values; "" (missing), when present, is code 0.
-struct Encoded {
-  std::vector<std::string_view> dictionary;  // views into the column's arena
-  std::vector<int32_t> codes;
-};
-
-Encoded encode_strings(const StringColumn& column) {
-  Encoded out;
-  const size_t n = column.size();
-  out.codes.resize(n);
-  boost::unordered_flat_map<std::string_view, uint32_t> ids;
-  std::string_view previous;
-  uint32_t previous_id = UINT32_MAX;
-  for (size_t i = 0; i < n; ++i) {
-    const std::string_view s = column.at(i);
-    // Rows are sorted by patient: runs of equal values are common (patient ids, codes).
-    if (previous_id != UINT32_MAX && s == previous) {
-      out.codes[i] = static_cast<int32_t>(previous_id);
-      continue;
-    }
-    auto [it, inserted] = ids.try_emplace(s, static_cast<uint32_t>(out.dictionary.size()));
-    if (inserted) {
-      if (out.dictionary.size() >= static_cast<size_t>(INT32_MAX))
-        throw internal_error("a string column has more than 2^31 distinct values");
-      out.dictionary.push_back(s);
-    }
-    previous = s;
-    previous_id = it->second;
-    out.codes[i] = static_cast<int32_t>(previous_id);
-  }
-  std::vector<uint32_t> order(out.dictionary.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t a, uint32_t b) { return out.dictionary[a] < out.dictionary[b]; });
-  std::vector<int32_t> code_of(order.size());
-  std::vector<std::string_view> sorted(order.size());
-  for (size_t k = 0; k < order.size(); ++k) {
-    code_of[order[k]] = static_cast<int32_t>(k);
-    sorted[k] = out.dictionary[order[k]];
-  }
-  for (auto& c : out.codes) c = code_of[static_cast<size_t>(c)];
-  out.dictionary = std::move(sorted);
-  return out;
-}
-
 // The creation options of a 1-D column: the compressor the store's setting names, shuffled first
 // (bytes of wider elements), and a Fletcher-32 checksum always, compressed or not.
 h5::DatasetOptions column_options(const ShardWriterOptions& options, uint64_t chunk_rows,
@@ -132,54 +86,6 @@ h5::DatasetOptions column_options(const ShardWriterOptions& options, uint64_t ch
   }
   o.fletcher32 = true;
   return o;
-}
-
-// The chunk length: at most `max_rows`, and equal chunks rather than a short last one, since HDF5
-// stores an edge chunk at full size (uncompressed files would carry the padding).
-uint64_t even_chunk_rows(uint64_t rows, uint64_t max_rows) {
-  if (rows <= max_rows) return std::max<uint64_t>(rows, 1);
-  const uint64_t chunks = (rows + max_rows - 1) / max_rows;
-  return (rows + chunks - 1) / chunks;
-}
-
-// Creates /<table>/<name> with `rows` elements of `file_type`, in equal chunks.
-h5::Dataset create_dataset(hid_t group, const std::string& name, hid_t file_type, uint64_t rows,
-                           uint64_t chunk_rows, const ShardWriterOptions& options,
-                           const std::string& what) {
-  const h5::DatasetOptions o =
-      column_options(options, even_chunk_rows(rows, chunk_rows), H5Tget_size(file_type));
-  return h5::create_dataset(group, name, file_type, rows, o, Failure::kInternal, what);
-}
-
-void write_all(const h5::Dataset& dataset, hid_t memory_type, const void* data, uint64_t rows,
-               const std::string& what) {
-  if (rows == 0) return;
-  h5::check(H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
-            Failure::kInternal, what);
-}
-
-// The narrowest signed width (bytes) holding every value of an int64 column, missing values
-// (kMissingInt) taking the narrow type's minimum, which no real value may then use.
-size_t narrow_int_width(const std::vector<int64_t>& values) {
-  int64_t lo = 0, hi = 0;
-  for (const int64_t v : values) {
-    if (v == kMissingInt) continue;
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
-  }
-  if (lo > INT8_MIN && hi <= INT8_MAX) return 1;
-  if (lo > INT16_MIN && hi <= INT16_MAX) return 2;
-  if (lo > INT32_MIN && hi <= INT32_MAX) return 4;
-  return 8;
-}
-
-template <typename Narrow>
-std::vector<Narrow> narrowed(const std::vector<int64_t>& values) {
-  std::vector<Narrow> out(values.size());
-  for (size_t i = 0; i < values.size(); ++i)
-    out[i] = values[i] == kMissingInt ? std::numeric_limits<Narrow>::min()
-                                      : static_cast<Narrow>(values[i]);
-  return out;
 }
 
 hid_t file_int_type(size_t width) {
@@ -267,25 +173,42 @@ void ShardWriter::abandon() noexcept {
 
 void ShardWriter::write_table(const std::string& table, const Batch& rows) {
   if (done_) throw internal_error("shard file {} is already closed", path_.string());
+  std::vector<EncodedColumn> columns;
+  try {
+    for (const auto& c : rows.columns) {
+      if (c.size() != rows.rows())
+        throw internal_error("column {} of table {} has {} rows, the table {}", c.name, table,
+                             c.size(), rows.rows());
+      columns.push_back(encode_column(c, table, options_));
+    }
+  } catch (...) {
+    abandon();
+    throw;
+  }
+  write_encoded(table, rows.rows(), columns);
+}
+
+void ShardWriter::write_encoded(const std::string& table, uint64_t rows,
+                                std::span<const EncodedColumn> columns) {
+  if (done_) throw internal_error("shard file {} is already closed", path_.string());
   h5::Lock lock(h5::mutex());
   try {
     check_object_name(table, "table", "");
     if (!tables_.insert(table).second)
       throw internal_error("table {} is written twice to shard file {}", table, path_.string());
-    const uint64_t n = rows.rows();
     std::set<std::string> names;
     std::vector<std::string> column_names, type_names;
-    for (const auto& c : rows.columns) {
+    for (const auto& c : columns) {
       check_object_name(c.name, "column", table);
-      if (c.size() != n)
+      if (c.values.rows != rows)
         throw internal_error("column {} of table {} has {} rows, the table {}", c.name, table,
-                             c.size(), n);
+                             c.values.rows, rows);
       if (!names.insert(c.name).second)
         throw internal_error("column {} appears twice in table {}", c.name, table);
       column_names.push_back(c.name);
       type_names.emplace_back(column_type_name(c.type));
     }
-    for (const auto& c : rows.columns) {
+    for (const auto& c : columns) {
       const std::string dict_name = c.name + std::string(kDictionarySuffix);
       if (c.type == ColumnType::kString && names.count(dict_name) > 0)
         throw data_error(
@@ -298,13 +221,13 @@ void ShardWriter::write_table(const std::string& table, const Batch& rows) {
     h5::Group group(
         h5::check_id(H5Gcreate2(file_.get(), table.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                      Failure::kInternal, "cannot create " + group_where));
-    h5::write_attribute(group.get(), shard_attr::kRows, static_cast<int64_t>(n), group_where);
+    h5::write_attribute(group.get(), shard_attr::kRows, static_cast<int64_t>(rows), group_where);
     h5::write_attribute(group.get(), shard_attr::kColumns, column_names, group_where);
     h5::write_attribute(group.get(), shard_attr::kTypes, type_names, group_where);
     DirectoryTable& listed = directory_.tables[table];
-    listed.rows = n;
-    for (const auto& c : rows.columns) listed.columns.emplace_back(c.name, c.type);
-    for (const auto& c : rows.columns) write_column(group.get(), table, c);
+    listed.rows = rows;
+    for (const auto& c : columns) listed.columns.emplace_back(c.name, c.type);
+    for (const auto& c : columns) write_column(group.get(), table, c);
   } catch (const Error& e) {
     abandon();
     rethrow_disk_full(e);
@@ -315,109 +238,56 @@ void ShardWriter::write_table(const std::string& table, const Batch& rows) {
   }
 }
 
-void ShardWriter::write_column(hid_t group, const std::string& table, const Column& column) {
-  const std::string object = "/" + table + "/" + column.name;
-  const std::string what = "cannot write dataset " + where(object);
-  const uint64_t n = column.size();
-  const uint64_t chunk = options_.chunk_rows;
-  switch (column.type) {
-    case ColumnType::kInt64:
-    case ColumnType::kDecimal: {
-      // Narrowed (format 2): fewer bytes to compress, store, read and decompress.
-      const size_t width = narrow_int_width(column.ints);
-      h5::Dataset d =
-          create_dataset(group, column.name, file_int_type(width), n, chunk, options_, what);
-      int64_t missing = kMissingInt;
-      switch (width) {
-        case 1:
-          write_all(d, H5T_NATIVE_INT8, narrowed<int8_t>(column.ints).data(), n, what);
-          missing = INT8_MIN;
-          break;
-        case 2:
-          write_all(d, H5T_NATIVE_INT16, narrowed<int16_t>(column.ints).data(), n, what);
-          missing = INT16_MIN;
-          break;
-        case 4:
-          write_all(d, H5T_NATIVE_INT32, narrowed<int32_t>(column.ints).data(), n, what);
-          missing = INT32_MIN;
-          break;
-        default:
-          write_all(d, H5T_NATIVE_INT64, column.ints.data(), n, what);
-          break;
-      }
-      record_chunks(table, column.name, d, n, what);
-      h5::write_attribute(d.get(), shard_attr::kType, std::string(column_type_name(column.type)),
-                          where(object));
-      h5::write_attribute(d.get(), shard_attr::kMissing, missing, where(object));
-      if (column.type == ColumnType::kDecimal)
-        h5::write_attribute(d.get(), shard_attr::kScale, kDecimalScale, where(object));
-      break;
-    }
-    case ColumnType::kDate: {
-      h5::Dataset d = create_dataset(group, column.name, H5T_STD_I32LE, n, chunk, options_, what);
-      write_all(d, H5T_NATIVE_INT32, column.dates.data(), n, what);
-      record_chunks(table, column.name, d, n, what);
-      h5::write_attribute(d.get(), shard_attr::kType, std::string("date"), where(object));
-      h5::write_attribute(d.get(), shard_attr::kMissing, int64_t{kMissingDate}, where(object));
-      h5::write_attribute(d.get(), shard_attr::kUnits, std::string(kDateUnits), where(object));
-      break;
-    }
-    case ColumnType::kString: {
-      Encoded encoded = encode_strings(column.strings);
-      const std::string dict_name = column.name + std::string(kDictionarySuffix);
-      {
-        // Codes index the dictionary: as narrow as its size allows (format 2).
-        const size_t entries = encoded.dictionary.size();
-        const size_t width = entries <= 128 ? 1 : entries <= 32768 ? 2 : 4;
-        h5::Dataset d =
-            create_dataset(group, column.name, file_int_type(width), n, chunk, options_, what);
-        write_all(d, H5T_NATIVE_INT32, encoded.codes.data(), n, what);  // HDF5 narrows
-        record_chunks(table, column.name, d, n, what);
-        h5::write_attribute(d.get(), shard_attr::kType, std::string("string"), where(object));
-        h5::write_attribute(d.get(), shard_attr::kDictionary, dict_name, where(object));
-      }
-      std::vector<int32_t>().swap(encoded.codes);  // free before the dictionary's buffers
+h5::Dataset ShardWriter::write_dataset(hid_t group, const std::string& table,
+                                       const std::string& name, const EncodedDataset& data) {
+  const std::string what = "cannot write dataset " + where("/" + table + "/" + name);
+  h5::Datatype string_type;
+  hid_t file_type = file_int_type(data.width);
+  if (data.kind == EncodedDataset::Kind::kFixedString) {
+    string_type = h5::fixed_string_type(data.width);
+    file_type = string_type.get();
+  }
+  h5::Dataset d = h5::create_dataset(group, name, file_type, data.rows,
+                                     column_options(options_, data.chunk_rows, data.width),
+                                     Failure::kInternal, what);
+  // The chunks are already filtered (column_encoder.hpp): HDF5 only stores them.
+  uint64_t begin = 0;
+  for (size_t k = 0; k < data.ends.size(); ++k) {
+    const hsize_t offset = k * data.chunk_rows;
+    h5::check(H5Dwrite_chunk(d.get(), H5P_DEFAULT, 0, &offset, data.ends[k] - begin,
+                             data.bytes.data() + begin),
+              Failure::kInternal, what);
+    begin = data.ends[k];
+  }
+  record_chunks(table, name, d, data.rows, what);
+  return d;
+}
 
-      // The dictionary: fixed-length, null-padded UTF-8 strings, as wide as the longest value.
-      // A NUL byte inside a value would be read back as the end of the string: refuse it.
-      size_t width = 1;
-      for (const auto& s : encoded.dictionary) {
-        if (s.find('\0') != std::string_view::npos)
-          throw data_error("column {} of table {} holds a NUL byte, which the store cannot keep",
-                           column.name, table);
-        width = std::max(width, s.size());
-      }
-      const std::string dict_object = "/" + table + "/" + dict_name;
-      const std::string dict_what = "cannot write dataset " + where(dict_object);
-      const uint64_t d_rows = encoded.dictionary.size();
-      const uint64_t d_chunk =
-          even_chunk_rows(d_rows, std::clamp<uint64_t>(kDictionaryChunkBytes / width, 1, chunk));
-      h5::Datatype type = h5::fixed_string_type(width);
-      h5::Dataset d =
-          create_dataset(group, dict_name, type.get(), d_rows, d_chunk, options_, dict_what);
-      // Written one chunk at a time: the padded form of a wide dictionary never sits in memory.
-      std::vector<char> slab;
-      h5::Dataspace file_space(h5::check_id(H5Dget_space(d.get()), Failure::kInternal, dict_what));
-      for (uint64_t start = 0; start < d_rows; start += d_chunk) {
-        const uint64_t count = std::min(d_chunk, d_rows - start);
-        slab.assign(count * width, '\0');
-        for (uint64_t k = 0; k < count; ++k) {
-          const std::string_view s = encoded.dictionary[start + k];
-          std::memcpy(slab.data() + k * width, s.data(), s.size());
-        }
-        const hsize_t offset = start, extent = count;
-        h5::check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &offset, nullptr, &extent,
-                                      nullptr),
-                  Failure::kInternal, dict_what);
-        h5::Dataspace memory_space(
-            h5::check_id(H5Screate_simple(1, &extent, nullptr), Failure::kInternal, dict_what));
-        h5::check(H5Dwrite(d.get(), type.get(), memory_space.get(), file_space.get(), H5P_DEFAULT,
-                           slab.data()),
-                  Failure::kInternal, dict_what);
-      }
-      record_chunks(table, dict_name, d, d_rows, dict_what);
-      h5::write_attribute(d.get(), shard_attr::kType, std::string("dictionary"),
-                          where(dict_object));
+void ShardWriter::write_column(hid_t group, const std::string& table, const EncodedColumn& c) {
+  const std::string object = where("/" + table + "/" + c.name);
+  h5::Dataset d = write_dataset(group, table, c.name, c.values);
+  switch (c.type) {
+    case ColumnType::kInt64:
+    case ColumnType::kDecimal:
+      h5::write_attribute(d.get(), shard_attr::kType, std::string(column_type_name(c.type)),
+                          object);
+      h5::write_attribute(d.get(), shard_attr::kMissing, c.missing, object);
+      if (c.type == ColumnType::kDecimal)
+        h5::write_attribute(d.get(), shard_attr::kScale, kDecimalScale, object);
+      break;
+    case ColumnType::kDate:
+      h5::write_attribute(d.get(), shard_attr::kType, std::string("date"), object);
+      h5::write_attribute(d.get(), shard_attr::kMissing, c.missing, object);
+      h5::write_attribute(d.get(), shard_attr::kUnits, std::string(kDateUnits), object);
+      break;
+    case ColumnType::kString: {
+      const std::string dict_name = c.name + std::string(kDictionarySuffix);
+      h5::write_attribute(d.get(), shard_attr::kType, std::string("string"), object);
+      h5::write_attribute(d.get(), shard_attr::kDictionary, dict_name, object);
+      if (!c.dictionary) throw internal_error("string column {} has no dictionary", c.name);
+      h5::Dataset dict = write_dataset(group, table, dict_name, *c.dictionary);
+      h5::write_attribute(dict.get(), shard_attr::kType, std::string("dictionary"),
+                          where("/" + table + "/" + dict_name));
       break;
     }
   }

@@ -10,10 +10,12 @@
 #include <filesystem>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 
 #include "core/column.hpp"
 #include "core/store/chunk_directory.hpp"
+#include "core/store/column_encoder.hpp"
 #include "core/store/h5.hpp"
 #include "core/store/shard_format.hpp"
 
@@ -33,6 +35,10 @@ class ShardWriter {
   // a 4-byte-per-row code array), so a whole shard's table needs no second copy.
   // Each table may be written once. Zero-row tables are written (as empty datasets).
   void write_table(const std::string& table, const Batch& rows);
+  // The same with columns already encoded (encode_column, on any thread): the HDF5 thread then
+  // only stores finished chunks. `columns` in the table's column order, `rows` long each.
+  void write_encoded(const std::string& table, uint64_t rows,
+                     std::span<const EncodedColumn> columns);
   // Marks the file complete and closes it (flushing). Errors throw, and remove the file.
   void close();
 
@@ -43,7 +49,9 @@ class ShardWriter {
   void abandon() noexcept;
   // A failure for want of room becomes the disk-full error naming the folder (exit 3).
   void rethrow_disk_full(const Error& e) const;
-  void write_column(hid_t group, const std::string& table, const Column& column);
+  void write_column(hid_t group, const std::string& table, const EncodedColumn& column);
+  h5::Dataset write_dataset(hid_t group, const std::string& table, const std::string& name,
+                            const EncodedDataset& data);
   // Adds dataset `name` of `table`, just written, to the chunk directory.
   void record_chunks(const std::string& table, const std::string& name, const h5::Dataset& d,
                      uint64_t rows, const std::string& what);

@@ -882,20 +882,11 @@ void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tabl
   // alone fits: write_phase checked every shard before the first write).
   buckets_->make_room(2 * buckets_->bucket_bytes(shard), shard);
   auto data = buckets_->take(shard);
-  std::vector<Batch> sorted(tables.size());
+  // Sorted straight from the bucket's parts (one gather, no concatenated copy), then given the
+  // table's stored columns.
+  std::vector<Batch> sorted = sort_shard_for_store(tables, std::move(data), threads_);
+  for (size_t k = 0; k < tables.size(); ++k) sorted[k] = conform(tables[k], std::move(sorted[k]));
   std::exception_ptr error;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
-  for (size_t k = 0; k < tables.size(); ++k) {
-    try {
-      auto it = data.find(tables[k]);
-      Batch merged = it == data.end() ? Batch{} : concat(std::move(it->second));
-      sorted[k] = sort_for_store(tables[k], conform(tables[k], std::move(merged)));
-    } catch (...) {
-#pragma omp critical
-      if (!error) error = std::current_exception();
-    }
-  }
-  if (error) std::rethrow_exception(error);
   auto& counts = shard_rows_[shard];
   for (size_t k = 0; k < tables.size(); ++k) {
     counts[tables[k]] = sorted[k].rows();
@@ -925,12 +916,41 @@ void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tabl
                        {"shards", int64_t(space_.shards)},
                        {kStoreIdAttribute, store_id_},
                        {"program_version", std::string(kVersion)}};
+  // Every column of every table encoded (narrowed, dictionary-coded, compressed, checksummed)
+  // on the threads, largest first; this thread then only hands finished chunks to HDF5.
+  // Orphan tables exist only where there are orphans: no job reads them, and every empty table
+  // costs a dozen HDF5 objects per shard.
+  std::vector<uint64_t> table_rows(tables.size());
+  std::vector<bool> kept(tables.size());
+  std::vector<std::vector<EncodedColumn>> encoded(tables.size());
+  std::vector<std::pair<size_t, size_t>> tasks;
+  for (size_t k = 0; k < tables.size(); ++k) {
+    table_rows[k] = sorted[k].rows();
+    kept[k] = table_rows[k] > 0 || !tables[k].ends_with(kOrphanSuffix);
+    if (!kept[k]) continue;
+    encoded[k].resize(sorted[k].columns.size());
+    for (size_t j = 0; j < sorted[k].columns.size(); ++j) tasks.emplace_back(k, j);
+  }
+  std::stable_sort(tasks.begin(), tasks.end(), [&](const auto& a, const auto& b) {
+    return table_rows[a.first] > table_rows[b.first];
+  });
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    const auto [k, j] = tasks[t];
+    try {
+      encoded[k][j] = encode_column(sorted[k].columns[j], tables[k], options);
+      sorted[k].columns[j] = Column(sorted[k].columns[j].name, sorted[k].columns[j].type);
+    } catch (...) {
+#pragma omp critical
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
   ShardWriter writer(tmp, attrs, options);
   for (size_t k = 0; k < tables.size(); ++k) {
-    // Orphan tables exist only where there are orphans: no job reads them, and every empty
-    // table costs a dozen HDF5 objects per shard.
-    if (sorted[k].rows() == 0 && tables[k].ends_with(kOrphanSuffix)) continue;
-    writer.write_table(tables[k], sorted[k]);
+    if (!kept[k]) continue;
+    writer.write_encoded(tables[k], table_rows[k], encoded[k]);
+    std::vector<EncodedColumn>().swap(encoded[k]);
   }
   writer.close();
   commit_file(tmp, final_path);
@@ -996,7 +1016,8 @@ Batch IngestRun::conform(const std::string& table, Batch&& rows) const {
       if (std::none_of(want.begin(), want.end(), [&](auto& w) { return w.first == c; }))
         want.emplace_back(std::string(c), carried_type(spec, c));
   }
-  want.emplace_back(kSrcColumn, ColumnType::kInt64);
+  // The input order, for sort_for_store, when the rows still have it.
+  if (rows.find(kSrcColumn) >= 0) want.emplace_back(kSrcColumn, ColumnType::kInt64);
   const size_t n = rows.rows();
   Batch out;
   for (const auto& [col, type] : want) {
