@@ -108,6 +108,7 @@ struct ReadTask {
   bool sas = false;  // a block of SAS rows (IngestRun::sas_blocks_)
   RecordBlock info;
   uint64_t credit_bytes = 0;  // file bytes this task accounts for (progress, metrics)
+  size_t buffer = 0;          // its text in block_text_ or rows in sas_blocks_ (blocks only)
 };
 
 // Every collective checkpoint: all ranks agree on a stop request and leave together (exit 75).
@@ -158,10 +159,11 @@ class IngestRun {
   ParseResult parse_range(size_t unit_index, UnitStats& stats) const;
   ParsedUnit parse_block(size_t unit_index, const std::string& text, const RecordBlock& b) const;
   ParsedUnit parse_sas_rows(size_t unit_index, const SasBlock& b) const;
-  bool next_sas_block(StreamShare& s, std::vector<ReadTask>& tasks, uint64_t& bytes_done);
+  bool next_sas_block(StreamShare& s, std::vector<ReadTask>& tasks, uint64_t& bytes_done,
+                      size_t buffer);
   void route_into(const InputFile& f, ParseResult&& parsed, ParsedUnit& out) const;
   bool fill_round(ReadShare& share, size_t& range_pos, size_t& stream_pos,
-                  std::vector<ReadTask>& tasks, uint64_t& bytes_done);
+                  std::vector<ReadTask>& tasks, uint64_t& bytes_done, size_t buffer_set);
   void read_round(ReadShare& share, size_t& range_pos, size_t& stream_pos, Outbox& outbox,
                   uint64_t& bytes_done, uint64_t& rows);
   void join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbox& outbox, uint64_t& rows);
@@ -187,8 +189,12 @@ class IngestRun {
   std::vector<UnitStats> unit_stats_;
   std::vector<FileSums> file_sums_;                     // rank 0, after the read phase
   std::vector<std::vector<uint32_t>> duplicate_files_;  // rank 0: allowed duplicates
-  std::vector<std::string> block_text_;  // one buffer per thread for compressed files' blocks
-  std::vector<SasBlock> sas_blocks_;     // one per thread for SAS tables' blocks
+  // Buffers of the blocks of compressed files and SAS tables a round parses, in two sets: the
+  // round being parsed uses one while the next round's blocks are cut into the other.
+  std::vector<std::string> block_text_;
+  std::vector<SasBlock> sas_blocks_;
+  std::vector<ReadTask> next_tasks_;  // the next read round, prepared while this one is parsed
+  size_t buffer_set_ = 0;             // the set the next round's blocks go to
   std::vector<Reject> rejects_;
   std::map<std::string, TableCounts> local_counts_;  // this rank's share
   std::map<std::string, uint64_t> global_read_;      // all ranks, after the read phase
@@ -458,11 +464,11 @@ void IngestRun::read_phase() {
   std::exception_ptr failure;
   for (;;) {
     const RoundStatus round = agree_on_round(
-        comm_,
-        {.work_left = (share.ranges.size() - range_pos) + (share.streams.size() - stream_pos),
-         .done = bytes_done,
-         .stopping = stop_requested() ? 1u : 0u,
-         .failed = failure ? 1u : 0u});
+        comm_, {.work_left = (share.ranges.size() - range_pos) +
+                             (share.streams.size() - stream_pos) + next_tasks_.size(),
+                .done = bytes_done,
+                .stopping = stop_requested() ? 1u : 0u,
+                .failed = failure ? 1u : 0u});
     if (round.any_failed()) break;  // a rank failed: all leave; all_or_none reports it
     progress.update(round.done / kMiB);
     if (round.any_stopping()) checkpoint(comm_, "while reading the inputs");
@@ -485,21 +491,37 @@ void IngestRun::read_phase() {
 }
 
 bool IngestRun::fill_round(ReadShare& share, size_t& range_pos, size_t& stream_pos,
-                           std::vector<ReadTask>& tasks, uint64_t& bytes_done) {
-  const size_t slots = static_cast<size_t>(threads_);
-  if (block_text_.size() < slots) block_text_.resize(slots);
-  if (sas_blocks_.size() < slots) sas_blocks_.resize(slots);
-  while (tasks.size() < slots) {
+                           std::vector<ReadTask>& tasks, uint64_t& bytes_done, size_t buffer_set) {
+  // A round is about a range per thread of text (`read_chunk_kb` each), in as many tasks as it
+  // takes: small files and last ranges fill a round with more tasks, so no thread waits long
+  // for the one parsing the largest.
+  const uint64_t chunk = cfg_.read_chunk_kb << 10;
+  // Blocks (their text held in buffers that keep their size) at most one per thread.
+  const size_t slots = 4 * static_cast<size_t>(threads_);
+  const auto blocks_max = static_cast<size_t>(threads_);
+  const uint64_t round_bytes = static_cast<uint64_t>(threads_) * chunk;
+  if (block_text_.size() < 2 * blocks_max) block_text_.resize(2 * blocks_max);
+  if (sas_blocks_.size() < 2 * blocks_max) sas_blocks_.resize(2 * blocks_max);
+  const size_t base = buffer_set * blocks_max;
+  size_t blocks = 0;
+  uint64_t planned = 0;
+  while (tasks.size() < slots && planned < round_bytes) {
     if (range_pos < share.ranges.size()) {
       const size_t ui = share.ranges[range_pos++];
-      tasks.push_back(ReadTask{ui, false, false, {}, plan_.units[ui].end - plan_.units[ui].begin});
+      const uint64_t bytes = plan_.units[ui].end - plan_.units[ui].begin;
+      tasks.push_back(ReadTask{ui, false, false, {}, bytes});
+      planned += bytes;
       continue;
     }
-    if (stream_pos == share.streams.size()) break;
+    if (stream_pos == share.streams.size() || blocks == blocks_max) break;
     StreamShare& s = share.streams[stream_pos];
     const InputFile& f = plan_.files[plan_.units[s.unit].file];
     if (f.sas) {
-      if (!next_sas_block(s, tasks, bytes_done)) ++stream_pos;
+      if (!next_sas_block(s, tasks, bytes_done, base + blocks))
+        ++stream_pos;
+      else
+        ++blocks;
+      planned += chunk / 4;  // a SAS block holds about a quarter of a chunk (next_sas_block)
       continue;
     }
     if (!s.reader)
@@ -509,7 +531,7 @@ bool IngestRun::fill_round(ReadShare& share, size_t& range_pos, size_t& stream_p
     for (;;) {
       const bool ours = s.reader->next_index() % s.ranks == s.slot;
       RecordBlock b;
-      if (!s.reader->next(b, ours ? &block_text_[tasks.size()] : nullptr)) {
+      if (!s.reader->next(b, ours ? &block_text_[base + blocks] : nullptr)) {
         s.stats.crc = s.reader->file_crc32();
         s.stats.crc_len = s.reader->file_bytes_read();
         s.stats.content_crc = s.reader->content_crc32();
@@ -522,7 +544,8 @@ bool IngestRun::fill_round(ReadShare& share, size_t& range_pos, size_t& stream_p
       const uint64_t credit = b.file_bytes - s.file_bytes_seen;
       s.file_bytes_seen = b.file_bytes;
       if (ours) {
-        tasks.push_back(ReadTask{s.unit, true, false, b, credit});
+        tasks.push_back(ReadTask{s.unit, true, false, b, credit, base + blocks++});
+        planned += b.size;
         break;
       }
     }
@@ -536,7 +559,8 @@ bool IngestRun::fill_round(ReadShare& share, size_t& range_pos, size_t& stream_p
 // reader would leave a rank's other threads waiting. Each reader reads the pages before its part
 // once (ReadStat's row_offset) and types none of their rows; blocks are taken from the readers
 // in turn (their order does not matter: `_src` is the row number).
-bool IngestRun::next_sas_block(StreamShare& s, std::vector<ReadTask>& tasks, uint64_t& bytes_done) {
+bool IngestRun::next_sas_block(StreamShare& s, std::vector<ReadTask>& tasks, uint64_t& bytes_done,
+                               size_t buffer) {
   const InputFile& f = plan_.files[plan_.units[s.unit].file];
   const uint64_t n = f.sas_rows;
   // Progress: the file's bytes in proportion to its rows, telescoping to its size over ranks.
@@ -575,13 +599,14 @@ bool IngestRun::next_sas_block(StreamShare& s, std::vector<ReadTask>& tasks, uin
                                                      s.sas_first + rows * (p + 1) / parts,
                                                      block_rows, p == 0));
   }
-  SasBlock& b = sas_blocks_[tasks.size()];
+  SasBlock& b = sas_blocks_[buffer];
   while (!s.sas.empty()) {
     const size_t i = s.sas_next % s.sas.size();
     if (s.sas[i]->next(b)) {
       s.sas_next = i + 1;
       s.sas_rows_done += b.rows;
-      tasks.push_back(ReadTask{s.unit, true, true, {}, credit_to(s.sas_first + s.sas_rows_done)});
+      tasks.push_back(
+          ReadTask{s.unit, true, true, {}, credit_to(s.sas_first + s.sas_rows_done), buffer});
       return true;
     }
     if (s.sas[i]->file_bytes() > 0 || f.size == 0) {  // the checksumming reader
@@ -597,34 +622,54 @@ bool IngestRun::next_sas_block(StreamShare& s, std::vector<ReadTask>& tasks, uin
 
 void IngestRun::read_round(ReadShare& share, size_t& range_pos, size_t& stream_pos, Outbox& outbox,
                            uint64_t& bytes_done, uint64_t& rows) {
-  std::vector<ReadTask> tasks;
-  if (!fill_round(share, range_pos, stream_pos, tasks, bytes_done)) return;
+  std::vector<ReadTask> tasks = std::move(next_tasks_);
+  next_tasks_.clear();
+  if (tasks.empty()) {
+    if (!fill_round(share, range_pos, stream_pos, tasks, bytes_done, buffer_set_)) return;
+    buffer_set_ ^= 1;
+  }
+  const bool more = range_pos < share.ranges.size() || stream_pos < share.streams.size();
   const size_t take = tasks.size();
   std::vector<ParsedUnit> parsed(take);
   // The routed rows in the shuffle's compact form, made here on the threads (the exchange and
   // the bucket store then only move bytes).
   std::vector<std::vector<EncodedBatch>> encoded(take);
   std::exception_ptr error;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
-  for (size_t k = 0; k < take; ++k) {
-    try {
-      const ReadTask& t = tasks[k];
-      if (!t.block)
-        parsed[k] = parse_unit(t.unit);
-      else if (t.sas)
-        parsed[k] = parse_sas_rows(t.unit, sas_blocks_[k]);
-      else
-        parsed[k] = parse_block(t.unit, block_text_[k], t.info);
-      encoded[k].reserve(parsed[k].routed.size());
-      for (Routed& r : parsed[k].routed) {
-        encoded[k].push_back(encode_compact(r.rows));
-        r.rows = Batch{};
-      }
-    } catch (...) {
+  // One thread first cuts the next round's blocks (decompressing, reading SAS pages: serial per
+  // file) into the other buffer set, then joins the parsing of this round's tasks.
+#pragma omp parallel num_threads(threads_)
+  {
+#pragma omp single nowait
+    if (more) {
+      try {
+        fill_round(share, range_pos, stream_pos, next_tasks_, bytes_done, buffer_set_);
+      } catch (...) {
 #pragma omp critical
-      if (!error) error = std::current_exception();
+        if (!error) error = std::current_exception();
+      }
+    }
+#pragma omp for schedule(dynamic, 1)
+    for (size_t k = 0; k < take; ++k) {
+      try {
+        const ReadTask& t = tasks[k];
+        if (!t.block)
+          parsed[k] = parse_unit(t.unit);
+        else if (t.sas)
+          parsed[k] = parse_sas_rows(t.unit, sas_blocks_[t.buffer]);
+        else
+          parsed[k] = parse_block(t.unit, block_text_[t.buffer], t.info);
+        encoded[k].reserve(parsed[k].routed.size());
+        for (Routed& r : parsed[k].routed) {
+          encoded[k].push_back(encode_compact(r.rows));
+          r.rows = Batch{};
+        }
+      } catch (...) {
+#pragma omp critical
+        if (!error) error = std::current_exception();
+      }
     }
   }
+  buffer_set_ ^= 1;
   if (error) std::rethrow_exception(error);
   for (size_t k = 0; k < take; ++k) {
     ParsedUnit& p = parsed[k];
@@ -1230,11 +1275,13 @@ uint64_t check_memory_budget(const IngestConfig& cfg, int threads, bool compress
   const auto budget = static_cast<uint64_t>(cfg.memory_budget_mb * static_cast<double>(kMiB));
   const uint64_t chunk = cfg.read_chunk_kb << 10;
   // Each thread holds a range's (or block's) text and its parsed rows while routing them (about
-  // 3x the range). A compressed input adds the block being cut (its carry included), the 1 MB
-  // input buffer and the codec's state: zlib 44 KB, bzip2 about 3.6 MB, zstd its frame window
-  // (up to 8 MB at the standard levels 1-19).
-  const uint64_t in_flight = static_cast<uint64_t>(std::max(1, threads)) * 3 * chunk +
-                             (compressed_inputs ? chunk + kDecoderBytes : 0);
+  // 3x the range). A compressed input adds the blocks cut for the next round, the block being cut
+  // (its carry included), the 1 MB input buffer and the codec's state: zlib 44 KB, bzip2 about 3.6
+  // MB, zstd its frame window (up to 8 MB at the standard levels 1-19). The next round's blocks are
+  // cut while a round is parsed: one more range per thread of text.
+  const auto t = static_cast<uint64_t>(std::max(1, threads));
+  const uint64_t in_flight =
+      t * 3 * chunk + (compressed_inputs ? (t + 1) * chunk + kDecoderBytes : 0);
   if (budget <= in_flight)
     throw usage_error(
         "{}: memory_budget_mb = {} is too small for {} threads reading {} KB ranges{}; raise "
