@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build/ci}
 cmake --build "$BUILD" --target jobs_tests >/dev/null
-SNDS_UPDATE_REFERENCE=1 "$BUILD/tests/jobs/jobs_tests" --gtest_filter='ConfigKeys.DocsReference*'
+SNDS_UPDATE_REFERENCE=1 "$BUILD/bin/jobs_tests" --gtest_filter='ConfigKeys.DocsReference*'
 echo "docs/reference.md: key tables rewritten"

@@ -46,7 +46,7 @@ IngestConfig read_ingest_config(ConfigMap& map) {
   c.max_reject_ratio = map.optional_double("max_reject_ratio", 0.001, 0.0, 1.0);
   c.allow_duplicate_files = map.optional_bool("allow_duplicate_files", false);
   c.max_duplicate_ratio = map.optional_double("max_duplicate_ratio", 0.01, 0.0, 1.0);
-  c.memory_budget_mb = map.optional_double("memory_budget_mb", 2048, 0.01, 1e9);
+  c.memory_budget_mb = map.optional_double("memory_budget_mb", 1024, 0.01, 1e9);
   if (auto s = map.optional_string("scratch")) {
     c.scratch = resolve_path(map, *s);
   } else if (const char* tmp = std::getenv("TMPDIR"); tmp && *tmp) {

@@ -32,7 +32,7 @@ struct IngestConfig {
   // Per parent table (ER_PRS_F, T_MCOyyC): rows repeating another row's join key / rows read,
   // above which the ingest fails (exit 3). The default is the share real extracts show.
   double max_duplicate_ratio = 0.01;
-  double memory_budget_mb = 2048;  // per rank, for shuffled data held in memory (fractions allowed)
+  double memory_budget_mb = 1024;  // per rank, for shuffled data held in memory (fractions allowed)
   std::string scratch;             // spill folder; default $TMPDIR, else STORE/.ingest/spill
   std::string compression = "lz4";
   int compression_level = 0;       // zstd 1-22, deflate 0-9; lz4 and none have none

@@ -24,7 +24,7 @@ std::span<const KeySpec> ingest_keys() {
        "this fails the ingest (exit 3)"},
       {"allow_duplicate_files", "boolean", "false", "",
        "reads input files with identical content each time instead of refusing them (exit 3)"},
-      {"memory_budget_mb", "number", "2048", "0.01-1e+09",
+      {"memory_budget_mb", "number", "1024", "0.01-1e+09",
        "per rank: the read's buffers, shuffled rows and the shard being written, spilled to "
        "`scratch` past it (docs/ingest.md, Bounded memory)"},
       {"scratch", "path", "none", "",

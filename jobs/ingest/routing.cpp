@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
@@ -94,17 +95,22 @@ ColumnType carried_type(const TableSpec& detail, std::string_view column) {
 
 std::vector<Routed> split_by_bucket(const std::string& table, const Batch& rows,
                                     const std::vector<uint32_t>& bucket_of_row) {
-  std::vector<std::pair<uint32_t, uint32_t>> order(bucket_of_row.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = {bucket_of_row[i], i};
-  std::stable_sort(order.begin(), order.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  // The rows of each bucket in input order, buckets ascending: a counting sort over the bucket
+  // numbers (a bucket space's, at most a few thousand).
+  const size_t n = bucket_of_row.size();
+  const uint32_t top = n == 0 ? 0 : *std::max_element(bucket_of_row.begin(), bucket_of_row.end());
+  std::vector<uint32_t> start(static_cast<size_t>(top) + 2, 0);
+  for (const uint32_t b : bucket_of_row) ++start[b + 1];
+  for (size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
+  std::vector<uint32_t> idx(n);
+  std::vector<uint32_t> next(start.begin(), start.end() - 1);
+  for (uint32_t i = 0; i < n; ++i) idx[next[bucket_of_row[i]]++] = i;
   std::vector<Routed> out;
-  std::vector<uint32_t> idx;
-  for (size_t i = 0; i < order.size();) {
-    const uint32_t bucket = order[i].first;
-    idx.clear();
-    for (; i < order.size() && order[i].first == bucket; ++i) idx.push_back(order[i].second);
-    out.push_back(Routed{bucket, table, rows.gather(idx)});
-  }
+  for (uint32_t b = 0; b <= top && n > 0; ++b)
+    if (start[b + 1] > start[b])
+      out.push_back(Routed{
+          b, table,
+          rows.gather(std::span<const uint32_t>(idx).subspan(start[b], start[b + 1] - start[b]))});
   return out;
 }
 
