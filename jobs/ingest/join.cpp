@@ -13,16 +13,19 @@ namespace {
 // The parent index: row numbers, hashed and compared through the key columns they point into.
 // A probe is the (keys, row) of a detail row; the table is heterogeneous (transparent) so probes
 // need no parent-shaped key object.
+// Hashes are computed once per row, column by column (KeyColumns::hash_rows), before the index
+// is built or probed.
 struct Probe {
   const KeyColumns* keys;
   uint32_t row;
+  uint64_t hash;
 };
 
 struct ProbeHash {
   using is_transparent = void;
-  const KeyColumns* parent;
-  size_t operator()(uint32_t row) const noexcept { return parent->hash(row); }
-  size_t operator()(const Probe& p) const noexcept { return p.keys->hash(p.row); }
+  const uint64_t* parent_hash;
+  size_t operator()(uint32_t row) const noexcept { return parent_hash[row]; }
+  size_t operator()(const Probe& p) const noexcept { return p.hash; }
 };
 
 struct ProbeEqual {
@@ -42,7 +45,8 @@ using ParentIndex = boost::unordered_flat_map<uint32_t, uint32_t, ProbeHash, Pro
 // Parent rows whose key an earlier row already has, for a key projection no detail row probes
 // (a partition without detail rows): duplicate_parent_keys counts every partition.
 uint64_t count_duplicate_keys(const Batch& parents, const KeyColumns& keys) {
-  ParentIndex index(parents.rows(), ProbeHash{&keys}, ProbeEqual{&keys});
+  const std::vector<uint64_t> hashes = keys.hash_rows();
+  ParentIndex index(parents.rows(), ProbeHash{hashes.data()}, ProbeEqual{&keys});
   uint64_t dups = 0;
   for (uint32_t i = 0; i < parents.rows(); ++i) dups += index.try_emplace(i, i).second ? 0 : 1;
   return dups;
@@ -55,7 +59,9 @@ void join_table(const std::string& detail_table, const Batch& details,
                 std::span<const std::string_view> carried, std::string_view patient_column,
                 const BucketSpace& space, JoinCounts& counts, std::vector<Routed>& out,
                 const std::string& parent_table, bool count_duplicates) {
-  ParentIndex index(parents.rows(), ProbeHash{&parent_keys}, ProbeEqual{&parent_keys});
+  const std::vector<uint64_t> parent_hash = parent_keys.hash_rows();
+  const std::vector<uint64_t> detail_hash = detail_keys.hash_rows();
+  ParentIndex index(parents.rows(), ProbeHash{parent_hash.data()}, ProbeEqual{&parent_keys});
   const auto& src = parents.at(kSrcColumn).ints;
   uint64_t dups = 0;
   for (uint32_t i = 0; i < parents.rows(); ++i) {
@@ -70,10 +76,10 @@ void join_table(const std::string& detail_table, const Batch& details,
   std::vector<uint32_t> matched, parent_row, orphan;
   std::vector<uint32_t> orphan_bucket;
   for (uint32_t i = 0; i < details.rows(); ++i) {
-    auto it = index.find(Probe{&detail_keys, i});
+    auto it = index.find(Probe{&detail_keys, i, detail_hash[i]});
     if (it == index.end()) {
       orphan.push_back(i);
-      orphan_bucket.push_back(static_cast<uint32_t>(detail_keys.hash(i) % space.shards));
+      orphan_bucket.push_back(static_cast<uint32_t>(detail_hash[i] % space.shards));
     } else {
       matched.push_back(i);
       parent_row.push_back(it->second);

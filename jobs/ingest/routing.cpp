@@ -61,6 +61,27 @@ uint64_t KeyColumns::hash(size_t row) const {
   return h;
 }
 
+std::vector<uint64_t> KeyColumns::hash_rows() const {
+  const size_t n = rows();
+  std::vector<uint64_t> h(n, mix64(static_cast<uint64_t>(salt_)));
+  for (const Column* c : columns_) {
+    switch (c->type) {
+      case ColumnType::kInt64:
+      case ColumnType::kDecimal:
+        for (size_t i = 0; i < n; ++i) h[i] = hash_combine(h[i], static_cast<uint64_t>(c->ints[i]));
+        break;
+      case ColumnType::kDate:
+        for (size_t i = 0; i < n; ++i)
+          h[i] = hash_combine(h[i], static_cast<uint64_t>(static_cast<int64_t>(c->dates[i])));
+        break;
+      case ColumnType::kString:
+        for (size_t i = 0; i < n; ++i) h[i] = hash_combine(h[i], hash_bytes(c->strings.at(i)));
+        break;
+    }
+  }
+  return h;
+}
+
 bool KeyColumns::equal(size_t row, const KeyColumns& other, size_t other_row) const {
   if (salt_ != other.salt_) return false;
   for (size_t i = 0; i < columns_.size(); ++i) {
@@ -135,8 +156,8 @@ std::vector<Routed> route_parsed(const TableName& table, const Batch& rows,
       break;
     case TableLink::kDcirParent:
     case TableLink::kDcirDetail: {
-      const KeyColumns keys = dcir_key(rows);
-      for (size_t i = 0; i < n; ++i) bucket[i] = space.join(keys.hash(i));
+      const std::vector<uint64_t> h = dcir_key(rows).hash_rows();
+      for (size_t i = 0; i < n; ++i) bucket[i] = space.join(h[i]);
       if (spec.link == TableLink::kDcirDetail) {
         out = split_by_bucket(table.name, rows, bucket);
       } else {
@@ -148,8 +169,8 @@ std::vector<Routed> route_parsed(const TableName& table, const Batch& rows,
     }
     case TableLink::kPmsiParent:
     case TableLink::kPmsiDetail: {
-      const KeyColumns keys = stay_key(rows, spec, table.year);
-      for (size_t i = 0; i < n; ++i) bucket[i] = space.join(keys.hash(i));
+      const std::vector<uint64_t> h = stay_key(rows, spec, table.year).hash_rows();
+      for (size_t i = 0; i < n; ++i) bucket[i] = space.join(h[i]);
       if (spec.link == TableLink::kPmsiDetail) {
         out = split_by_bucket(table.name, rows, bucket);
       } else {

@@ -50,6 +50,9 @@ class KeyColumns {
   // part of the key.
   KeyColumns(const Batch& b, std::span<const std::string_view> names, int64_t salt = 0);
   uint64_t hash(size_t row) const;
+  // hash(i) of every row i, column by column (one type dispatch per column, not per value).
+  std::vector<uint64_t> hash_rows() const;
+  size_t rows() const { return columns_.empty() ? 0 : columns_.front()->size(); }
   bool equal(size_t row, const KeyColumns& other, size_t other_row) const;
 
  private:

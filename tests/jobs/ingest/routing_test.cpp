@@ -69,6 +69,24 @@ TEST(Routing, AStaysRowGoesToItsPatientsShardAndItsKeyToTheJoinPartitionOfItsDia
   EXPECT_EQ(detail_rows, 3u);
 }
 
+TEST(Routing, KeyHashesOfAllRowsAreEachRowsHash) {
+  // hash_rows (column by column, what routing and joins use) gives hash(i) (row by row) for a
+  // key of strings, integers and dates; the year salt is part of it.
+  Batch b =
+      stays({{"A1", "1", "NIR_P", 100, 1}, {"A1", "2", "", 101, 2}, {"B7", "1", "N", 102, 3}});
+  Column n("N", ColumnType::kInt64);
+  n.ints = {5, kMissingInt, -3};
+  b.columns.push_back(std::move(n));
+  static constexpr std::string_view kKey[] = {"ETA_NUM", "RSA_NUM", "N", "EXE_SOI_DTD"};
+  for (const int64_t salt : {0, 2019}) {
+    const KeyColumns keys(b, kKey, salt);
+    const std::vector<uint64_t> all = keys.hash_rows();
+    ASSERT_EQ(all.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) EXPECT_EQ(all[i], keys.hash(i)) << i;
+  }
+  EXPECT_NE(KeyColumns(b, kKey, 0).hash_rows(), KeyColumns(b, kKey, 2019).hash_rows());
+}
+
 TEST(Routing, TheSameStayKeyOfAnotherYearIsAnotherKey) {
   const Batch c = stays({{"A1", "1", "NIR_P", 100, 1}});
   const KeyColumns y19 = stay_key(c, 2019), y20 = stay_key(c, 2020), again = stay_key(c, 2019);
