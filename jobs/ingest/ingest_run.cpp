@@ -494,10 +494,11 @@ bool IngestRun::fill_round(ReadShare& share, size_t& range_pos, size_t& stream_p
                            std::vector<ReadTask>& tasks, uint64_t& bytes_done, size_t buffer_set) {
   // A round is about a range per thread of text (`read_chunk_kb` each), in as many tasks as it
   // takes: small files and last ranges fill a round with more tasks, so no thread waits long
-  // for the one parsing the largest.
+  // for the one parsing the largest, and no rank parses a round of small files while another
+  // parses full ranges (rounds are collective: the others would wait at the exchange).
   const uint64_t chunk = cfg_.read_chunk_kb << 10;
   // Blocks (their text held in buffers that keep their size) at most one per thread.
-  const size_t slots = 4 * static_cast<size_t>(threads_);
+  const size_t slots = 64 * static_cast<size_t>(threads_);
   const auto blocks_max = static_cast<size_t>(threads_);
   const uint64_t round_bytes = static_cast<uint64_t>(threads_) * chunk;
   if (block_text_.size() < 2 * blocks_max) block_text_.resize(2 * blocks_max);
