@@ -294,6 +294,182 @@ void get_ints(Cursor& r, uint8_t width, size_t n, std::vector<T>& out) {
 
 }  // namespace
 
+namespace {
+
+template <typename T>
+IntPlan plan_picked(const T* v, std::span<const uint32_t> rows) {
+  constexpr T kMissing = std::numeric_limits<T>::min();
+  T lo = std::numeric_limits<T>::max(), hi = kMissing;
+  for (const uint32_t r : rows) {
+    hi = std::max(hi, v[r]);
+    lo = std::min(lo, v[r] == kMissing ? std::numeric_limits<T>::max() : v[r]);
+  }
+  if (hi == kMissing) return {};
+  const uint64_t range = static_cast<uint64_t>(static_cast<int64_t>(hi)) -
+                         static_cast<uint64_t>(static_cast<int64_t>(lo));
+  if (range < 0xFFu) return {1, lo};
+  if (range < 0xFFFFu) return {2, lo};
+  if (range < 0xFFFFFFFFu) return {4, lo};
+  return {8, 0};
+}
+
+template <typename T, typename U>
+void put_picked_offsets(const T* v, std::span<const uint32_t> rows, int64_t base, char* out) {
+  constexpr T kMissing = std::numeric_limits<T>::min();
+  constexpr U kNone = std::numeric_limits<U>::max();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const T x = v[rows[i]];
+    const U u = x == kMissing ? kNone
+                              : static_cast<U>(static_cast<uint64_t>(static_cast<int64_t>(x)) -
+                                               static_cast<uint64_t>(base));
+    std::memcpy(out + i * sizeof(U), &u, sizeof(U));
+  }
+}
+
+template <typename T>
+char* put_picked_ints(const IntPlan& p, const T* v, std::span<const uint32_t> rows, char* out) {
+  const size_t n = rows.size();
+  switch (p.width) {
+    case 0:
+      return out;
+    case 8:
+      for (size_t i = 0; i < n; ++i) std::memcpy(out + i * sizeof(T), &v[rows[i]], sizeof(T));
+      return out + n * sizeof(T);
+    default:
+      std::memcpy(out, &p.base, sizeof p.base);
+      out += sizeof p.base;
+      if (p.width == 1) put_picked_offsets<T, uint8_t>(v, rows, p.base, out);
+      if (p.width == 2) put_picked_offsets<T, uint16_t>(v, rows, p.base, out);
+      if (p.width == 4) put_picked_offsets<T, uint32_t>(v, rows, p.base, out);
+      return out + n * p.width;
+  }
+}
+
+template <typename U>
+void put_picked_lengths(const uint64_t* offsets, std::span<const uint32_t> rows, char* out) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const U len = static_cast<U>(offsets[rows[i] + 1] - offsets[rows[i]]);
+    std::memcpy(out + i * sizeof(U), &len, sizeof(U));
+  }
+}
+
+}  // namespace
+
+EncodedBatch encode_compact(const Batch& b, std::span<const uint32_t> rows) {
+  // Columns in another form than plain values (codes, narrow integers) go the long way.
+  for (const Column& c : b.columns)
+    if (c.encoded || c.narrow_width != 0) return encode_compact(b.gather(rows));
+  const size_t n = rows.size();
+  const size_t all = b.rows();
+  struct Plan {
+    IntPlan ints;
+    uint8_t length_width = 1;
+    uint64_t bytes = 0;
+  };
+  std::vector<Plan> plans(b.columns.size());
+  size_t total = sizeof(uint32_t) + sizeof(uint64_t);
+  uint64_t decoded = 0;  // Batch::byte_size() of the gathered rows
+  for (size_t c = 0; c < b.columns.size(); ++c) {
+    const Column& col = b.columns[c];
+    Plan& p = plans[c];
+    if (col.size() != all)
+      throw internal_error("column {} has {} rows in a batch of {}", col.name, col.size(), all);
+    if (col.name.size() > std::numeric_limits<uint16_t>::max())
+      throw internal_error("column name of {} bytes in a batch", col.name.size());
+    total += sizeof(uint16_t) + col.name.size() + 2;
+    // Column::byte_size() counts the one offset of an empty string arena: the dictionary's, and
+    // the values' for a column of another type.
+    decoded += sizeof(uint64_t) * (col.type == ColumnType::kString ? 1 : 2);
+    switch (col.type) {
+      case ColumnType::kInt64:
+      case ColumnType::kDecimal:
+        p.ints = plan_picked(col.ints.data(), rows);
+        total += int_payload(p.ints, n, sizeof(int64_t));
+        decoded += n * sizeof(int64_t);
+        break;
+      case ColumnType::kDate:
+        p.ints = plan_picked(col.dates.data(), rows);
+        total += int_payload(p.ints, n, sizeof(Date));
+        decoded += n * sizeof(Date);
+        break;
+      case ColumnType::kString: {
+        const uint64_t* offsets = col.strings.offsets().data();
+        uint64_t longest = 0;
+        for (const uint32_t r : rows) {
+          const uint64_t len = offsets[r + 1] - offsets[r];
+          longest = std::max(longest, len);
+          p.bytes += len;
+        }
+        p.length_width = longest <= 0xFFu         ? 1
+                         : longest <= 0xFFFFu     ? 2
+                         : longest <= 0xFFFFFFFFu ? 4
+                                                  : 8;
+        total += n * p.length_width + sizeof(uint64_t) + p.bytes;
+        decoded += p.bytes + (n + 1) * sizeof(uint64_t);
+        break;
+      }
+    }
+  }
+  EncodedBatch out(total, n, decoded);
+  char* w = out.data();
+  const auto ncols = static_cast<uint32_t>(b.columns.size());
+  const auto count = static_cast<uint64_t>(n);
+  std::memcpy(w, &ncols, sizeof ncols);
+  w += sizeof ncols;
+  std::memcpy(w, &count, sizeof count);
+  w += sizeof count;
+  for (size_t c = 0; c < b.columns.size(); ++c) {
+    const Column& col = b.columns[c];
+    const Plan& p = plans[c];
+    const auto name_len = static_cast<uint16_t>(col.name.size());
+    std::memcpy(w, &name_len, sizeof name_len);
+    w += sizeof name_len;
+    std::memcpy(w, col.name.data(), name_len);
+    w += name_len;
+    *w++ = static_cast<char>(col.type);
+    switch (col.type) {
+      case ColumnType::kInt64:
+      case ColumnType::kDecimal:
+        *w++ = static_cast<char>(p.ints.width);
+        w = put_picked_ints(p.ints, col.ints.data(), rows, w);
+        break;
+      case ColumnType::kDate:
+        *w++ = static_cast<char>(p.ints.width);
+        w = put_picked_ints(p.ints, col.dates.data(), rows, w);
+        break;
+      case ColumnType::kString: {
+        *w++ = static_cast<char>(p.length_width);
+        const uint64_t* offsets = col.strings.offsets().data();
+        switch (p.length_width) {
+          case 1:
+            put_picked_lengths<uint8_t>(offsets, rows, w);
+            break;
+          case 2:
+            put_picked_lengths<uint16_t>(offsets, rows, w);
+            break;
+          case 4:
+            put_picked_lengths<uint32_t>(offsets, rows, w);
+            break;
+          default:
+            put_picked_lengths<uint64_t>(offsets, rows, w);
+        }
+        w += n * p.length_width;
+        std::memcpy(w, &p.bytes, sizeof p.bytes);
+        w += sizeof p.bytes;
+        const char* bytes = col.strings.bytes().data();
+        for (const uint32_t r : rows) {
+          const uint64_t len = offsets[r + 1] - offsets[r];
+          std::memcpy(w, bytes + offsets[r], len);
+          w += len;
+        }
+        break;
+      }
+    }
+  }
+  if (w != out.data() + total) throw internal_error("compact batch encoding size mismatch");
+  return out;
+}
+
 Batch decode_compact(const char* data, size_t size) {
   Cursor r(data, size);
   const auto ncols = r.get<uint32_t>();

@@ -70,9 +70,16 @@ struct TableCounts {
   uint64_t orphans = 0;
 };
 
+// A routed piece of parsed rows, already in the shuffle's compact form.
+struct RoutedCompact {
+  uint32_t bucket;
+  std::string table;
+  EncodedBatch rows;
+};
+
 struct ParsedUnit {
   UnitStats stats;
-  std::vector<Routed> routed;
+  std::vector<RoutedCompact> routed;
   std::vector<Reject> rejects;
 };
 
@@ -344,7 +351,12 @@ void IngestRun::route_into(const InputFile& f, ParseResult&& parsed, ParsedUnit&
   Column src(kSrcColumn, ColumnType::kInt64);
   src.ints.assign(parsed.source_order.begin(), parsed.source_order.end());
   parsed.rows.columns.push_back(std::move(src));
-  out.routed = route_parsed(f.table, parsed.rows, space_);
+  // Each bucket's rows encoded straight from the parsed batch (no gathered copy first).
+  route_parsed(f.table, parsed.rows, space_,
+               [&](uint32_t bucket, const std::string& table, const Batch& from,
+                   std::span<const uint32_t> rows) {
+                 out.routed.push_back(RoutedCompact{bucket, table, encode_compact(from, rows)});
+               });
   out.rejects = std::move(parsed.rejects);
 }
 
@@ -631,10 +643,9 @@ void IngestRun::read_round(ReadShare& share, size_t& range_pos, size_t& stream_p
   }
   const bool more = range_pos < share.ranges.size() || stream_pos < share.streams.size();
   const size_t take = tasks.size();
+  // The routed rows come in the shuffle's compact form, made here on the threads (the exchange
+  // and the bucket store then only move bytes).
   std::vector<ParsedUnit> parsed(take);
-  // The routed rows in the shuffle's compact form, made here on the threads (the exchange and
-  // the bucket store then only move bytes).
-  std::vector<std::vector<EncodedBatch>> encoded(take);
   std::exception_ptr error;
   // One thread first cuts the next round's blocks (decompressing, reading SAS pages: serial per
   // file) into the other buffer set, then joins the parsing of this round's tasks.
@@ -659,11 +670,6 @@ void IngestRun::read_round(ReadShare& share, size_t& range_pos, size_t& stream_p
           parsed[k] = parse_sas_rows(t.unit, sas_blocks_[t.buffer]);
         else
           parsed[k] = parse_block(t.unit, block_text_[t.buffer], t.info);
-        encoded[k].reserve(parsed[k].routed.size());
-        for (Routed& r : parsed[k].routed) {
-          encoded[k].push_back(encode_compact(r.rows));
-          r.rows = Batch{};
-        }
       } catch (...) {
 #pragma omp critical
         if (!error) error = std::current_exception();
@@ -690,9 +696,8 @@ void IngestRun::read_round(ReadShare& share, size_t& range_pos, size_t& stream_p
           s.stats.invalid_utf8 += p.stats.invalid_utf8;
         }
     }
-    for (size_t i = 0; i < p.routed.size(); ++i)
-      outbox.add(space_.owner(p.routed[i].bucket, comm_.size()), p.routed[i].bucket,
-                 p.routed[i].table, std::move(encoded[k][i]));
+    for (RoutedCompact& r : p.routed)
+      outbox.add(space_.owner(r.bucket, comm_.size()), r.bucket, r.table, std::move(r.rows));
     for (auto& rj : p.rejects) {
       if (rejects_.size() >= kMaxRejectDetailsPerRank)
         throw data_error(
@@ -881,7 +886,7 @@ void IngestRun::join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbo
   buckets_->make_room(need, mine[pos]);
   for (size_t k = 0; k < take; ++k) inputs[k] = buckets_->take(mine[pos + k]);
   std::vector<std::vector<Routed>> outputs(take);
-  std::vector<std::vector<EncodedBatch>> encoded(take);  // as in read_round
+  std::vector<std::vector<EncodedBatch>> encoded(take);  // the compact form, made on the threads
   std::vector<JoinCounts> counts(take);
   std::exception_ptr error;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)

@@ -114,55 +114,79 @@ ColumnType carried_type(const TableSpec& detail, std::string_view column) {
   return c ? c->type : ColumnType::kDate;
 }
 
-std::vector<Routed> split_by_bucket(const std::string& table, const Batch& rows,
-                                    const std::vector<uint32_t>& bucket_of_row) {
-  // The rows of each bucket in input order, buckets ascending: a counting sort over the bucket
-  // numbers (a bucket space's, at most a few thousand).
+namespace {
+
+// Hands `sink` the rows of each bucket in input order, buckets ascending: a counting sort over
+// the bucket numbers (a bucket space's, at most a few thousand).
+void split_to(const std::string& table, const Batch& rows,
+              const std::vector<uint32_t>& bucket_of_row, const RouteSink& sink) {
   const size_t n = bucket_of_row.size();
-  const uint32_t top = n == 0 ? 0 : *std::max_element(bucket_of_row.begin(), bucket_of_row.end());
+  if (n == 0) return;
+  const uint32_t top = *std::max_element(bucket_of_row.begin(), bucket_of_row.end());
   std::vector<uint32_t> start(static_cast<size_t>(top) + 2, 0);
   for (const uint32_t b : bucket_of_row) ++start[b + 1];
   for (size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
   std::vector<uint32_t> idx(n);
   std::vector<uint32_t> next(start.begin(), start.end() - 1);
   for (uint32_t i = 0; i < n; ++i) idx[next[bucket_of_row[i]]++] = i;
-  std::vector<Routed> out;
-  for (uint32_t b = 0; b <= top && n > 0; ++b)
+  for (uint32_t b = 0; b <= top; ++b)
     if (start[b + 1] > start[b])
-      out.push_back(Routed{
-          b, table,
-          rows.gather(std::span<const uint32_t>(idx).subspan(start[b], start[b + 1] - start[b]))});
+      sink(b, table, rows,
+           std::span<const uint32_t>(idx).subspan(start[b], start[b + 1] - start[b]));
+}
+
+RouteSink gather_into(std::vector<Routed>& out) {
+  return [&out](uint32_t bucket, const std::string& table, const Batch& from,
+                std::span<const uint32_t> rows) {
+    out.push_back(Routed{bucket, table, from.gather(rows)});
+  };
+}
+
+}  // namespace
+
+std::vector<Routed> split_by_bucket(const std::string& table, const Batch& rows,
+                                    const std::vector<uint32_t>& bucket_of_row) {
+  std::vector<Routed> out;
+  split_to(table, rows, bucket_of_row, gather_into(out));
   return out;
 }
 
 std::vector<Routed> route_parsed(const TableName& table, const Batch& rows,
                                  const BucketSpace& space) {
+  std::vector<Routed> out;
+  route_parsed(table, rows, space, gather_into(out));
+  return out;
+}
+
+void route_parsed(const TableName& table, const Batch& rows, const BucketSpace& space,
+                  const RouteSink& sink) {
   const size_t n = rows.rows();
   std::vector<uint32_t> bucket(n);
-  std::vector<Routed> out;
   auto by_patient = [&](std::string_view column) {
     const Column& c = rows.at(column);
     for (size_t i = 0; i < n; ++i) bucket[i] = space.patient_shard(c.strings.at(i));
-    auto parts = split_by_bucket(table.name, rows, bucket);
-    for (auto& p : parts) out.push_back(std::move(p));
+    split_to(table.name, rows, bucket, sink);
   };
   const TableSpec& spec = table_spec(table);
   switch (spec.link) {
     case TableLink::kPatient:
       by_patient(spec.patient_column);
       break;
-    case TableLink::kReferential:
-      out.push_back(Routed{space.referential(), table.name, rows});
+    case TableLink::kReferential: {
+      std::vector<uint32_t> all(n);
+      for (uint32_t i = 0; i < n; ++i) all[i] = i;
+      sink(space.referential(), table.name, rows, all);
       break;
+    }
     case TableLink::kDcirParent:
     case TableLink::kDcirDetail: {
       const std::vector<uint64_t> h = dcir_key(rows).hash_rows();
       for (size_t i = 0; i < n; ++i) bucket[i] = space.join(h[i]);
       if (spec.link == TableLink::kDcirDetail) {
-        out = split_by_bucket(table.name, rows, bucket);
+        split_to(table.name, rows, bucket, sink);
       } else {
-        Batch keys_only = key_projection(rows, kDcirJoinKeys, kPrsCarriedWithQuantity, spec);
-        out = split_by_bucket(table.name + kKeysSuffix, keys_only, bucket);
+        const Batch keys_only = key_projection(rows, kDcirJoinKeys, kPrsCarriedWithQuantity, spec);
+        split_to(table.name + kKeysSuffix, keys_only, bucket, sink);
         by_patient(spec.patient_column);
       }
       break;
@@ -172,16 +196,15 @@ std::vector<Routed> route_parsed(const TableName& table, const Batch& rows,
       const std::vector<uint64_t> h = stay_key(rows, spec, table.year).hash_rows();
       for (size_t i = 0; i < n; ++i) bucket[i] = space.join(h[i]);
       if (spec.link == TableLink::kPmsiDetail) {
-        out = split_by_bucket(table.name, rows, bucket);
+        split_to(table.name, rows, bucket, sink);
       } else {
-        Batch keys_only = key_projection(rows, spec.stay_keys, kStayCarried, spec);
-        out = split_by_bucket(table.name + kKeysSuffix, keys_only, bucket);
+        const Batch keys_only = key_projection(rows, spec.stay_keys, kStayCarried, spec);
+        split_to(table.name + kKeysSuffix, keys_only, bucket, sink);
         by_patient(spec.patient_column);
       }
       break;
     }
   }
-  return out;
 }
 
 }  // namespace snds

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -101,6 +103,13 @@ struct Routed {
 // to the join partition, referentials (IR_PHA_R...) to the referential.
 std::vector<Routed> route_parsed(const TableName& table, const Batch& rows,
                                  const BucketSpace& space);
+
+// The same, each bucket's piece handed to `sink` as the batch it comes from and its row numbers
+// (input order), copied nowhere: the read encodes each piece straight from the parsed batch.
+using RouteSink = std::function<void(uint32_t bucket, const std::string& table, const Batch& from,
+                                     std::span<const uint32_t> rows)>;
+void route_parsed(const TableName& table, const Batch& rows, const BucketSpace& space,
+                  const RouteSink& sink);
 
 // Splits `rows` by a per-row bucket id into Routed pieces (ascending bucket order).
 std::vector<Routed> split_by_bucket(const std::string& table, const Batch& rows,
