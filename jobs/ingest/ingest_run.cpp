@@ -10,6 +10,7 @@
 #include <cmath>
 #include <ctime>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <numeric>
 #include <span>
@@ -118,6 +119,16 @@ struct ReadTask {
   size_t buffer = 0;          // its text in block_text_ or rows in sas_blocks_ (blocks only)
 };
 
+// A shard ready to be stored: every table's columns encoded (column_encoder.hpp), for the HDF5
+// thread to write while the next shard is prepared.
+struct PreparedShard {
+  uint32_t shard = 0;
+  bool skip = false;  // already written by an interrupted run
+  std::vector<std::string> tables;
+  std::vector<uint64_t> rows;
+  std::vector<std::vector<EncodedColumn>> columns;
+};
+
 // Every collective checkpoint: all ranks agree on a stop request and leave together (exit 75).
 void checkpoint(Communicator& comm, const std::string& where) {
   if (!comm.any(stop_requested())) return;
@@ -175,8 +186,9 @@ class IngestRun {
                   uint64_t& bytes_done, uint64_t& rows);
   void join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbox& outbox, uint64_t& rows);
   void add_persons(Batch& ir_ben_r);
-  void write_shard(uint32_t shard, const std::vector<std::string>& tables,
-                   const ShardWriterOptions& options, uint64_t& rows, uint64_t& bytes);
+  PreparedShard prepare_shard(uint32_t shard, const std::vector<std::string>& tables,
+                              const ShardWriterOptions& options, uint64_t& rows);
+  void store_shard(PreparedShard&& p, const ShardWriterOptions& options, uint64_t& bytes) const;
   ReadShare my_share() const;
   Batch conform(const std::string& table, Batch&& rows) const;
   std::vector<std::string> stored_tables() const;
@@ -926,8 +938,10 @@ void check_shard_fits(const IngestConfig& cfg, uint32_t shard, uint64_t bytes) {
       cfg.config_path);
 }
 
-void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tables,
-                            const ShardWriterOptions& options, uint64_t& rows, uint64_t& bytes) {
+PreparedShard IngestRun::prepare_shard(uint32_t shard, const std::vector<std::string>& tables,
+                                       const ShardWriterOptions& options, uint64_t& rows) {
+  PreparedShard out;
+  out.shard = shard;
   // Room under the budget for the shard's rows and their sorted copy, by spilling other shards
   // first: the rest of the store and this shard's work fit in the budget together (the shard
   // alone fits: write_phase checked every shard before the first write).
@@ -957,16 +971,11 @@ void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tabl
       if (n > 0) placeholder_rows_[tables[k]] += n;
     }
   }
-  const fs::path final_path = shard_path(store_, shard);
-  if (resume_ && fs::exists(final_path)) {
+  if (resume_ && fs::exists(shard_path(store_, shard))) {
     ++shards_skipped_;  // written by the interrupted run: its content is the same
-    return;
+    out.skip = true;
+    return out;
   }
-  const fs::path tmp = temp_path_for(final_path);
-  FileAttributes attrs{{"shard", int64_t(shard)},
-                       {"shards", int64_t(space_.shards)},
-                       {kStoreIdAttribute, store_id_},
-                       {"program_version", std::string(kVersion)}};
   // Every column of every table encoded (narrowed, dictionary-coded, compressed, checksummed)
   // on the threads, largest first; this thread then only hands finished chunks to HDF5.
   // Orphan tables exist only where there are orphans: no job reads them, and every empty table
@@ -997,11 +1006,28 @@ void IngestRun::write_shard(uint32_t shard, const std::vector<std::string>& tabl
     }
   }
   if (error) std::rethrow_exception(error);
-  ShardWriter writer(tmp, attrs, options);
   for (size_t k = 0; k < tables.size(); ++k) {
     if (!kept[k]) continue;
-    writer.write_encoded(tables[k], table_rows[k], encoded[k]);
-    std::vector<EncodedColumn>().swap(encoded[k]);
+    out.tables.push_back(tables[k]);
+    out.rows.push_back(table_rows[k]);
+    out.columns.push_back(std::move(encoded[k]));
+  }
+  return out;
+}
+
+void IngestRun::store_shard(PreparedShard&& p, const ShardWriterOptions& options,
+                            uint64_t& bytes) const {
+  if (p.skip) return;
+  const fs::path final_path = shard_path(store_, p.shard);
+  const fs::path tmp = temp_path_for(final_path);
+  FileAttributes attrs{{"shard", int64_t(p.shard)},
+                       {"shards", int64_t(space_.shards)},
+                       {kStoreIdAttribute, store_id_},
+                       {"program_version", std::string(kVersion)}};
+  ShardWriter writer(tmp, attrs, options);
+  for (size_t k = 0; k < p.tables.size(); ++k) {
+    writer.write_encoded(p.tables[k], p.rows[k], p.columns[k]);
+    std::vector<EncodedColumn>().swap(p.columns[k]);
   }
   writer.close();
   commit_file(tmp, final_path);
@@ -1100,6 +1126,10 @@ void IngestRun::write_phase() {
   size_t pos = 0;
   uint64_t rows = 0, bytes = 0;
   std::exception_ptr failure;
+  std::future<void> storing;  // the shard being stored, while the next one is prepared
+  const auto finish_storing = [&storing] {
+    if (storing.valid()) storing.get();  // its error, if any, is this rank's failure
+  };
   // Every shard's size is known once the join is done: one over the budget fails the run before
   // the first shard is written, not after hours of writes.
   local_step(failure, [&] {
@@ -1112,12 +1142,25 @@ void IngestRun::write_phase() {
                                                      .failed = failure ? 1u : 0u});
     if (round.any_failed()) break;
     progress.update(round.done);
-    if (round.any_stopping())
+    if (round.any_stopping()) {
+      local_step(failure, finish_storing);  // the shard being stored is finished first
       checkpoint(comm_, fmt::format("after writing {} of {} shards", round.done, space_.shards));
+    }
     if (!round.any_left()) break;
     if (pos < mine.size())
-      local_step(failure, [&] { write_shard(mine[pos++], tables, options, rows, bytes); });
+      local_step(failure, [&] {
+        // This shard is sorted and encoded on the rank's threads while a writer thread stores
+        // the previous one: the only thread in HDF5 meanwhile, as the rank's thread makes no
+        // HDF5 call while preparing (MPI stays on the rank's thread).
+        PreparedShard next = prepare_shard(mine[pos++], tables, options, rows);
+        finish_storing();
+        storing =
+            std::async(std::launch::async, [this, &options, &bytes, p = std::move(next)]() mutable {
+              store_shard(std::move(p), options, bytes);
+            });
+      });
   }
+  local_step(failure, finish_storing);
   if (failure) std::rethrow_exception(failure);
   progress.finish();
   // The referentials (IR_PHA_R and every table without a patient link) live on rank 0, in one
