@@ -12,6 +12,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/error.hpp"
@@ -32,14 +33,27 @@ struct IntPlan {
   int64_t base = 0;
 };
 
-template <typename T>
-IntPlan plan_ints(const T* v, size_t n) {
+// The rows a batch is encoded with, in order: all of them, or a selection (routing).
+struct AllRows {
+  size_t n;
+  size_t size() const { return n; }
+  size_t operator[](size_t i) const { return i; }
+};
+struct PickedRows {
+  std::span<const uint32_t> rows;
+  size_t size() const { return rows.size(); }
+  size_t operator[](size_t i) const { return rows[i]; }
+};
+
+template <typename T, typename Rows>
+IntPlan plan_ints(const T* v, const Rows& rows) {
   // Missing is the type's minimum: it never raises the maximum, and is skipped for the minimum.
   constexpr T kMissing = std::numeric_limits<T>::min();
   T lo = std::numeric_limits<T>::max(), hi = kMissing;
-  for (size_t i = 0; i < n; ++i) {
-    hi = std::max(hi, v[i]);
-    lo = std::min(lo, v[i] == kMissing ? std::numeric_limits<T>::max() : v[i]);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const T x = v[rows[i]];
+    hi = std::max(hi, x);
+    lo = std::min(lo, x == kMissing ? std::numeric_limits<T>::max() : x);
   }
   if (hi == kMissing) return {};  // none, or all missing
   const uint64_t range = static_cast<uint64_t>(static_cast<int64_t>(hi)) -
@@ -57,33 +71,38 @@ size_t int_payload(const IntPlan& p, size_t n, size_t raw_size) {
   return sizeof(int64_t) + n * p.width;
 }
 
-template <typename T, typename U>
-void put_offsets(const T* v, size_t n, int64_t base, char* out) {
+template <typename T, typename U, typename Rows>
+void put_offsets(const T* v, const Rows& rows, int64_t base, char* out) {
   constexpr T kMissing = std::numeric_limits<T>::min();
   constexpr U kNone = std::numeric_limits<U>::max();
-  for (size_t i = 0; i < n; ++i) {
-    const U u = v[i] == kMissing
-                    ? kNone
-                    : static_cast<U>(static_cast<uint64_t>(static_cast<int64_t>(v[i])) -
-                                     static_cast<uint64_t>(base));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const T x = v[rows[i]];
+    const U u = x == kMissing ? kNone
+                              : static_cast<U>(static_cast<uint64_t>(static_cast<int64_t>(x)) -
+                                               static_cast<uint64_t>(base));
     std::memcpy(out + i * sizeof(U), &u, sizeof(U));
   }
 }
 
-template <typename T>
-char* put_ints(const IntPlan& p, const T* v, size_t n, char* out) {
+template <typename T, typename Rows>
+char* put_ints(const IntPlan& p, const T* v, const Rows& rows, char* out) {
+  const size_t n = rows.size();
   switch (p.width) {
     case 0:
       return out;
     case 8:
-      std::memcpy(out, v, n * sizeof(T));
+      if constexpr (std::is_same_v<Rows, AllRows>) {
+        std::memcpy(out, v, n * sizeof(T));
+      } else {
+        for (size_t i = 0; i < n; ++i) std::memcpy(out + i * sizeof(T), &v[rows[i]], sizeof(T));
+      }
       return out + n * sizeof(T);
     default:
       std::memcpy(out, &p.base, sizeof p.base);
       out += sizeof p.base;
-      if (p.width == 1) put_offsets<T, uint8_t>(v, n, p.base, out);
-      if (p.width == 2) put_offsets<T, uint16_t>(v, n, p.base, out);
-      if (p.width == 4) put_offsets<T, uint32_t>(v, n, p.base, out);
+      if (p.width == 1) put_offsets<T, uint8_t>(v, rows, p.base, out);
+      if (p.width == 2) put_offsets<T, uint16_t>(v, rows, p.base, out);
+      if (p.width == 4) put_offsets<T, uint32_t>(v, rows, p.base, out);
       return out + n * p.width;
   }
 }
@@ -100,20 +119,31 @@ void get_offsets(const char* in, size_t n, int64_t base, T* v) {
   }
 }
 
-// String lengths' width: 1, 2, 4 or 8 bytes.
-uint8_t length_width(const uint64_t* offsets, size_t n) {
-  uint64_t longest = 0;
-  for (size_t i = 0; i < n; ++i) longest = std::max(longest, offsets[i + 1] - offsets[i]);
-  if (longest <= 0xFFu) return 1;
-  if (longest <= 0xFFFFu) return 2;
-  if (longest <= 0xFFFFFFFFu) return 4;
-  return 8;
+// String lengths' width (1, 2, 4 or 8 bytes) and their sum, over the encoded rows.
+struct Lengths {
+  uint8_t width = 1;
+  uint64_t bytes = 0;
+};
+
+template <typename Rows>
+Lengths plan_lengths(const uint64_t* offsets, const Rows& rows) {
+  uint64_t longest = 0, bytes = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const uint64_t len = offsets[rows[i] + 1] - offsets[rows[i]];
+    longest = std::max(longest, len);
+    bytes += len;
+  }
+  const uint8_t width = longest <= 0xFFu         ? 1
+                        : longest <= 0xFFFFu     ? 2
+                        : longest <= 0xFFFFFFFFu ? 4
+                                                 : 8;
+  return {width, bytes};
 }
 
-template <typename U>
-void put_lengths(const uint64_t* offsets, size_t n, char* out) {
-  for (size_t i = 0; i < n; ++i) {
-    const U len = static_cast<U>(offsets[i + 1] - offsets[i]);
+template <typename U, typename Rows>
+void put_lengths(const uint64_t* offsets, const Rows& rows, char* out) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const U len = static_cast<U>(offsets[rows[i] + 1] - offsets[rows[i]]);
     std::memcpy(out + i * sizeof(U), &len, sizeof(U));
   }
 }
@@ -131,7 +161,8 @@ uint64_t get_lengths(const char* in, size_t n, uint64_t* offsets) {
   return at;
 }
 
-// A column's values in plain form, whatever form it came in (narrow integers, string codes).
+// A column's values in plain form, whatever form it came in (narrow integers, string codes),
+// indexed by the batch's own row numbers.
 struct ColumnPlan {
   const Column* column = nullptr;
   IntPlan ints;
@@ -139,22 +170,22 @@ struct ColumnPlan {
   std::vector<int64_t> widened;
   StringColumn decoded;  // an encoded (codes) string column, decoded
   const StringColumn* strings = nullptr;
-  uint8_t length_width = 1;
+  Lengths lengths;
   size_t size = 0;  // encoded bytes, name and header included
 };
 
-}  // namespace
-
-EncodedBatch encode_compact(const Batch& b) {
-  const size_t n = b.rows();
+template <typename Rows>
+EncodedBatch encode_rows(const Batch& b, const Rows& rows) {
+  const size_t all = b.rows();
+  const size_t n = rows.size();
   std::vector<ColumnPlan> plans(b.columns.size());
   size_t total = sizeof(uint32_t) + sizeof(uint64_t);
   for (size_t c = 0; c < b.columns.size(); ++c) {
     const Column& col = b.columns[c];
     ColumnPlan& p = plans[c];
     p.column = &col;
-    if (col.size() != n)
-      throw internal_error("column {} has {} rows in a batch of {}", col.name, col.size(), n);
+    if (col.size() != all)
+      throw internal_error("column {} has {} rows in a batch of {}", col.name, col.size(), all);
     if (col.name.size() > std::numeric_limits<uint16_t>::max())
       throw internal_error("column name of {} bytes in a batch", col.name.size());
     p.size = sizeof(uint16_t) + col.name.size() + 2;
@@ -162,35 +193,50 @@ EncodedBatch encode_compact(const Batch& b) {
       case ColumnType::kInt64:
       case ColumnType::kDecimal:
         p.int_values = int_values(col, p.widened);
-        p.ints = plan_ints(p.int_values, n);
+        p.ints = plan_ints(p.int_values, rows);
         p.size += int_payload(p.ints, n, sizeof(int64_t));
         break;
       case ColumnType::kDate:
-        p.ints = plan_ints(col.dates.data(), n);
+        p.ints = plan_ints(col.dates.data(), rows);
         p.size += int_payload(p.ints, n, sizeof(Date));
         break;
       case ColumnType::kString:
         if (col.encoded) {
-          p.decoded.reserve(n, 0);
-          for (size_t i = 0; i < n; ++i) p.decoded.push_back(col.string_at(i));
+          p.decoded.reserve(all, 0);
+          for (size_t i = 0; i < all; ++i) p.decoded.push_back(col.string_at(i));
           p.strings = &p.decoded;
         } else {
           p.strings = &col.strings;
         }
-        p.length_width = n ? length_width(p.strings->offsets().data(), n) : 1;
-        p.size += n * p.length_width + sizeof(uint64_t) + (n ? p.strings->offsets()[n] : 0);
+        p.lengths = plan_lengths(p.strings->offsets().data(), rows);
+        p.size += n * p.lengths.width + sizeof(uint64_t) + p.lengths.bytes;
         break;
     }
     total += p.size;
   }
-  EncodedBatch out(total, n, b.byte_size());
+  // What decoding costs: Batch::byte_size() of the rows in plain columns.
+  uint64_t decoded = 0;
+  if constexpr (std::is_same_v<Rows, AllRows>) {
+    decoded = b.byte_size();
+  } else {
+    for (const ColumnPlan& p : plans) {
+      // Column::byte_size() counts the one offset of an empty string arena: the dictionary's,
+      // and the values' for a column of another type.
+      const ColumnType type = p.column->type;
+      decoded += sizeof(uint64_t) * (type == ColumnType::kString ? 1 : 2);
+      decoded += type == ColumnType::kString ? p.lengths.bytes + (n + 1) * sizeof(uint64_t)
+                 : type == ColumnType::kDate ? n * sizeof(Date)
+                                             : n * sizeof(int64_t);
+    }
+  }
+  EncodedBatch out(total, n, decoded);
   char* w = out.data();
   const auto ncols = static_cast<uint32_t>(b.columns.size());
-  const auto rows = static_cast<uint64_t>(n);
+  const auto count = static_cast<uint64_t>(n);
   std::memcpy(w, &ncols, sizeof ncols);
   w += sizeof ncols;
-  std::memcpy(w, &rows, sizeof rows);
-  w += sizeof rows;
+  std::memcpy(w, &count, sizeof count);
+  w += sizeof count;
   for (ColumnPlan& p : plans) {
     const Column& col = *p.column;
     const auto name_len = static_cast<uint16_t>(col.name.size());
@@ -203,40 +249,58 @@ EncodedBatch encode_compact(const Batch& b) {
       case ColumnType::kInt64:
       case ColumnType::kDecimal:
         *w++ = static_cast<char>(p.ints.width);
-        w = put_ints(p.ints, p.int_values, n, w);
+        w = put_ints(p.ints, p.int_values, rows, w);
         break;
       case ColumnType::kDate:
         *w++ = static_cast<char>(p.ints.width);
-        w = put_ints(p.ints, col.dates.data(), n, w);
+        w = put_ints(p.ints, col.dates.data(), rows, w);
         break;
       case ColumnType::kString: {
-        *w++ = static_cast<char>(p.length_width);
+        *w++ = static_cast<char>(p.lengths.width);
         const uint64_t* offsets = p.strings->offsets().data();
-        switch (p.length_width) {
+        switch (p.lengths.width) {
           case 1:
-            put_lengths<uint8_t>(offsets, n, w);
+            put_lengths<uint8_t>(offsets, rows, w);
             break;
           case 2:
-            put_lengths<uint16_t>(offsets, n, w);
+            put_lengths<uint16_t>(offsets, rows, w);
             break;
           case 4:
-            put_lengths<uint32_t>(offsets, n, w);
+            put_lengths<uint32_t>(offsets, rows, w);
             break;
           default:
-            put_lengths<uint64_t>(offsets, n, w);
+            put_lengths<uint64_t>(offsets, rows, w);
         }
-        w += n * p.length_width;
-        const uint64_t bytes = n ? offsets[n] : 0;
-        std::memcpy(w, &bytes, sizeof bytes);
-        w += sizeof bytes;
-        if (bytes) std::memcpy(w, p.strings->bytes().data(), bytes);
-        w += bytes;
+        w += n * p.lengths.width;
+        std::memcpy(w, &p.lengths.bytes, sizeof p.lengths.bytes);
+        w += sizeof p.lengths.bytes;
+        const char* bytes = p.strings->bytes().data();
+        if constexpr (std::is_same_v<Rows, AllRows>) {
+          if (p.lengths.bytes) std::memcpy(w, bytes, p.lengths.bytes);
+          w += p.lengths.bytes;
+        } else {
+          for (size_t i = 0; i < n; ++i) {
+            const uint64_t len = offsets[rows[i] + 1] - offsets[rows[i]];
+            std::memcpy(w, bytes + offsets[rows[i]], len);
+            w += len;
+          }
+        }
         break;
       }
     }
   }
   if (w != out.data() + total) throw internal_error("compact batch encoding size mismatch");
   return out;
+}
+
+}  // namespace
+
+EncodedBatch encode_compact(const Batch& b) {
+  return encode_rows(b, AllRows{b.rows()});
+}
+
+EncodedBatch encode_compact(const Batch& b, std::span<const uint32_t> rows) {
+  return encode_rows(b, PickedRows{rows});
 }
 
 namespace {
@@ -293,182 +357,6 @@ void get_ints(Cursor& r, uint8_t width, size_t n, std::vector<T>& out) {
 }
 
 }  // namespace
-
-namespace {
-
-template <typename T>
-IntPlan plan_picked(const T* v, std::span<const uint32_t> rows) {
-  constexpr T kMissing = std::numeric_limits<T>::min();
-  T lo = std::numeric_limits<T>::max(), hi = kMissing;
-  for (const uint32_t r : rows) {
-    hi = std::max(hi, v[r]);
-    lo = std::min(lo, v[r] == kMissing ? std::numeric_limits<T>::max() : v[r]);
-  }
-  if (hi == kMissing) return {};
-  const uint64_t range = static_cast<uint64_t>(static_cast<int64_t>(hi)) -
-                         static_cast<uint64_t>(static_cast<int64_t>(lo));
-  if (range < 0xFFu) return {1, lo};
-  if (range < 0xFFFFu) return {2, lo};
-  if (range < 0xFFFFFFFFu) return {4, lo};
-  return {8, 0};
-}
-
-template <typename T, typename U>
-void put_picked_offsets(const T* v, std::span<const uint32_t> rows, int64_t base, char* out) {
-  constexpr T kMissing = std::numeric_limits<T>::min();
-  constexpr U kNone = std::numeric_limits<U>::max();
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const T x = v[rows[i]];
-    const U u = x == kMissing ? kNone
-                              : static_cast<U>(static_cast<uint64_t>(static_cast<int64_t>(x)) -
-                                               static_cast<uint64_t>(base));
-    std::memcpy(out + i * sizeof(U), &u, sizeof(U));
-  }
-}
-
-template <typename T>
-char* put_picked_ints(const IntPlan& p, const T* v, std::span<const uint32_t> rows, char* out) {
-  const size_t n = rows.size();
-  switch (p.width) {
-    case 0:
-      return out;
-    case 8:
-      for (size_t i = 0; i < n; ++i) std::memcpy(out + i * sizeof(T), &v[rows[i]], sizeof(T));
-      return out + n * sizeof(T);
-    default:
-      std::memcpy(out, &p.base, sizeof p.base);
-      out += sizeof p.base;
-      if (p.width == 1) put_picked_offsets<T, uint8_t>(v, rows, p.base, out);
-      if (p.width == 2) put_picked_offsets<T, uint16_t>(v, rows, p.base, out);
-      if (p.width == 4) put_picked_offsets<T, uint32_t>(v, rows, p.base, out);
-      return out + n * p.width;
-  }
-}
-
-template <typename U>
-void put_picked_lengths(const uint64_t* offsets, std::span<const uint32_t> rows, char* out) {
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const U len = static_cast<U>(offsets[rows[i] + 1] - offsets[rows[i]]);
-    std::memcpy(out + i * sizeof(U), &len, sizeof(U));
-  }
-}
-
-}  // namespace
-
-EncodedBatch encode_compact(const Batch& b, std::span<const uint32_t> rows) {
-  // Columns in another form than plain values (codes, narrow integers) go the long way.
-  for (const Column& c : b.columns)
-    if (c.encoded || c.narrow_width != 0) return encode_compact(b.gather(rows));
-  const size_t n = rows.size();
-  const size_t all = b.rows();
-  struct Plan {
-    IntPlan ints;
-    uint8_t length_width = 1;
-    uint64_t bytes = 0;
-  };
-  std::vector<Plan> plans(b.columns.size());
-  size_t total = sizeof(uint32_t) + sizeof(uint64_t);
-  uint64_t decoded = 0;  // Batch::byte_size() of the gathered rows
-  for (size_t c = 0; c < b.columns.size(); ++c) {
-    const Column& col = b.columns[c];
-    Plan& p = plans[c];
-    if (col.size() != all)
-      throw internal_error("column {} has {} rows in a batch of {}", col.name, col.size(), all);
-    if (col.name.size() > std::numeric_limits<uint16_t>::max())
-      throw internal_error("column name of {} bytes in a batch", col.name.size());
-    total += sizeof(uint16_t) + col.name.size() + 2;
-    // Column::byte_size() counts the one offset of an empty string arena: the dictionary's, and
-    // the values' for a column of another type.
-    decoded += sizeof(uint64_t) * (col.type == ColumnType::kString ? 1 : 2);
-    switch (col.type) {
-      case ColumnType::kInt64:
-      case ColumnType::kDecimal:
-        p.ints = plan_picked(col.ints.data(), rows);
-        total += int_payload(p.ints, n, sizeof(int64_t));
-        decoded += n * sizeof(int64_t);
-        break;
-      case ColumnType::kDate:
-        p.ints = plan_picked(col.dates.data(), rows);
-        total += int_payload(p.ints, n, sizeof(Date));
-        decoded += n * sizeof(Date);
-        break;
-      case ColumnType::kString: {
-        const uint64_t* offsets = col.strings.offsets().data();
-        uint64_t longest = 0;
-        for (const uint32_t r : rows) {
-          const uint64_t len = offsets[r + 1] - offsets[r];
-          longest = std::max(longest, len);
-          p.bytes += len;
-        }
-        p.length_width = longest <= 0xFFu         ? 1
-                         : longest <= 0xFFFFu     ? 2
-                         : longest <= 0xFFFFFFFFu ? 4
-                                                  : 8;
-        total += n * p.length_width + sizeof(uint64_t) + p.bytes;
-        decoded += p.bytes + (n + 1) * sizeof(uint64_t);
-        break;
-      }
-    }
-  }
-  EncodedBatch out(total, n, decoded);
-  char* w = out.data();
-  const auto ncols = static_cast<uint32_t>(b.columns.size());
-  const auto count = static_cast<uint64_t>(n);
-  std::memcpy(w, &ncols, sizeof ncols);
-  w += sizeof ncols;
-  std::memcpy(w, &count, sizeof count);
-  w += sizeof count;
-  for (size_t c = 0; c < b.columns.size(); ++c) {
-    const Column& col = b.columns[c];
-    const Plan& p = plans[c];
-    const auto name_len = static_cast<uint16_t>(col.name.size());
-    std::memcpy(w, &name_len, sizeof name_len);
-    w += sizeof name_len;
-    std::memcpy(w, col.name.data(), name_len);
-    w += name_len;
-    *w++ = static_cast<char>(col.type);
-    switch (col.type) {
-      case ColumnType::kInt64:
-      case ColumnType::kDecimal:
-        *w++ = static_cast<char>(p.ints.width);
-        w = put_picked_ints(p.ints, col.ints.data(), rows, w);
-        break;
-      case ColumnType::kDate:
-        *w++ = static_cast<char>(p.ints.width);
-        w = put_picked_ints(p.ints, col.dates.data(), rows, w);
-        break;
-      case ColumnType::kString: {
-        *w++ = static_cast<char>(p.length_width);
-        const uint64_t* offsets = col.strings.offsets().data();
-        switch (p.length_width) {
-          case 1:
-            put_picked_lengths<uint8_t>(offsets, rows, w);
-            break;
-          case 2:
-            put_picked_lengths<uint16_t>(offsets, rows, w);
-            break;
-          case 4:
-            put_picked_lengths<uint32_t>(offsets, rows, w);
-            break;
-          default:
-            put_picked_lengths<uint64_t>(offsets, rows, w);
-        }
-        w += n * p.length_width;
-        std::memcpy(w, &p.bytes, sizeof p.bytes);
-        w += sizeof p.bytes;
-        const char* bytes = col.strings.bytes().data();
-        for (const uint32_t r : rows) {
-          const uint64_t len = offsets[r + 1] - offsets[r];
-          std::memcpy(w, bytes + offsets[r], len);
-          w += len;
-        }
-        break;
-      }
-    }
-  }
-  if (w != out.data() + total) throw internal_error("compact batch encoding size mismatch");
-  return out;
-}
 
 Batch decode_compact(const char* data, size_t size) {
   Cursor r(data, size);

@@ -47,36 +47,27 @@ void shuffle_bytes(const char* in, char* out, size_t bytes, size_t width) {
   std::memcpy(out + n * width, in + n * width, bytes - n * width);
 }
 
-namespace {
-
-char* room(std::vector<char>& v, size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
-
-}  // namespace
-
 size_t encode_chunk(const ChunkEncoding& e, std::span<const char> chunk, std::vector<char>& out) {
   thread_local std::vector<char> shuffled;
   const char* cur = chunk.data();
   size_t size = chunk.size();
   if (e.shuffle && e.element_size > 1) {
-    shuffle_bytes(cur, room(shuffled, size), size, e.element_size);
+    shuffle_bytes(cur, scratch_room(shuffled, size), size, e.element_size);
     cur = shuffled.data();
   }
   const size_t tail = e.fletcher32 ? 4 : 0;
   switch (e.compression) {
     case Compression::kNone:
-      std::memcpy(room(out, size + tail), cur, size);
+      std::memcpy(scratch_room(out, size + tail), cur, size);
       break;
     case Compression::kLz4: {
-      size = h5::lz4_encode(cur, size, room(out, h5::lz4_encode_bound(size) + tail));
+      size = h5::lz4_encode(cur, size, scratch_room(out, h5::lz4_encode_bound(size) + tail));
       break;
     }
     case Compression::kZstd: {
       const size_t bound = ZSTD_compressBound(size);
       // The plugin casts its unsigned parameter back to int: negative levels survive.
-      const size_t got = ZSTD_compress(room(out, bound + tail), bound, cur, size, e.level);
+      const size_t got = ZSTD_compress(scratch_room(out, bound + tail), bound, cur, size, e.level);
       if (ZSTD_isError(got))
         throw internal_error("zstd cannot compress a chunk: {}", ZSTD_getErrorName(got));
       size = got;
@@ -84,7 +75,7 @@ size_t encode_chunk(const ChunkEncoding& e, std::span<const char> chunk, std::ve
     }
     case Compression::kDeflate: {
       uLongf got = compressBound(static_cast<uLong>(size));
-      if (compress2(reinterpret_cast<Bytef*>(room(out, got + tail)), &got,
+      if (compress2(reinterpret_cast<Bytef*>(scratch_room(out, got + tail)), &got,
                     reinterpret_cast<const Bytef*>(cur), static_cast<uLong>(size), e.level) != Z_OK)
         throw internal_error("deflate cannot compress a chunk of {} bytes", size);
       size = got;

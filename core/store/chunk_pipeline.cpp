@@ -175,13 +175,6 @@ void unshuffle(const char* in, char* out, size_t bytes, size_t width) {
   std::memcpy(out + n * width, in + n * width, bytes - n * width);
 }
 
-// Makes `v` hold at least `n` bytes. The scratch buffers only grow: resizing them down for a
-// narrow column's chunk and up again for a wide one's would zero-fill the difference each time.
-char* room(std::vector<char>& v, size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
-
 }  // namespace
 
 void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, uint32_t filter_mask,
@@ -230,7 +223,7 @@ void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, u
           throw data_error(
               "a chunk of {} holds {} bytes where {} were expected (the file is corrupt)", where, n,
               out.size());
-        dst = final_step ? out.data() : room(scratch, static_cast<size_t>(n));
+        dst = final_step ? out.data() : scratch_room(scratch, static_cast<size_t>(n));
         capacity = static_cast<size_t>(n);
         const size_t got = ZSTD_decompressDCtx(zstd, dst, capacity, cur, size);
         if (ZSTD_isError(got) || got != n)
@@ -242,7 +235,7 @@ void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, u
       case ChunkFilter::kLz4: {
         // Shuffle keeps sizes: the decoded size is always the chunk's, which lz4_decode checks
         // against the stream's header.
-        dst = final_step ? out.data() : room(scratch, out.size());
+        dst = final_step ? out.data() : scratch_room(scratch, out.size());
         if (!h5::lz4_decode(cur, size, dst, out.size()))
           throw data_error(
               "a chunk of {} is not an lz4 stream of {} bytes that decompresses (the file is "
@@ -253,7 +246,7 @@ void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, u
       }
       case ChunkFilter::kDeflate: {
         // A deflated chunk decodes to at most the chunk's size (shuffle keeps sizes).
-        dst = final_step ? out.data() : room(scratch, out.size());
+        dst = final_step ? out.data() : scratch_room(scratch, out.size());
         uLongf got = out.size();
         if (uncompress(reinterpret_cast<Bytef*>(dst), &got, reinterpret_cast<const Bytef*>(cur),
                        size) != Z_OK)
@@ -267,7 +260,7 @@ void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, u
           throw data_error(
               "a chunk of {} holds {} bytes where {} were expected (the file is corrupt)", where,
               size, out.size());
-        dst = final_step ? out.data() : room(scratch, size);
+        dst = final_step ? out.data() : scratch_room(scratch, size);
         if (pipeline.element_size > 1) {
           unshuffle(cur, dst, size, pipeline.element_size);
         } else {

@@ -45,4 +45,12 @@ void decode_chunk(const ChunkPipeline& pipeline, std::span<const char> stored, u
 // HDF5's Fletcher-32 over `len` bytes (big-endian 16-bit words, an odd last byte padded).
 uint32_t hdf5_fletcher32(const void* data, size_t len);
 
+// Makes `v` hold at least `n` bytes and returns its data. Scratch buffers only grow: resizing
+// them down for a narrow column's chunk and up again for a wide one's would zero-fill the
+// difference each time.
+inline char* scratch_room(std::vector<char>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
 }  // namespace snds

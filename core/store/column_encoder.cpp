@@ -16,6 +16,7 @@
 #include "core/date.hpp"
 #include "core/error.hpp"
 #include "core/store/chunk_encoder.hpp"
+#include "core/store/chunk_pipeline.hpp"
 
 namespace snds {
 
@@ -129,7 +130,7 @@ void encode_chunks(EncodedDataset& d, const ShardWriterOptions& options, Fill&& 
       .element_size = d.width};
   thread_local std::vector<char> plain, stored;
   const uint64_t chunk_bytes = d.chunk_rows * d.width;
-  if (plain.size() < chunk_bytes) plain.resize(chunk_bytes);
+  scratch_room(plain, chunk_bytes);
   const uint64_t chunks = d.rows == 0 ? 0 : (d.rows + d.chunk_rows - 1) / d.chunk_rows;
   d.ends.reserve(chunks);
   for (uint64_t k = 0; k < chunks; ++k) {

@@ -17,13 +17,15 @@
 namespace snds {
 namespace {
 
-// Big-endian 8-byte prefix: compares like the string's first 8 bytes.
-uint64_t prefix_key(std::string_view s) {
-  uint64_t k = 0;
-  for (size_t i = 0; i < 8; ++i)
-    k = (k << 8) | (i < s.size() ? static_cast<unsigned char>(s[i]) : 0u);
-  return k;
-}
+// A row's place in the store's order, and where it is.
+struct RowKey {
+  uint32_t patient = 0;  // the rank of the row's patient string among the table's
+  int32_t date = 0;
+  int64_t rank = 0;
+  uint64_t src = 0;
+  uint32_t part = 0;
+  uint32_t row = 0;
+};
 
 // Compared field by field (patient rank, BEN_RNG_GEM, date, input order), the rows sort as
 // contiguous 32-byte keys instead of through an index that compares strings.
@@ -62,21 +64,22 @@ Column gather_column(const OrderedParts& ordered, size_t column) {
   };
   const size_t n = keys.size();
   Column out(name, type);
+  // Integers and dates: the value, or the type's missing where the part lacks the column.
+  auto gather_values = [&](auto member, auto missing) {
+    auto& values = out.*member;
+    values.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const Column* c = source(keys[i]);
+      values[i] = c ? (c->*member)[keys[i].row] : missing;
+    }
+  };
   switch (type) {
     case ColumnType::kInt64:
     case ColumnType::kDecimal:
-      out.ints.resize(n);
-      for (size_t i = 0; i < n; ++i) {
-        const Column* c = source(keys[i]);
-        out.ints[i] = c ? c->ints[keys[i].row] : kMissingInt;
-      }
+      gather_values(&Column::ints, kMissingInt);
       break;
     case ColumnType::kDate:
-      out.dates.resize(n);
-      for (size_t i = 0; i < n; ++i) {
-        const Column* c = source(keys[i]);
-        out.dates[i] = c ? c->dates[keys[i].row] : kMissingDate;
-      }
+      gather_values(&Column::dates, kMissingDate);
       break;
     case ColumnType::kString: {
       std::vector<uint64_t> offsets(n + 1);
@@ -261,43 +264,14 @@ std::vector<Batch> sort_shard_for_store(const std::vector<std::string>& tables,
 }
 
 Batch sort_for_store(const std::string& table, Batch&& rows) {
-  const size_t n = rows.rows();
-  const int src_col = rows.find(kSrcColumn);
-  if (src_col < 0) return std::move(rows);
-  const auto& src = rows.columns[static_cast<size_t>(src_col)].ints;
-  std::vector<uint32_t> order(n);
-  std::iota(order.begin(), order.end(), 0u);
-
-  const bool orphans =
-      table.size() > std::string_view(kOrphanSuffix).size() && table.ends_with(kOrphanSuffix);
-  const auto t = parse_table_name(table);
-  const std::string_view patient = t ? stored_patient_column(table_spec(*t)) : "";
-  const int patient_col = orphans || patient.empty() ? -1 : rows.find(patient);
-  if (patient_col < 0) {
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return src[a] < src[b]; });
-  } else {
-    const Column& pat = rows.columns[static_cast<size_t>(patient_col)];
-    const int rank_col = patient == "BEN_NIR_PSA" ? rows.find("BEN_RNG_GEM") : -1;
-    int date_col = rows.find("EXE_SOI_DTD");
-    if (date_col >= 0 && rows.columns[static_cast<size_t>(date_col)].type != ColumnType::kDate)
-      date_col = -1;  // not a date (no catalog table has such a one): sorted without it
-    std::vector<uint64_t> prefix(n);
-    for (size_t i = 0; i < n; ++i) prefix[i] = prefix_key(pat.strings.at(i));
-    const std::vector<int64_t>* rank =
-        rank_col >= 0 ? &rows.columns[static_cast<size_t>(rank_col)].ints : nullptr;
-    const std::vector<Date>* date =
-        date_col >= 0 ? &rows.columns[static_cast<size_t>(date_col)].dates : nullptr;
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      if (prefix[a] != prefix[b]) return prefix[a] < prefix[b];
-      const int c = pat.strings.at(a).compare(pat.strings.at(b));
-      if (c != 0) return c < 0;
-      if (rank && (*rank)[a] != (*rank)[b]) return (*rank)[a] < (*rank)[b];
-      if (date && (*date)[a] != (*date)[b]) return (*date)[a] < (*date)[b];
-      return src[a] < src[b];
-    });
-  }
-  rows.columns.erase(rows.columns.begin() + src_col);
-  return rows.gather(order);
+  if (rows.find(kSrcColumn) < 0) return std::move(rows);  // no input order: as it is
+  std::vector<Batch> parts;
+  parts.push_back(std::move(rows));
+  const OrderedParts ordered = order_for_store(table, std::move(parts));
+  Batch out;
+  for (size_t c = 0; c < ordered.columns.size(); ++c)
+    out.columns.push_back(gather_column(ordered, c));
+  return out;
 }
 
 }  // namespace snds

@@ -23,15 +23,6 @@ Batch sort_for_store(const std::string& table, Batch&& rows);
 // parts in that order (one task per column, any thread), with no concatenated copy first. The
 // columns are those of the parts in order of first appearance (as Batch::append makes them),
 // `_src` left out, missing where a part lacks a column.
-struct RowKey {
-  uint32_t patient = 0;  // the rank of the row's patient string among the table's
-  int32_t date = 0;
-  int64_t rank = 0;
-  uint64_t src = 0;
-  uint32_t part = 0;
-  uint32_t row = 0;
-};
-
 struct PartRow {
   uint32_t part = 0;
   uint32_t row = 0;
