@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "core/column.hpp"
 
@@ -52,6 +53,12 @@ EncodedBatch encode_compact(const Batch& b);
 // The rows `rows` of `b` (in that order), encoded straight from `b`: the same bytes as
 // encode_compact(b.gather(rows)), without the gathered copy (the routing of parsed rows).
 EncodedBatch encode_compact(const Batch& b, std::span<const uint32_t> rows);
+// Every part of `b` at once: part k holds the rows i with part_of_row[i] == k (every value below
+// `parts`), in row order, and out[k] has the bytes of encode_compact(b, those rows). One
+// sequential pass per column instead of one pass per part over scattered rows (the routing of
+// parsed rows to their buckets).
+std::vector<EncodedBatch> encode_parts(const Batch& b, std::span<const uint32_t> part_of_row,
+                                       size_t parts);
 // Throws internal_error on a truncated or malformed encoding. The columns come back decoded
 // (plain int64, Date and string arena + offsets).
 Batch decode_compact(const char* data, size_t size);

@@ -16,6 +16,8 @@ namespace snds {
 
 // Peak resident set size of this process, in bytes.
 uint64_t peak_rss_bytes();
+// The process's resident memory now (/proc/self/statm); 0 where it cannot be read.
+uint64_t current_rss_bytes();
 
 struct PhaseRecord {
   std::string name;

@@ -250,11 +250,20 @@ int IngestRun::execute() {
         return f.streamed();
       }));
   check_shards_can_fit(cfg_, plan_);
+  all_or_none(comm_, [&] { person_phase(); });
+  // memory_budget_mb is the process's: what it holds before the read (libraries, MPI and HDF5
+  // buffers, the plan, the persons) and the read's buffers come off the shuffle's share.
+  const uint64_t resident = current_rss_bytes();
   const fs::path scratch =
       fs::path(cfg_.scratch) / fmt::format("rank{}-{}", comm_.rank(), ::getpid());
-  buckets_ = std::make_unique<BucketStore>(budget - in_flight, scratch, threads_);
-
-  all_or_none(comm_, [&] { person_phase(); });
+  const uint64_t shuffle = shuffle_budget(budget, in_flight, resident);
+  if (shuffle + in_flight + resident > budget)
+    log::warn(
+        "memory_budget_mb = {} is below what this rank holds before the read ({:.0f} MB) and its "
+        "read buffers ({:.0f} MB) leave for the shuffle: the peak will exceed it",
+        cfg_.memory_budget_mb, static_cast<double>(resident) / static_cast<double>(kMiB),
+        static_cast<double>(in_flight) / static_cast<double>(kMiB));
+  buckets_ = std::make_unique<BucketStore>(shuffle, scratch, threads_);
   all_or_none(comm_, [&] { read_phase(); });
   check_rejects();
   check_inputs();
@@ -365,10 +374,9 @@ void IngestRun::route_into(const InputFile& f, ParseResult&& parsed, ParsedUnit&
   parsed.rows.columns.push_back(std::move(src));
   // Each bucket's rows encoded straight from the parsed batch (no gathered copy first).
   route_parsed(f.table, parsed.rows, space_,
-               [&](uint32_t bucket, const std::string& table, const Batch& from,
-                   std::span<const uint32_t> rows) {
-                 out.routed.push_back(RoutedCompact{bucket, table, encode_compact(from, rows)});
-               });
+               EncodeSplit([&](uint32_t bucket, const std::string& table, EncodedBatch&& rows) {
+                 out.routed.push_back(RoutedCompact{bucket, table, std::move(rows)});
+               }));
   out.rejects = std::move(parsed.rejects);
 }
 
@@ -897,19 +905,18 @@ void IngestRun::join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbo
   for (size_t k = 0; k < take; ++k) need += 2 * buckets_->bucket_bytes(mine[pos + k]);
   buckets_->make_room(need, mine[pos]);
   for (size_t k = 0; k < take; ++k) inputs[k] = buckets_->take(mine[pos + k]);
-  std::vector<std::vector<Routed>> outputs(take);
-  std::vector<std::vector<EncodedBatch>> encoded(take);  // the compact form, made on the threads
+  // The output pieces in the shuffle's compact form, made on the threads.
+  std::vector<std::vector<RoutedCompact>> outputs(take);
   std::vector<JoinCounts> counts(take);
   std::exception_ptr error;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
   for (size_t k = 0; k < take; ++k) {
     try {
-      outputs[k] = join_bucket(std::move(inputs[k]), space_, counts[k]);
-      encoded[k].reserve(outputs[k].size());
-      for (Routed& r : outputs[k]) {
-        encoded[k].push_back(encode_compact(r.rows));
-        r.rows = Batch{};
-      }
+      join_bucket(std::move(inputs[k]), space_, counts[k],
+                  EncodeSplit([&out = outputs[k]](uint32_t bucket, const std::string& table,
+                                                  EncodedBatch&& e) {
+                    out.push_back(RoutedCompact{bucket, table, std::move(e)});
+                  }));
     } catch (...) {
 #pragma omp critical
       if (!error) error = std::current_exception();
@@ -918,10 +925,9 @@ void IngestRun::join_round(const std::vector<uint32_t>& mine, size_t& pos, Outbo
   if (error) std::rethrow_exception(error);
   for (size_t k = 0; k < take; ++k) {
     join_counts_.add(counts[k]);
-    for (size_t i = 0; i < outputs[k].size(); ++i) {
-      const Routed& r = outputs[k][i];
-      rows += encoded[k][i].rows();
-      outbox.add(space_.owner(r.bucket, comm_.size()), r.bucket, r.table, std::move(encoded[k][i]));
+    for (RoutedCompact& r : outputs[k]) {
+      rows += r.rows.rows();
+      outbox.add(space_.owner(r.bucket, comm_.size()), r.bucket, r.table, std::move(r.rows));
     }
   }
   pos += take;
@@ -1339,6 +1345,13 @@ uint64_t check_memory_budget(const IngestConfig& cfg, int threads, bool compress
         compressed_inputs ? " of compressed files" : "",
         static_cast<double>(2 * in_flight) / static_cast<double>(kMiB));
   return in_flight;
+}
+
+uint64_t shuffle_budget(uint64_t budget, uint64_t in_flight, uint64_t resident) {
+  // Never under a quarter of what the read buffers leave: a budget the process's own size
+  // already fills cannot be honoured, and spilling everything would not help (the caller warns).
+  const uint64_t floor = (budget - in_flight) / 4;
+  return budget > in_flight + resident + floor ? budget - in_flight - resident : floor;
 }
 
 int run_ingest(const IngestConfig& config, CommandContext& ctx, bool force) {

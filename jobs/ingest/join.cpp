@@ -57,7 +57,7 @@ uint64_t count_duplicate_keys(const Batch& parents, const KeyColumns& keys) {
 void join_table(const std::string& detail_table, const Batch& details,
                 const KeyColumns& detail_keys, const Batch& parents, const KeyColumns& parent_keys,
                 std::span<const std::string_view> carried, std::string_view patient_column,
-                const BucketSpace& space, JoinCounts& counts, std::vector<Routed>& out,
+                const BucketSpace& space, JoinCounts& counts, const BucketSplit& out,
                 const std::string& parent_table, bool count_duplicates) {
   const std::vector<uint64_t> parent_hash = parent_keys.hash_rows();
   const std::vector<uint64_t> detail_hash = detail_keys.hash_rows();
@@ -101,12 +101,11 @@ void join_table(const std::string& detail_table, const Batch& details,
     const Column& nir = joined.at(patient_column);
     std::vector<uint32_t> bucket(joined.rows());
     for (size_t i = 0; i < bucket.size(); ++i) bucket[i] = space.patient_shard(nir.strings.at(i));
-    for (auto& r : split_by_bucket(detail_table, joined, bucket)) out.push_back(std::move(r));
+    out.split(detail_table, joined, bucket);
   }
   if (!orphan.empty()) {
     Batch orphans = details.gather(orphan);
-    for (auto& r : split_by_bucket(detail_table + kOrphanSuffix, orphans, orphan_bucket))
-      out.push_back(std::move(r));
+    out.split(detail_table + kOrphanSuffix, orphans, orphan_bucket);
   }
 }
 
@@ -170,6 +169,12 @@ Batch no_parents(const TableSpec& detail, std::span<const std::string_view> keys
 std::vector<Routed> join_bucket(std::map<std::string, std::vector<Batch>>&& data,
                                 const BucketSpace& space, JoinCounts& counts) {
   std::vector<Routed> out;
+  join_bucket(std::move(data), space, counts, GatherSplit(out));
+  return out;
+}
+
+void join_bucket(std::map<std::string, std::vector<Batch>>&& data, const BucketSpace& space,
+                 JoinCounts& counts, const BucketSplit& out) {
   // The detail tables of the partition: DCIR ones against the ER_PRS_F key projection, PMSI ones
   // against their field's C table of their year.
   std::vector<TableName> dcir, pmsi;
@@ -223,7 +228,6 @@ std::vector<Routed> join_bucket(std::map<std::string, std::vector<Batch>>&& data
             count_duplicate_keys(parents, stay_key(parents, table_spec(*t), t->year)))
       counts.duplicate_parent_keys[t->name] += dups;
   }
-  return out;
 }
 
 }  // namespace snds

@@ -116,10 +116,10 @@ ColumnType carried_type(const TableSpec& detail, std::string_view column) {
 
 namespace {
 
-// Hands `sink` the rows of each bucket in input order, buckets ascending: a counting sort over
-// the bucket numbers (a bucket space's, at most a few thousand).
-void split_to(const std::string& table, const Batch& rows,
-              const std::vector<uint32_t>& bucket_of_row, const RouteSink& sink) {
+// The rows of each bucket in input order, buckets ascending: a counting sort over the bucket
+// numbers (a bucket space's, at most a few thousand).
+using PieceSink = std::function<void(uint32_t bucket, std::span<const uint32_t> rows)>;
+void split_rows(const std::vector<uint32_t>& bucket_of_row, const PieceSink& sink) {
   const size_t n = bucket_of_row.size();
   if (n == 0) return;
   const uint32_t top = *std::max_element(bucket_of_row.begin(), bucket_of_row.end());
@@ -131,62 +131,72 @@ void split_to(const std::string& table, const Batch& rows,
   for (uint32_t i = 0; i < n; ++i) idx[next[bucket_of_row[i]]++] = i;
   for (uint32_t b = 0; b <= top; ++b)
     if (start[b + 1] > start[b])
-      sink(b, table, rows,
-           std::span<const uint32_t>(idx).subspan(start[b], start[b + 1] - start[b]));
-}
-
-RouteSink gather_into(std::vector<Routed>& out) {
-  return [&out](uint32_t bucket, const std::string& table, const Batch& from,
-                std::span<const uint32_t> rows) {
-    out.push_back(Routed{bucket, table, from.gather(rows)});
-  };
+      sink(b, std::span<const uint32_t>(idx).subspan(start[b], start[b + 1] - start[b]));
 }
 
 }  // namespace
 
-std::vector<Routed> split_by_bucket(const std::string& table, const Batch& rows,
-                                    const std::vector<uint32_t>& bucket_of_row) {
-  std::vector<Routed> out;
-  split_to(table, rows, bucket_of_row, gather_into(out));
-  return out;
+void GatherSplit::split(const std::string& table, const Batch& rows,
+                        const std::vector<uint32_t>& bucket_of_row) const {
+  split_rows(bucket_of_row, [&](uint32_t b, std::span<const uint32_t> picked) {
+    out_.push_back(Routed{b, table, rows.gather(picked)});
+  });
 }
 
-std::vector<Routed> route_parsed(const TableName& table, const Batch& rows,
-                                 const BucketSpace& space) {
-  std::vector<Routed> out;
-  route_parsed(table, rows, space, gather_into(out));
-  return out;
+void GatherSplit::whole(uint32_t bucket, const std::string& table, const Batch& rows) const {
+  out_.push_back(Routed{bucket, table, rows});
+}
+
+void EncodeSplit::split(const std::string& table, const Batch& rows,
+                        const std::vector<uint32_t>& bucket_of_row) const {
+  // The buckets present, numbered densely as encode_parts' parts.
+  const size_t n = bucket_of_row.size();
+  if (n == 0) return;
+  const uint32_t top = *std::max_element(bucket_of_row.begin(), bucket_of_row.end());
+  std::vector<uint32_t> part_of_bucket(static_cast<size_t>(top) + 1, 0);
+  for (const uint32_t b : bucket_of_row) part_of_bucket[b] = 1;
+  std::vector<uint32_t> bucket_of_part;
+  for (uint32_t b = 0; b <= top; ++b) {
+    if (part_of_bucket[b] == 0) continue;
+    part_of_bucket[b] = static_cast<uint32_t>(bucket_of_part.size());
+    bucket_of_part.push_back(b);
+  }
+  std::vector<uint32_t> part_of_row(n);
+  for (size_t i = 0; i < n; ++i) part_of_row[i] = part_of_bucket[bucket_of_row[i]];
+  std::vector<EncodedBatch> parts = encode_parts(rows, part_of_row, bucket_of_part.size());
+  for (size_t k = 0; k < parts.size(); ++k) sink_(bucket_of_part[k], table, std::move(parts[k]));
+}
+
+void EncodeSplit::whole(uint32_t bucket, const std::string& table, const Batch& rows) const {
+  sink_(bucket, table, encode_compact(rows));
 }
 
 void route_parsed(const TableName& table, const Batch& rows, const BucketSpace& space,
-                  const RouteSink& sink) {
+                  const BucketSplit& split) {
   const size_t n = rows.rows();
   std::vector<uint32_t> bucket(n);
   auto by_patient = [&](std::string_view column) {
     const Column& c = rows.at(column);
     for (size_t i = 0; i < n; ++i) bucket[i] = space.patient_shard(c.strings.at(i));
-    split_to(table.name, rows, bucket, sink);
+    split.split(table.name, rows, bucket);
   };
   const TableSpec& spec = table_spec(table);
   switch (spec.link) {
     case TableLink::kPatient:
       by_patient(spec.patient_column);
       break;
-    case TableLink::kReferential: {
-      std::vector<uint32_t> all(n);
-      for (uint32_t i = 0; i < n; ++i) all[i] = i;
-      sink(space.referential(), table.name, rows, all);
+    case TableLink::kReferential:
+      split.whole(space.referential(), table.name, rows);
       break;
-    }
     case TableLink::kDcirParent:
     case TableLink::kDcirDetail: {
       const std::vector<uint64_t> h = dcir_key(rows).hash_rows();
       for (size_t i = 0; i < n; ++i) bucket[i] = space.join(h[i]);
       if (spec.link == TableLink::kDcirDetail) {
-        split_to(table.name, rows, bucket, sink);
+        split.split(table.name, rows, bucket);
       } else {
         const Batch keys_only = key_projection(rows, kDcirJoinKeys, kPrsCarriedWithQuantity, spec);
-        split_to(table.name + kKeysSuffix, keys_only, bucket, sink);
+        split.split(table.name + kKeysSuffix, keys_only, bucket);
         by_patient(spec.patient_column);
       }
       break;
@@ -196,15 +206,29 @@ void route_parsed(const TableName& table, const Batch& rows, const BucketSpace& 
       const std::vector<uint64_t> h = stay_key(rows, spec, table.year).hash_rows();
       for (size_t i = 0; i < n; ++i) bucket[i] = space.join(h[i]);
       if (spec.link == TableLink::kPmsiDetail) {
-        split_to(table.name, rows, bucket, sink);
+        split.split(table.name, rows, bucket);
       } else {
         const Batch keys_only = key_projection(rows, spec.stay_keys, kStayCarried, spec);
-        split_to(table.name + kKeysSuffix, keys_only, bucket, sink);
+        split.split(table.name + kKeysSuffix, keys_only, bucket);
         by_patient(spec.patient_column);
       }
       break;
     }
   }
+}
+
+std::vector<Routed> split_by_bucket(const std::string& table, const Batch& rows,
+                                    const std::vector<uint32_t>& bucket_of_row) {
+  std::vector<Routed> out;
+  GatherSplit(out).split(table, rows, bucket_of_row);
+  return out;
+}
+
+std::vector<Routed> route_parsed(const TableName& table, const Batch& rows,
+                                 const BucketSpace& space) {
+  std::vector<Routed> out;
+  route_parsed(table, rows, space, GatherSplit(out));
+  return out;
 }
 
 }  // namespace snds

@@ -12,8 +12,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "core/batch_codec.hpp"
 #include "core/catalog.hpp"
 #include "core/column.hpp"
 #include "core/hash.hpp"
@@ -98,18 +100,52 @@ struct Routed {
   Batch rows;
 };
 
+// Where the pieces of a batch split by bucket go: gathered copies (GatherSplit) or the shuffle's
+// compact form made in one pass per column (EncodeSplit: encode_parts, no gathered copy).
+class BucketSplit {
+ public:
+  virtual ~BucketSplit() = default;
+  // The rows of each bucket in input order, buckets ascending; nothing for a batch without rows.
+  virtual void split(const std::string& table, const Batch& rows,
+                     const std::vector<uint32_t>& bucket_of_row) const = 0;
+  // Every row (none included) to one bucket.
+  virtual void whole(uint32_t bucket, const std::string& table, const Batch& rows) const = 0;
+};
+
+class GatherSplit final : public BucketSplit {
+ public:
+  explicit GatherSplit(std::vector<Routed>& out) : out_(out) {}
+  void split(const std::string& table, const Batch& rows,
+             const std::vector<uint32_t>& bucket_of_row) const override;
+  void whole(uint32_t bucket, const std::string& table, const Batch& rows) const override;
+
+ private:
+  std::vector<Routed>& out_;
+};
+
+// Each piece handed to `sink` as the bytes of encode_compact(piece).
+using EncodedSink =
+    std::function<void(uint32_t bucket, const std::string& table, EncodedBatch&& rows)>;
+class EncodeSplit final : public BucketSplit {
+ public:
+  explicit EncodeSplit(EncodedSink sink) : sink_(std::move(sink)) {}
+  void split(const std::string& table, const Batch& rows,
+             const std::vector<uint32_t>& bucket_of_row) const override;
+  void whole(uint32_t bucket, const std::string& table, const Batch& rows) const override;
+
+ private:
+  EncodedSink sink_;
+};
+
 // Splits a parsed batch of `table` (with `_src`) into its buckets: patient-keyed tables to their
 // shard, detail tables to their join partition, parent tables to their shard and a key projection
-// to the join partition, referentials (IR_PHA_R...) to the referential.
+// to the join partition, referentials (IR_PHA_R...) to the referential. The read sends what an
+// EncodeSplit makes of it.
+void route_parsed(const TableName& table, const Batch& rows, const BucketSpace& space,
+                  const BucketSplit& split);
+// The same as gathered pieces.
 std::vector<Routed> route_parsed(const TableName& table, const Batch& rows,
                                  const BucketSpace& space);
-
-// The same, each bucket's piece handed to `sink` as the batch it comes from and its row numbers
-// (input order), copied nowhere: the read encodes each piece straight from the parsed batch.
-using RouteSink = std::function<void(uint32_t bucket, const std::string& table, const Batch& from,
-                                     std::span<const uint32_t> rows)>;
-void route_parsed(const TableName& table, const Batch& rows, const BucketSpace& space,
-                  const RouteSink& sink);
 
 // Splits `rows` by a per-row bucket id into Routed pieces (ascending bucket order).
 std::vector<Routed> split_by_bucket(const std::string& table, const Batch& rows,

@@ -161,6 +161,81 @@ TEST(BatchCodec, PickedRowsEncodeAsTheirGatheredCopy) {
   EXPECT_EQ(std::string(whole.data(), whole.size()), std::string(plain.data(), plain.size()));
 }
 
+TEST(BatchCodec, PartsEncodeAsEachPartsPickedRows) {
+  // encode_parts(b, part_of_row, parts)[k] has the bytes of encode_compact(b, the rows of part k
+  // in order), decoded size included, when the parts' ranges call for different widths (a part
+  // with all values missing, one with a 300-byte or a 70,000-byte string, one with an int64
+  // extreme), for string columns held as codes, and for empty parts.
+  Batch b;
+  b.columns.emplace_back("S", ColumnType::kString);
+  b.columns.emplace_back("I", ColumnType::kInt64);
+  b.columns.emplace_back("D", ColumnType::kDate);
+  b.columns.emplace_back("M", ColumnType::kDecimal);
+  b.columns.emplace_back("C", ColumnType::kString);
+  b.columns.emplace_back("E", ColumnType::kInt64);  // missing everywhere
+  b.columns.emplace_back("N", ColumnType::kInt64);  // widths 1, 2 and 4 by part, missing in all
+  const size_t n = 3000;
+  std::vector<uint32_t> part(n);
+  uint64_t state = 12345;
+  const auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    part[i] = static_cast<uint32_t>(next() % 7);  // part 6 stays empty below
+    if (part[i] == 6) part[i] = 2;
+    const uint32_t k = part[i];
+    b.columns[0].strings.push_back(i == 17      ? std::string(300, 'x')
+                                   : i == 40    ? std::string(70000, 'y')
+                                   : next() % 5 ? "v" + std::to_string(next() % 1000)
+                                                : "");
+    b.columns[1].ints.push_back(k == 4               ? kMissingInt
+                                : k == 3 && i == 123 ? kMax
+                                : k == 1             ? int64_t(next() % 60000)
+                                : k == 5             ? -int64_t(next() % 100000)
+                                                     : int64_t(next() % 200));
+    b.columns[2].dates.push_back(next() % 4 ? static_cast<Date>(18000 + (k + 1) * (next() % 900))
+                                            : kMissingDate);
+    b.columns[3].ints.push_back(next() % 6 ? int64_t(next() % 5000000) : kMissingInt);
+    b.columns[4].codes.push_back(static_cast<int32_t>(k % 3));
+    b.columns[5].ints.push_back(kMissingInt);
+    b.columns[6].ints.push_back(next() % 7 == 0 ? kMissingInt
+                                : k == 1        ? int64_t(next() % 60000)
+                                : k == 5        ? int64_t(next() % 10000000)
+                                                : int64_t(next() % 100) - 50);
+  }
+  for (const char* v : {"a", "bb", "ccc"}) b.columns[4].dictionary.push_back(v);
+  b.columns[4].encoded = true;
+  // Every part with rows (the routing's case) and parts without; the one-pass-per-width path
+  // (the same width in every part with rows: D, M) and the mixed one (I).
+  std::vector<uint32_t> dense = part;
+  for (uint32_t& k : dense) k = k == 2 ? 0 : k;  // parts 0, 1, 3, 4, 5 of 6; 2 and 6 empty
+  std::vector<uint32_t> full = part;
+  for (uint32_t& k : full) k = k > 5 ? 5 : k;  // parts 0-5, all with rows
+  for (const auto& [parts, part_of_row] :
+       {std::pair{size_t{7}, &part}, std::pair{size_t{9}, &part}, std::pair{size_t{6}, &dense},
+        std::pair{size_t{6}, &full}}) {
+    const std::vector<uint32_t>& of_row = *part_of_row;
+    const std::vector<EncodedBatch> got = encode_parts(b, of_row, parts);
+    ASSERT_EQ(got.size(), parts);
+    for (uint32_t k = 0; k < parts; ++k) {
+      std::vector<uint32_t> rows;
+      for (uint32_t i = 0; i < n; ++i)
+        if (of_row[i] == k) rows.push_back(i);
+      const EncodedBatch want = encode_compact(b, rows);
+      ASSERT_EQ(got[k].size(), want.size()) << "part " << k;
+      EXPECT_EQ(std::string(got[k].data(), got[k].size()), std::string(want.data(), want.size()))
+          << "part " << k;
+      EXPECT_EQ(got[k].rows(), want.rows());
+      EXPECT_EQ(got[k].decoded_bytes(), want.decoded_bytes());
+    }
+  }
+  EXPECT_THROW(encode_parts(b, std::span<const uint32_t>(part).first(10), 7), Error);
+  EXPECT_THROW(encode_parts(b, part, 3), Error);
+  const Batch empty_batch;
+  EXPECT_EQ(encode_parts(empty_batch, {}, 2).size(), 2u);
+}
+
 TEST(BatchCodec, StringCodesAndNarrowIntegersAreEncodedAsTheirValues) {
   Batch b;
   Column s("s", ColumnType::kString);

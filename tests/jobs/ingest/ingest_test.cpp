@@ -129,6 +129,17 @@ TEST_F(IngestFixture, ABudgetFarBelowTheDataSpillsAndGivesTheSameStore) {
   EXPECT_GT(m.at("memory").at("peak_rss_to_budget").to_number<double>(), 1.0);  // 0.1 MB budget
 }
 
+TEST(IngestMemory, TheShuffleGetsTheBudgetLessTheReadBuffersAndWhatTheRankAlreadyHolds) {
+  constexpr uint64_t kMb = uint64_t{1} << 20;
+  // The default budget at 2 threads: 296 MB of read buffers, 118 MB held before the read.
+  EXPECT_EQ(shuffle_budget(1024 * kMb, 296 * kMb, 118 * kMb), 610 * kMb);
+  // A budget the process already fills is not honoured by spilling everything: a quarter of
+  // what the read buffers leave (the ingest warns that the peak will exceed it).
+  EXPECT_EQ(shuffle_budget(100 * kMb, 20 * kMb, 90 * kMb), 20 * kMb);
+  EXPECT_EQ(shuffle_budget(100 * kMb, 20 * kMb, 60 * kMb), 20 * kMb);
+  EXPECT_EQ(shuffle_budget(100 * kMb, 20 * kMb, 59 * kMb), 21 * kMb);
+}
+
 TEST_F(IngestFixture, InputsTooLargeForTheirShardsAreRefusedBeforeTheReadNamingBothSettings) {
   // 1 shard and a 0.1 MB budget for about 1 MB of CSV: the sizes alone tell it cannot fit.
   const fs::path yaml = dir_->path() / "tiny.yaml";

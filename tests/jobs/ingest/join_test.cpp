@@ -87,5 +87,44 @@ TEST(Join, OfTwoStaysWithOneKeyTheFirstInInputOrderWinsWhateverTheArrivalOrder) 
   }
 }
 
+TEST(Join, TheEncodedOutputIsTheGatheredOutputEncoded) {
+  // What the ingest sends on (join_bucket into an EncodeSplit) is, piece for piece and in the
+  // same order, encode_compact of the gathered pieces: joined rows and orphans.
+  const Batch c = stays(
+      {{"A1", "1", "NIR_P", 100, 1}, {"A1", "2", "NIR_Q", 200, 2}, {"B7", "4", "NIR_R", 300, 3}});
+  const Batch d = diagnoses({{"A1", "2", "I21", 10},
+                             {"A1", "1", "S72", 11},
+                             {"Z9", "9", "J18", 12},
+                             {"B7", "4", "E11", 13},
+                             {"Q1", "5", "K35", 14}});
+  const auto input = [&] {
+    std::map<std::string, std::vector<Batch>> data;
+    data[std::string("T_MCO19C") + kKeysSuffix].push_back(keys_of(c));
+    data["T_MCO19B"].push_back(d);
+    return data;
+  };
+  JoinCounts gathered_counts, encoded_counts;
+  const std::vector<Routed> gathered = join_bucket(input(), kSpace, gathered_counts);
+  std::vector<std::pair<uint32_t, std::string>> where;
+  std::vector<std::string> bytes;
+  join_bucket(input(), kSpace, encoded_counts,
+              EncodeSplit([&](uint32_t bucket, const std::string& table, EncodedBatch&& e) {
+                where.emplace_back(bucket, table);
+                bytes.emplace_back(e.data(), e.size());
+              }));
+  ASSERT_EQ(where.size(), gathered.size());
+  bool orphans = false;
+  for (size_t k = 0; k < gathered.size(); ++k) {
+    EXPECT_EQ(where[k].first, gathered[k].bucket);
+    EXPECT_EQ(where[k].second, gathered[k].table);
+    orphans = orphans || gathered[k].table.ends_with(kOrphanSuffix);
+    const EncodedBatch want = encode_compact(gathered[k].rows);
+    EXPECT_EQ(bytes[k], std::string(want.data(), want.size())) << gathered[k].table;
+  }
+  EXPECT_TRUE(orphans);
+  EXPECT_EQ(encoded_counts.joined, gathered_counts.joined);
+  EXPECT_EQ(encoded_counts.orphans, gathered_counts.orphans);
+}
+
 }  // namespace
 }  // namespace snds

@@ -126,5 +126,45 @@ TEST(Routing, ASplitKeepsInputOrderWithinEachBucketInAscendingBuckets) {
   EXPECT_EQ(out[2].rows.at(kSrcColumn).ints, (std::vector<int64_t>{10, 12}));
 }
 
+TEST(Routing, TheEncodedPiecesAreTheGatheredPiecesEncoded) {
+  // What the read sends (route_parsed into an EncodeSplit) is, piece for piece and in the same
+  // order, encode_compact of what the gathering route_parsed returns: parents with their key
+  // projection, details, referentials.
+  const Batch c = stays({{"A1", "1", "NIR_P", 100, 1},
+                         {"A1", "2", "NIR_Q", 101, 2},
+                         {"B7", "1", "NIR_P", 102, 3},
+                         {"A1", "3", "NIR_R", 103, 4},
+                         {"C3", "8", "NIR_S", 104, 5}});
+  const Batch b =
+      diagnoses({{"A1", "2", "I21", 10}, {"B7", "1", "S72", 11}, {"Z9", "9", "J18", 12}});
+  Batch pha;
+  pha.columns.emplace_back("PHA_CIP_C13", ColumnType::kString);
+  pha.columns.emplace_back(kSrcColumn, ColumnType::kInt64);
+  for (int i = 0; i < 3; ++i) {
+    pha.columns[0].strings.push_back("340090000000" + std::to_string(i));
+    pha.columns[1].ints.push_back(i);
+  }
+  const std::pair<TableName, const Batch*> cases[] = {{mco(TableKind::kMcoC, 2019), &c},
+                                                      {mco(TableKind::kMcoB, 2019), &b},
+                                                      {*parse_table_name("IR_PHA_R"), &pha}};
+  for (const auto& [table, rows] : cases) {
+    const std::vector<Routed> gathered = route_parsed(table, *rows, kSpace);
+    std::vector<std::pair<uint32_t, std::string>> where;
+    std::vector<std::string> bytes;
+    route_parsed(table, *rows, kSpace,
+                 EncodeSplit([&](uint32_t bucket, const std::string& name, EncodedBatch&& e) {
+                   where.emplace_back(bucket, name);
+                   bytes.emplace_back(e.data(), e.size());
+                 }));
+    ASSERT_EQ(where.size(), gathered.size()) << table.name;
+    for (size_t k = 0; k < gathered.size(); ++k) {
+      EXPECT_EQ(where[k].first, gathered[k].bucket);
+      EXPECT_EQ(where[k].second, gathered[k].table);
+      const EncodedBatch want = encode_compact(gathered[k].rows);
+      EXPECT_EQ(bytes[k], std::string(want.data(), want.size())) << gathered[k].table;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace snds
