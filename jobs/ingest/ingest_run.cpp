@@ -1329,14 +1329,15 @@ void check_shards_can_fit(const IngestConfig& cfg, const IngestPlan& plan) {
 uint64_t check_memory_budget(const IngestConfig& cfg, int threads, bool compressed_inputs) {
   const auto budget = static_cast<uint64_t>(cfg.memory_budget_mb * static_cast<double>(kMiB));
   const uint64_t chunk = cfg.read_chunk_kb << 10;
-  // Each thread holds a range's (or block's) text and its parsed rows while routing them (about
-  // 3x the range). A compressed input adds the blocks cut for the next round, the block being cut
-  // (its carry included), the 1 MB input buffer and the codec's state: zlib 44 KB, bzip2 about 3.6
-  // MB, zstd its frame window (up to 8 MB at the standard levels 1-19). The next round's blocks are
-  // cut while a round is parsed: one more range per thread of text.
+  // Each thread holds a range's (or block's) text, its parsed rows (typed: about 2.3-2.5x the
+  // text) and, until the round's exchange, the round's routed rows in the shuffle's compact form
+  // (about the text's size): 4.5x the range. A compressed input adds the blocks cut for the next
+  // round, the block being cut (its carry included), the 1 MB input buffer and the codec's state:
+  // zlib 44 KB, bzip2 about 3.6 MB, zstd its frame window (up to 8 MB at the standard levels 1-19).
+  // The next round's blocks are cut while a round is parsed: one more range per thread of text.
   const auto t = static_cast<uint64_t>(std::max(1, threads));
   const uint64_t in_flight =
-      t * 3 * chunk + (compressed_inputs ? (t + 1) * chunk + kDecoderBytes : 0);
+      t * 9 * chunk / 2 + (compressed_inputs ? (t + 1) * chunk + kDecoderBytes : 0);
   if (budget <= in_flight)
     throw usage_error(
         "{}: memory_budget_mb = {} is too small for {} threads reading {} KB ranges{}; raise "
