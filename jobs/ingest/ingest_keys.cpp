@@ -25,8 +25,8 @@ std::span<const KeySpec> ingest_keys() {
       {"allow_duplicate_files", "boolean", "false", "",
        "reads input files with identical content each time instead of refusing them (exit 3)"},
       {"memory_budget_mb", "number", "1024", "0.01-1e+09",
-       "per rank: the read's buffers, shuffled rows and the shard being written, spilled to "
-       "`scratch` past it (docs/ingest.md, Bounded memory)"},
+       "per rank: what the rank holds before the read, the read's buffers, shuffled rows and the "
+       "shard being written, spilled to `scratch` past it (docs/ingest.md, Bounded memory)"},
       {"scratch", "path", "none", "",
        "spill folder; default `$TMPDIR/snds-batch-spill`, else `STORE/.ingest/spill`"},
       {"compression", "string", "lz4", "lz4, zstd, deflate, none", "the shards' column codec"},
