@@ -259,10 +259,12 @@ int IngestRun::execute() {
   const uint64_t shuffle = shuffle_budget(budget, in_flight, resident);
   if (shuffle + in_flight + resident > budget)
     log::warn(
-        "memory_budget_mb = {} is below what this rank holds before the read ({:.0f} MB) and its "
-        "read buffers ({:.0f} MB) leave for the shuffle: the peak will exceed it",
+        "memory_budget_mb = {} leaves little for the shuffle: this rank holds {:.0f} MB before "
+        "the read and its read buffers take {:.0f} MB, so the shuffle keeps {:.1f} MB and the "
+        "peak will exceed the budget; raise memory_budget_mb",
         cfg_.memory_budget_mb, static_cast<double>(resident) / static_cast<double>(kMiB),
-        static_cast<double>(in_flight) / static_cast<double>(kMiB));
+        static_cast<double>(in_flight) / static_cast<double>(kMiB),
+        static_cast<double>(shuffle) / static_cast<double>(kMiB));
   buckets_ = std::make_unique<BucketStore>(shuffle, scratch, threads_);
   all_or_none(comm_, [&] { read_phase(); });
   check_rejects();
