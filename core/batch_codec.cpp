@@ -45,6 +45,32 @@ struct PickedRows {
   size_t operator[](size_t i) const { return rows[i]; }
 };
 
+// The plan of values in [lo, hi] (hi the type's minimum: none, or all missing).
+template <typename T>
+IntPlan plan_range(T lo, T hi) {
+  if (hi == std::numeric_limits<T>::min()) return {};
+  const uint64_t range = static_cast<uint64_t>(static_cast<int64_t>(hi)) -
+                         static_cast<uint64_t>(static_cast<int64_t>(lo));
+  // The all-ones value of a width is missing, so the range must stay below it.
+  if (range < 0xFFu) return {1, lo};
+  if (range < 0xFFFFu) return {2, lo};
+  if (range < 0xFFFFFFFFu) return {4, lo};
+  return {8, 0};  // int64 only: a Date's range always fits in 4 bytes
+}
+
+// The width of string lengths up to `longest`.
+uint8_t length_width(uint64_t longest) {
+  return longest <= 0xFFu ? 1 : longest <= 0xFFFFu ? 2 : longest <= 0xFFFFFFFFu ? 4 : 8;
+}
+
+// A column the encoders can take: as many rows as the batch, a name its u16 length holds.
+void check_column(const Column& col, size_t rows) {
+  if (col.size() != rows)
+    throw internal_error("column {} has {} rows in a batch of {}", col.name, col.size(), rows);
+  if (col.name.size() > std::numeric_limits<uint16_t>::max())
+    throw internal_error("column name of {} bytes in a batch", col.name.size());
+}
+
 template <typename T, typename Rows>
 IntPlan plan_ints(const T* v, const Rows& rows) {
   // Missing is the type's minimum: it never raises the maximum, and is skipped for the minimum.
@@ -55,14 +81,7 @@ IntPlan plan_ints(const T* v, const Rows& rows) {
     hi = std::max(hi, x);
     lo = std::min(lo, x == kMissing ? std::numeric_limits<T>::max() : x);
   }
-  if (hi == kMissing) return {};  // none, or all missing
-  const uint64_t range = static_cast<uint64_t>(static_cast<int64_t>(hi)) -
-                         static_cast<uint64_t>(static_cast<int64_t>(lo));
-  // The all-ones value of a width is missing, so the range must stay below it.
-  if (range < 0xFFu) return {1, lo};
-  if (range < 0xFFFFu) return {2, lo};
-  if (range < 0xFFFFFFFFu) return {4, lo};
-  return {8, 0};  // int64 only: a Date's range always fits in 4 bytes
+  return plan_range(lo, hi);
 }
 
 size_t int_payload(const IntPlan& p, size_t n, size_t raw_size) {
@@ -133,11 +152,7 @@ Lengths plan_lengths(const uint64_t* offsets, const Rows& rows) {
     longest = std::max(longest, len);
     bytes += len;
   }
-  const uint8_t width = longest <= 0xFFu         ? 1
-                        : longest <= 0xFFFFu     ? 2
-                        : longest <= 0xFFFFFFFFu ? 4
-                                                 : 8;
-  return {width, bytes};
+  return {length_width(longest), bytes};
 }
 
 template <typename U, typename Rows>
@@ -184,10 +199,7 @@ EncodedBatch encode_rows(const Batch& b, const Rows& rows) {
     const Column& col = b.columns[c];
     ColumnPlan& p = plans[c];
     p.column = &col;
-    if (col.size() != all)
-      throw internal_error("column {} has {} rows in a batch of {}", col.name, col.size(), all);
-    if (col.name.size() > std::numeric_limits<uint16_t>::max())
-      throw internal_error("column name of {} bytes in a batch", col.name.size());
+    check_column(col, all);
     p.size = sizeof(uint16_t) + col.name.size() + 2;
     switch (col.type) {
       case ColumnType::kInt64:
@@ -322,15 +334,7 @@ std::vector<IntPlan> plan_int_parts(const T* v, std::span<const uint32_t> part, 
     lo[k] = std::min(lo[k], x == kMissing ? std::numeric_limits<T>::max() : x);
   }
   std::vector<IntPlan> plans(parts);
-  for (size_t k = 0; k < parts; ++k) {
-    if (hi[k] == kMissing) continue;
-    const uint64_t range = static_cast<uint64_t>(static_cast<int64_t>(hi[k])) -
-                           static_cast<uint64_t>(static_cast<int64_t>(lo[k]));
-    plans[k] = range < 0xFFu         ? IntPlan{1, lo[k]}
-               : range < 0xFFFFu     ? IntPlan{2, lo[k]}
-               : range < 0xFFFFFFFFu ? IntPlan{4, lo[k]}
-                                     : IntPlan{8, 0};
-  }
+  for (size_t k = 0; k < parts; ++k) plans[k] = plan_range(lo[k], hi[k]);
   return plans;
 }
 
@@ -455,10 +459,7 @@ std::vector<EncodedBatch> encode_parts(const Batch& b, std::span<const uint32_t>
     const Column& col = b.columns[c];
     ColumnParts& cp = cols[c];
     cp.column = &col;
-    if (col.size() != all)
-      throw internal_error("column {} has {} rows in a batch of {}", col.name, col.size(), all);
-    if (col.name.size() > std::numeric_limits<uint16_t>::max())
-      throw internal_error("column name of {} bytes in a batch", col.name.size());
+    check_column(col, all);
     const size_t head = sizeof(uint16_t) + col.name.size() + 2;
     switch (col.type) {
       case ColumnType::kInt64:
@@ -495,10 +496,7 @@ std::vector<EncodedBatch> encode_parts(const Batch& b, std::span<const uint32_t>
         }
         cp.lengths.resize(parts);
         for (size_t k = 0; k < parts; ++k) {
-          const uint8_t width = longest[k] <= 0xFFu         ? 1
-                                : longest[k] <= 0xFFFFu     ? 2
-                                : longest[k] <= 0xFFFFFFFFu ? 4
-                                                            : 8;
+          const uint8_t width = length_width(longest[k]);
           cp.lengths[k] = {width, bytes[k]};
           total[k] += head + rows[k] * width + sizeof(uint64_t) + bytes[k];
           decoded[k] += sizeof(uint64_t) + bytes[k] + (rows[k] + 1) * sizeof(uint64_t);
