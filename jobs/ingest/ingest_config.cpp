@@ -1,6 +1,7 @@
 // Ingest config parsing and its resolved JSON form for the store manifest.
 #include "jobs/ingest/ingest_config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -46,7 +47,9 @@ IngestConfig read_ingest_config(ConfigMap& map) {
   c.max_reject_ratio = map.optional_double("max_reject_ratio", 0.001, 0.0, 1.0);
   c.allow_duplicate_files = map.optional_bool("allow_duplicate_files", false);
   c.max_duplicate_ratio = map.optional_double("max_duplicate_ratio", 0.01, 0.0, 1.0);
-  c.memory_budget_mb = map.optional_double("memory_budget_mb", 1024, 0.01, 1e9);
+  if (map.has("memory_budget_mb"))
+    c.memory_budget_mb =
+        map.optional_double("memory_budget_mb", kMemoryBudgetPerThreadMb, 0.01, 1e9);
   if (auto s = map.optional_string("scratch")) {
     c.scratch = resolve_path(map, *s);
   } else if (const char* tmp = std::getenv("TMPDIR"); tmp && *tmp) {
@@ -100,6 +103,11 @@ boost::json::object IngestConfig::to_json() const {
   o["compression_level"] = compression_level;
   o["read_chunk_kb"] = read_chunk_kb;
   return o;
+}
+
+void resolve_memory_budget(IngestConfig& config, int threads) {
+  if (config.memory_budget_mb <= 0)
+    config.memory_budget_mb = kMemoryBudgetPerThreadMb * std::max(1, threads);
 }
 
 }  // namespace snds

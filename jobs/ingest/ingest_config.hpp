@@ -32,8 +32,10 @@ struct IngestConfig {
   // Per parent table (ER_PRS_F, T_MCOyyC): rows repeating another row's join key / rows read,
   // above which the ingest fails (exit 3). The default is the share real extracts show.
   double max_duplicate_ratio = 0.01;
-  double memory_budget_mb = 1024;  // per rank, for shuffled data held in memory (fractions allowed)
-  std::string scratch;             // spill folder; default $TMPDIR, else STORE/.ingest/spill
+  // Per rank (fractions allowed); 0 when the config does not set it: resolve_memory_budget then
+  // makes it kMemoryBudgetPerThreadMb per thread of the rank.
+  double memory_budget_mb = 0;
+  std::string scratch;  // spill folder; default $TMPDIR, else STORE/.ingest/spill
   std::string compression = "lz4";
   int compression_level = 0;       // zstd 1-22, deflate 0-9; lz4 and none have none
   uint64_t read_chunk_kb = 32768;  // size of the byte ranges plain files are split into
@@ -43,5 +45,14 @@ struct IngestConfig {
 
 // Reads and validates an ingest config (all keys strictly checked).
 IngestConfig read_ingest_config(ConfigMap& map);
+
+// The default memory_budget_mb, per thread of a rank: memory follows the cores, as Slurm's
+// --mem-per-cpu does, so 1 rank x 2 threads and 2 ranks x 1 thread hold (and spill) alike, and a
+// rank of many threads is not left a shuffle share its read buffers have eaten.
+inline constexpr double kMemoryBudgetPerThreadMb = 1024;
+
+// Gives memory_budget_mb its default (kMemoryBudgetPerThreadMb x threads) when the config left it
+// unset; a value the config sets is kept.
+void resolve_memory_budget(IngestConfig& config, int threads);
 
 }  // namespace snds

@@ -8,7 +8,8 @@
 namespace snds {
 
 int ingest_job(ConfigMap& config, CommandContext& ctx, const JobOptions& options) {
-  const IngestConfig c = read_ingest_config(config);
+  IngestConfig c = read_ingest_config(config);
+  resolve_memory_budget(c, ctx.threads);
   check_memory_budget(c, ctx.threads);
   if (options.validate_only) return 0;
   return run_ingest(c, ctx, options.force);

@@ -24,9 +24,10 @@ std::span<const KeySpec> ingest_keys() {
        "this fails the ingest (exit 3)"},
       {"allow_duplicate_files", "boolean", "false", "",
        "reads input files with identical content each time instead of refusing them (exit 3)"},
-      {"memory_budget_mb", "number", "1024", "0.01-1e+09",
-       "per rank: what the rank holds before the read, the read's buffers, shuffled rows and the "
-       "shard being written, spilled to `scratch` past it (docs/ingest.md, Bounded memory)"},
+      {"memory_budget_mb", "number", "1024 x threads", "0.01-1e+09",
+       "per rank (the default: 1024 per thread of the rank, as memory follows cores): what the "
+       "rank holds before the read, the read's buffers, shuffled rows and the shard being "
+       "written, spilled to `scratch` past it (docs/ingest.md, Bounded memory)"},
       {"scratch", "path", "none", "",
        "spill folder; default `$TMPDIR/snds-batch-spill`, else `STORE/.ingest/spill`"},
       {"compression", "string", "lz4", "lz4, zstd, deflate, none", "the shards' column codec"},

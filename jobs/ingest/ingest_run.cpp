@@ -1358,7 +1358,9 @@ uint64_t shuffle_budget(uint64_t budget, uint64_t in_flight, uint64_t resident) 
 }
 
 int run_ingest(const IngestConfig& config, CommandContext& ctx, bool force) {
-  IngestRun run(config, ctx, force);
+  IngestConfig resolved = config;
+  resolve_memory_budget(resolved, ctx.threads);
+  IngestRun run(resolved, ctx, force);
   return run.execute();
 }
 

@@ -115,6 +115,15 @@ TEST_F(IngestFixture, SameShardCountGivesTheSameShardsWhateverTheRanks) {
             test::dump_store(dir_->path() / "ref", true));
 }
 
+TEST_F(IngestFixture, TheManifestRecordsTheBudgetTheIngestRanWith) {
+  const fs::path yaml = dir_->path() / "budget.yaml";
+  test::write_ingest_config(yaml, dir_->path() / "in", dir_->path() / "budget", 5);
+  ingest(yaml, 2, 2);
+  const auto m = manifest(dir_->path() / "budget");
+  EXPECT_EQ(m.at("memory").at("memory_budget_mb").to_number<double>(), 2048);
+  EXPECT_EQ(test::dump_store(dir_->path() / "budget"), reference_);
+}
+
 TEST_F(IngestFixture, ABudgetFarBelowTheDataSpillsAndGivesTheSameStore) {
   const fs::path yaml = dir_->path() / "small.yaml";
   test::write_ingest_config(yaml, dir_->path() / "in", dir_->path() / "small", 64,
@@ -215,6 +224,26 @@ TEST(Ingest, RejectsOverTheRatioFailWithExitCode3AndTheRejectFile) {
   const std::string rejects = test::read_text(dir / "store" / "rejects.csv");
   EXPECT_NE(rejects.find("IR_BEN_R.csv,3,column BEN_RNG_GEM: "), std::string::npos) << rejects;
   EXPECT_FALSE(fs::exists(dir / "store" / "manifest.json"));
+}
+
+// The default budget follows the cores (1024 MB per thread of the rank, as --mem-per-cpu): one
+// rank of two threads holds what two ranks of one thread hold together. A budget the config sets
+// is kept whatever the thread count, and the ingest's manifest records the budget it ran with.
+TEST(IngestConfig, TheDefaultMemoryBudgetIs1024MbPerThreadOfTheRank) {
+  test::TempDir dir("ingest-config");
+  auto budget = [&](const std::string& extra, int threads) {
+    const fs::path yaml = dir.path() / "c.yaml";
+    write_file_atomic(yaml, "store: s/\nshards: 2\ninputs: in/\n" + extra);
+    IngestConfig c = config_for(yaml);
+    resolve_memory_budget(c, threads);
+    return c.memory_budget_mb;
+  };
+  EXPECT_EQ(budget("", 1), 1024);
+  EXPECT_EQ(budget("", 2), 2048);
+  EXPECT_EQ(budget("", 8), 8192);
+  EXPECT_EQ(budget("", 0), 1024);  // no --threads: one thread
+  EXPECT_EQ(budget("memory_budget_mb: 300\n", 1), 300);
+  EXPECT_EQ(budget("memory_budget_mb: 300\n", 4), 300);
 }
 
 // lz4 by default (docs/ingest.md, "Compression"); zstd and deflate keep their levels; an unknown
