@@ -684,4 +684,150 @@ Batch decode_compact(const char* data, size_t size) {
   return b;
 }
 
+CompactIndex index_compact(const char* data, size_t size) {
+  Cursor r(data, size);
+  const auto ncols = r.get<uint32_t>();
+  const auto rows = r.get<uint64_t>();
+  if (rows > size) throw internal_error("corrupt compact batch encoding (rows)");
+  CompactIndex idx;
+  idx.rows = rows;
+  idx.cols.resize(ncols);
+  for (CompactIndex::Col& c : idx.cols) {
+    const auto name_len = r.get<uint16_t>();
+    c.name = std::string_view(r.take(name_len), name_len);
+    const auto type = r.get<uint8_t>();
+    c.width = r.get<uint8_t>();
+    if (type > static_cast<uint8_t>(ColumnType::kString))
+      throw internal_error("corrupt compact batch encoding (column type {})", type);
+    c.type = static_cast<ColumnType>(type);
+    if (c.type == ColumnType::kString) {
+      if (c.width != 1 && c.width != 2 && c.width != 4 && c.width != 8)
+        throw internal_error("corrupt compact batch encoding (length width {})", c.width);
+      c.values = r.take(rows * c.width);
+      c.string_bytes = r.get<uint64_t>();
+      c.arena = r.take(c.string_bytes);
+      continue;
+    }
+    const size_t value_size = c.type == ColumnType::kDate ? sizeof(Date) : sizeof(int64_t);
+    if (c.width == 1 || c.width == 2 || c.width == 4) {
+      c.base = r.get<int64_t>();
+      c.values = r.take(rows * c.width);
+    } else if (c.width == 8 && value_size == 8) {
+      c.values = r.take(rows * 8);
+    } else if (c.width != 0) {
+      throw internal_error("corrupt compact batch encoding (integer width {})", c.width);
+    }
+  }
+  if (!r.done()) throw internal_error("corrupt compact batch encoding (trailing bytes)");
+  return idx;
+}
+
+bool same_layout(const CompactIndex& a, const CompactIndex& b) {
+  if (a.cols.size() != b.cols.size()) return false;
+  for (size_t j = 0; j < a.cols.size(); ++j)
+    if (a.cols[j].type != b.cols[j].type || a.cols[j].name != b.cols[j].name) return false;
+  return true;
+}
+
+namespace {
+
+template <typename T>
+void put_values(const CompactIndex::Col& c, size_t n, T* out) {
+  switch (c.width) {
+    case 0:
+      std::fill(out, out + n, std::numeric_limits<T>::min());
+      return;
+    case 1:
+      get_offsets<T, uint8_t>(c.values, n, c.base, out);
+      return;
+    case 2:
+      get_offsets<T, uint16_t>(c.values, n, c.base, out);
+      return;
+    case 4:
+      get_offsets<T, uint32_t>(c.values, n, c.base, out);
+      return;
+    default:
+      std::memcpy(out, c.values, n * sizeof(T));  // width 8: int64 only (index_compact checked)
+  }
+}
+
+// Lengths of width U into offsets[1..n], running on from offsets[0] (the bytes before).
+template <typename U>
+uint64_t append_lengths(const char* in, size_t n, uint64_t* offsets) {
+  uint64_t at = offsets[0];
+  for (size_t i = 0; i < n; ++i) {
+    U len;
+    std::memcpy(&len, in + i * sizeof(U), sizeof(U));
+    at += len;
+    offsets[i + 1] = at;
+  }
+  return at - offsets[0];
+}
+
+}  // namespace
+
+void decode_column(std::span<const CompactIndex> pieces, size_t j, Column& out) {
+  if (pieces.empty()) return;
+  const CompactIndex::Col& first = pieces.front().cols.at(j);
+  out.name = std::string(first.name);
+  out.type = first.type;
+  uint64_t rows = 0, bytes = 0;
+  for (const CompactIndex& p : pieces) {
+    rows += p.rows;
+    bytes += p.cols[j].string_bytes;
+  }
+  const auto n = static_cast<size_t>(rows);
+  uint64_t at = 0;
+  switch (out.type) {
+    case ColumnType::kInt64:
+    case ColumnType::kDecimal:
+      out.ints.resize(n);
+      for (const CompactIndex& p : pieces) {
+        put_values(p.cols[j], static_cast<size_t>(p.rows), out.ints.data() + at);
+        at += p.rows;
+      }
+      return;
+    case ColumnType::kDate:
+      out.dates.resize(n);
+      for (const CompactIndex& p : pieces) {
+        put_values(p.cols[j], static_cast<size_t>(p.rows), out.dates.data() + at);
+        at += p.rows;
+      }
+      return;
+    case ColumnType::kString: {
+      if (n == 0) return;
+      std::vector<uint64_t> offsets(n + 1);
+      std::string arena;
+      arena.resize(bytes);
+      for (const CompactIndex& p : pieces) {
+        const CompactIndex::Col& c = p.cols[j];
+        const auto m = static_cast<size_t>(p.rows);
+        uint64_t* o = offsets.data() + at;
+        uint64_t total = 0;
+        if (c.width == 1) total = append_lengths<uint8_t>(c.values, m, o);
+        if (c.width == 2) total = append_lengths<uint16_t>(c.values, m, o);
+        if (c.width == 4) total = append_lengths<uint32_t>(c.values, m, o);
+        if (c.width == 8) total = append_lengths<uint64_t>(c.values, m, o);
+        if (total != c.string_bytes)
+          throw internal_error("corrupt compact batch encoding (string bytes)");
+        if (total) std::memcpy(arena.data() + o[0], c.arena, total);
+        at += p.rows;
+      }
+      out.strings.assign(std::move(arena), std::move(offsets));
+      return;
+    }
+  }
+}
+
+Batch decode_compact(std::span<const CompactIndex> pieces) {
+  Batch b;
+  if (pieces.empty()) return b;
+  for (const CompactIndex& p : pieces)
+    if (!same_layout(p, pieces.front()))
+      throw internal_error("compact batches of different columns decoded as one");
+  b.columns.resize(pieces.front().cols.size());
+  for (size_t j = 0; j < b.columns.size(); ++j) decode_column(pieces, j, b.columns[j]);
+  return b;
+}
+
 }  // namespace snds

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "core/column.hpp"
@@ -65,5 +66,33 @@ Batch decode_compact(const char* data, size_t size);
 inline Batch decode_compact(const EncodedBatch& e) {
   return decode_compact(e.data(), e.size());
 }
+
+// Where the columns of one encoded batch lie, read without decoding a value: what decoding many
+// small batches into one needs to know first (their layouts, rows and string bytes). Points into
+// the encoded bytes, which must outlive it. Throws internal_error as decode_compact does.
+struct CompactIndex {
+  struct Col {
+    std::string_view name;
+    ColumnType type = ColumnType::kString;
+    uint8_t width = 0;             // values' (or string lengths') width in bytes; 0: all missing
+    int64_t base = 0;              // integers and dates of width 1, 2, 4: offsets from it
+    const char* values = nullptr;  // the offsets, the plain values (width 8) or the lengths
+    const char* arena = nullptr;   // strings: their bytes, one run
+    uint64_t string_bytes = 0;
+  };
+  uint64_t rows = 0;
+  std::vector<Col> cols;
+};
+CompactIndex index_compact(const char* data, size_t size);
+// The same columns (names and types) in the same order: their rows can make one batch.
+bool same_layout(const CompactIndex& a, const CompactIndex& b);
+// Column `j` of every piece (all of one layout), one after the other, decoded into `out` (its
+// name and type set): a task of its own, so a caller spreads the columns of many pieces over its
+// threads.
+void decode_column(std::span<const CompactIndex> pieces, size_t j, Column& out);
+// Pieces of one layout decoded into one batch: the rows of each in turn, the values of
+// decode_compact of each. Many small batches (the shuffle brings a shard thousands of pieces of a
+// few KB at national scale) cost one allocation per column, not one per column and piece.
+Batch decode_compact(std::span<const CompactIndex> pieces);
 
 }  // namespace snds

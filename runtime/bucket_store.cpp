@@ -1,7 +1,8 @@
 // Bucket storage with spill: compact encoded batches (core/batch_codec.hpp) held in memory and,
-// past the budget, appended to one file per bucket, each compressed with LZ4 (on the rank's
-// threads) when that shrinks it. take() reads a bucket's spill back on the calling thread (file
-// I/O) and decompresses and decodes every batch on the OpenMP threads.
+// past the budget, appended to one file per bucket in groups of about 1 MB, each compressed with
+// LZ4 (on the rank's threads) when that shrinks it. take() reads a bucket's spill back on the
+// calling thread (file I/O), decompresses it and decodes each table's batches, as few batches as
+// their columns allow, column by column on the OpenMP threads.
 #include "runtime/bucket_store.hpp"
 
 #include <lz4.h>
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -69,13 +71,20 @@ void BucketStore::spill_down_to(uint64_t target) {
 
 namespace {
 
-// A spill file is a sequence of records: a header (encoded size, stored size, rows, decoded
-// bytes, table name length), the table name, then the stored bytes: the encoded batch compressed
-// with LZ4, or as it is when LZ4 cannot take it (over LZ4_MAX_INPUT_SIZE) or would not shrink it
-// (stored size == encoded size).
+// A spill file is a sequence of groups, each a header (raw size, stored size) and its stored
+// bytes: the raw bytes compressed with LZ4 (stored < raw), or as they are when LZ4 cannot take
+// them (over LZ4_MAX_INPUT_SIZE) or would not shrink them (stored == raw). The raw bytes of a group
+// are records: a header (encoded size, rows, decoded bytes, table name length), the table name,
+// then the encoded batch. Batches are grouped, not compressed one by one: at national scale a
+// bucket receives thousands of batches of a few KB (one per read round, rank and table), and LZ4
+// on each alone pays its setup per call and finds less to match.
+struct GroupHeader {
+  uint64_t raw;
+  uint64_t stored;
+};
+
 struct RecordHeader {
   uint64_t encoded;
-  uint64_t stored;
   uint64_t rows;
   uint64_t decoded;
   uint64_t table_length;
@@ -86,29 +95,54 @@ struct FileCloser {
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
-// Batches compressed together before their write: enough for every thread to have work, few
-// enough that the compressed copies stay a small part of the budget.
-constexpr uint64_t kSpillGroupBytes = uint64_t{32} << 20;
+// Raw bytes of a group (LZ4 works on blocks up to this; a larger batch is a group of its own),
+// and of the groups compressed together before their write: enough for every thread to have
+// work, few enough that the copies stay a small part of the budget.
+constexpr uint64_t kGroupBytes = uint64_t{1} << 20;
+constexpr uint64_t kSpillWindowBytes = uint64_t{16} << 20;
 
-struct Packed {
-  std::unique_ptr<char[]> data;  // none: stored as it is
-  uint64_t size = 0;
-  uint64_t encoded = 0;
+struct Group {
+  std::unique_ptr<char[]> data;  // the stored bytes (LZ4, or raw)
+  uint64_t raw = 0;
+  uint64_t stored = 0;
 };
 
-// LZ4 of `in`, or nothing when it does not shrink it.
-Packed lz4(const EncodedBatch& in) {
-  Packed p;
-  p.encoded = in.size();
-  if (in.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) return p;
-  const int bound = LZ4_compressBound(static_cast<int>(in.size()));
-  p.data = std::make_unique_for_overwrite<char[]>(static_cast<size_t>(bound));
-  const int n = LZ4_compress_default(in.data(), p.data.get(), static_cast<int>(in.size()), bound);
-  if (n > 0 && static_cast<uint64_t>(n) < in.size())
-    p.size = static_cast<uint64_t>(n);
-  else
-    p.data.reset();
-  return p;
+template <typename T>
+void put(char*& at, const T& v) {
+  std::memcpy(at, &v, sizeof v);
+  at += sizeof v;
+}
+
+// The records of batches [from, to) serialised, then compressed when that shrinks them; the
+// batches' bytes are released as they are copied.
+Group pack(std::vector<std::pair<std::string, EncodedBatch>>& batches, size_t from, size_t to) {
+  Group g;
+  for (size_t i = from; i < to; ++i)
+    g.raw += sizeof(RecordHeader) + batches[i].first.size() + batches[i].second.size();
+  auto raw = std::make_unique_for_overwrite<char[]>(g.raw);
+  char* at = raw.get();
+  for (size_t i = from; i < to; ++i) {
+    auto& [table, batch] = batches[i];
+    put(at, RecordHeader{batch.size(), batch.rows(), batch.decoded_bytes(), table.size()});
+    std::memcpy(at, table.data(), table.size());
+    at += table.size();
+    std::memcpy(at, batch.data(), batch.size());
+    at += batch.size();
+    batch.release();  // freed as it goes: the spill makes room, it should not need much more
+  }
+  if (g.raw <= static_cast<uint64_t>(LZ4_MAX_INPUT_SIZE)) {
+    const int bound = LZ4_compressBound(static_cast<int>(g.raw));
+    auto packed = std::make_unique_for_overwrite<char[]>(static_cast<size_t>(bound));
+    const int n = LZ4_compress_default(raw.get(), packed.get(), static_cast<int>(g.raw), bound);
+    if (n > 0 && static_cast<uint64_t>(n) < g.raw) {
+      g.stored = static_cast<uint64_t>(n);
+      g.data = std::move(packed);
+      return g;
+    }
+  }
+  g.stored = g.raw;
+  g.data = std::move(raw);
+  return g;
 }
 
 }  // namespace
@@ -122,36 +156,37 @@ void BucketStore::spill(uint32_t bucket, Entry& e) {
   int err = 0;
   uint64_t stored_total = 0;
   auto& batches = e.batches;
-  std::vector<Packed> packed;
-  for (size_t from = 0; from < batches.size() && err == 0;) {
+  // Groups of consecutive batches (kGroupBytes of raw bytes), packed a window at a time.
+  std::vector<std::pair<size_t, size_t>> groups;
+  for (size_t from = 0; from < batches.size();) {
     size_t to = from;
-    for (uint64_t group = 0; to < batches.size() && (to == from || group < kSpillGroupBytes); ++to)
-      group += batches[to].second.size();
+    for (uint64_t raw = 0; to < batches.size() && (to == from || raw < kGroupBytes); ++to)
+      raw += batches[to].second.size();
+    groups.emplace_back(from, to);
+    from = to;
+  }
+  std::vector<Group> packed;
+  for (size_t g0 = 0; g0 < groups.size() && err == 0;) {
+    size_t g1 = g0;
+    for (uint64_t window = 0; g1 < groups.size() && (g1 == g0 || window < kSpillWindowBytes); ++g1)
+      for (size_t i = groups[g1].first; i < groups[g1].second; ++i)
+        window += batches[i].second.size();
     packed.clear();
-    packed.resize(to - from);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_) if (to - from > 1)
-    for (size_t i = from; i < to; ++i) {
+    packed.resize(g1 - g0);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_) if (g1 - g0 > 1)
+    for (size_t g = g0; g < g1; ++g)
       // LZ4 does not throw; a failed allocation ends the program as elsewhere.
-      packed[i - from] = lz4(batches[i].second);
-      // Freed as it goes: the spill makes room, it should not need much more first.
-      if (packed[i - from].data) batches[i].second.release();
-    }
-    for (size_t i = from; i < to && err == 0; ++i) {
-      const auto& [table, batch] = batches[i];
-      const Packed& p = packed[i - from];
-      const char* stored = p.data ? p.data.get() : batch.data();
-      const RecordHeader h{p.encoded, p.data ? p.size : p.encoded, batch.rows(),
-                           batch.decoded_bytes(), table.size()};
+      packed[g - g0] = pack(batches, groups[g].first, groups[g].second);
+    for (const Group& p : packed) {
+      const GroupHeader h{p.raw, p.stored};
       if (std::fwrite(&h, sizeof h, 1, f.get()) != 1 ||
-          std::fwrite(table.data(), 1, table.size(), f.get()) != table.size() ||
-          std::fwrite(stored, 1, h.stored, f.get()) != h.stored) {
+          std::fwrite(p.data.get(), 1, p.stored, f.get()) != p.stored) {
         err = errno != 0 ? errno : EIO;
         break;
       }
-      stored_total += sizeof h + table.size() + h.stored;
+      stored_total += sizeof h + p.stored;
     }
-    for (size_t i = from; i < to; ++i) batches[i].second.release();
-    from = to;
+    g0 = g1;
   }
   if (std::fclose(f.release()) != 0 && err == 0) err = errno != 0 ? errno : EIO;
   // A full scratch is exit 3 naming the folder, like a full store (setting: scratch).
@@ -169,77 +204,121 @@ std::map<std::string, std::vector<Batch>> BucketStore::take(uint32_t bucket) {
   auto it = entries_.find(bucket);
   if (it == entries_.end()) return out;
   Entry& e = it->second;
-  // Everything the bucket holds, spilled first, in the order it was added: the stored bytes
-  // (LZ4 or not) read here, decompressed and decoded on the threads.
-  struct Piece {
-    std::string table;
-    EncodedBatch stored;   // as read, or the in-memory batch
-    uint64_t encoded = 0;  // != stored.size(): LZ4
-  };
-  std::vector<Piece> pieces;
   const fs::path path = spill_file(bucket);
+  const auto damaged = [&path] {
+    return data_error("spill file {} is damaged (was the scratch folder changed?)", path.string());
+  };
+  // The spilled groups read here (file I/O on the calling thread), then decompressed on the
+  // threads.
+  std::vector<Group> groups;
   const bool had_spill = e.has_spill;
   if (had_spill) {
     File f(std::fopen(path.c_str(), "rb"));
     if (!f)
       throw data_error("cannot read spill file {} (setting: scratch): {}", path.string(),
                        std::strerror(errno));
-    RecordHeader h;
+    GroupHeader h;
     while (std::fread(&h, sizeof h, 1, f.get()) == 1) {
-      if (h.table_length > 4096 || h.stored > h.encoded || h.encoded == 0)
-        throw data_error("spill file {} is damaged (was the scratch folder changed?)",
-                         path.string());
-      Piece p;
-      p.table.resize(h.table_length);
-      p.stored = EncodedBatch(h.stored, h.rows, h.decoded);
-      p.encoded = h.encoded;
-      if (std::fread(p.table.data(), 1, h.table_length, f.get()) != h.table_length ||
-          std::fread(p.stored.data(), 1, h.stored, f.get()) != h.stored)
+      if (h.stored > h.raw || h.raw == 0) throw damaged();
+      Group g{std::make_unique_for_overwrite<char[]>(h.stored), h.raw, h.stored};
+      if (std::fread(g.data.get(), 1, h.stored, f.get()) != h.stored)
         throw data_error("spill file {} is truncated (was the scratch folder changed?)",
                          path.string());
-      pieces.push_back(std::move(p));
+      groups.push_back(std::move(g));
     }
     if (std::ferror(f.get()))
       throw data_error("cannot read spill file {} (setting: scratch): {}", path.string(),
                        std::strerror(errno));
   }
-  for (auto& [table, batch] : e.batches) {
-    const uint64_t size = batch.size();
-    pieces.push_back(Piece{table, std::move(batch), size});
-  }
-  memory_bytes_ -= e.bytes;
-  entries_.erase(it);
-
-  std::vector<Batch> decoded(pieces.size());
-  std::exception_ptr error;
-  bool damaged = false;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_) if (pieces.size() > 1)
-  for (size_t i = 0; i < pieces.size(); ++i) {
-    try {
-      Piece& p = pieces[i];
-      if (p.encoded != p.stored.size()) {
-        EncodedBatch raw(p.encoded, p.stored.rows(), p.stored.decoded_bytes());
-        if (LZ4_decompress_safe(p.stored.data(), raw.data(), static_cast<int>(p.stored.size()),
-                                static_cast<int>(p.encoded)) != static_cast<int>(p.encoded)) {
+  bool bad = false;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_) if (groups.size() > 1)
+  for (size_t g = 0; g < groups.size(); ++g) {
+    Group& p = groups[g];
+    if (p.stored == p.raw) continue;
+    auto raw = std::make_unique_for_overwrite<char[]>(p.raw);
+    if (LZ4_decompress_safe(p.data.get(), raw.get(), static_cast<int>(p.stored),
+                            static_cast<int>(p.raw)) != static_cast<int>(p.raw)) {
 #pragma omp critical
-          damaged = true;
-          continue;
-        }
-        p.stored = std::move(raw);
+      bad = true;
+      continue;
+    }
+    p.data = std::move(raw);
+    p.stored = p.raw;
+  }
+  if (bad) throw damaged();
+
+  // Every batch the bucket holds, spilled first, in the order it was added, indexed (where its
+  // columns lie), per table.
+  std::map<std::string, std::vector<CompactIndex>> pieces;
+  try {
+    for (const Group& g : groups) {
+      const char* at = g.data.get();
+      const char* end = at + g.raw;
+      while (at < end) {
+        RecordHeader h;
+        if (static_cast<uint64_t>(end - at) < sizeof h) throw damaged();
+        std::memcpy(&h, at, sizeof h);
+        at += sizeof h;
+        if (h.table_length > 4096 || static_cast<uint64_t>(end - at) < h.table_length ||
+            static_cast<uint64_t>(end - at) - h.table_length < h.encoded)
+          throw damaged();
+        std::string table(at, h.table_length);
+        at += h.table_length;
+        pieces[table].push_back(index_compact(at, h.encoded));
+        at += h.encoded;
       }
-      decoded[i] = decode_compact(p.stored);
-      p.stored.release();
+    }
+    for (auto& [table, batch] : e.batches)
+      pieces[table].push_back(index_compact(batch.data(), batch.size()));
+  } catch (const Error&) {
+    throw damaged();
+  }
+  // Each table's consecutive batches of one layout become one batch: one allocation per column
+  // instead of one per column and batch. The columns are decoded on the threads.
+  struct Run {
+    std::span<const CompactIndex> pieces;
+    Batch* batch;
+  };
+  std::vector<Run> runs;
+  for (auto& [table, list] : pieces) {
+    std::vector<Batch>& batches = out[table];
+    size_t count = 0;
+    for (size_t i = 0; i < list.size(); ++i) count += i == 0 || !same_layout(list[i - 1], list[i]);
+    batches.resize(count);
+    size_t from = 0, k = 0;
+    for (size_t i = 1; i <= list.size(); ++i) {
+      if (i < list.size() && same_layout(list[i - 1], list[i])) continue;
+      batches[k].columns.resize(list[from].cols.size());
+      runs.push_back(Run{std::span<const CompactIndex>(list).subspan(from, i - from), &batches[k]});
+      ++k;
+      from = i;
+    }
+  }
+  std::vector<std::pair<size_t, size_t>> tasks;  // (run, column)
+  for (size_t r = 0; r < runs.size(); ++r)
+    for (size_t j = 0; j < runs[r].batch->columns.size(); ++j) tasks.emplace_back(r, j);
+  std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_) if (tasks.size() > 1)
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    try {
+      const auto [r, j] = tasks[t];
+      decode_column(runs[r].pieces, j, runs[r].batch->columns[j]);
     } catch (...) {
 #pragma omp critical
       if (!error) error = std::current_exception();
     }
   }
-  if (damaged)
-    throw data_error("spill file {} is damaged (was the scratch folder changed?)", path.string());
-  if (error) std::rethrow_exception(error);
+  if (error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const Error&) {
+      throw damaged();
+    }
+  }
+  memory_bytes_ -= e.bytes;
+  entries_.erase(it);
   std::error_code ec;
   if (had_spill) fs::remove(path, ec);
-  for (size_t i = 0; i < pieces.size(); ++i) out[pieces[i].table].push_back(std::move(decoded[i]));
   return out;
 }
 

@@ -33,8 +33,9 @@ class BucketStore {
   void add(uint32_t bucket, const std::string& table, EncodedBatch&& rows);
   // Encodes `rows` here (tests and small callers; the ingest encodes on its parse threads).
   void add(uint32_t bucket, const std::string& table, const Batch& rows);
-  // Every batch of the bucket, decoded, grouped by table (in the order they were added, spilled
-  // ones first); the bucket is then empty.
+  // Every row of the bucket, decoded, per table: the rows of the batches in the order they were
+  // added (spilled ones first), consecutive batches of the same columns (names and types) made
+  // one batch; the bucket is then empty.
   std::map<std::string, std::vector<Batch>> take(uint32_t bucket);
   // Buckets holding data, ascending.
   std::vector<uint32_t> buckets() const;

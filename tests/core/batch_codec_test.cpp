@@ -264,5 +264,78 @@ TEST(BatchCodec, TruncatedOrCorruptBytesAreAnErrorNotACrash) {
   EXPECT_THROW(decode_compact(longer.data(), longer.size()), Error);
 }
 
+// Many small batches of one layout decode into one batch holding each one's rows in turn: the
+// values decode_compact gives each, whatever widths each piece chose (a piece all missing, one
+// of 1-byte offsets, one of full 8-byte values; string lengths of 1, 2 and 4 bytes), empty
+// pieces included.
+TEST(BatchCodec, PiecesOfOneLayoutDecodeAsOneBatchOfTheirRowsInTurn) {
+  auto piece = [](int k) {
+    Batch b;
+    b.columns.emplace_back("n", ColumnType::kInt64);
+    b.columns.emplace_back("d", ColumnType::kDate);
+    b.columns.emplace_back("s", ColumnType::kString);
+    const int rows = k == 3 ? 0 : 5 + k;
+    for (int i = 0; i < rows; ++i) {
+      const int64_t wide[] = {kMissingInt, 7 + i, int64_t{1} << 40, kMax - i, -(int64_t{1} << 20)};
+      b.columns[0].ints.push_back(k == 0 ? kMissingInt : wide[(i + k) % 5]);
+      b.columns[1].dates.push_back(k == 1 ? kMissingDate : 18000 + i * k * 97);
+      const size_t len = k == 2 ? 300 : k == 4 ? 70000 : static_cast<size_t>(i);
+      b.columns[2].strings.push_back(i % 3 ? std::string(len, static_cast<char>('a' + k)) : "");
+    }
+    return b;
+  };
+  std::vector<EncodedBatch> encoded;
+  std::vector<CompactIndex> pieces;
+  Batch expected = piece(0).empty_like();
+  for (int k = 0; k < 6; ++k) {
+    const Batch b = piece(k);
+    for (Column& c : expected.columns) {
+      const Column& from = b.at(c.name);
+      for (size_t i = 0; i < from.size(); ++i) {
+        if (c.type == ColumnType::kInt64) c.ints.push_back(from.ints[i]);
+        if (c.type == ColumnType::kDate) c.dates.push_back(from.dates[i]);
+        if (c.type == ColumnType::kString) c.strings.push_back(from.strings.at(i));
+      }
+    }
+    encoded.push_back(encode_compact(b));
+  }
+  for (const EncodedBatch& e : encoded) pieces.push_back(index_compact(e.data(), e.size()));
+  EXPECT_EQ(pieces[3].rows, 0u);
+  const Batch got = decode_compact(std::span<const CompactIndex>(pieces));
+  ASSERT_EQ(got.rows(), expected.rows());
+  expect_same(got, expected);
+  // One piece alone is decode_compact of it.
+  expect_same(decode_compact(std::span<const CompactIndex>(pieces).subspan(2, 1)), piece(2));
+}
+
+TEST(BatchCodec, OnlyBatchesOfTheSameColumnsAreOneLayout) {
+  Batch a = ints(ColumnType::kInt64, {1, 2});
+  Batch other_name = a;
+  other_name.columns[0].name = "y";
+  Batch other_type = ints(ColumnType::kDecimal, {1, 2});
+  Batch more = a;
+  more.columns.emplace_back("s", ColumnType::kString);
+  more.columns[1].strings.push_back("p");
+  more.columns[1].strings.push_back("q");
+  Batch narrower = ints(ColumnType::kInt64, {kMissingInt, kMissingInt});  // width 0: same layout
+  std::vector<EncodedBatch> e;
+  for (const Batch* b : {&a, &other_name, &other_type, &more, &narrower})
+    e.push_back(encode_compact(*b));
+  std::vector<CompactIndex> idx;
+  for (const EncodedBatch& x : e) idx.push_back(index_compact(x.data(), x.size()));
+  EXPECT_TRUE(same_layout(idx[0], idx[4]));
+  EXPECT_FALSE(same_layout(idx[0], idx[1]));
+  EXPECT_FALSE(same_layout(idx[0], idx[2]));
+  EXPECT_FALSE(same_layout(idx[0], idx[3]));
+  const std::vector<CompactIndex> mixed = {idx[0], idx[2]};
+  EXPECT_THROW(decode_compact(std::span<const CompactIndex>(mixed)), Error);
+  // Truncated or longer bytes are an error when indexed, as when decoded.
+  for (size_t cut = 0; cut < e[3].size(); ++cut)
+    EXPECT_THROW(index_compact(e[3].data(), cut), Error) << cut;
+  std::string longer(e[3].data(), e[3].size());
+  longer.push_back('x');
+  EXPECT_THROW(index_compact(longer.data(), longer.size()), Error);
+}
+
 }  // namespace
 }  // namespace snds
