@@ -257,7 +257,7 @@ int IngestRun::execute() {
   const fs::path scratch =
       fs::path(cfg_.scratch) / fmt::format("rank{}-{}", comm_.rank(), ::getpid());
   const uint64_t shuffle = shuffle_budget(budget, in_flight, resident);
-  if (shuffle + in_flight + resident > budget)
+  if (shuffle + in_flight + resident + budget / 8 > budget)
     log::warn(
         "memory_budget_mb = {} leaves little for the shuffle: this rank holds {:.0f} MB before "
         "the read and its read buffers take {:.0f} MB, so the shuffle keeps {:.1f} MB and the "
@@ -1354,7 +1354,11 @@ uint64_t shuffle_budget(uint64_t budget, uint64_t in_flight, uint64_t resident) 
   // Never under a quarter of what the read buffers leave: a budget the process's own size
   // already fills cannot be honoured, and spilling everything would not help (the caller warns).
   const uint64_t floor = (budget - in_flight) / 4;
-  return budget > in_flight + resident + floor ? budget - in_flight - resident : floor;
+  // An eighth of the budget is left to what no count sees: the allocator's slack (freed blocks
+  // scattered through the heap stay resident) and HDF5's buffers while a shard is written;
+  // measured at 1,000,000 patients, the peak passed the budget by 10% without it.
+  const uint64_t reserved = in_flight + resident + budget / 8;
+  return budget > reserved + floor ? budget - reserved : floor;
 }
 
 int run_ingest(const IngestConfig& config, CommandContext& ctx, bool force) {

@@ -26,8 +26,9 @@ uint64_t check_memory_budget(const IngestConfig& config, int threads,
 // bytes per shard already tell that a shard's rows cannot fit in the budget at the write phase.
 void check_shards_can_fit(const IngestConfig& config, const IngestPlan& plan);
 // The shuffle's share of the memory budget (bytes): the budget less the read buffers
-// (`in_flight`, check_memory_budget) and what the rank holds before the read (`resident`), but
-// never under a quarter of the budget less the read buffers.
+// (`in_flight`, check_memory_budget), what the rank holds before the read (`resident`) and an
+// eighth of the budget for what no count sees (the allocator's slack, HDF5's buffers), but never
+// under a quarter of the budget less the read buffers.
 uint64_t shuffle_budget(uint64_t budget, uint64_t in_flight, uint64_t resident);
 
 int run_ingest(const IngestConfig& config, CommandContext& ctx, bool force);
