@@ -778,21 +778,20 @@ void decode_column(std::span<const CompactIndex> pieces, size_t j, Column& out) 
   }
   const auto n = static_cast<size_t>(rows);
   uint64_t at = 0;
+  const auto put_all = [&](auto& values) {  // int64 or Date values, piece after piece
+    values.resize(n);
+    for (const CompactIndex& p : pieces) {
+      put_values(p.cols[j], static_cast<size_t>(p.rows), values.data() + at);
+      at += p.rows;
+    }
+  };
   switch (out.type) {
     case ColumnType::kInt64:
     case ColumnType::kDecimal:
-      out.ints.resize(n);
-      for (const CompactIndex& p : pieces) {
-        put_values(p.cols[j], static_cast<size_t>(p.rows), out.ints.data() + at);
-        at += p.rows;
-      }
+      put_all(out.ints);
       return;
     case ColumnType::kDate:
-      out.dates.resize(n);
-      for (const CompactIndex& p : pieces) {
-        put_values(p.cols[j], static_cast<size_t>(p.rows), out.dates.data() + at);
-        at += p.rows;
-      }
+      put_all(out.dates);
       return;
     case ColumnType::kString: {
       if (n == 0) return;
