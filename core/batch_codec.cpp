@@ -163,19 +163,6 @@ void put_lengths(const uint64_t* offsets, const Rows& rows, char* out) {
   }
 }
 
-template <typename U>
-uint64_t get_lengths(const char* in, size_t n, uint64_t* offsets) {
-  uint64_t at = 0;
-  offsets[0] = 0;
-  for (size_t i = 0; i < n; ++i) {
-    U len;
-    std::memcpy(&len, in + i * sizeof(U), sizeof(U));
-    at += len;
-    offsets[i + 1] = at;
-  }
-  return at;
-}
-
 // A column's values in plain form, whatever form it came in (narrow integers, string codes),
 // indexed by the batch's own row numbers.
 struct ColumnPlan {
@@ -605,84 +592,7 @@ class Cursor {
   const char* end_;
 };
 
-template <typename T>
-void get_ints(Cursor& r, uint8_t width, size_t n, std::vector<T>& out) {
-  out.resize(n);
-  switch (width) {
-    case 0:
-      std::fill(out.begin(), out.end(), std::numeric_limits<T>::min());
-      return;
-    case 1:
-    case 2:
-    case 4: {
-      const auto base = r.get<int64_t>();
-      const char* in = r.take(static_cast<uint64_t>(n) * width);
-      if (width == 1) get_offsets<T, uint8_t>(in, n, base, out.data());
-      if (width == 2) get_offsets<T, uint16_t>(in, n, base, out.data());
-      if (width == 4) get_offsets<T, uint32_t>(in, n, base, out.data());
-      return;
-    }
-    case 8:
-      if (sizeof(T) == 8) {
-        std::memcpy(out.data(), r.take(static_cast<uint64_t>(n) * sizeof(T)), n * sizeof(T));
-        return;
-      }
-      [[fallthrough]];
-    default:
-      throw internal_error("corrupt compact batch encoding (integer width {})", width);
-  }
-}
-
 }  // namespace
-
-Batch decode_compact(const char* data, size_t size) {
-  Cursor r(data, size);
-  const auto ncols = r.get<uint32_t>();
-  const auto rows = r.get<uint64_t>();
-  if (rows > size) throw internal_error("corrupt compact batch encoding (rows)");
-  const auto n = static_cast<size_t>(rows);
-  Batch b;
-  b.columns.resize(ncols);
-  for (Column& c : b.columns) {
-    const auto name_len = r.get<uint16_t>();
-    c.name.assign(r.take(name_len), name_len);
-    const auto type = r.get<uint8_t>();
-    const auto width = r.get<uint8_t>();
-    if (type > static_cast<uint8_t>(ColumnType::kString))
-      throw internal_error("corrupt compact batch encoding (column type {})", type);
-    c.type = static_cast<ColumnType>(type);
-    switch (c.type) {
-      case ColumnType::kInt64:
-      case ColumnType::kDecimal:
-        get_ints(r, width, n, c.ints);
-        break;
-      case ColumnType::kDate:
-        get_ints(r, width, n, c.dates);
-        break;
-      case ColumnType::kString: {
-        if (width != 1 && width != 2 && width != 4 && width != 8)
-          throw internal_error("corrupt compact batch encoding (length width {})", width);
-        const char* lengths = r.take(static_cast<uint64_t>(n) * width);
-        std::vector<uint64_t> offsets;
-        uint64_t total = 0;
-        if (n) {
-          offsets.resize(n + 1);
-          if (width == 1) total = get_lengths<uint8_t>(lengths, n, offsets.data());
-          if (width == 2) total = get_lengths<uint16_t>(lengths, n, offsets.data());
-          if (width == 4) total = get_lengths<uint32_t>(lengths, n, offsets.data());
-          if (width == 8) total = get_lengths<uint64_t>(lengths, n, offsets.data());
-        }
-        const auto bytes = r.get<uint64_t>();
-        if (bytes != total) throw internal_error("corrupt compact batch encoding (string bytes)");
-        std::string arena(r.take(bytes), bytes);
-        c.strings.assign(std::move(arena), std::move(offsets));
-        break;
-      }
-    }
-  }
-  if (!r.done()) throw internal_error("corrupt compact batch encoding (trailing bytes)");
-  return b;
-}
 
 CompactIndex index_compact(const char* data, size_t size) {
   Cursor r(data, size);
@@ -827,6 +737,11 @@ Batch decode_compact(std::span<const CompactIndex> pieces) {
   b.columns.resize(pieces.front().cols.size());
   for (size_t j = 0; j < b.columns.size(); ++j) decode_column(pieces, j, b.columns[j]);
   return b;
+}
+
+Batch decode_compact(const char* data, size_t size) {
+  const CompactIndex one = index_compact(data, size);
+  return decode_compact(std::span<const CompactIndex>(&one, 1));
 }
 
 }  // namespace snds

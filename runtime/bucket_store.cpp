@@ -281,17 +281,16 @@ std::map<std::string, std::vector<Batch>> BucketStore::take(uint32_t bucket) {
   };
   std::vector<Run> runs;
   for (auto& [table, list] : pieces) {
+    std::vector<size_t> starts;  // of the table's runs, then its end
+    for (size_t i = 0; i < list.size(); ++i)
+      if (i == 0 || !same_layout(list[i - 1], list[i])) starts.push_back(i);
+    starts.push_back(list.size());
     std::vector<Batch>& batches = out[table];
-    size_t count = 0;
-    for (size_t i = 0; i < list.size(); ++i) count += i == 0 || !same_layout(list[i - 1], list[i]);
-    batches.resize(count);
-    size_t from = 0, k = 0;
-    for (size_t i = 1; i <= list.size(); ++i) {
-      if (i < list.size() && same_layout(list[i - 1], list[i])) continue;
-      batches[k].columns.resize(list[from].cols.size());
-      runs.push_back(Run{std::span<const CompactIndex>(list).subspan(from, i - from), &batches[k]});
-      ++k;
-      from = i;
+    batches.resize(starts.size() - 1);
+    for (size_t k = 0; k + 1 < starts.size(); ++k) {
+      batches[k].columns.resize(list[starts[k]].cols.size());
+      const std::span<const CompactIndex> run(list.data() + starts[k], starts[k + 1] - starts[k]);
+      runs.push_back(Run{run, &batches[k]});
     }
   }
   std::vector<std::pair<size_t, size_t>> tasks;  // (run, column)

@@ -9,10 +9,11 @@ namespace snds {
 
 int ingest_job(ConfigMap& config, CommandContext& ctx, const JobOptions& options) {
   IngestConfig c = read_ingest_config(config);
+  // A run resolves and checks the budget itself, before anything else.
+  if (!options.validate_only) return run_ingest(c, ctx, options.force);
   resolve_memory_budget(c, ctx.threads);
   check_memory_budget(c, ctx.threads);
-  if (options.validate_only) return 0;
-  return run_ingest(c, ctx, options.force);
+  return 0;
 }
 
 }  // namespace snds
